@@ -1,0 +1,21 @@
+//! Schema migrations, shared by SQLite and PostgreSQL. A merged migration is frozen: change the
+//! schema with a new file, never by editing an old one.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261121_120000_create_users;
+mod m20261121_120100_create_sessions;
+mod m20261121_120200_create_password_resets;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261121_120000_create_users::Migration),
+            Box::new(m20261121_120100_create_sessions::Migration),
+            Box::new(m20261121_120200_create_password_resets::Migration),
+        ]
+    }
+}

@@ -1,0 +1,78 @@
+use std::sync::Arc;
+
+use crate::application::auth::AuthDeps;
+use crate::application::error::AppError;
+use crate::application::ports::AccessClaims;
+use crate::domain::shared::SessionId;
+
+/// Signs one of the caller's devices out.
+pub struct RevokeSessionHandler(Arc<AuthDeps>);
+
+impl RevokeSessionHandler {
+    pub fn new(deps: Arc<AuthDeps>) -> Self {
+        Self(deps)
+    }
+
+    #[tracing::instrument(skip_all, fields(user_id = %caller.user_id, %session_id))]
+    pub async fn handle(
+        &self,
+        caller: AccessClaims,
+        session_id: SessionId,
+    ) -> Result<(), AppError> {
+        let now = self.0.clock.now();
+        // Someone else's session and no session look the same.
+        if self
+            .0
+            .sessions
+            .revoke(caller.user_id, session_id, now)
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(AppError::NotFound("session_not_found"))
+        }
+    }
+}
+
+/// Signs out every device but the current one; asks for the password again, since a stolen
+/// access token alone must not be able to lock the owner out.
+pub struct RevokeOtherSessionsHandler(Arc<AuthDeps>);
+
+impl RevokeOtherSessionsHandler {
+    pub fn new(deps: Arc<AuthDeps>) -> Self {
+        Self(deps)
+    }
+
+    #[tracing::instrument(skip_all, fields(user_id = %caller.user_id))]
+    pub async fn handle(&self, caller: AccessClaims, password: String) -> Result<u64, AppError> {
+        let deps = &self.0;
+        deps.confirm_password(caller, password).await?;
+        let revoked = deps
+            .sessions
+            .revoke_all(caller.user_id, Some(caller.session_id), deps.clock.now())
+            .await?;
+        Ok(revoked)
+    }
+}
+
+impl AuthDeps {
+    /// Re-authentication for sensitive actions; rate limited like a login.
+    pub(super) async fn confirm_password(
+        &self,
+        caller: AccessClaims,
+        password: String,
+    ) -> Result<(), AppError> {
+        self.limit(
+            format!("login:account:{}", caller.user_id),
+            self.policy.login_per_account,
+        )
+        .await?;
+        let account = self.accounts.find(caller.user_id).await?;
+        let hash = account.map(|a| a.password_hash);
+        if self.hasher.verify(password, hash).await? {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden("invalid_password"))
+        }
+    }
+}

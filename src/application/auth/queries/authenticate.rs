@@ -1,0 +1,33 @@
+use std::sync::Arc;
+
+use crate::application::auth::AuthDeps;
+use crate::application::error::AppError;
+use crate::application::ports::AccessClaims;
+
+/// Turns a bearer access token into the caller's identity.
+pub struct Authenticate(Arc<AuthDeps>);
+
+impl Authenticate {
+    pub fn new(deps: Arc<AuthDeps>) -> Self {
+        Self(deps)
+    }
+
+    /// Checks the signature and expiry, then that the session is still live, so that logout,
+    /// revocation and password changes take effect at once rather than when the token expires.
+    pub async fn handle(&self, bearer: &str) -> Result<AccessClaims, AppError> {
+        let claims = self
+            .0
+            .tokens
+            .verify(bearer)
+            .ok_or(AppError::Unauthenticated("invalid_token"))?;
+        let session = self.0.sessions.find(claims.session_id).await?;
+        match session {
+            Some(session)
+                if session.user_id == claims.user_id && session.is_live(self.0.clock.now()) =>
+            {
+                Ok(claims)
+            }
+            _ => Err(AppError::Unauthenticated("session_revoked")),
+        }
+    }
+}

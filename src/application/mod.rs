@@ -1,0 +1,6 @@
+//! Use cases: command and query handlers per context, the ports they need, and `AppError`.
+//! Knows nothing of HTTP, SQL or Redis.
+
+pub mod auth;
+pub mod error;
+pub mod ports;

@@ -1,0 +1,79 @@
+//! Ports the use cases need besides repositories. Adapters live in `infrastructure/`.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use crate::domain::auth::{Password, PasswordHash};
+use crate::domain::shared::{SessionId, UserId};
+
+pub trait Clock: Send + Sync {
+    fn now(&self) -> OffsetDateTime;
+}
+
+/// Slow, salted password hashing. Implementations run off the async runtime.
+#[async_trait]
+pub trait PasswordHasher: Send + Sync {
+    async fn hash(&self, password: Password) -> anyhow::Result<PasswordHash>;
+
+    /// Checks `candidate` against `hash`. With no hash it still spends the same time and
+    /// answers `false`, so response times do not reveal which accounts exist.
+    async fn verify(&self, candidate: String, hash: Option<PasswordHash>) -> anyhow::Result<bool>;
+}
+
+/// Who a valid access token speaks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccessClaims {
+    pub user_id: UserId,
+    pub session_id: SessionId,
+}
+
+#[derive(Debug, Clone)]
+pub struct AccessToken {
+    pub token: String,
+    pub expires_at: OffsetDateTime,
+}
+
+/// Short-lived signed access tokens.
+pub trait AccessTokens: Send + Sync {
+    fn issue(&self, claims: AccessClaims, now: OffsetDateTime) -> anyhow::Result<AccessToken>;
+
+    /// `None` for anything not issued by `issue` and unexpired: bad signature, other algorithm,
+    /// expired, malformed.
+    fn verify(&self, token: &str) -> Option<AccessClaims>;
+}
+
+/// At most `max` hits per `per`, per key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RateLimit {
+    pub max: u32,
+    pub per: Duration,
+}
+
+/// Counts hits per key; shared by every instance when backed by Redis.
+#[async_trait]
+pub trait RateLimiter: Send + Sync {
+    /// Records one hit. `Err(retry_after)` when over the limit. A backend outage lets the hit
+    /// through (and is logged): rate limiting must not take the service down with it.
+    async fn hit(&self, key: &str, limit: RateLimit) -> Result<(), Duration>;
+}
+
+#[derive(Debug, Clone)]
+pub struct Mail {
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+}
+
+#[async_trait]
+pub trait Mailer: Send + Sync {
+    async fn send(&self, mail: Mail) -> anyhow::Result<()>;
+}
+
+/// A dependency that readiness depends on (database, Redis).
+#[async_trait]
+pub trait HealthCheck: Send + Sync {
+    fn name(&self) -> &'static str;
+    async fn check(&self) -> anyhow::Result<()>;
+}

@@ -1,0 +1,276 @@
+//! Typed settings. Layers, later wins: compiled-in `config/default.toml`, `config/local.toml`,
+//! the file named by `CHAT_CONFIG`, `CHAT__SECTION__KEY` variables, then `DATABASE_URL`,
+//! `REDIS_URL` and `PORT`. The only module that reads the environment.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use config::{Config, Environment as EnvSource, File, FileFormat};
+use rand::RngCore;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+use crate::application::ports::RateLimit;
+
+const DEFAULTS: &str = include_str!("../config/default.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    pub app: AppSettings,
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub redis: RedisSettings,
+    pub auth: AuthSettings,
+    pub rate_limit: RateLimitSettings,
+    pub mail: MailSettings,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AppSettings {
+    pub environment: Environment,
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServerSettings {
+    pub host: String,
+    pub port: u16,
+    pub workers: usize,
+    pub json_limit_bytes: usize,
+    pub shutdown_timeout_secs: u64,
+    pub trust_forwarded_for: bool,
+    pub cors_allowed_origins: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub max_connections: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RedisSettings {
+    pub url: String,
+    pub key_prefix: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuthSettings {
+    pub jwt_secret: Option<SecretString>,
+    pub access_token_ttl_secs: u64,
+    pub session_idle_days: u32,
+    pub session_max_days: u32,
+    pub max_sessions: usize,
+    pub reset_token_ttl_minutes: u32,
+    pub hash_concurrency: usize,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct LimitSetting {
+    pub max: u32,
+    pub per_secs: u64,
+}
+
+impl From<LimitSetting> for RateLimit {
+    fn from(limit: LimitSetting) -> Self {
+        RateLimit {
+            max: limit.max,
+            per: Duration::from_secs(limit.per_secs),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RateLimitSettings {
+    pub login_per_account: LimitSetting,
+    pub login_per_ip: LimitSetting,
+    pub register_per_ip: LimitSetting,
+    pub forgot_per_ip: LimitSetting,
+    pub forgot_per_email: LimitSetting,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTransport {
+    Log,
+    File,
+    Smtp,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct MailSettings {
+    pub transport: MailTransport,
+    pub from: String,
+    pub file_dir: PathBuf,
+    pub smtp_url: Option<SecretString>,
+}
+
+impl Settings {
+    /// Reads every layer. Fails on a malformed file or value, naming it.
+    pub fn load() -> anyhow::Result<Self> {
+        let mut builder = Config::builder()
+            .add_source(File::from_str(DEFAULTS, FileFormat::Toml))
+            .add_source(File::with_name("config/local").required(false));
+        if let Ok(path) = std::env::var("CHAT_CONFIG") {
+            builder = builder.add_source(File::with_name(&path).required(true));
+        }
+        builder = builder.add_source(
+            EnvSource::with_prefix("CHAT")
+                .prefix_separator("__")
+                .separator("__")
+                .list_separator(",")
+                .with_list_parse_key("server.cors_allowed_origins")
+                .try_parsing(true),
+        );
+        for (variable, key) in [
+            ("DATABASE_URL", "database.url"),
+            ("REDIS_URL", "redis.url"),
+            ("PORT", "server.port"),
+        ] {
+            if let Ok(value) = std::env::var(variable) {
+                builder = builder.set_override(key, value)?;
+            }
+        }
+        let settings: Settings = builder
+            .build()?
+            .try_deserialize()
+            .context("invalid configuration")?;
+        Ok(settings)
+    }
+
+    /// The compiled-in defaults alone, ignoring files and the environment (for tests and tools).
+    pub fn defaults() -> anyhow::Result<Self> {
+        let config = Config::builder()
+            .add_source(File::from_str(DEFAULTS, FileFormat::Toml))
+            .build()?;
+        Ok(config.try_deserialize()?)
+    }
+
+    /// Production when asked for, or when the database is PostgreSQL.
+    pub fn is_production(&self) -> bool {
+        self.app.environment == Environment::Production
+            || self.database_url().starts_with("postgres")
+    }
+
+    pub fn database_url(&self) -> String {
+        if self.database.url.is_empty() {
+            format!(
+                "sqlite://{}?mode=rwc",
+                self.app.data_dir.join("chat.db").display()
+            )
+        } else {
+            self.database.url.clone()
+        }
+    }
+
+    pub fn redis_url(&self) -> Option<&str> {
+        Some(self.redis.url.as_str()).filter(|url| !url.is_empty())
+    }
+
+    /// Refuses settings that cannot run safely, with a reason an operator can act on.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        match &self.auth.jwt_secret {
+            Some(secret) if secret.expose_secret().len() < 32 => {
+                bail!("CHAT__AUTH__JWT_SECRET must be at least 32 bytes long")
+            }
+            None if self.is_production() => bail!(
+                "CHAT__AUTH__JWT_SECRET is required in production (PostgreSQL or CHAT__APP__ENVIRONMENT=production): \
+                 set it to at least 32 random bytes, e.g. `openssl rand -base64 48`"
+            ),
+            _ => {}
+        }
+        if self.mail.transport == MailTransport::Smtp && self.mail.smtp_url.is_none() {
+            bail!("CHAT__MAIL__SMTP_URL is required when CHAT__MAIL__TRANSPORT=smtp");
+        }
+        if self.auth.session_max_days < self.auth.session_idle_days.min(1)
+            || self.auth.max_sessions == 0
+        {
+            bail!("auth.session_max_days and auth.max_sessions must be at least 1");
+        }
+        Ok(())
+    }
+
+    /// The configured JWT secret, or in development one generated once and kept in `data_dir`.
+    pub fn jwt_secret(&self) -> anyhow::Result<Vec<u8>> {
+        if let Some(secret) = &self.auth.jwt_secret {
+            return Ok(secret.expose_secret().as_bytes().to_vec());
+        }
+        let path = self.app.data_dir.join("jwt.key");
+        if let Ok(existing) = std::fs::read_to_string(&path) {
+            return STANDARD.decode(existing.trim()).with_context(|| {
+                format!(
+                    "{} is not base64; delete it to generate a new key",
+                    path.display()
+                )
+            });
+        }
+        std::fs::create_dir_all(&self.app.data_dir)
+            .with_context(|| format!("cannot create {}", self.app.data_dir.display()))?;
+        let mut key = vec![0u8; 48];
+        rand::rngs::OsRng.fill_bytes(&mut key);
+        write_private(&path, &STANDARD.encode(&key))?;
+        tracing::info!(path = %path.display(), "generated a JWT signing key");
+        Ok(key)
+    }
+}
+
+fn write_private(path: &std::path::Path, contents: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    file.write_all(contents.as_bytes())?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn defaults() -> Settings {
+        Settings::defaults().unwrap()
+    }
+
+    #[test]
+    fn defaults_run_embedded_without_secrets() {
+        let settings = defaults();
+        assert!(!settings.is_production());
+        assert!(settings.validate().is_ok());
+        assert!(settings.database_url().starts_with("sqlite://"));
+        assert_eq!(settings.redis_url(), None);
+    }
+
+    #[test]
+    fn production_refuses_to_start_without_a_jwt_secret() {
+        let mut settings = defaults();
+        settings.database.url = "postgres://localhost/chat".into();
+        let error = settings.validate().unwrap_err().to_string();
+        assert!(error.contains("CHAT__AUTH__JWT_SECRET"), "{error}");
+
+        settings.auth.jwt_secret = Some("too short".into());
+        assert!(settings.validate().is_err());
+        settings.auth.jwt_secret = Some("x".repeat(32).into());
+        assert!(settings.validate().is_ok());
+    }
+
+    #[test]
+    fn secrets_stay_out_of_debug_output() {
+        let mut settings = defaults();
+        settings.auth.jwt_secret = Some("a very secret signing key, 32 bytes+".into());
+        assert!(!format!("{settings:?}").contains("very secret"));
+    }
+}

@@ -1,0 +1,5 @@
+//! Business rules, one folder per bounded context. Pure Rust: no web, database or cache types here.
+
+pub mod auth;
+pub mod shared;
+pub mod users;

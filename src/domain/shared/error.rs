@@ -1,0 +1,9 @@
+/// What a repository can fail with. Expected failures get their own variant so callers can branch.
+#[derive(Debug, thiserror::Error)]
+pub enum RepoError {
+    /// A unique rule was broken; the payload names the field (e.g. `"email"`).
+    #[error("duplicate {0}")]
+    Duplicate(&'static str),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}

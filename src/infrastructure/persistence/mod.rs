@@ -1,0 +1,24 @@
+//! sea-orm adapters: one code path for SQLite and PostgreSQL.
+
+pub mod auth;
+pub mod db;
+mod entities;
+
+use sea_orm::{DbErr, SqlErr};
+
+use crate::domain::shared::RepoError;
+
+/// Maps a unique violation to `Duplicate(field)`, naming the first of `fields` that the
+/// database's message mentions (both engines name the column or its index).
+fn repo_error(error: DbErr, fields: &[&'static str]) -> RepoError {
+    if let Some(SqlErr::UniqueConstraintViolation(message)) = error.sql_err()
+        && let Some(field) = fields.iter().find(|field| message.contains(*field))
+    {
+        return RepoError::Duplicate(field);
+    }
+    RepoError::Unexpected(anyhow::Error::new(error))
+}
+
+fn unexpected(error: DbErr) -> RepoError {
+    RepoError::Unexpected(anyhow::Error::new(error))
+}

@@ -1,0 +1,473 @@
+//! `/api/v1/auth`: registration, sign-in, tokens, sessions and passwords.
+
+use actix_web::{HttpResponse, delete, get, post, web};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
+
+use super::extract::{AuthUser, ClientMeta};
+use super::problem::Problem;
+use super::{AppState, check};
+use crate::application::auth::AuthGrant;
+use crate::application::auth::commands::{
+    ChangePassword, ForgotPassword, LogIn, Refresh, Register, ResetPassword,
+};
+use crate::application::auth::queries::SessionView;
+use crate::application::error::{AppError, FieldErrors};
+use crate::domain::auth::{OpaqueToken, Password};
+use crate::domain::shared::SessionId;
+use crate::domain::users::{DisplayName, Email, User, Username};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(register)
+        .service(login)
+        .service(refresh)
+        .service(logout)
+        .service(list_sessions)
+        .service(revoke_other_sessions)
+        .service(revoke_session)
+        .service(change_password)
+        .service(forgot_password)
+        .service(reset_password);
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[schema(example = json!({"email": "alice@example.com", "username": "alice", "password": "correct horse battery", "display_name": "Alice", "device_name": "Alice's phone"}))]
+pub struct RegisterBody {
+    pub email: String,
+    /// 3 to 32 of `a-z`, `0-9`, `_` (case-insensitive).
+    pub username: String,
+    /// 8 to 128 characters, not a common password.
+    pub password: String,
+    pub display_name: String,
+    #[validate(length(max = 64, message = "must be at most 64 characters long"))]
+    pub device_name: Option<String>,
+}
+
+impl RegisterBody {
+    fn into_command(self, meta: ClientMeta) -> Result<Register, AppError> {
+        let mut errors = FieldErrors::default();
+        check(&self, &mut errors);
+        let email = errors.check("email", Email::parse(&self.email));
+        let username = errors.check("username", Username::parse(&self.username));
+        let password = errors.check("password", Password::parse(self.password));
+        let display_name = errors.check("display_name", DisplayName::parse(&self.display_name));
+        let (Some(email), Some(username), Some(password), Some(display_name), true) =
+            (email, username, password, display_name, errors.is_empty())
+        else {
+            return Err(AppError::Invalid(errors));
+        };
+        Ok(Register {
+            username,
+            email,
+            password,
+            display_name,
+            client: meta.into_client(self.device_name),
+        })
+    }
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[schema(example = json!({"login": "alice", "password": "correct horse battery", "device_name": "Alice's laptop"}))]
+pub struct LoginBody {
+    /// Email or username (`email` and `username` are accepted as names of this field too).
+    #[serde(alias = "email", alias = "username")]
+    #[validate(length(min = 1, max = 254, message = "must be 1 to 254 characters long"))]
+    pub login: String,
+    #[validate(length(min = 1, max = 1024, message = "must be 1 to 1024 characters long"))]
+    pub password: String,
+    #[validate(length(max = 64, message = "must be at most 64 characters long"))]
+    pub device_name: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct RefreshBody {
+    #[validate(length(min = 1, max = 256, message = "must be 1 to 256 characters long"))]
+    pub refresh_token: String,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct PasswordBody {
+    #[validate(length(min = 1, max = 1024, message = "must be 1 to 1024 characters long"))]
+    pub password: String,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct ChangePasswordBody {
+    #[validate(length(min = 1, max = 1024, message = "must be 1 to 1024 characters long"))]
+    pub current_password: String,
+    pub new_password: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ForgotPasswordBody {
+    pub email: String,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct ResetPasswordBody {
+    /// The token from the reset mail.
+    #[validate(length(min = 1, max = 256, message = "must be 1 to 256 characters long"))]
+    pub token: String,
+    pub new_password: String,
+}
+
+/// A user as its owner sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserResponse {
+    pub id: Uuid,
+    pub username: String,
+    pub email: String,
+    pub display_name: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+impl From<&User> for UserResponse {
+    fn from(user: &User) -> Self {
+        Self {
+            id: user.id.as_uuid(),
+            username: user.username.as_str().to_owned(),
+            email: user.email.as_str().to_owned(),
+            display_name: user.display_name.as_str().to_owned(),
+            created_at: user.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokensResponse {
+    /// JWT for `Authorization: Bearer`.
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+    /// Opaque; single use: each refresh returns a new one.
+    pub refresh_token: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub refresh_expires_at: OffsetDateTime,
+    pub session_id: Uuid,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuthResponse {
+    pub user: UserResponse,
+    pub tokens: TokensResponse,
+}
+
+impl From<AuthGrant> for AuthResponse {
+    fn from(grant: AuthGrant) -> Self {
+        let expires_in = (grant.access.expires_at - OffsetDateTime::now_utc())
+            .whole_seconds()
+            .max(0);
+        Self {
+            user: UserResponse::from(&grant.user),
+            tokens: TokensResponse {
+                access_token: grant.access.token,
+                token_type: "Bearer",
+                expires_in,
+                expires_at: grant.access.expires_at,
+                refresh_token: grant.refresh_token.expose().to_owned(),
+                refresh_expires_at: grant.refresh_expires_at,
+                session_id: grant.session_id.as_uuid(),
+            },
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionResponse {
+    pub id: Uuid,
+    pub device_name: Option<String>,
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub last_active_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+    /// The session of the token making this request.
+    pub current: bool,
+}
+
+impl From<SessionView> for SessionResponse {
+    fn from(view: SessionView) -> Self {
+        let s = view.session;
+        Self {
+            id: s.id.as_uuid(),
+            device_name: s.device.name,
+            user_agent: s.device.user_agent,
+            ip: s.device.ip,
+            created_at: s.created_at,
+            last_active_at: s.last_active_at,
+            expires_at: s.expires_at,
+            current: view.current,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionListResponse {
+    pub sessions: Vec<SessionResponse>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RevokedResponse {
+    /// How many sessions were signed out.
+    pub revoked: u64,
+}
+
+fn only_validator(body: &impl Validate) -> Result<(), AppError> {
+    let mut errors = FieldErrors::default();
+    check(body, &mut errors);
+    errors.into_result()
+}
+
+/// Create an account and sign in.
+#[utoipa::path(
+    post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterBody,
+    responses(
+        (status = 201, description = "Registered and signed in", body = AuthResponse),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`username_taken` or `email_taken`", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many registrations from this IP", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/register")]
+pub async fn register(
+    state: web::Data<AppState>,
+    meta: ClientMeta,
+    body: web::Json<RegisterBody>,
+) -> Result<HttpResponse, Problem> {
+    let command = body.into_inner().into_command(meta)?;
+    let grant = state.auth.register.handle(command).await?;
+    Ok(HttpResponse::Created().json(AuthResponse::from(grant)))
+}
+
+/// Sign in with email or username and password; opens a session for this device.
+#[utoipa::path(
+    post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginBody,
+    responses(
+        (status = 200, description = "Signed in", body = AuthResponse),
+        (status = 401, description = "`invalid_credentials`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts for this account or IP; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/login")]
+pub async fn login(
+    state: web::Data<AppState>,
+    meta: ClientMeta,
+    body: web::Json<LoginBody>,
+) -> Result<HttpResponse, Problem> {
+    let body = body.into_inner();
+    only_validator(&body)?;
+    let command = LogIn {
+        login: body.login,
+        password: body.password,
+        client: meta.into_client(body.device_name),
+    };
+    let grant = state.auth.login.handle(command).await?;
+    Ok(HttpResponse::Ok().json(AuthResponse::from(grant)))
+}
+
+/// Exchange a refresh token for new tokens. The old refresh token is spent; presenting it
+/// again revokes the session.
+#[utoipa::path(
+    post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshBody,
+    responses(
+        (status = 200, description = "New access and refresh tokens", body = AuthResponse),
+        (status = 401, description = "`invalid_refresh_token` or `refresh_token_reused`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/refresh")]
+pub async fn refresh(
+    state: web::Data<AppState>,
+    body: web::Json<RefreshBody>,
+) -> Result<HttpResponse, Problem> {
+    only_validator(&*body)?;
+    let command = Refresh {
+        refresh_token: OpaqueToken::presented(&body.refresh_token),
+    };
+    let grant = state.auth.refresh.handle(command).await?;
+    Ok(HttpResponse::Ok().json(AuthResponse::from(grant)))
+}
+
+/// Sign out this device.
+#[utoipa::path(
+    post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Signed out"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/logout")]
+pub async fn logout(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, Problem> {
+    state.auth.logout.handle(user.0).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// List the caller's live sessions (devices), newest first.
+#[utoipa::path(
+    get, path = "/api/v1/auth/sessions", tag = "auth", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Live sessions", body = SessionListResponse),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/auth/sessions")]
+pub async fn list_sessions(
+    state: web::Data<AppState>,
+    user: AuthUser,
+) -> Result<HttpResponse, Problem> {
+    let sessions = state.auth.sessions.handle(user.0).await?;
+    let sessions = sessions.into_iter().map(SessionResponse::from).collect();
+    Ok(HttpResponse::Ok().json(SessionListResponse { sessions }))
+}
+
+/// Sign out one of the caller's devices.
+#[utoipa::path(
+    delete, path = "/api/v1/auth/sessions/{id}", tag = "auth", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Session id")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 400, description = "Not a UUID", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`session_not_found`: none of the caller's live sessions", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/auth/sessions/{id}")]
+pub async fn revoke_session(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, Problem> {
+    state
+        .auth
+        .revoke_session
+        .handle(user.0, SessionId::from_uuid(id.into_inner()))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Sign out every other device; needs the password.
+#[utoipa::path(
+    post, path = "/api/v1/auth/sessions/revoke-others", tag = "auth", security(("bearer" = [])),
+    request_body = PasswordBody,
+    responses(
+        (status = 200, description = "Other sessions revoked", body = RevokedResponse),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`invalid_password`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/sessions/revoke-others")]
+pub async fn revoke_other_sessions(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<PasswordBody>,
+) -> Result<HttpResponse, Problem> {
+    only_validator(&*body)?;
+    let revoked = state
+        .auth
+        .revoke_other_sessions
+        .handle(user.0, body.into_inner().password)
+        .await?;
+    Ok(HttpResponse::Ok().json(RevokedResponse { revoked }))
+}
+
+/// Change the password; signs out every other device.
+#[utoipa::path(
+    post, path = "/api/v1/auth/password/change", tag = "auth", security(("bearer" = [])),
+    request_body = ChangePasswordBody,
+    responses(
+        (status = 204, description = "Changed"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`invalid_password`: the current password is wrong", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields (e.g. a weak new password)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/password/change")]
+pub async fn change_password(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<ChangePasswordBody>,
+) -> Result<HttpResponse, Problem> {
+    let body = body.into_inner();
+    let mut errors = FieldErrors::default();
+    check(&body, &mut errors);
+    let new_password = errors.check("new_password", Password::parse(body.new_password));
+    let (Some(new_password), true) = (new_password, errors.is_empty()) else {
+        return Err(AppError::Invalid(errors).into());
+    };
+    let command = ChangePassword {
+        current_password: body.current_password,
+        new_password,
+    };
+    state.auth.change_password.handle(user.0, command).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Ask for a password reset mail. Always 202, whether or not the address has an account.
+#[utoipa::path(
+    post, path = "/api/v1/auth/password/forgot", tag = "auth", request_body = ForgotPasswordBody,
+    responses(
+        (status = 202, description = "If an account has this address, a reset token is on its way"),
+        (status = 422, description = "Not an email address", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/password/forgot")]
+pub async fn forgot_password(
+    state: web::Data<AppState>,
+    meta: ClientMeta,
+    body: web::Json<ForgotPasswordBody>,
+) -> Result<HttpResponse, Problem> {
+    let email = Email::parse(&body.email).map_err(|e| AppError::invalid("email", e.to_string()))?;
+    let command = ForgotPassword {
+        email,
+        client: meta.into_client(None),
+    };
+    state.auth.forgot_password.handle(command).await?;
+    Ok(HttpResponse::Accepted().finish())
+}
+
+/// Set a new password with a mailed reset token; signs out every device.
+#[utoipa::path(
+    post, path = "/api/v1/auth/password/reset", tag = "auth", request_body = ResetPasswordBody,
+    responses(
+        (status = 204, description = "Password replaced"),
+        (status = 422, description = "Invalid, expired or used token, or a weak password", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/password/reset")]
+pub async fn reset_password(
+    state: web::Data<AppState>,
+    body: web::Json<ResetPasswordBody>,
+) -> Result<HttpResponse, Problem> {
+    let body = body.into_inner();
+    let mut errors = FieldErrors::default();
+    check(&body, &mut errors);
+    let new_password = errors.check("new_password", Password::parse(body.new_password));
+    let (Some(new_password), true) = (new_password, errors.is_empty()) else {
+        return Err(AppError::Invalid(errors).into());
+    };
+    let command = ResetPassword {
+        token: OpaqueToken::presented(&body.token),
+        new_password,
+    };
+    state.auth.reset_password.handle(command).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,160 @@
+//! The REST API: routes per context, problem+json errors, extractors, middleware, OpenAPI.
+
+pub mod auth;
+pub mod extract;
+pub mod health;
+pub mod metrics;
+pub mod openapi;
+pub mod problem;
+
+use std::sync::Arc;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::{DefaultHeaders, ErrorHandlerResponse, ErrorHandlers, Next};
+use actix_web::{HttpMessage, ResponseError, web};
+use metrics_exporter_prometheus::PrometheusHandle;
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+use validator::Validate;
+
+use crate::application::auth::AuthHandlers;
+use crate::application::error::FieldErrors;
+use crate::application::ports::HealthCheck;
+use crate::telemetry::RequestId;
+use problem::Problem;
+
+/// What every route can reach.
+pub struct AppState {
+    pub auth: AuthHandlers,
+    pub health: Vec<Arc<dyn HealthCheck>>,
+    pub metrics: Option<PrometheusHandle>,
+    pub trust_forwarded_for: bool,
+}
+
+/// Settings of the HTTP layer itself.
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    pub json_limit_bytes: usize,
+    pub cors_allowed_origins: Vec<String>,
+}
+
+/// Mounts every route and middleware on an app.
+pub fn configure(
+    state: web::Data<AppState>,
+    options: &HttpOptions,
+) -> impl FnOnce(&mut web::ServiceConfig) {
+    let options = options.clone();
+    move |cfg| {
+        cfg.app_data(state)
+            .app_data(extract::json_config(options.json_limit_bytes))
+            .app_data(extract::path_config())
+            .app_data(extract::query_config())
+            .app_data(web::PayloadConfig::default().limit(options.json_limit_bytes))
+            .service(health::live)
+            .service(health::ready)
+            .service(metrics::render)
+            .service(web::redirect("/docs", "/docs/"))
+            .service(
+                SwaggerUi::new("/docs/{_:.*}")
+                    .url("/api-docs/openapi.json", openapi::ApiDoc::openapi()),
+            )
+            .service(web::scope("/api/v1").configure(auth::routes))
+            .default_service(web::to(|| async {
+                Problem::for_status(actix_web::http::StatusCode::NOT_FOUND).error_response()
+            }));
+    }
+}
+
+pub fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+        .add((header::REFERRER_POLICY, "no-referrer"))
+}
+
+pub fn cors(origins: &[String]) -> actix_cors::Cors {
+    let cors = actix_cors::Cors::default()
+        .allow_any_method()
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::HeaderName::from_static("x-request-id"),
+        ])
+        .expose_headers([
+            header::RETRY_AFTER,
+            header::HeaderName::from_static("x-request-id"),
+        ])
+        .max_age(3600);
+    if origins.iter().any(|o| o == "*") {
+        cors.allow_any_origin()
+    } else {
+        origins
+            .iter()
+            .fold(cors, |cors, origin| cors.allowed_origin(origin))
+    }
+}
+
+/// Rewrites any error response that is not problem+json yet (actix's own 404/405, a
+/// middleware's refusal) into one, so that clients only ever parse one error shape.
+pub fn error_safety_net<B: MessageBody + 'static>() -> ErrorHandlers<B> {
+    ErrorHandlers::new().default_handler(|response: ServiceResponse<B>| {
+        let is_problem = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|value| {
+                value
+                    .as_bytes()
+                    .starts_with(problem::CONTENT_TYPE.as_bytes())
+            });
+        if is_problem
+            || !(response.status().is_client_error() || response.status().is_server_error())
+        {
+            return Ok(ErrorHandlerResponse::Response(
+                response.map_into_left_body(),
+            ));
+        }
+        let problem = Problem::for_status(response.status()).error_response();
+        let (request, original) = response.into_parts();
+        let mut rewritten = problem.map_into_boxed_body();
+        for (name, value) in original.headers() {
+            if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+                rewritten.headers_mut().insert(name.clone(), value.clone());
+            }
+        }
+        Ok(ErrorHandlerResponse::Response(
+            ServiceResponse::new(request, rewritten).map_into_right_body(),
+        ))
+    })
+}
+
+/// Sends the request id back as `X-Request-Id`.
+pub async fn echo_request_id(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let id = req.extensions().get::<RequestId>().cloned();
+    let mut response = next.call(req).await?;
+    if let Some(value) = id.and_then(|id| HeaderValue::from_str(&id.0).ok()) {
+        response
+            .headers_mut()
+            .insert(header::HeaderName::from_static("x-request-id"), value);
+    }
+    Ok(response)
+}
+
+/// Adds `validator`'s findings to `errors`, one entry per failed rule.
+pub fn check(body: &impl Validate, errors: &mut FieldErrors) {
+    if let Err(found) = body.validate() {
+        for (field, failures) in found.field_errors() {
+            for failure in failures {
+                let message = failure
+                    .message
+                    .as_deref()
+                    .map_or_else(|| failure.code.to_string(), str::to_owned);
+                errors.add(&field, message);
+            }
+        }
+    }
+}

@@ -1,0 +1,41 @@
+//! The OpenAPI document, generated from the route annotations.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::{auth, health, metrics, problem};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Chat API", description = "REST API of the chat server. Errors are `application/problem+json` (RFC 9457); branch on `code`."),
+    paths(
+        auth::register, auth::login, auth::refresh, auth::logout, auth::list_sessions,
+        auth::revoke_session, auth::revoke_other_sessions, auth::change_password,
+        auth::forgot_password, auth::reset_password,
+        health::live, health::ready, metrics::render,
+    ),
+    components(schemas(problem::Problem, problem::ProblemField)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "Accounts, sessions and tokens"),
+        (name = "health", description = "Probes and metrics"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}

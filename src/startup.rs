@@ -1,0 +1,184 @@
+//! The one place that names concrete adapters and wires them into handlers and the server.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use sea_orm::DatabaseConnection;
+
+use crate::application::auth::{AuthDeps, AuthHandlers, AuthPolicy};
+use crate::application::ports::{HealthCheck, Mailer, RateLimiter};
+use crate::config::{MailTransport, Settings};
+use crate::domain::auth::SessionPolicy;
+use crate::infrastructure::clock::SystemClock;
+use crate::infrastructure::health::{DatabaseHealth, RedisHealth};
+use crate::infrastructure::mail::{FileMailer, LogMailer, SmtpMailer};
+use crate::infrastructure::persistence::auth::{
+    SeaOrmAccountRepository, SeaOrmPasswordResetRepository, SeaOrmSessionRepository,
+};
+use crate::infrastructure::persistence::db;
+use crate::infrastructure::rate_limit::in_process::InProcessRateLimiter;
+use crate::infrastructure::rate_limit::redis::RedisRateLimiter;
+use crate::infrastructure::security::argon2::Argon2Hasher;
+use crate::infrastructure::security::jwt::JwtAccessTokens;
+use crate::presentation::http::{self, AppState, HttpOptions};
+use secrecy::ExposeSecret;
+
+/// A built server, bound to its port, not yet running.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Connects to everything, runs migrations and binds the listener.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        settings.validate()?;
+        let db = db::connect(&settings.database_url(), settings.database.max_connections).await?;
+        db::migrate_up(&db).await?;
+        let redis = match settings.redis_url() {
+            Some(url) => Some(connect_redis(url).await?),
+            None => None,
+        };
+        let state = web::Data::new(build_state(&settings, db, redis)?);
+
+        let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
+            .with_context(|| {
+                format!(
+                    "cannot listen on {}:{}",
+                    settings.server.host, settings.server.port
+                )
+            })?;
+        let port = listener.local_addr()?.port();
+        let options = HttpOptions {
+            json_limit_bytes: settings.server.json_limit_bytes,
+            cors_allowed_origins: settings.server.cors_allowed_origins.clone(),
+        };
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(http::error_safety_net())
+                .wrap(http::security_headers())
+                .wrap(http::cors(&options.cors_allowed_origins))
+                .wrap(actix_web::middleware::from_fn(http::metrics::track))
+                .wrap(actix_web::middleware::from_fn(http::echo_request_id))
+                .wrap(tracing_actix_web::TracingLogger::<
+                    crate::telemetry::RequestSpan,
+                >::new())
+                .configure(http::configure(state.clone(), &options))
+        })
+        .listen(listener)?
+        .workers(match settings.server.workers {
+            0 => std::thread::available_parallelism().map_or(2, usize::from),
+            n => n,
+        })
+        .shutdown_timeout(settings.server.shutdown_timeout_secs)
+        .run();
+        tracing::info!(port, production = settings.is_production(), "listening");
+        Ok(Self { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Stops the server from elsewhere (tests, embedding).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until SIGINT or SIGTERM, then stops accepting and drains in-flight requests.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+async fn connect_redis(url: &str) -> anyhow::Result<ConnectionManager> {
+    let client = redis::Client::open(url).context("REDIS_URL is not a valid Redis URL")?;
+    let config = ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(Duration::from_secs(5)))
+        .set_response_timeout(Some(Duration::from_secs(2)));
+    ConnectionManager::new_with_config(client, config)
+        .await
+        .with_context(|| format!("cannot reach Redis at {}", db::redact(url)))
+}
+
+fn build_state(
+    settings: &Settings,
+    db: DatabaseConnection,
+    redis: Option<ConnectionManager>,
+) -> anyhow::Result<AppState> {
+    let auth = &settings.auth;
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    let hasher = Argon2Hasher::new(if auth.hash_concurrency == 0 {
+        cores
+    } else {
+        auth.hash_concurrency
+    })?;
+    let tokens = JwtAccessTokens::new(
+        &settings.jwt_secret()?,
+        time::Duration::seconds(i64::try_from(auth.access_token_ttl_secs).unwrap_or(900)),
+    );
+    let limiter: Arc<dyn RateLimiter> = match &redis {
+        Some(redis) => Arc::new(RedisRateLimiter::new(
+            redis.clone(),
+            &settings.redis.key_prefix,
+        )),
+        None => Arc::new(InProcessRateLimiter::default()),
+    };
+    let mailer: Arc<dyn Mailer> = match settings.mail.transport {
+        MailTransport::Log => {
+            if settings.is_production() {
+                tracing::warn!("mail.transport is `log`: password reset mails are only logged");
+            }
+            Arc::new(LogMailer)
+        }
+        MailTransport::File => Arc::new(FileMailer::new(settings.mail.file_dir.clone())),
+        MailTransport::Smtp => {
+            let url = settings
+                .mail
+                .smtp_url
+                .as_ref()
+                .context("mail.smtp_url is required for SMTP")?;
+            Arc::new(SmtpMailer::new(url.expose_secret(), &settings.mail.from)?)
+        }
+    };
+    let limits = &settings.rate_limit;
+    let policy = AuthPolicy {
+        sessions: SessionPolicy {
+            idle_timeout: time::Duration::days(auth.session_idle_days.into()),
+            max_lifetime: time::Duration::days(auth.session_max_days.into()),
+            max_live_sessions: auth.max_sessions,
+        },
+        reset_token_ttl: time::Duration::minutes(auth.reset_token_ttl_minutes.into()),
+        login_per_account: limits.login_per_account.into(),
+        login_per_ip: limits.login_per_ip.into(),
+        register_per_ip: limits.register_per_ip.into(),
+        forgot_per_ip: limits.forgot_per_ip.into(),
+        forgot_per_email: limits.forgot_per_email.into(),
+    };
+    let deps = AuthDeps {
+        accounts: Arc::new(SeaOrmAccountRepository::new(db.clone())),
+        sessions: Arc::new(SeaOrmSessionRepository::new(db.clone())),
+        resets: Arc::new(SeaOrmPasswordResetRepository::new(db.clone())),
+        hasher: Arc::new(hasher),
+        tokens: Arc::new(tokens),
+        limiter,
+        mailer,
+        clock: Arc::new(SystemClock),
+        policy,
+    };
+    let mut health: Vec<Arc<dyn HealthCheck>> = vec![Arc::new(DatabaseHealth(db))];
+    if let Some(redis) = redis {
+        health.push(Arc::new(RedisHealth(redis)));
+    }
+    Ok(AppState {
+        auth: AuthHandlers::new(deps),
+        health,
+        metrics: http::metrics::recorder(),
+        trust_forwarded_for: settings.server.trust_forwarded_for,
+    })
+}

@@ -1,0 +1,306 @@
+//! Spawns the real server on a random port with a fresh database, and talks to it like a client.
+//!
+//! SQLite in a temporary folder by default; a new PostgreSQL database (dropped afterwards) when
+//! `TEST_DATABASE_URL` is set, and Redis when `TEST_REDIS_URL` is set. `TEST_LOG=1` shows logs.
+
+use std::path::PathBuf;
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use chat_server::config::{MailTransport, Settings};
+use chat_server::startup::Application;
+use reqwest::{Response, StatusCode};
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{Value, json};
+
+pub const PASSWORD: &str = "correct horse battery";
+pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
+
+static TRACING: LazyLock<()> = LazyLock::new(|| {
+    if std::env::var("TEST_LOG").is_ok() {
+        chat_server::telemetry::init(false, "info");
+    }
+});
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub mail_dir: PathBuf,
+    server: actix_web::dev::ServerHandle,
+    database: Option<PostgresDatabase>,
+    _dir: tempfile::TempDir,
+}
+
+/// A throwaway PostgreSQL database, dropped when the app is.
+struct PostgresDatabase {
+    admin_url: String,
+    name: String,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Like `spawn_app`, with settings changed first (e.g. tighter rate limits).
+pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
+    LazyLock::force(&TRACING);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut settings = Settings::defaults().expect("default settings");
+    settings.app.data_dir = dir.path().to_owned();
+    settings.server.host = "127.0.0.1".into();
+    settings.server.port = 0;
+    settings.server.workers = 1;
+    settings.auth.jwt_secret = Some(JWT_SECRET.into());
+    settings.auth.hash_concurrency = 2;
+    settings.mail.transport = MailTransport::File;
+    settings.mail.file_dir = dir.path().join("mail");
+    // Every test user registers from 127.0.0.1; per-IP limits get their own tests.
+    settings.rate_limit.register_per_ip.max = 0;
+    settings.rate_limit.login_per_ip.max = 0;
+    settings.rate_limit.forgot_per_ip.max = 0;
+
+    let database = match std::env::var("TEST_DATABASE_URL") {
+        Ok(admin_url) => {
+            let name = format!("chat_test_{}", uuid::Uuid::new_v4().simple());
+            let admin = Database::connect(&admin_url)
+                .await
+                .expect("connect to TEST_DATABASE_URL");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create test database");
+            settings.database.url = replace_database(&admin_url, &name);
+            settings.database.max_connections = 5;
+            Some(PostgresDatabase { admin_url, name })
+        }
+        Err(_) => None,
+    };
+    if let Ok(redis_url) = std::env::var("TEST_REDIS_URL") {
+        settings.redis.url = redis_url;
+        settings.redis.key_prefix = format!("test:{}:", uuid::Uuid::new_v4().simple());
+    }
+    customise(&mut settings);
+
+    let mail_dir = settings.mail.file_dir.clone();
+    let app = Application::build(settings).await.expect("server builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let server = app.handle();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        mail_dir,
+        server,
+        database,
+        _dir: dir,
+    }
+}
+
+fn replace_database(url: &str, name: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let base = base.rsplit_once('/').map_or(base, |(prefix, _)| prefix);
+    match query {
+        Some(query) => format!("{base}/{name}?{query}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Sends the stop command at once; nothing needs to wait for it.
+        drop(self.server.stop(false));
+        if let Some(db) = self.database.take() {
+            let dropped = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()?;
+                runtime.block_on(async {
+                    let admin = Database::connect(&db.admin_url).await?;
+                    admin
+                        .execute_unprepared(&format!(
+                            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                            db.name
+                        ))
+                        .await?;
+                    Ok::<_, sea_orm::DbErr>(())
+                })?;
+                Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
+            })
+            .join();
+            if !matches!(dropped, Ok(Ok(()))) {
+                eprintln!("could not drop a test database: {dropped:?}");
+            }
+        }
+    }
+}
+
+/// A registered user and the tokens of its first session.
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    pub id: String,
+    pub username: String,
+    pub email: String,
+    pub password: String,
+    pub access_token: String,
+    pub refresh_token: String,
+    pub session_id: String,
+}
+
+impl TestUser {
+    fn from_auth(body: &Value, username: &str, email: &str, password: &str) -> Self {
+        Self {
+            id: body["user"]["id"].as_str().expect("user id").to_owned(),
+            username: username.to_owned(),
+            email: email.to_owned(),
+            password: password.to_owned(),
+            access_token: body["tokens"]["access_token"]
+                .as_str()
+                .expect("access token")
+                .to_owned(),
+            refresh_token: body["tokens"]["refresh_token"]
+                .as_str()
+                .expect("refresh token")
+                .to_owned(),
+            session_id: body["tokens"]["session_id"]
+                .as_str()
+                .expect("session id")
+                .to_owned(),
+        }
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        let mut request = self.client.get(self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request sent")
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value, token: Option<&str>) -> Response {
+        let mut request = self.client.post(self.url(path)).json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request sent")
+    }
+
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> Response {
+        let mut request = self.client.delete(self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request sent")
+    }
+
+    /// Registers `name` (also its username, and `name@example.com`) with `PASSWORD`.
+    pub async fn register(&self, name: &str) -> TestUser {
+        let email = format!("{name}@example.com");
+        let body =
+            json!({"email": email, "username": name, "password": PASSWORD, "display_name": name});
+        let response = self.post_json("/api/v1/auth/register", &body, None).await;
+        assert_eq!(response.status(), StatusCode::CREATED, "registering {name}");
+        let body: Value = response.json().await.expect("json body");
+        TestUser::from_auth(&body, name, &email, PASSWORD)
+    }
+
+    pub async fn login(&self, login: &str, password: &str) -> Response {
+        self.post_json(
+            "/api/v1/auth/login",
+            &json!({"login": login, "password": password}),
+            None,
+        )
+        .await
+    }
+
+    /// Signs `user` in once more, as another device.
+    pub async fn new_session(&self, user: &TestUser) -> TestUser {
+        let response = self.login(&user.username, &user.password).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let body: Value = response.json().await.expect("json body");
+        TestUser::from_auth(&body, &user.username, &user.email, &user.password)
+    }
+
+    /// Whether `token` is accepted by an authenticated endpoint.
+    pub async fn token_works(&self, token: &str) -> bool {
+        let status = self
+            .get("/api/v1/auth/sessions", Some(token))
+            .await
+            .status();
+        assert!(
+            status == StatusCode::OK || status == StatusCode::UNAUTHORIZED,
+            "{status}"
+        );
+        status == StatusCode::OK
+    }
+
+    /// Waits for the next mail to `to` and returns its body.
+    pub async fn mail_to(&self, to: &str) -> Option<String> {
+        for _ in 0..100 {
+            if let Ok(entries) = std::fs::read_dir(&self.mail_dir) {
+                for entry in entries.flatten() {
+                    if entry.path().extension().is_some_and(|e| e == "json") {
+                        let mail: Value =
+                            serde_json::from_slice(&std::fs::read(entry.path()).ok()?).ok()?;
+                        if mail["to"] == to {
+                            return mail["body"].as_str().map(str::to_owned);
+                        }
+                    }
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        None
+    }
+}
+
+/// The parts of a problem+json body tests look at.
+#[derive(Debug)]
+pub struct ProblemBody {
+    pub code: String,
+    pub fields: Vec<String>,
+}
+
+pub trait ResponseExt {
+    /// Checks the content type and shape of an error response and returns its parts.
+    async fn problem(self) -> ProblemBody;
+}
+
+impl ResponseExt for Response {
+    async fn problem(self) -> ProblemBody {
+        let status = self.status().as_u16();
+        let content_type = self
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        assert_eq!(content_type, "application/problem+json", "status {status}");
+        let body: Value = self.json().await.expect("problem body is JSON");
+        assert_eq!(body["status"], status);
+        assert!(
+            body["title"].is_string() && body["detail"].is_string() && body["type"].is_string(),
+            "{body}"
+        );
+        let fields = body["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .filter_map(|e| e["field"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        ProblemBody {
+            code: body["code"].as_str().expect("code").to_owned(),
+            fields,
+        }
+    }
+}

@@ -1,0 +1,143 @@
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn liveness_and_readiness_report_ok() {
+    let app = spawn_app().await;
+
+    let live = app.get("/health/live", None).await;
+    let ready = app.get("/health/ready", None).await;
+
+    assert_eq!(live.status(), StatusCode::OK);
+    assert_eq!(ready.status(), StatusCode::OK);
+    let body: Value = ready.json().await.unwrap();
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["checks"]["database"], "ok");
+    if std::env::var("TEST_REDIS_URL").is_ok() {
+        assert_eq!(body["checks"]["redis"], "ok");
+    }
+}
+
+#[tokio::test]
+async fn a_well_formed_request_id_is_echoed_and_otherwise_one_is_made() {
+    let app = spawn_app().await;
+
+    let given = app
+        .client
+        .get(app.url("/health/live"))
+        .header("x-request-id", "trace-abc_123")
+        .send()
+        .await
+        .unwrap();
+    let hostile = app
+        .client
+        .get(app.url("/health/live"))
+        .header("x-request-id", "bad id\twith spaces")
+        .send()
+        .await
+        .unwrap();
+    let none = app.get("/health/live", None).await;
+
+    assert_eq!(given.headers()["x-request-id"], "trace-abc_123");
+    for response in [hostile, none] {
+        let id = response.headers()["x-request-id"].to_str().unwrap();
+        assert!(uuid::Uuid::parse_str(id).is_ok(), "{id}");
+    }
+}
+
+#[tokio::test]
+async fn responses_carry_security_headers() {
+    let app = spawn_app().await;
+
+    let response = app.get("/health/live", None).await;
+
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(response.headers()["x-frame-options"], "DENY");
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_and_status() {
+    let app = spawn_app().await;
+    app.get("/health/live", None).await;
+    app.get("/api/v1/auth/sessions", None).await;
+
+    let body = app.get("/metrics", None).await.text().await.unwrap();
+
+    assert!(
+        body.contains(r#"route="/health/live",status="200""#),
+        "{body}"
+    );
+    assert!(
+        body.contains(r#"route="/api/v1/auth/sessions",status="401""#),
+        "{body}"
+    );
+    assert!(
+        body.contains("http_request_duration_seconds_bucket"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_auth_endpoint() {
+    let app = spawn_app().await;
+
+    let spec: Value = app
+        .get("/api-docs/openapi.json", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+
+    assert!(spec["openapi"].as_str().unwrap().starts_with("3.1"));
+    let expected = [
+        ("/api/v1/auth/register", "post"),
+        ("/api/v1/auth/login", "post"),
+        ("/api/v1/auth/refresh", "post"),
+        ("/api/v1/auth/logout", "post"),
+        ("/api/v1/auth/sessions", "get"),
+        ("/api/v1/auth/sessions/{id}", "delete"),
+        ("/api/v1/auth/sessions/revoke-others", "post"),
+        ("/api/v1/auth/password/change", "post"),
+        ("/api/v1/auth/password/forgot", "post"),
+        ("/api/v1/auth/password/reset", "post"),
+        ("/health/live", "get"),
+        ("/health/ready", "get"),
+    ];
+    for (path, method) in expected {
+        let operation = &spec["paths"][path][method];
+        assert!(operation.is_object(), "{method} {path} missing");
+        let responses = operation["responses"].as_object().unwrap();
+        assert!(
+            responses.keys().any(|s| s.starts_with('4')) || path.starts_with("/health"),
+            "{path} lists no errors"
+        );
+    }
+    for schema in [
+        "RegisterBody",
+        "LoginBody",
+        "AuthResponse",
+        "TokensResponse",
+        "SessionListResponse",
+        "Problem",
+    ] {
+        assert!(
+            spec["components"]["schemas"][schema].is_object(),
+            "{schema} missing"
+        );
+    }
+    assert!(spec["components"]["securitySchemes"]["bearer"].is_object());
+}
+
+#[tokio::test]
+async fn swagger_ui_is_served_without_the_network() {
+    let app = spawn_app().await;
+
+    let page = app.get("/docs/", None).await;
+
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().await.unwrap().contains("swagger"));
+    let script = app.get("/docs/swagger-ui-bundle.js", None).await;
+    assert_eq!(script.status(), StatusCode::OK);
+}

@@ -1,0 +1,254 @@
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{ResponseExt, spawn_app, spawn_app_with};
+
+async fn refresh(app: &crate::helpers::TestApp, token: &str) -> reqwest::Response {
+    app.post_json(
+        "/api/v1/auth/refresh",
+        &json!({"refresh_token": token}),
+        None,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_refresh_rotates_both_tokens() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+
+    let response = refresh(&app, &alice.refresh_token).await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    let new_refresh = body["tokens"]["refresh_token"].as_str().unwrap();
+    assert_ne!(new_refresh, alice.refresh_token);
+    assert_eq!(body["tokens"]["session_id"], alice.session_id.as_str());
+    assert_eq!(body["user"]["id"], alice.id.as_str());
+    assert!(
+        app.token_works(body["tokens"]["access_token"].as_str().unwrap())
+            .await
+    );
+    assert_eq!(refresh(&app, new_refresh).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn reusing_a_rotated_refresh_token_revokes_the_whole_session() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let other_device = app.new_session(&alice).await;
+    let rotated: Value = refresh(&app, &alice.refresh_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let current_refresh = rotated["tokens"]["refresh_token"].as_str().unwrap();
+    let current_access = rotated["tokens"]["access_token"].as_str().unwrap();
+
+    let replay = refresh(&app, &alice.refresh_token).await;
+
+    assert_eq!(replay.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(replay.problem().await.code, "refresh_token_reused");
+    assert_eq!(
+        refresh(&app, current_refresh).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert!(!app.token_works(current_access).await);
+    assert!(
+        app.token_works(&other_device.access_token).await,
+        "other sessions are untouched"
+    );
+}
+
+#[tokio::test]
+async fn concurrent_uses_of_one_refresh_token_rotate_once() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+
+    let attempts =
+        futures_util::future::join_all((0..5).map(|_| refresh(&app, &alice.refresh_token))).await;
+
+    let ok = attempts
+        .iter()
+        .filter(|r| r.status() == StatusCode::OK)
+        .count();
+    assert!(ok <= 1, "{ok} rotations of one token");
+    assert!(
+        attempts
+            .iter()
+            .all(|r| r.status() == StatusCode::OK || r.status() == StatusCode::UNAUTHORIZED)
+    );
+}
+
+#[tokio::test]
+async fn unknown_refresh_tokens_are_refused() {
+    let app = spawn_app().await;
+    app.register("alice").await;
+
+    let response = refresh(&app, "not-a-token").await;
+
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(response.problem().await.code, "invalid_refresh_token");
+}
+
+#[tokio::test]
+async fn logout_ends_the_session_at_once() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let phone = app.new_session(&alice).await;
+
+    let response = app
+        .post_json("/api/v1/auth/logout", &json!({}), Some(&alice.access_token))
+        .await;
+
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let after = app
+        .get("/api/v1/auth/sessions", Some(&alice.access_token))
+        .await;
+    assert_eq!(after.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(after.problem().await.code, "session_revoked");
+    assert_eq!(
+        refresh(&app, &alice.refresh_token).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert!(app.token_works(&phone.access_token).await);
+}
+
+#[tokio::test]
+async fn the_session_list_shows_each_device_and_marks_the_current_one() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let laptop = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .header("user-agent", "TestBrowser/1.0")
+        .json(&json!({"login": "alice", "password": alice.password, "device_name": "Laptop"}))
+        .send()
+        .await
+        .unwrap();
+    let laptop: Value = laptop.json().await.unwrap();
+    let laptop_session = laptop["tokens"]["session_id"].as_str().unwrap();
+
+    let response = app
+        .get("/api/v1/auth/sessions", Some(&alice.access_token))
+        .await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    let sessions = body["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 2);
+    assert_eq!(sessions[0]["id"], laptop_session, "newest first");
+    assert_eq!(sessions[0]["device_name"], "Laptop");
+    assert_eq!(sessions[0]["user_agent"], "TestBrowser/1.0");
+    assert_eq!(sessions[0]["ip"], "127.0.0.1");
+    assert_eq!(sessions[0]["current"], false);
+    assert_eq!(sessions[1]["id"], alice.session_id.as_str());
+    assert_eq!(sessions[1]["current"], true);
+    for field in ["created_at", "last_active_at", "expires_at"] {
+        time::OffsetDateTime::parse(
+            sessions[1][field].as_str().unwrap(),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_user_can_revoke_their_own_sessions_but_nobody_elses() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let alice_phone = app.new_session(&alice).await;
+    let mallory = app.register("mallory").await;
+
+    let attack = app
+        .delete(
+            &format!("/api/v1/auth/sessions/{}", alice.session_id),
+            Some(&mallory.access_token),
+        )
+        .await;
+    assert_eq!(attack.status(), StatusCode::NOT_FOUND);
+    assert_eq!(attack.problem().await.code, "session_not_found");
+    assert!(app.token_works(&alice.access_token).await);
+
+    let response = app
+        .delete(
+            &format!("/api/v1/auth/sessions/{}", alice_phone.session_id),
+            Some(&alice.access_token),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert!(!app.token_works(&alice_phone.access_token).await);
+    assert_eq!(
+        refresh(&app, &alice_phone.refresh_token).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert!(app.token_works(&alice.access_token).await);
+
+    let again = app
+        .delete(
+            &format!("/api/v1/auth/sessions/{}", alice_phone.session_id),
+            Some(&alice.access_token),
+        )
+        .await;
+    assert_eq!(again.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn revoking_other_sessions_needs_the_password() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let phone = app.new_session(&alice).await;
+    let tablet = app.new_session(&alice).await;
+
+    let wrong = app
+        .post_json(
+            "/api/v1/auth/sessions/revoke-others",
+            &json!({"password": "not it at all"}),
+            Some(&alice.access_token),
+        )
+        .await;
+    assert_eq!(wrong.status(), StatusCode::FORBIDDEN);
+    assert_eq!(wrong.problem().await.code, "invalid_password");
+    assert!(app.token_works(&phone.access_token).await);
+
+    let response = app
+        .post_json(
+            "/api/v1/auth/sessions/revoke-others",
+            &json!({"password": alice.password}),
+            Some(&alice.access_token),
+        )
+        .await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.json::<Value>().await.unwrap()["revoked"], 2);
+    assert!(!app.token_works(&phone.access_token).await);
+    assert!(!app.token_works(&tablet.access_token).await);
+    assert!(app.token_works(&alice.access_token).await);
+}
+
+#[tokio::test]
+async fn opening_more_than_the_maximum_sessions_revokes_the_oldest() {
+    let app = spawn_app_with(|s| s.auth.max_sessions = 3).await;
+    let first = app.register("alice").await;
+    let second = app.new_session(&first).await;
+    let third = app.new_session(&first).await;
+    assert!(app.token_works(&first.access_token).await);
+
+    let fourth = app.new_session(&first).await;
+
+    assert!(!app.token_works(&first.access_token).await);
+    assert_eq!(
+        refresh(&app, &first.refresh_token).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    for live in [&second, &third, &fourth] {
+        assert!(app.token_works(&live.access_token).await);
+    }
+    let list: Value = app
+        .get("/api/v1/auth/sessions", Some(&fourth.access_token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["sessions"].as_array().unwrap().len(), 3);
+}
