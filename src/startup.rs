@@ -11,16 +11,24 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use sea_orm::DatabaseConnection;
 
 use crate::application::auth::{AuthDeps, AuthHandlers, AuthPolicy};
-use crate::application::ports::{HealthCheck, Mailer, RateLimiter};
+use crate::application::ports::{HealthCheck, Mailer, ProfileCache, RateLimiter};
+use crate::application::users::{UsersDeps, UsersHandlers};
 use crate::config::{MailTransport, Settings};
 use crate::domain::auth::SessionPolicy;
+use crate::infrastructure::cache::in_process::MokaProfileCache;
+use crate::infrastructure::cache::redis::RedisProfileCache;
 use crate::infrastructure::clock::SystemClock;
+use crate::infrastructure::events::in_process::InProcessEventBus;
 use crate::infrastructure::health::{DatabaseHealth, RedisHealth};
 use crate::infrastructure::mail::{FileMailer, LogMailer, SmtpMailer};
 use crate::infrastructure::persistence::auth::{
     SeaOrmAccountRepository, SeaOrmPasswordResetRepository, SeaOrmSessionRepository,
 };
 use crate::infrastructure::persistence::db;
+use crate::infrastructure::persistence::users::{
+    SeaOrmBlockRepository, SeaOrmContactRepository, SeaOrmKeyRepository, SeaOrmProfileRepository,
+    SeaOrmSettingsRepository,
+};
 use crate::infrastructure::rate_limit::in_process::InProcessRateLimiter;
 use crate::infrastructure::rate_limit::redis::RedisRateLimiter;
 use crate::infrastructure::security::argon2::Argon2Hasher;
@@ -160,15 +168,38 @@ fn build_state(
         forgot_per_ip: limits.forgot_per_ip.into(),
         forgot_per_email: limits.forgot_per_email.into(),
     };
+    let clock = Arc::new(SystemClock);
+    let accounts = Arc::new(SeaOrmAccountRepository::new(db.clone()));
+    let events = Arc::new(InProcessEventBus::new(1024));
+    let profile_ttl = Duration::from_secs(300);
+    let cache: Arc<dyn ProfileCache> = match &redis {
+        Some(redis) => Arc::new(RedisProfileCache::new(
+            redis.clone(),
+            &settings.redis.key_prefix,
+            profile_ttl,
+        )),
+        None => Arc::new(MokaProfileCache::new(100_000, profile_ttl)),
+    };
+    let users = UsersDeps {
+        accounts: accounts.clone(),
+        profiles: Arc::new(SeaOrmProfileRepository::new(db.clone())),
+        settings: Arc::new(SeaOrmSettingsRepository::new(db.clone())),
+        contacts: Arc::new(SeaOrmContactRepository::new(db.clone())),
+        blocks: Arc::new(SeaOrmBlockRepository::new(db.clone())),
+        keys: Arc::new(SeaOrmKeyRepository::new(db.clone())),
+        cache,
+        events,
+        clock: clock.clone(),
+    };
     let deps = AuthDeps {
-        accounts: Arc::new(SeaOrmAccountRepository::new(db.clone())),
+        accounts,
         sessions: Arc::new(SeaOrmSessionRepository::new(db.clone())),
         resets: Arc::new(SeaOrmPasswordResetRepository::new(db.clone())),
         hasher: Arc::new(hasher),
         tokens: Arc::new(tokens),
         limiter,
         mailer,
-        clock: Arc::new(SystemClock),
+        clock,
         policy,
     };
     let mut health: Vec<Arc<dyn HealthCheck>> = vec![Arc::new(DatabaseHealth(db))];
@@ -177,6 +208,7 @@ fn build_state(
     }
     Ok(AppState {
         auth: AuthHandlers::new(deps),
+        users: UsersHandlers::new(users),
         health,
         metrics: http::metrics::recorder(),
         trust_forwarded_for: settings.server.trust_forwarded_for,

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261121_120000_create_users;
 mod m20261121_120100_create_sessions;
 mod m20261121_120200_create_password_resets;
+mod m20261122_090000_create_user_relations;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_120000_create_users::Migration),
             Box::new(m20261121_120100_create_sessions::Migration),
             Box::new(m20261121_120200_create_password_resets::Migration),
+            Box::new(m20261122_090000_create_user_relations::Migration),
         ]
     }
 }

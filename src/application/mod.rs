@@ -4,3 +4,4 @@
 pub mod auth;
 pub mod error;
 pub mod ports;
+pub mod users;

@@ -1,6 +1,8 @@
 //! Adapters for the ports, grouped by technology. Nothing here decides business rules.
 
+pub mod cache;
 pub mod clock;
+pub mod events;
 pub mod health;
 pub mod mail;
 pub mod persistence;

@@ -192,6 +192,41 @@ impl TestApp {
         request.send().await.expect("request sent")
     }
 
+    /// Any method with an optional JSON body.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+        token: &str,
+    ) -> Response {
+        let mut request = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send().await.expect("request sent")
+    }
+
+    pub async fn patch_json(&self, path: &str, body: &Value, token: &str) -> Response {
+        self.send(reqwest::Method::PATCH, path, Some(body), token)
+            .await
+    }
+
+    pub async fn put_json(&self, path: &str, body: &Value, token: &str) -> Response {
+        self.send(reqwest::Method::PUT, path, Some(body), token)
+            .await
+    }
+
+    /// GET that must succeed; returns the JSON body.
+    pub async fn get_ok(&self, path: &str, token: &str) -> Value {
+        let response = self.get(path, Some(token)).await;
+        assert_eq!(response.status(), StatusCode::OK, "GET {path}");
+        response.json().await.expect("json body")
+    }
+
     pub async fn delete(&self, path: &str, token: Option<&str>) -> Response {
         let mut request = self.client.delete(self.url(path));
         if let Some(token) = token {

@@ -1,7 +1,9 @@
-//! What every context shares: typed ids and the repository error.
+//! What every context shares: typed ids, domain events and the repository error.
 
 mod error;
+mod events;
 mod ids;
 
 pub use error::RepoError;
+pub use events::DomainEvent;
 pub use ids::{SessionId, UserId};

@@ -64,6 +64,10 @@ impl AccountRepository for SeaOrmAccountRepository {
             email: Set(user.email.as_str().to_owned()),
             display_name: Set(user.display_name.as_str().to_owned()),
             password_hash: Set(account.password_hash.as_str().to_owned()),
+            bio: Set(String::new()),
+            status_text: Set(String::new()),
+            avatar_id: Set(None),
+            search_name: Set(user.display_name.as_str().to_lowercase()),
             created_at: Set(user.created_at),
             updated_at: Set(user.created_at),
         };

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod db;
 mod entities;
+pub mod users;
 
 use sea_orm::{DbErr, SqlErr};
 

@@ -6,6 +6,7 @@ pub mod health;
 pub mod metrics;
 pub mod openapi;
 pub mod problem;
+pub mod users;
 
 use std::sync::Arc;
 
@@ -22,12 +23,14 @@ use validator::Validate;
 use crate::application::auth::AuthHandlers;
 use crate::application::error::FieldErrors;
 use crate::application::ports::HealthCheck;
+use crate::application::users::UsersHandlers;
 use crate::telemetry::RequestId;
 use problem::Problem;
 
 /// What every route can reach.
 pub struct AppState {
     pub auth: AuthHandlers,
+    pub users: UsersHandlers,
     pub health: Vec<Arc<dyn HealthCheck>>,
     pub metrics: Option<PrometheusHandle>,
     pub trust_forwarded_for: bool,
@@ -60,7 +63,11 @@ pub fn configure(
                 SwaggerUi::new("/docs/{_:.*}")
                     .url("/api-docs/openapi.json", openapi::ApiDoc::openapi()),
             )
-            .service(web::scope("/api/v1").configure(auth::routes))
+            .service(
+                web::scope("/api/v1")
+                    .configure(auth::routes)
+                    .configure(users::routes),
+            )
             .default_service(web::to(|| async {
                 Problem::for_status(actix_web::http::StatusCode::NOT_FOUND).error_response()
             }));

@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{auth, health, metrics, problem};
+use super::{auth, health, metrics, problem, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -12,12 +12,18 @@ use super::{auth, health, metrics, problem};
         auth::register, auth::login, auth::refresh, auth::logout, auth::list_sessions,
         auth::revoke_session, auth::revoke_other_sessions, auth::change_password,
         auth::forgot_password, auth::reset_password,
+        users::get_me, users::update_me, users::get_settings, users::update_settings,
+        users::search_users, users::get_user, users::block_user, users::unblock_user,
+        users::list_blocks, users::upload_keys, users::get_key_bundle,
+        users::list_contacts, users::request_contact, users::accept_contact, users::remove_contact,
         health::live, health::ready, metrics::render,
     ),
     components(schemas(problem::Problem, problem::ProblemField)),
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "Accounts, sessions and tokens"),
+        (name = "users", description = "Profiles, settings, search, blocks and E2EE keys"),
+        (name = "contacts", description = "Contact requests and contacts"),
         (name = "health", description = "Probes and metrics"),
     )
 )]

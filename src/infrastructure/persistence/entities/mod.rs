@@ -1,6 +1,11 @@
 //! One sea-orm entity per table; mirrors `migrations/`.
 
+pub mod blocks;
+pub mod contacts;
+pub mod one_time_prekeys;
 pub mod password_resets;
 pub mod refresh_tokens;
 pub mod sessions;
+pub mod user_keys;
+pub mod user_settings;
 pub mod users;

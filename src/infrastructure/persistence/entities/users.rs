@@ -11,6 +11,10 @@ pub struct Model {
     pub email: String,
     pub display_name: String,
     pub password_hash: String,
+    pub bio: String,
+    pub status_text: String,
+    pub avatar_id: Option<Uuid>,
+    pub search_name: String,
     pub created_at: TimeDateTimeWithTimeZone,
     pub updated_at: TimeDateTimeWithTimeZone,
 }

@@ -1,0 +1,71 @@
+use std::sync::Arc;
+
+use crate::application::error::AppError;
+use crate::domain::shared::UserId;
+use crate::domain::users::{
+    BlockRepository, ContactRepository, ContactStatus, Relationship, SettingsRepository,
+};
+
+/// The users context's answer to "may A do this to B?", for every other context: direct chats,
+/// direct messages and presence consult it instead of reading the users tables.
+#[derive(Clone)]
+pub struct Relationships {
+    contacts: Arc<dyn ContactRepository>,
+    blocks: Arc<dyn BlockRepository>,
+    settings: Arc<dyn SettingsRepository>,
+}
+
+impl Relationships {
+    pub fn new(
+        contacts: Arc<dyn ContactRepository>,
+        blocks: Arc<dyn BlockRepository>,
+        settings: Arc<dyn SettingsRepository>,
+    ) -> Self {
+        Self {
+            contacts,
+            blocks,
+            settings,
+        }
+    }
+
+    pub async fn between(&self, a: UserId, b: UserId) -> Result<Relationship, AppError> {
+        let blocked = self.blocks.either_blocked(a, b).await?;
+        let contact = self.contacts.between(a, b).await?;
+        Ok(Relationship {
+            blocked,
+            contacts: contact.is_some_and(|c| c.status == ContactStatus::Accepted),
+        })
+    }
+
+    pub async fn is_blocked(&self, a: UserId, b: UserId) -> Result<bool, AppError> {
+        Ok(self.blocks.either_blocked(a, b).await?)
+    }
+
+    /// Whether `from` may open a direct chat with (or message directly) `to`.
+    pub async fn may_message_directly(&self, from: UserId, to: UserId) -> Result<bool, AppError> {
+        let settings = self.settings.get(to).await?;
+        Ok(settings
+            .direct_messages
+            .allows(self.between(from, to).await?))
+    }
+
+    /// Whether `viewer` may see `owner`'s presence (online/away/offline).
+    pub async fn may_see_presence(&self, viewer: UserId, owner: UserId) -> Result<bool, AppError> {
+        if viewer == owner {
+            return Ok(true);
+        }
+        let settings = self.settings.get(owner).await?;
+        Ok(settings.presence.allows(self.between(viewer, owner).await?))
+    }
+
+    /// Whether `viewer` may see when `owner` was last seen.
+    pub async fn may_see_last_seen(&self, viewer: UserId, owner: UserId) -> Result<bool, AppError> {
+        if viewer == owner {
+            return Ok(true);
+        }
+        let settings = self.settings.get(owner).await?;
+        Ok(settings
+            .last_seen
+            .allows(self.between(viewer, owner).await?))
+    }
+}

@@ -1,0 +1,50 @@
+use std::sync::Arc;
+
+use super::UsersDeps;
+use crate::application::error::AppError;
+use crate::domain::shared::UserId;
+use crate::domain::users::{DirectMessagePolicy, Settings, Visibility};
+
+/// A partial settings update: `None` keeps the current value.
+#[derive(Debug, Clone, Default)]
+pub struct SettingsChanges {
+    pub presence: Option<Visibility>,
+    pub last_seen: Option<Visibility>,
+    pub direct_messages: Option<DirectMessagePolicy>,
+    pub notify_messages: Option<bool>,
+    pub notify_mentions: Option<bool>,
+    pub notify_contact_requests: Option<bool>,
+    pub notify_group_invites: Option<bool>,
+}
+
+pub struct SettingsHandler(Arc<UsersDeps>);
+
+impl SettingsHandler {
+    pub fn new(deps: Arc<UsersDeps>) -> Self {
+        Self(deps)
+    }
+
+    pub async fn get(&self, me: UserId) -> Result<Settings, AppError> {
+        Ok(self.0.settings.get(me).await?)
+    }
+
+    #[tracing::instrument(skip_all, fields(user_id = %me))]
+    pub async fn update(&self, me: UserId, changes: SettingsChanges) -> Result<Settings, AppError> {
+        let mut settings = self.0.settings.get(me).await?;
+        let n = &mut settings.notifications;
+        settings.presence = changes.presence.unwrap_or(settings.presence);
+        settings.last_seen = changes.last_seen.unwrap_or(settings.last_seen);
+        settings.direct_messages = changes.direct_messages.unwrap_or(settings.direct_messages);
+        n.messages = changes.notify_messages.unwrap_or(n.messages);
+        n.mentions = changes.notify_mentions.unwrap_or(n.mentions);
+        n.contact_requests = changes
+            .notify_contact_requests
+            .unwrap_or(n.contact_requests);
+        n.group_invites = changes.notify_group_invites.unwrap_or(n.group_invites);
+        self.0
+            .settings
+            .save(me, &settings, self.0.clock.now())
+            .await?;
+        Ok(settings)
+    }
+}

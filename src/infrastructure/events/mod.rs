@@ -1,0 +1,3 @@
+//! Domain event buses.
+
+pub mod in_process;
