@@ -26,6 +26,31 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub rate_limit: RateLimitSettings,
     pub mail: MailSettings,
+    pub conversations: ConversationSettings,
+    pub messages: MessageSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ConversationSettings {
+    pub max_group_participants: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct MessageSettings {
+    pub retention_days: u64,
+    pub retention_secs: u64,
+    pub retention_interval_secs: u64,
+}
+
+impl MessageSettings {
+    /// How long messages are kept; `None` keeps them forever.
+    pub fn retention(&self) -> Option<Duration> {
+        match (self.retention_secs, self.retention_days) {
+            (0, 0) => None,
+            (0, days) => Some(Duration::from_secs(days * 86_400)),
+            (secs, _) => Some(Duration::from_secs(secs)),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

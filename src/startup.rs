@@ -11,6 +11,8 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use sea_orm::DatabaseConnection;
 
 use crate::application::auth::{AuthDeps, AuthHandlers, AuthPolicy};
+use crate::application::conversations::{ConversationsDeps, ConversationsHandlers};
+use crate::application::messages::{MessagesDeps, MessagesHandlers, RetentionJob};
 use crate::application::ports::{HealthCheck, Mailer, ProfileCache, RateLimiter};
 use crate::application::users::{UsersDeps, UsersHandlers};
 use crate::config::{MailTransport, Settings};
@@ -24,7 +26,9 @@ use crate::infrastructure::mail::{FileMailer, LogMailer, SmtpMailer};
 use crate::infrastructure::persistence::auth::{
     SeaOrmAccountRepository, SeaOrmPasswordResetRepository, SeaOrmSessionRepository,
 };
+use crate::infrastructure::persistence::conversations::SeaOrmConversationRepository;
 use crate::infrastructure::persistence::db;
+use crate::infrastructure::persistence::messages::SeaOrmMessageRepository;
 use crate::infrastructure::persistence::users::{
     SeaOrmBlockRepository, SeaOrmContactRepository, SeaOrmKeyRepository, SeaOrmProfileRepository,
     SeaOrmSettingsRepository,
@@ -180,17 +184,40 @@ fn build_state(
         )),
         None => Arc::new(MokaProfileCache::new(100_000, profile_ttl)),
     };
+    let profiles = Arc::new(SeaOrmProfileRepository::new(db.clone()));
     let users = UsersDeps {
         accounts: accounts.clone(),
-        profiles: Arc::new(SeaOrmProfileRepository::new(db.clone())),
+        profiles: profiles.clone(),
         settings: Arc::new(SeaOrmSettingsRepository::new(db.clone())),
         contacts: Arc::new(SeaOrmContactRepository::new(db.clone())),
         blocks: Arc::new(SeaOrmBlockRepository::new(db.clone())),
         keys: Arc::new(SeaOrmKeyRepository::new(db.clone())),
         cache,
-        events,
+        events: events.clone(),
         clock: clock.clone(),
     };
+    let users = UsersHandlers::new(users);
+    let conversations = Arc::new(SeaOrmConversationRepository::new(db.clone()));
+    let conversations_deps = Arc::new(ConversationsDeps {
+        conversations: conversations.clone(),
+        profiles,
+        relationships: users.relationships.clone(),
+        events: events.clone(),
+        clock: clock.clone(),
+        max_group_participants: settings.conversations.max_group_participants,
+    });
+    let messages_deps = Arc::new(MessagesDeps {
+        conversations,
+        messages: Arc::new(SeaOrmMessageRepository::new(db.clone())),
+        relationships: users.relationships.clone(),
+        events,
+        clock: clock.clone(),
+    });
+    if let Some(retention) = settings.messages.retention() {
+        let job = RetentionJob::new(messages_deps.clone(), retention);
+        let interval = Duration::from_secs(settings.messages.retention_interval_secs.max(1));
+        tokio::spawn(job.run_every(interval));
+    }
     let deps = AuthDeps {
         accounts,
         sessions: Arc::new(SeaOrmSessionRepository::new(db.clone())),
@@ -208,7 +235,9 @@ fn build_state(
     }
     Ok(AppState {
         auth: AuthHandlers::new(deps),
-        users: UsersHandlers::new(users),
+        users,
+        conversations: ConversationsHandlers::new(conversations_deps),
+        messages: MessagesHandlers::new(messages_deps),
         health,
         metrics: http::metrics::recorder(),
         trust_forwarded_for: settings.server.trust_forwarded_for,

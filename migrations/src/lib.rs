@@ -7,6 +7,7 @@ mod m20261121_120000_create_users;
 mod m20261121_120100_create_sessions;
 mod m20261121_120200_create_password_resets;
 mod m20261122_090000_create_user_relations;
+mod m20261122_100000_create_conversations;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_120100_create_sessions::Migration),
             Box::new(m20261121_120200_create_password_resets::Migration),
             Box::new(m20261122_090000_create_user_relations::Migration),
+            Box::new(m20261122_100000_create_conversations::Migration),
         ]
     }
 }

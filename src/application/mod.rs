@@ -2,6 +2,8 @@
 //! Knows nothing of HTTP, SQL or Redis.
 
 pub mod auth;
+pub mod conversations;
 pub mod error;
+pub mod messages;
 pub mod ports;
 pub mod users;

@@ -1,5 +1,7 @@
 //! Business rules, one folder per bounded context. Pure Rust: no web, database or cache types here.
 
 pub mod auth;
+pub mod conversations;
+pub mod messages;
 pub mod shared;
 pub mod users;

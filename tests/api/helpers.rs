@@ -263,6 +263,37 @@ impl TestApp {
         TestUser::from_auth(&body, &user.username, &user.email, &user.password)
     }
 
+    /// Creates a group owned by `owner` with `members`; returns its id.
+    pub async fn create_group(
+        &self,
+        owner: &TestUser,
+        title: &str,
+        members: &[&TestUser],
+    ) -> String {
+        let ids: Vec<&str> = members.iter().map(|m| m.id.as_str()).collect();
+        let body = json!({"kind": "group", "title": title, "member_ids": ids});
+        let response = self
+            .post_json("/api/v1/conversations", &body, Some(&owner.access_token))
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED, "creating {title}");
+        let body: Value = response.json().await.expect("json body");
+        body["id"].as_str().expect("conversation id").to_owned()
+    }
+
+    /// Sends `content` into `conversation` as `user`; returns the stored message.
+    pub async fn send_message(&self, user: &TestUser, conversation: &str, content: &str) -> Value {
+        let path = format!("/api/v1/conversations/{conversation}/messages");
+        let response = self
+            .post_json(
+                &path,
+                &json!({"content": content}),
+                Some(&user.access_token),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED, "sending {content}");
+        response.json().await.expect("json body")
+    }
+
     /// Whether `token` is accepted by an authenticated endpoint.
     pub async fn token_works(&self, token: &str) -> bool {
         let status = self

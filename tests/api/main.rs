@@ -1,7 +1,9 @@
 mod auth;
 mod bad_input;
 mod contacts;
+mod conversations;
 mod helpers;
+mod messages;
 mod operations;
 mod passwords;
 mod sessions;

@@ -37,6 +37,11 @@ impl Relationships {
         })
     }
 
+    /// Whether `blocker` blocked `blocked` (one direction).
+    pub async fn is_blocked_by(&self, blocker: UserId, blocked: UserId) -> Result<bool, AppError> {
+        Ok(self.blocks.has_blocked(blocker, blocked).await?)
+    }
+
     pub async fn is_blocked(&self, a: UserId, b: UserId) -> Result<bool, AppError> {
         Ok(self.blocks.either_blocked(a, b).await?)
     }

@@ -1,8 +1,69 @@
-use crate::domain::shared::UserId;
+use crate::domain::shared::{ConversationId, MessageId, UserId};
 
 /// Something that happened, for other contexts (notifications, realtime) to react to.
+/// Published after the change is committed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DomainEvent {
-    ContactRequested { from: UserId, to: UserId },
-    ContactAccepted { by: UserId, requester: UserId },
+    ContactRequested {
+        from: UserId,
+        to: UserId,
+    },
+    ContactAccepted {
+        by: UserId,
+        requester: UserId,
+    },
+    ConversationCreated {
+        conversation_id: ConversationId,
+    },
+    ConversationUpdated {
+        conversation_id: ConversationId,
+    },
+    ParticipantAdded {
+        conversation_id: ConversationId,
+        user_id: UserId,
+        by: UserId,
+    },
+    ParticipantRemoved {
+        conversation_id: ConversationId,
+        user_id: UserId,
+        by: UserId,
+    },
+    MessageCreated {
+        conversation_id: ConversationId,
+        message_id: MessageId,
+        seq: i64,
+        sender: UserId,
+    },
+    MessageUpdated {
+        conversation_id: ConversationId,
+        message_id: MessageId,
+        seq: i64,
+    },
+    MessageDeleted {
+        conversation_id: ConversationId,
+        message_id: MessageId,
+        seq: i64,
+    },
+    ReactionAdded {
+        conversation_id: ConversationId,
+        message_id: MessageId,
+        user_id: UserId,
+        emoji: String,
+    },
+    ReactionRemoved {
+        conversation_id: ConversationId,
+        message_id: MessageId,
+        user_id: UserId,
+        emoji: String,
+    },
+    ReadMarkerMoved {
+        conversation_id: ConversationId,
+        user_id: UserId,
+        seq: i64,
+    },
+    DeliveredMarkerMoved {
+        conversation_id: ConversationId,
+        user_id: UserId,
+        seq: i64,
+    },
 }

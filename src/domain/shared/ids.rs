@@ -45,3 +45,11 @@ id_type!(
     /// Identifies one signed-in device: a session and its refresh-token family.
     SessionId
 );
+id_type!(
+    /// Identifies a conversation (direct, group or channel).
+    ConversationId
+);
+id_type!(
+    /// Identifies a message.
+    MessageId
+);

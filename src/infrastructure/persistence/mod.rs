@@ -1,8 +1,10 @@
 //! sea-orm adapters: one code path for SQLite and PostgreSQL.
 
 pub mod auth;
+pub mod conversations;
 pub mod db;
 mod entities;
+pub mod messages;
 pub mod users;
 
 use sea_orm::{DbErr, SqlErr};

@@ -1,8 +1,10 @@
 //! The REST API: routes per context, problem+json errors, extractors, middleware, OpenAPI.
 
 pub mod auth;
+pub mod conversations;
 pub mod extract;
 pub mod health;
+pub mod messages;
 pub mod metrics;
 pub mod openapi;
 pub mod problem;
@@ -21,7 +23,9 @@ use utoipa_swagger_ui::SwaggerUi;
 use validator::Validate;
 
 use crate::application::auth::AuthHandlers;
+use crate::application::conversations::ConversationsHandlers;
 use crate::application::error::FieldErrors;
+use crate::application::messages::MessagesHandlers;
 use crate::application::ports::HealthCheck;
 use crate::application::users::UsersHandlers;
 use crate::telemetry::RequestId;
@@ -31,6 +35,8 @@ use problem::Problem;
 pub struct AppState {
     pub auth: AuthHandlers,
     pub users: UsersHandlers,
+    pub conversations: ConversationsHandlers,
+    pub messages: MessagesHandlers,
     pub health: Vec<Arc<dyn HealthCheck>>,
     pub metrics: Option<PrometheusHandle>,
     pub trust_forwarded_for: bool,
@@ -66,7 +72,9 @@ pub fn configure(
             .service(
                 web::scope("/api/v1")
                     .configure(auth::routes)
-                    .configure(users::routes),
+                    .configure(users::routes)
+                    .configure(conversations::routes)
+                    .configure(messages::routes),
             )
             .default_service(web::to(|| async {
                 Problem::for_status(actix_web::http::StatusCode::NOT_FOUND).error_response()

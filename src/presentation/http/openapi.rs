@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{auth, health, metrics, problem, users};
+use super::{auth, conversations, health, messages, metrics, problem, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -16,6 +16,14 @@ use super::{auth, health, metrics, problem, users};
         users::search_users, users::get_user, users::block_user, users::unblock_user,
         users::list_blocks, users::upload_keys, users::get_key_bundle,
         users::list_contacts, users::request_contact, users::accept_contact, users::remove_contact,
+        conversations::chat_list, conversations::create_conversation, conversations::get_conversation,
+        conversations::update_conversation, conversations::delete_conversation,
+        conversations::list_participants, conversations::add_participants,
+        conversations::remove_participant, conversations::change_role, conversations::mute,
+        conversations::unmute,
+        messages::history, messages::send_message, messages::edit_message, messages::delete_message,
+        messages::add_reaction, messages::remove_reaction, messages::thread, messages::receipts,
+        messages::mark_read, messages::mark_delivered, messages::search_messages,
         health::live, health::ready, metrics::render,
     ),
     components(schemas(problem::Problem, problem::ProblemField)),
@@ -24,6 +32,8 @@ use super::{auth, health, metrics, problem, users};
         (name = "auth", description = "Accounts, sessions and tokens"),
         (name = "users", description = "Profiles, settings, search, blocks and E2EE keys"),
         (name = "contacts", description = "Contact requests and contacts"),
+        (name = "conversations", description = "Direct chats, groups, channels, participants and the chat list"),
+        (name = "messages", description = "Messages, history, threads, reactions, receipts and search"),
         (name = "health", description = "Probes and metrics"),
     )
 )]

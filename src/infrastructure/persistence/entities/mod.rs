@@ -2,8 +2,12 @@
 
 pub mod blocks;
 pub mod contacts;
+pub mod conversations;
+pub mod messages;
 pub mod one_time_prekeys;
+pub mod participants;
 pub mod password_resets;
+pub mod reactions;
 pub mod refresh_tokens;
 pub mod sessions;
 pub mod user_keys;

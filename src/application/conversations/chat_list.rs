@@ -1,0 +1,50 @@
+use std::sync::Arc;
+
+use super::ConversationsDeps;
+use crate::application::error::AppError;
+use crate::domain::conversations::{ChatListCursor, ChatListEntry};
+use crate::domain::shared::UserId;
+use crate::domain::users::Profile;
+
+pub struct ChatList {
+    pub entries: Vec<ChatListEntry>,
+    /// Profiles of the other side of each direct chat on the page.
+    pub profiles: Vec<Profile>,
+    pub next: Option<ChatListCursor>,
+}
+
+/// The caller's conversations by last activity, with previews and unread counts.
+pub struct ChatListHandler(Arc<ConversationsDeps>);
+
+impl ChatListHandler {
+    pub fn new(deps: Arc<ConversationsDeps>) -> Self {
+        Self(deps)
+    }
+
+    #[tracing::instrument(skip_all, fields(user_id = %me))]
+    pub async fn handle(
+        &self,
+        me: UserId,
+        after: Option<ChatListCursor>,
+        limit: u64,
+    ) -> Result<ChatList, AppError> {
+        let mut entries = self.0.conversations.chat_list(me, after, limit + 1).await?;
+        let more = entries.len() as u64 > limit;
+        entries.truncate(limit as usize);
+        let others: Vec<UserId> = entries.iter().filter_map(|e| e.other_user).collect();
+        let profiles = self.0.profiles.find_many(&others).await?;
+        let next = more
+            .then(|| {
+                entries.last().map(|e| ChatListCursor {
+                    last_activity_at: e.conversation.last_activity_at,
+                    id: e.conversation.id,
+                })
+            })
+            .flatten();
+        Ok(ChatList {
+            entries,
+            profiles,
+            next,
+        })
+    }
+}

@@ -1,0 +1,78 @@
+//! Conversations use cases: create (direct, group, channel), read, change, delete, members and
+//! roles, mute, and the chat list. Every one checks membership first: a non-member gets the
+//! same `conversation_not_found` as for a conversation that does not exist.
+
+mod chat_list;
+mod manage;
+mod participants;
+
+use std::sync::Arc;
+
+pub use chat_list::{ChatList, ChatListHandler};
+pub use manage::{ConversationView, ConversationsHandler, CreateConversation, UpdateConversation};
+pub use participants::ParticipantsHandler;
+
+use crate::application::error::AppError;
+use crate::application::ports::{Clock, EventPublisher};
+use crate::application::users::Relationships;
+use crate::domain::conversations::{
+    Conversation, ConversationError, ConversationRepository, Participant,
+};
+use crate::domain::shared::{ConversationId, UserId};
+use crate::domain::users::ProfileRepository;
+
+pub struct ConversationsDeps {
+    pub conversations: Arc<dyn ConversationRepository>,
+    pub profiles: Arc<dyn ProfileRepository>,
+    pub relationships: Relationships,
+    pub events: Arc<dyn EventPublisher>,
+    pub clock: Arc<dyn Clock>,
+    pub max_group_participants: u64,
+}
+
+impl ConversationsDeps {
+    /// The conversation as seen by `user`, who must be in it.
+    pub async fn member_of(
+        &self,
+        id: ConversationId,
+        user: UserId,
+    ) -> Result<(Conversation, Participant), AppError> {
+        self.conversations
+            .find_for_member(id, user)
+            .await?
+            .ok_or(AppError::NotFound("conversation_not_found"))
+    }
+}
+
+impl From<ConversationError> for AppError {
+    fn from(error: ConversationError) -> Self {
+        match error {
+            ConversationError::TitleInvalid => AppError::invalid("title", error.to_string()),
+            ConversationError::DescriptionTooLong => {
+                AppError::invalid("description", error.to_string())
+            }
+            ConversationError::DirectIsFixed => AppError::Forbidden("direct_chat_is_fixed"),
+            ConversationError::ChannelIsAdminOnly => AppError::Forbidden("channel_is_admin_only"),
+            ConversationError::AdminOnly => AppError::Forbidden("admin_only"),
+            ConversationError::OwnerOnly => AppError::Forbidden("owner_only"),
+            ConversationError::LastOwner => AppError::Conflict("last_owner"),
+            ConversationError::Full => AppError::Conflict("conversation_full"),
+        }
+    }
+}
+
+pub struct ConversationsHandlers {
+    pub conversations: ConversationsHandler,
+    pub participants: ParticipantsHandler,
+    pub chat_list: ChatListHandler,
+}
+
+impl ConversationsHandlers {
+    pub fn new(deps: Arc<ConversationsDeps>) -> Self {
+        Self {
+            conversations: ConversationsHandler::new(deps.clone()),
+            participants: ParticipantsHandler::new(deps.clone()),
+            chat_list: ChatListHandler::new(deps),
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! Messages use cases: send (idempotent by `client_message_id`), edit, delete, history,
+//! threads, reactions, read and delivered markers, receipts, search and retention.
+
+mod history;
+mod markers;
+mod reactions;
+mod retention;
+mod search;
+mod send;
+
+use std::sync::Arc;
+
+pub use history::{HistoryHandler, HistoryPage, Thread};
+pub use markers::{MarkersHandler, ReceiptsView};
+pub use reactions::ReactionsHandler;
+pub use retention::RetentionJob;
+pub use search::{SearchHandler, SearchMessages};
+pub use send::{EditMessage, MessageCommandsHandler, SendMessage};
+
+use crate::application::error::AppError;
+use crate::application::ports::{Clock, EventPublisher};
+use crate::application::users::Relationships;
+use crate::domain::conversations::{Conversation, ConversationRepository, Participant};
+use crate::domain::messages::{Message, MessageError, MessageRepository, Reaction};
+use crate::domain::shared::{ConversationId, MessageId, UserId};
+
+pub struct MessagesDeps {
+    pub conversations: Arc<dyn ConversationRepository>,
+    pub messages: Arc<dyn MessageRepository>,
+    pub relationships: Relationships,
+    pub events: Arc<dyn EventPublisher>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl MessagesDeps {
+    async fn member_of(
+        &self,
+        id: ConversationId,
+        user: UserId,
+    ) -> Result<(Conversation, Participant), AppError> {
+        self.conversations
+            .find_for_member(id, user)
+            .await?
+            .ok_or(AppError::NotFound("conversation_not_found"))
+    }
+
+    async fn message(
+        &self,
+        conversation: ConversationId,
+        id: MessageId,
+    ) -> Result<Message, AppError> {
+        self.messages
+            .find(conversation, id)
+            .await?
+            .ok_or(AppError::NotFound("message_not_found"))
+    }
+
+    /// Messages with their reactions for `viewer`, in one extra query.
+    async fn views(
+        &self,
+        messages: Vec<Message>,
+        viewer: UserId,
+    ) -> Result<Vec<MessageView>, AppError> {
+        let ids: Vec<MessageId> = messages
+            .iter()
+            .filter(|m| !m.is_deleted())
+            .map(|m| m.id)
+            .collect();
+        let mut reactions = self.messages.reactions(&ids, viewer).await?;
+        Ok(messages
+            .into_iter()
+            .map(|message| {
+                let reactions = reactions.remove(&message.id).unwrap_or_default();
+                MessageView { message, reactions }
+            })
+            .collect())
+    }
+}
+
+/// A message with its reaction counts as one viewer sees them.
+#[derive(Debug, Clone)]
+pub struct MessageView {
+    pub message: Message,
+    pub reactions: Vec<Reaction>,
+}
+
+impl From<MessageError> for AppError {
+    fn from(error: MessageError) -> Self {
+        match error {
+            MessageError::ContentLength => AppError::invalid("content", error.to_string()),
+            MessageError::ClientMessageId => {
+                AppError::invalid("client_message_id", error.to_string())
+            }
+            MessageError::Emoji => AppError::invalid("emoji", error.to_string()),
+            MessageError::NotAuthor => AppError::Forbidden("not_author"),
+            MessageError::Deleted => AppError::Conflict("message_deleted"),
+        }
+    }
+}
+
+pub struct MessagesHandlers {
+    pub commands: MessageCommandsHandler,
+    pub history: HistoryHandler,
+    pub reactions: ReactionsHandler,
+    pub markers: MarkersHandler,
+    pub search: SearchHandler,
+}
+
+impl MessagesHandlers {
+    pub fn new(deps: Arc<MessagesDeps>) -> Self {
+        Self {
+            commands: MessageCommandsHandler::new(deps.clone()),
+            history: HistoryHandler::new(deps.clone()),
+            reactions: ReactionsHandler::new(deps.clone()),
+            markers: MarkersHandler::new(deps.clone()),
+            search: SearchHandler::new(deps),
+        }
+    }
+}

@@ -1,0 +1,183 @@
+use std::sync::Arc;
+
+use super::{MessageView, MessagesDeps};
+use crate::application::error::AppError;
+use crate::domain::conversations::ConversationKind;
+use crate::domain::messages::{ClientMessageId, MessageContent, MessageDraft};
+use crate::domain::shared::{ConversationId, DomainEvent, MessageId, RepoError, UserId};
+
+pub struct SendMessage {
+    pub conversation_id: ConversationId,
+    pub content: MessageContent,
+    pub client_message_id: Option<ClientMessageId>,
+    pub reply_to: Option<MessageId>,
+    pub mentions: Vec<UserId>,
+}
+
+pub struct EditMessage {
+    pub conversation_id: ConversationId,
+    pub message_id: MessageId,
+    pub content: MessageContent,
+}
+
+/// Send, edit and delete.
+pub struct MessageCommandsHandler(Arc<MessagesDeps>);
+
+impl MessageCommandsHandler {
+    pub fn new(deps: Arc<MessagesDeps>) -> Self {
+        Self(deps)
+    }
+
+    /// Stores and announces a message. A retry with a `client_message_id` the sender already
+    /// used here returns the original message (`false`: not created), never a duplicate.
+    #[tracing::instrument(skip_all, fields(user_id = %me, conversation_id = %cmd.conversation_id))]
+    pub async fn send(
+        &self,
+        me: UserId,
+        cmd: SendMessage,
+    ) -> Result<(MessageView, bool), AppError> {
+        let deps = &self.0;
+        let (conversation, participant) = deps.member_of(cmd.conversation_id, me).await?;
+        if let Some(client_id) = &cmd.client_message_id
+            && let Some(original) = deps
+                .messages
+                .find_by_client_id(conversation.id, me, client_id.as_str())
+                .await?
+        {
+            return Ok((self.view(original, me).await?, false));
+        }
+        conversation.check_can_post(&participant)?;
+        let participants = deps.conversations.participant_ids(conversation.id).await?;
+        if conversation.kind == ConversationKind::Direct
+            && let Some(other) = participants.iter().copied().find(|id| *id != me)
+            && deps.relationships.is_blocked(me, other).await?
+        {
+            return Err(AppError::Forbidden("direct_messages_blocked"));
+        }
+        if let Some(reply_to) = cmd.reply_to
+            && deps
+                .messages
+                .find(conversation.id, reply_to)
+                .await?
+                .is_none()
+        {
+            return Err(AppError::invalid(
+                "reply_to",
+                "is not a message of this conversation",
+            ));
+        }
+        let mut mentions = cmd.mentions;
+        mentions.sort();
+        mentions.dedup();
+        if mentions.len() > 50 {
+            return Err(AppError::invalid("mentions", "at most 50 users"));
+        }
+        if let Some(stranger) = mentions.iter().find(|id| !participants.contains(id)) {
+            return Err(AppError::invalid(
+                "mentions",
+                format!("{stranger} is not in this conversation"),
+            ));
+        }
+        let draft = MessageDraft {
+            id: MessageId::new(),
+            conversation_id: conversation.id,
+            sender_id: me,
+            content: cmd.content,
+            client_message_id: cmd.client_message_id,
+            reply_to: cmd.reply_to,
+            mentions,
+            created_at: deps.clock.now(),
+        };
+        let message = match deps.messages.append(&draft).await {
+            Ok(message) => message,
+            // The same key raced in from another request: answer with the one that won.
+            Err(RepoError::Duplicate(_)) => {
+                let key = draft
+                    .client_message_id
+                    .as_ref()
+                    .map(|c| c.as_str())
+                    .unwrap_or_default();
+                let original = deps
+                    .messages
+                    .find_by_client_id(conversation.id, me, key)
+                    .await?;
+                let original = original.ok_or(AppError::Conflict("client_message_id_in_use"))?;
+                return Ok((self.view(original, me).await?, false));
+            }
+            Err(error) => return Err(error.into()),
+        };
+        // The message is durable; subscribers catch up by seq if this notice is lost.
+        deps.events.publish(DomainEvent::MessageCreated {
+            conversation_id: message.conversation_id,
+            message_id: message.id,
+            seq: message.seq,
+            sender: me,
+        });
+        Ok((
+            MessageView {
+                message,
+                reactions: Vec::new(),
+            },
+            true,
+        ))
+    }
+
+    async fn view(
+        &self,
+        message: crate::domain::messages::Message,
+        me: UserId,
+    ) -> Result<MessageView, AppError> {
+        let mut views = self.0.views(vec![message], me).await?;
+        views
+            .pop()
+            .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("message view lost")))
+    }
+
+    /// Replaces the text (author only) and records `edited_at`.
+    #[tracing::instrument(skip_all, fields(user_id = %me, conversation_id = %cmd.conversation_id))]
+    pub async fn edit(&self, me: UserId, cmd: EditMessage) -> Result<MessageView, AppError> {
+        let deps = &self.0;
+        deps.member_of(cmd.conversation_id, me).await?;
+        let mut message = deps.message(cmd.conversation_id, cmd.message_id).await?;
+        message.check_can_edit(me)?;
+        let now = deps.clock.now();
+        deps.messages.edit(message.id, &cmd.content, now).await?;
+        message.content = cmd.content.as_str().to_owned();
+        message.edited_at = Some(now);
+        deps.events.publish(DomainEvent::MessageUpdated {
+            conversation_id: message.conversation_id,
+            message_id: message.id,
+            seq: message.seq,
+        });
+        self.view(message, me).await
+    }
+
+    /// Soft-deletes (author, or an owner or admin of the conversation): the seq stays, the
+    /// content is gone from every response. Deleting twice is not an error.
+    #[tracing::instrument(skip_all, fields(user_id = %me, conversation_id = %conversation_id))]
+    pub async fn delete(
+        &self,
+        me: UserId,
+        conversation_id: ConversationId,
+        message_id: MessageId,
+    ) -> Result<(), AppError> {
+        let deps = &self.0;
+        let (_, participant) = deps.member_of(conversation_id, me).await?;
+        let message = deps.message(conversation_id, message_id).await?;
+        if message.sender_id != me && !participant.role.is_admin() {
+            return Err(AppError::Forbidden("not_author"));
+        }
+        if message.is_deleted() {
+            return Ok(());
+        }
+        deps.messages
+            .soft_delete(message.id, deps.clock.now())
+            .await?;
+        deps.events.publish(DomainEvent::MessageDeleted {
+            conversation_id,
+            message_id,
+            seq: message.seq,
+        });
+        Ok(())
+    }
+}

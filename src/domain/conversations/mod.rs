@@ -1,0 +1,10 @@
+//! The conversations context: direct chats, groups and channels, their participants and roles,
+//! and each participant's read, delivered and mute state.
+
+mod conversation;
+mod participant;
+mod repository;
+
+pub use conversation::{Conversation, ConversationError, ConversationKind, Description, Title};
+pub use participant::{Participant, Role};
+pub use repository::{ChatListCursor, ChatListEntry, ConversationRepository, LastMessage};

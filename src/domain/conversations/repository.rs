@@ -1,0 +1,120 @@
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use super::{Conversation, Participant, Role};
+use crate::domain::shared::{ConversationId, MessageId, RepoError, UserId};
+
+/// Where a chat list page ends: the last entry's activity time and id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChatListCursor {
+    pub last_activity_at: OffsetDateTime,
+    pub id: ConversationId,
+}
+
+#[derive(Debug, Clone)]
+pub struct LastMessage {
+    pub id: MessageId,
+    pub seq: i64,
+    pub sender_id: UserId,
+    /// `None` once deleted.
+    pub content: Option<String>,
+    pub created_at: OffsetDateTime,
+}
+
+/// One row of a user's chat list, read in one query.
+#[derive(Debug, Clone)]
+pub struct ChatListEntry {
+    pub conversation: Conversation,
+    pub me: Participant,
+    pub unread: i64,
+    pub last_message: Option<LastMessage>,
+    /// The other participant of a direct chat.
+    pub other_user: Option<UserId>,
+}
+
+#[async_trait]
+pub trait ConversationRepository: Send + Sync {
+    /// Stores a conversation with its first participants.
+    ///
+    /// # Errors
+    /// `RepoError::Duplicate("direct")` when a direct chat between the pair exists already.
+    async fn create(
+        &self,
+        conversation: &Conversation,
+        members: &[Participant],
+        direct_key: Option<&str>,
+    ) -> Result<(), RepoError>;
+
+    async fn find_direct(&self, direct_key: &str) -> Result<Option<Conversation>, RepoError>;
+
+    /// The conversation and `user`'s membership; `None` when either is missing, which callers
+    /// must not tell apart.
+    async fn find_for_member(
+        &self,
+        id: ConversationId,
+        user: UserId,
+    ) -> Result<Option<(Conversation, Participant)>, RepoError>;
+
+    async fn update(&self, conversation: &Conversation) -> Result<(), RepoError>;
+
+    async fn delete(&self, id: ConversationId) -> Result<(), RepoError>;
+
+    async fn participants(&self, id: ConversationId) -> Result<Vec<Participant>, RepoError>;
+
+    async fn participant_ids(&self, id: ConversationId) -> Result<Vec<UserId>, RepoError>;
+
+    async fn count_participants(&self, id: ConversationId) -> Result<u64, RepoError>;
+
+    async fn count_owners(&self, id: ConversationId) -> Result<u64, RepoError>;
+
+    /// Adds those of `members` not in yet; returns who was added.
+    async fn add_participants(
+        &self,
+        id: ConversationId,
+        members: &[Participant],
+    ) -> Result<Vec<UserId>, RepoError>;
+
+    async fn remove_participant(&self, id: ConversationId, user: UserId)
+    -> Result<bool, RepoError>;
+
+    async fn set_role(
+        &self,
+        id: ConversationId,
+        user: UserId,
+        role: Role,
+    ) -> Result<bool, RepoError>;
+
+    async fn set_muted(
+        &self,
+        id: ConversationId,
+        user: UserId,
+        muted: bool,
+    ) -> Result<(), RepoError>;
+
+    /// Moves the read marker (and the delivered one with it) forward to `seq`; `false` when it
+    /// was there already.
+    async fn mark_read(
+        &self,
+        id: ConversationId,
+        user: UserId,
+        seq: i64,
+        now: OffsetDateTime,
+    ) -> Result<bool, RepoError>;
+
+    /// Moves the delivered marker forward to `seq`; `false` when it was there already.
+    async fn mark_delivered(
+        &self,
+        id: ConversationId,
+        user: UserId,
+        seq: i64,
+        now: OffsetDateTime,
+    ) -> Result<bool, RepoError>;
+
+    /// `user`'s conversations by last activity, newest first, after `cursor`.
+    async fn chat_list(
+        &self,
+        user: UserId,
+        cursor: Option<ChatListCursor>,
+        limit: u64,
+    ) -> Result<Vec<ChatListEntry>, RepoError>;
+}

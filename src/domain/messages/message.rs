@@ -1,0 +1,166 @@
+use time::OffsetDateTime;
+
+use crate::domain::shared::{ConversationId, MessageId, UserId};
+
+/// Message text: 1 to 4000 characters after trimming.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageContent(String);
+
+/// The sender's idempotency key for a send: 1 to 64 printable ASCII characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientMessageId(String);
+
+/// A reaction: one emoji (a short sequence, e.g. with skin tone or ZWJ), no spaces.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Emoji(String);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum MessageError {
+    #[error("must be 1 to 4000 characters")]
+    ContentLength,
+    #[error("must be 1 to 64 printable ASCII characters")]
+    ClientMessageId,
+    #[error("must be a single emoji")]
+    Emoji,
+    #[error("only the author may edit a message")]
+    NotAuthor,
+    #[error("the message was deleted")]
+    Deleted,
+}
+
+impl MessageContent {
+    pub fn parse(raw: &str) -> Result<Self, MessageError> {
+        let text = raw.trim();
+        if text.is_empty() || text.chars().count() > 4000 {
+            return Err(MessageError::ContentLength);
+        }
+        Ok(Self(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl ClientMessageId {
+    pub fn parse(raw: &str) -> Result<Self, MessageError> {
+        if !(1..=64).contains(&raw.len()) || !raw.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(MessageError::ClientMessageId);
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Emoji {
+    pub fn parse(raw: &str) -> Result<Self, MessageError> {
+        let chars = raw.chars().count();
+        let pictographic = raw.chars().any(|c| c as u32 >= 0x2000);
+        let clean = raw
+            .chars()
+            .all(|c| !c.is_whitespace() && !c.is_control() && !c.is_ascii_alphanumeric());
+        if !(1..=16).contains(&chars) || !pictographic || !clean {
+            return Err(MessageError::Emoji);
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// How many users reacted with one emoji, and whether the viewer is one of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reaction {
+    pub emoji: String,
+    pub count: u64,
+    pub me: bool,
+}
+
+/// A message about to be stored; the repository assigns its `seq`.
+#[derive(Debug, Clone)]
+pub struct MessageDraft {
+    pub id: MessageId,
+    pub conversation_id: ConversationId,
+    pub sender_id: UserId,
+    pub content: MessageContent,
+    pub client_message_id: Option<ClientMessageId>,
+    pub reply_to: Option<MessageId>,
+    pub mentions: Vec<UserId>,
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub id: MessageId,
+    pub conversation_id: ConversationId,
+    /// Gap-free and strictly increasing within the conversation, from 1.
+    pub seq: i64,
+    pub sender_id: UserId,
+    /// Empty once deleted.
+    pub content: String,
+    pub client_message_id: Option<String>,
+    pub reply_to: Option<MessageId>,
+    pub reply_count: i64,
+    pub mentions: Vec<UserId>,
+    pub created_at: OffsetDateTime,
+    pub edited_at: Option<OffsetDateTime>,
+    pub deleted_at: Option<OffsetDateTime>,
+}
+
+impl Message {
+    pub fn is_deleted(&self) -> bool {
+        self.deleted_at.is_some()
+    }
+
+    pub fn check_can_edit(&self, user: UserId) -> Result<(), MessageError> {
+        if self.sender_id != user {
+            return Err(MessageError::NotAuthor);
+        }
+        if self.is_deleted() {
+            return Err(MessageError::Deleted);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_is_trimmed_and_bounded() {
+        assert_eq!(MessageContent::parse("  hi ").unwrap().as_str(), "hi");
+        assert_eq!(
+            MessageContent::parse("   "),
+            Err(MessageError::ContentLength)
+        );
+        assert!(MessageContent::parse(&"é".repeat(4000)).is_ok());
+        assert_eq!(
+            MessageContent::parse(&"é".repeat(4001)),
+            Err(MessageError::ContentLength)
+        );
+    }
+
+    #[test]
+    fn emojis_are_single_pictographs() {
+        for good in ["👍", "❤️", "👍🏽", "👨‍👩‍👧"] {
+            assert!(Emoji::parse(good).is_ok(), "{good}");
+        }
+        for bad in ["", "a", "👍 👍", "lol", "x👍", &"👍".repeat(17)] {
+            assert!(Emoji::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn client_message_ids_are_printable_ascii() {
+        assert!(ClientMessageId::parse("c-123_abc").is_ok());
+        assert!(ClientMessageId::parse("").is_err());
+        assert!(ClientMessageId::parse("with space").is_err());
+        assert!(ClientMessageId::parse(&"x".repeat(65)).is_err());
+    }
+}

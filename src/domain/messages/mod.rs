@@ -1,0 +1,10 @@
+//! The messages context: messages with their per-conversation `seq`, edits, soft deletion,
+//! reactions, threads, mentions and receipts.
+
+mod message;
+mod repository;
+
+pub use message::{
+    ClientMessageId, Emoji, Message, MessageContent, MessageDraft, MessageError, Reaction,
+};
+pub use repository::{HistoryRange, MessageRepository, Receipt};

@@ -1,0 +1,543 @@
+//! Conversations, participants and the chat list.
+
+use async_trait::async_trait;
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait, Value,
+};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::entities::{conversations, participants};
+use super::{repo_error, unexpected};
+use crate::domain::conversations::{
+    ChatListCursor, ChatListEntry, Conversation, ConversationKind, ConversationRepository,
+    Description, LastMessage, Participant, Role, Title,
+};
+use crate::domain::shared::{ConversationId, MessageId, RepoError, UserId};
+
+fn corrupt(what: &str) -> RepoError {
+    RepoError::Unexpected(anyhow::anyhow!("stored {what} is invalid"))
+}
+
+/// Rewrites `?` placeholders as `$1, $2, …` for PostgreSQL.
+pub(super) fn placeholders(backend: DbBackend, sql: &str) -> String {
+    if backend != DbBackend::Postgres {
+        return sql.to_owned();
+    }
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut n = 0;
+    for c in sql.chars() {
+        if c == '?' {
+            n += 1;
+            out.push_str(&format!("${n}"));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+struct ConversationFields {
+    id: Uuid,
+    kind: String,
+    title: Option<String>,
+    description: String,
+    avatar_id: Option<Uuid>,
+    created_by: Uuid,
+    last_seq: i64,
+    last_activity_at: OffsetDateTime,
+    created_at: OffsetDateTime,
+    updated_at: OffsetDateTime,
+}
+
+fn conversation_from(f: ConversationFields) -> Result<Conversation, RepoError> {
+    Ok(Conversation {
+        id: ConversationId::from_uuid(f.id),
+        kind: ConversationKind::parse(&f.kind).ok_or_else(|| corrupt("conversation kind"))?,
+        title: f
+            .title
+            .map(|t| Title::parse(&t))
+            .transpose()
+            .map_err(|_| corrupt("title"))?,
+        description: Description::parse(&f.description).map_err(|_| corrupt("description"))?,
+        avatar_id: f.avatar_id,
+        created_by: UserId::from_uuid(f.created_by),
+        created_at: f.created_at,
+        updated_at: f.updated_at,
+        last_seq: f.last_seq,
+        last_activity_at: f.last_activity_at,
+    })
+}
+
+fn conversation_from_row(row: conversations::Model) -> Result<Conversation, RepoError> {
+    conversation_from(ConversationFields {
+        id: row.id,
+        kind: row.kind,
+        title: row.title,
+        description: row.description,
+        avatar_id: row.avatar_id,
+        created_by: row.created_by,
+        last_seq: row.last_seq,
+        last_activity_at: row.last_activity_at,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}
+
+fn participant_from_row(row: participants::Model) -> Result<Participant, RepoError> {
+    Ok(Participant {
+        user_id: UserId::from_uuid(row.user_id),
+        role: Role::parse(&row.role).ok_or_else(|| corrupt("role"))?,
+        joined_at: row.joined_at,
+        muted: row.muted,
+        read_seq: row.read_seq,
+        read_at: row.read_at,
+        delivered_seq: row.delivered_seq,
+        delivered_at: row.delivered_at,
+    })
+}
+
+fn participant_row(id: ConversationId, p: &Participant) -> participants::ActiveModel {
+    participants::ActiveModel {
+        conversation_id: Set(id.as_uuid()),
+        user_id: Set(p.user_id.as_uuid()),
+        role: Set(p.role.as_str().to_owned()),
+        muted: Set(p.muted),
+        read_seq: Set(p.read_seq),
+        read_at: Set(p.read_at),
+        delivered_seq: Set(p.delivered_seq),
+        delivered_at: Set(p.delivered_at),
+        joined_at: Set(p.joined_at),
+    }
+}
+
+pub struct SeaOrmConversationRepository {
+    db: DatabaseConnection,
+}
+
+impl SeaOrmConversationRepository {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+
+    fn membership(id: ConversationId, user: UserId) -> sea_orm::Condition {
+        sea_orm::Condition::all()
+            .add(participants::Column::ConversationId.eq(id.as_uuid()))
+            .add(participants::Column::UserId.eq(user.as_uuid()))
+    }
+}
+
+#[derive(Debug, FromQueryResult)]
+struct ChatRow {
+    id: Uuid,
+    kind: String,
+    title: Option<String>,
+    description: String,
+    avatar_id: Option<Uuid>,
+    created_by: Uuid,
+    last_seq: i64,
+    last_activity_at: OffsetDateTime,
+    created_at: OffsetDateTime,
+    updated_at: OffsetDateTime,
+    user_id: Uuid,
+    role: String,
+    muted: bool,
+    read_seq: i64,
+    read_at: Option<OffsetDateTime>,
+    delivered_seq: i64,
+    delivered_at: Option<OffsetDateTime>,
+    joined_at: OffsetDateTime,
+    unread: i64,
+    other_user: Option<Uuid>,
+    lm_id: Option<Uuid>,
+    lm_seq: Option<i64>,
+    lm_sender: Option<Uuid>,
+    lm_content: Option<String>,
+    lm_created_at: Option<OffsetDateTime>,
+    lm_deleted_at: Option<OffsetDateTime>,
+}
+
+// One statement for the whole page: unread counts and the other side of direct chats are
+// correlated subqueries over indexed columns, the last message a join on (conversation, seq).
+const CHAT_LIST: &str = "\
+SELECT c.id, c.kind, c.title, c.description, c.avatar_id, c.created_by, c.last_seq,
+       c.last_activity_at, c.created_at, c.updated_at,
+       p.user_id, p.role, p.muted, p.read_seq, p.read_at, p.delivered_seq, p.delivered_at, p.joined_at,
+       (SELECT COUNT(*) FROM messages m
+         WHERE m.conversation_id = c.id AND m.seq > p.read_seq
+           AND m.sender_id <> p.user_id AND m.deleted_at IS NULL) AS unread,
+       (SELECT o.user_id FROM participants o
+         WHERE o.conversation_id = c.id AND o.user_id <> p.user_id LIMIT 1) AS other_user,
+       lm.id AS lm_id, lm.seq AS lm_seq, lm.sender_id AS lm_sender, lm.content AS lm_content,
+       lm.created_at AS lm_created_at, lm.deleted_at AS lm_deleted_at
+FROM participants p
+JOIN conversations c ON c.id = p.conversation_id
+LEFT JOIN messages lm ON lm.conversation_id = c.id AND lm.seq = c.last_seq
+WHERE p.user_id = ?";
+
+#[async_trait]
+impl ConversationRepository for SeaOrmConversationRepository {
+    async fn create(
+        &self,
+        conversation: &Conversation,
+        members: &[Participant],
+        direct_key: Option<&str>,
+    ) -> Result<(), RepoError> {
+        let txn = self.db.begin().await.map_err(unexpected)?;
+        let row = conversations::ActiveModel {
+            id: Set(conversation.id.as_uuid()),
+            kind: Set(conversation.kind.as_str().to_owned()),
+            title: Set(conversation.title.as_ref().map(|t| t.as_str().to_owned())),
+            description: Set(conversation.description.as_str().to_owned()),
+            avatar_id: Set(conversation.avatar_id),
+            direct_key: Set(direct_key.map(str::to_owned)),
+            created_by: Set(conversation.created_by.as_uuid()),
+            last_seq: Set(conversation.last_seq),
+            last_activity_at: Set(conversation.last_activity_at),
+            created_at: Set(conversation.created_at),
+            updated_at: Set(conversation.updated_at),
+        };
+        conversations::Entity::insert(row)
+            .exec_without_returning(&txn)
+            .await
+            .map_err(|e| repo_error(e, &["direct"]))?;
+        if !members.is_empty() {
+            participants::Entity::insert_many(
+                members.iter().map(|p| participant_row(conversation.id, p)),
+            )
+            .exec_without_returning(&txn)
+            .await
+            .map_err(unexpected)?;
+        }
+        txn.commit().await.map_err(unexpected)
+    }
+
+    async fn find_direct(&self, direct_key: &str) -> Result<Option<Conversation>, RepoError> {
+        let row = conversations::Entity::find()
+            .filter(conversations::Column::DirectKey.eq(direct_key))
+            .one(&self.db)
+            .await
+            .map_err(unexpected)?;
+        row.map(conversation_from_row).transpose()
+    }
+
+    async fn find_for_member(
+        &self,
+        id: ConversationId,
+        user: UserId,
+    ) -> Result<Option<(Conversation, Participant)>, RepoError> {
+        let Some(member) = participants::Entity::find()
+            .filter(Self::membership(id, user))
+            .one(&self.db)
+            .await
+            .map_err(unexpected)?
+        else {
+            return Ok(None);
+        };
+        let Some(conversation) = conversations::Entity::find_by_id(id.as_uuid())
+            .one(&self.db)
+            .await
+            .map_err(unexpected)?
+        else {
+            return Ok(None);
+        };
+        Ok(Some((
+            conversation_from_row(conversation)?,
+            participant_from_row(member)?,
+        )))
+    }
+
+    async fn update(&self, conversation: &Conversation) -> Result<(), RepoError> {
+        conversations::Entity::update_many()
+            .col_expr(
+                conversations::Column::Title,
+                Expr::value(conversation.title.as_ref().map(|t| t.as_str().to_owned())),
+            )
+            .col_expr(
+                conversations::Column::Description,
+                Expr::value(conversation.description.as_str()),
+            )
+            .col_expr(
+                conversations::Column::AvatarId,
+                Expr::value(conversation.avatar_id),
+            )
+            .col_expr(
+                conversations::Column::UpdatedAt,
+                Expr::value(conversation.updated_at),
+            )
+            .filter(conversations::Column::Id.eq(conversation.id.as_uuid()))
+            .exec(&self.db)
+            .await
+            .map_err(unexpected)?;
+        Ok(())
+    }
+
+    async fn delete(&self, id: ConversationId) -> Result<(), RepoError> {
+        conversations::Entity::delete_by_id(id.as_uuid())
+            .exec(&self.db)
+            .await
+            .map_err(unexpected)?;
+        Ok(())
+    }
+
+    async fn participants(&self, id: ConversationId) -> Result<Vec<Participant>, RepoError> {
+        let rows = participants::Entity::find()
+            .filter(participants::Column::ConversationId.eq(id.as_uuid()))
+            .order_by_asc(participants::Column::JoinedAt)
+            .all(&self.db)
+            .await
+            .map_err(unexpected)?;
+        rows.into_iter().map(participant_from_row).collect()
+    }
+
+    async fn participant_ids(&self, id: ConversationId) -> Result<Vec<UserId>, RepoError> {
+        let ids: Vec<Uuid> = participants::Entity::find()
+            .select_only()
+            .column(participants::Column::UserId)
+            .filter(participants::Column::ConversationId.eq(id.as_uuid()))
+            .into_tuple()
+            .all(&self.db)
+            .await
+            .map_err(unexpected)?;
+        Ok(ids.into_iter().map(UserId::from_uuid).collect())
+    }
+
+    async fn count_participants(&self, id: ConversationId) -> Result<u64, RepoError> {
+        participants::Entity::find()
+            .filter(participants::Column::ConversationId.eq(id.as_uuid()))
+            .count(&self.db)
+            .await
+            .map_err(unexpected)
+    }
+
+    async fn count_owners(&self, id: ConversationId) -> Result<u64, RepoError> {
+        participants::Entity::find()
+            .filter(participants::Column::ConversationId.eq(id.as_uuid()))
+            .filter(participants::Column::Role.eq(Role::Owner.as_str()))
+            .count(&self.db)
+            .await
+            .map_err(unexpected)
+    }
+
+    async fn add_participants(
+        &self,
+        id: ConversationId,
+        members: &[Participant],
+    ) -> Result<Vec<UserId>, RepoError> {
+        let txn = self.db.begin().await.map_err(unexpected)?;
+        let existing: Vec<Uuid> = participants::Entity::find()
+            .select_only()
+            .column(participants::Column::UserId)
+            .filter(participants::Column::ConversationId.eq(id.as_uuid()))
+            .filter(participants::Column::UserId.is_in(members.iter().map(|m| m.user_id.as_uuid())))
+            .into_tuple()
+            .all(&txn)
+            .await
+            .map_err(unexpected)?;
+        let new: Vec<&Participant> = members
+            .iter()
+            .filter(|m| !existing.contains(&m.user_id.as_uuid()))
+            .collect();
+        if !new.is_empty() {
+            participants::Entity::insert_many(new.iter().map(|p| participant_row(id, p)))
+                .on_conflict(
+                    OnConflict::columns([
+                        participants::Column::ConversationId,
+                        participants::Column::UserId,
+                    ])
+                    .do_nothing()
+                    .to_owned(),
+                )
+                .exec_without_returning(&txn)
+                .await
+                .map_err(unexpected)?;
+        }
+        txn.commit().await.map_err(unexpected)?;
+        Ok(new.into_iter().map(|p| p.user_id).collect())
+    }
+
+    async fn remove_participant(
+        &self,
+        id: ConversationId,
+        user: UserId,
+    ) -> Result<bool, RepoError> {
+        let result = participants::Entity::delete_many()
+            .filter(Self::membership(id, user))
+            .exec(&self.db)
+            .await
+            .map_err(unexpected)?;
+        Ok(result.rows_affected == 1)
+    }
+
+    async fn set_role(
+        &self,
+        id: ConversationId,
+        user: UserId,
+        role: Role,
+    ) -> Result<bool, RepoError> {
+        let result = participants::Entity::update_many()
+            .col_expr(participants::Column::Role, Expr::value(role.as_str()))
+            .filter(Self::membership(id, user))
+            .exec(&self.db)
+            .await
+            .map_err(unexpected)?;
+        Ok(result.rows_affected == 1)
+    }
+
+    async fn set_muted(
+        &self,
+        id: ConversationId,
+        user: UserId,
+        muted: bool,
+    ) -> Result<(), RepoError> {
+        participants::Entity::update_many()
+            .col_expr(participants::Column::Muted, Expr::value(muted))
+            .filter(Self::membership(id, user))
+            .exec(&self.db)
+            .await
+            .map_err(unexpected)?;
+        Ok(())
+    }
+
+    async fn mark_read(
+        &self,
+        id: ConversationId,
+        user: UserId,
+        seq: i64,
+        now: OffsetDateTime,
+    ) -> Result<bool, RepoError> {
+        let txn = self.db.begin().await.map_err(unexpected)?;
+        let moved = participants::Entity::update_many()
+            .col_expr(participants::Column::ReadSeq, Expr::value(seq))
+            .col_expr(participants::Column::ReadAt, Expr::value(now))
+            .filter(Self::membership(id, user))
+            .filter(participants::Column::ReadSeq.lt(seq))
+            .exec(&txn)
+            .await
+            .map_err(unexpected)?
+            .rows_affected
+            == 1;
+        // What was read was delivered.
+        participants::Entity::update_many()
+            .col_expr(participants::Column::DeliveredSeq, Expr::value(seq))
+            .col_expr(participants::Column::DeliveredAt, Expr::value(now))
+            .filter(Self::membership(id, user))
+            .filter(participants::Column::DeliveredSeq.lt(seq))
+            .exec(&txn)
+            .await
+            .map_err(unexpected)?;
+        txn.commit().await.map_err(unexpected)?;
+        Ok(moved)
+    }
+
+    async fn mark_delivered(
+        &self,
+        id: ConversationId,
+        user: UserId,
+        seq: i64,
+        now: OffsetDateTime,
+    ) -> Result<bool, RepoError> {
+        let result = participants::Entity::update_many()
+            .col_expr(participants::Column::DeliveredSeq, Expr::value(seq))
+            .col_expr(participants::Column::DeliveredAt, Expr::value(now))
+            .filter(Self::membership(id, user))
+            .filter(participants::Column::DeliveredSeq.lt(seq))
+            .exec(&self.db)
+            .await
+            .map_err(unexpected)?;
+        Ok(result.rows_affected == 1)
+    }
+
+    async fn chat_list(
+        &self,
+        user: UserId,
+        cursor: Option<ChatListCursor>,
+        limit: u64,
+    ) -> Result<Vec<ChatListEntry>, RepoError> {
+        let backend = self.db.get_database_backend();
+        let mut sql = CHAT_LIST.to_owned();
+        let mut values: Vec<Value> = vec![user.as_uuid().into()];
+        if let Some(cursor) = cursor {
+            sql.push_str(" AND (c.last_activity_at < ? OR (c.last_activity_at = ? AND c.id < ?))");
+            values.extend([
+                cursor.last_activity_at.into(),
+                cursor.last_activity_at.into(),
+                cursor.id.as_uuid().into(),
+            ]);
+        }
+        sql.push_str(" ORDER BY c.last_activity_at DESC, c.id DESC LIMIT ?");
+        values.push(i64::try_from(limit).unwrap_or(i64::MAX).into());
+        let statement =
+            Statement::from_sql_and_values(backend, placeholders(backend, &sql), values);
+        let rows = ChatRow::find_by_statement(statement)
+            .all(&self.db)
+            .await
+            .map_err(unexpected)?;
+        rows.into_iter()
+            .map(|row| {
+                let conversation = conversation_from(ConversationFields {
+                    id: row.id,
+                    kind: row.kind,
+                    title: row.title,
+                    description: row.description,
+                    avatar_id: row.avatar_id,
+                    created_by: row.created_by,
+                    last_seq: row.last_seq,
+                    last_activity_at: row.last_activity_at,
+                    created_at: row.created_at,
+                    updated_at: row.updated_at,
+                })?;
+                let me = Participant {
+                    user_id: UserId::from_uuid(row.user_id),
+                    role: Role::parse(&row.role).ok_or_else(|| corrupt("role"))?,
+                    joined_at: row.joined_at,
+                    muted: row.muted,
+                    read_seq: row.read_seq,
+                    read_at: row.read_at,
+                    delivered_seq: row.delivered_seq,
+                    delivered_at: row.delivered_at,
+                };
+                let last_message = match (row.lm_id, row.lm_seq, row.lm_sender, row.lm_created_at) {
+                    (Some(id), Some(seq), Some(sender), Some(created_at)) => Some(LastMessage {
+                        id: MessageId::from_uuid(id),
+                        seq,
+                        sender_id: UserId::from_uuid(sender),
+                        content: if row.lm_deleted_at.is_some() {
+                            None
+                        } else {
+                            row.lm_content
+                        },
+                        created_at,
+                    }),
+                    _ => None,
+                };
+                let other_user = (conversation.kind == ConversationKind::Direct)
+                    .then_some(row.other_user.map(UserId::from_uuid))
+                    .flatten();
+                Ok(ChatListEntry {
+                    conversation,
+                    me,
+                    unread: row.unread,
+                    last_message,
+                    other_user,
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_placeholders_for_postgres_only() {
+        assert_eq!(
+            placeholders(DbBackend::Postgres, "a = ? AND b < ?"),
+            "a = $1 AND b < $2"
+        );
+        assert_eq!(placeholders(DbBackend::Sqlite, "a = ?"), "a = ?");
+    }
+}

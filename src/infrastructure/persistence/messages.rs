@@ -1,0 +1,464 @@
+//! Messages with their seq, reactions, receipts, full-text search and retention.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, DbBackend, DbErr, EntityTrait,
+    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait, Value,
+};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::conversations::placeholders;
+use super::entities::{conversations, messages, participants, reactions};
+use super::{repo_error, unexpected};
+use crate::domain::messages::{
+    Emoji, HistoryRange, Message, MessageContent, MessageDraft, MessageRepository, Reaction,
+    Receipt,
+};
+use crate::domain::shared::{ConversationId, MessageId, RepoError, UserId};
+
+fn message_from_row(row: messages::Model) -> Result<Message, RepoError> {
+    let mentions: Vec<Uuid> = serde_json::from_str(&row.mentions).map_err(|_| {
+        RepoError::Unexpected(anyhow::anyhow!("stored mentions of {} are invalid", row.id))
+    })?;
+    Ok(Message {
+        id: MessageId::from_uuid(row.id),
+        conversation_id: ConversationId::from_uuid(row.conversation_id),
+        seq: row.seq,
+        sender_id: UserId::from_uuid(row.sender_id),
+        content: row.content,
+        client_message_id: row.client_message_id,
+        reply_to: row.reply_to.map(MessageId::from_uuid),
+        reply_count: row.reply_count,
+        mentions: mentions.into_iter().map(UserId::from_uuid).collect(),
+        created_at: row.created_at,
+        edited_at: row.edited_at,
+        deleted_at: row.deleted_at,
+    })
+}
+
+fn messages_from_rows(rows: Vec<messages::Model>) -> Result<Vec<Message>, RepoError> {
+    rows.into_iter().map(message_from_row).collect()
+}
+
+const COLUMNS: &str = "m.id, m.conversation_id, m.seq, m.sender_id, m.content, m.client_message_id, \
+    m.reply_to, m.reply_count, m.mentions, m.created_at, m.edited_at, m.deleted_at";
+
+/// Words of a user's query as an FTS5 expression: each quoted, all required. Quoting makes
+/// any input a valid expression (no operators, no syntax errors).
+fn fts5_query(raw: &str) -> Option<String> {
+    let words: Vec<String> = raw
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| format!("\"{w}\""))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+pub struct SeaOrmMessageRepository {
+    db: DatabaseConnection,
+}
+
+impl SeaOrmMessageRepository {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+#[async_trait]
+impl MessageRepository for SeaOrmMessageRepository {
+    async fn append(&self, draft: &MessageDraft) -> Result<Message, RepoError> {
+        let txn = self.db.begin().await.map_err(unexpected)?;
+        // Taking the next seq locks the conversation row until commit: concurrent senders queue
+        // here, and a rolled-back send gives its seq back, so seqs have no gaps.
+        conversations::Entity::update_many()
+            .col_expr(
+                conversations::Column::LastSeq,
+                Expr::col(conversations::Column::LastSeq).add(1),
+            )
+            .col_expr(
+                conversations::Column::LastActivityAt,
+                Expr::value(draft.created_at),
+            )
+            .filter(conversations::Column::Id.eq(draft.conversation_id.as_uuid()))
+            .exec(&txn)
+            .await
+            .map_err(unexpected)?;
+        let seq: Option<i64> = conversations::Entity::find_by_id(draft.conversation_id.as_uuid())
+            .select_only()
+            .column(conversations::Column::LastSeq)
+            .into_tuple()
+            .one(&txn)
+            .await
+            .map_err(unexpected)?;
+        let seq =
+            seq.ok_or_else(|| RepoError::Unexpected(anyhow::anyhow!("conversation vanished")))?;
+        let mentions: Vec<Uuid> = draft.mentions.iter().map(UserId::as_uuid).collect();
+        let row = messages::ActiveModel {
+            id: Set(draft.id.as_uuid()),
+            conversation_id: Set(draft.conversation_id.as_uuid()),
+            seq: Set(seq),
+            sender_id: Set(draft.sender_id.as_uuid()),
+            content: Set(draft.content.as_str().to_owned()),
+            client_message_id: Set(draft
+                .client_message_id
+                .as_ref()
+                .map(|c| c.as_str().to_owned())),
+            reply_to: Set(draft.reply_to.map(|r| r.as_uuid())),
+            reply_count: Set(0),
+            mentions: Set(
+                serde_json::to_string(&mentions).map_err(|e| RepoError::Unexpected(e.into()))?
+            ),
+            created_at: Set(draft.created_at),
+            edited_at: Set(None),
+            deleted_at: Set(None),
+        };
+        messages::Entity::insert(row.clone())
+            .exec_without_returning(&txn)
+            .await
+            .map_err(|e| repo_error(e, &["client_message_id"]))?;
+        if let Some(root) = draft.reply_to {
+            messages::Entity::update_many()
+                .col_expr(
+                    messages::Column::ReplyCount,
+                    Expr::col(messages::Column::ReplyCount).add(1),
+                )
+                .filter(messages::Column::Id.eq(root.as_uuid()))
+                .exec(&txn)
+                .await
+                .map_err(unexpected)?;
+        }
+        txn.commit().await.map_err(unexpected)?;
+        Ok(Message {
+            id: draft.id,
+            conversation_id: draft.conversation_id,
+            seq,
+            sender_id: draft.sender_id,
+            content: draft.content.as_str().to_owned(),
+            client_message_id: draft
+                .client_message_id
+                .as_ref()
+                .map(|c| c.as_str().to_owned()),
+            reply_to: draft.reply_to,
+            reply_count: 0,
+            mentions: draft.mentions.clone(),
+            created_at: draft.created_at,
+            edited_at: None,
+            deleted_at: None,
+        })
+    }
+
+    async fn find(
+        &self,
+        conversation: ConversationId,
+        id: MessageId,
+    ) -> Result<Option<Message>, RepoError> {
+        let row = messages::Entity::find_by_id(id.as_uuid())
+            .filter(messages::Column::ConversationId.eq(conversation.as_uuid()))
+            .one(&self.db)
+            .await
+            .map_err(unexpected)?;
+        row.map(message_from_row).transpose()
+    }
+
+    async fn find_by_client_id(
+        &self,
+        conversation: ConversationId,
+        sender: UserId,
+        client_message_id: &str,
+    ) -> Result<Option<Message>, RepoError> {
+        let row = messages::Entity::find()
+            .filter(messages::Column::ConversationId.eq(conversation.as_uuid()))
+            .filter(messages::Column::SenderId.eq(sender.as_uuid()))
+            .filter(messages::Column::ClientMessageId.eq(client_message_id))
+            .one(&self.db)
+            .await
+            .map_err(unexpected)?;
+        row.map(message_from_row).transpose()
+    }
+
+    async fn history(
+        &self,
+        conversation: ConversationId,
+        range: HistoryRange,
+    ) -> Result<Vec<Message>, RepoError> {
+        let mut query = messages::Entity::find()
+            .filter(messages::Column::ConversationId.eq(conversation.as_uuid()));
+        if let Some(before) = range.before_seq {
+            query = query.filter(messages::Column::Seq.lt(before));
+        }
+        if let Some(after) = range.after_seq {
+            query = query.filter(messages::Column::Seq.gt(after));
+        }
+        // Forward from `after_seq`; otherwise backward from `before_seq` (or the newest).
+        let forward = range.after_seq.is_some();
+        let query = if forward {
+            query.order_by_asc(messages::Column::Seq)
+        } else {
+            query.order_by_desc(messages::Column::Seq)
+        };
+        let rows = query
+            .limit(range.limit)
+            .all(&self.db)
+            .await
+            .map_err(unexpected)?;
+        let mut page = messages_from_rows(rows)?;
+        if !forward {
+            page.reverse();
+        }
+        Ok(page)
+    }
+
+    async fn thread(
+        &self,
+        conversation: ConversationId,
+        root: MessageId,
+        after_seq: i64,
+        limit: u64,
+    ) -> Result<Vec<Message>, RepoError> {
+        let rows = messages::Entity::find()
+            .filter(messages::Column::ConversationId.eq(conversation.as_uuid()))
+            .filter(messages::Column::ReplyTo.eq(root.as_uuid()))
+            .filter(messages::Column::Seq.gt(after_seq))
+            .order_by_asc(messages::Column::Seq)
+            .limit(limit)
+            .all(&self.db)
+            .await
+            .map_err(unexpected)?;
+        messages_from_rows(rows)
+    }
+
+    async fn edit(
+        &self,
+        id: MessageId,
+        content: &MessageContent,
+        now: OffsetDateTime,
+    ) -> Result<(), RepoError> {
+        messages::Entity::update_many()
+            .col_expr(messages::Column::Content, Expr::value(content.as_str()))
+            .col_expr(messages::Column::EditedAt, Expr::value(now))
+            .filter(messages::Column::Id.eq(id.as_uuid()))
+            .filter(messages::Column::DeletedAt.is_null())
+            .exec(&self.db)
+            .await
+            .map_err(unexpected)?;
+        Ok(())
+    }
+
+    async fn soft_delete(&self, id: MessageId, now: OffsetDateTime) -> Result<(), RepoError> {
+        messages::Entity::update_many()
+            .col_expr(messages::Column::Content, Expr::value(""))
+            .col_expr(messages::Column::Mentions, Expr::value("[]"))
+            .col_expr(messages::Column::DeletedAt, Expr::value(now))
+            .filter(messages::Column::Id.eq(id.as_uuid()))
+            .filter(messages::Column::DeletedAt.is_null())
+            .exec(&self.db)
+            .await
+            .map_err(unexpected)?;
+        Ok(())
+    }
+
+    async fn add_reaction(
+        &self,
+        id: MessageId,
+        user: UserId,
+        emoji: &Emoji,
+        now: OffsetDateTime,
+    ) -> Result<bool, RepoError> {
+        let row = reactions::ActiveModel {
+            message_id: Set(id.as_uuid()),
+            user_id: Set(user.as_uuid()),
+            emoji: Set(emoji.as_str().to_owned()),
+            created_at: Set(now),
+        };
+        use reactions::Column as R;
+        let inserted = reactions::Entity::insert(row)
+            .on_conflict(
+                OnConflict::columns([R::MessageId, R::UserId, R::Emoji])
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(&self.db)
+            .await;
+        match inserted {
+            Ok(rows) => Ok(rows == 1),
+            Err(DbErr::RecordNotInserted) => Ok(false),
+            Err(error) => Err(unexpected(error)),
+        }
+    }
+
+    async fn remove_reaction(
+        &self,
+        id: MessageId,
+        user: UserId,
+        emoji: &Emoji,
+    ) -> Result<bool, RepoError> {
+        let result = reactions::Entity::delete_by_id((
+            id.as_uuid(),
+            user.as_uuid(),
+            emoji.as_str().to_owned(),
+        ))
+        .exec(&self.db)
+        .await
+        .map_err(unexpected)?;
+        Ok(result.rows_affected == 1)
+    }
+
+    async fn reactions(
+        &self,
+        ids: &[MessageId],
+        viewer: UserId,
+    ) -> Result<HashMap<MessageId, Vec<Reaction>>, RepoError> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let rows = reactions::Entity::find()
+            .filter(reactions::Column::MessageId.is_in(ids.iter().map(MessageId::as_uuid)))
+            .order_by_asc(reactions::Column::CreatedAt)
+            .all(&self.db)
+            .await
+            .map_err(unexpected)?;
+        // Emojis keep the order in which each was first used on the message.
+        let mut grouped: HashMap<MessageId, Vec<Reaction>> = HashMap::new();
+        for row in rows {
+            let list = grouped
+                .entry(MessageId::from_uuid(row.message_id))
+                .or_default();
+            let mine = row.user_id == viewer.as_uuid();
+            match list.iter_mut().find(|r| r.emoji == row.emoji) {
+                Some(reaction) => {
+                    reaction.count += 1;
+                    reaction.me |= mine;
+                }
+                None => list.push(Reaction {
+                    emoji: row.emoji,
+                    count: 1,
+                    me: mine,
+                }),
+            }
+        }
+        Ok(grouped)
+    }
+
+    async fn receipts(
+        &self,
+        conversation: ConversationId,
+        seq: i64,
+        sender: UserId,
+    ) -> Result<Vec<Receipt>, RepoError> {
+        let rows = participants::Entity::find()
+            .filter(participants::Column::ConversationId.eq(conversation.as_uuid()))
+            .filter(participants::Column::UserId.ne(sender.as_uuid()))
+            .filter(
+                Condition::any()
+                    .add(participants::Column::DeliveredSeq.gte(seq))
+                    .add(participants::Column::ReadSeq.gte(seq)),
+            )
+            .all(&self.db)
+            .await
+            .map_err(unexpected)?;
+        Ok(rows
+            .into_iter()
+            .map(|row| Receipt {
+                user_id: UserId::from_uuid(row.user_id),
+                delivered_at: (row.delivered_seq >= seq)
+                    .then_some(row.delivered_at)
+                    .flatten(),
+                read_at: (row.read_seq >= seq).then_some(row.read_at).flatten(),
+            })
+            .collect())
+    }
+
+    async fn search(
+        &self,
+        user: UserId,
+        query: &str,
+        conversation: Option<ConversationId>,
+        limit: u64,
+    ) -> Result<Vec<Message>, RepoError> {
+        let backend = self.db.get_database_backend();
+        let scope = "m.deleted_at IS NULL AND m.conversation_id IN \
+                     (SELECT p.conversation_id FROM participants p WHERE p.user_id = ?)";
+        let (mut sql, mut values): (String, Vec<Value>) = match backend {
+            DbBackend::Postgres => (
+                format!(
+                    "SELECT {COLUMNS} FROM messages m, plainto_tsquery('simple', ?) q WHERE m.search @@ q AND {scope}"
+                ),
+                vec![query.into(), user.as_uuid().into()],
+            ),
+            _ => {
+                let Some(expression) = fts5_query(query) else {
+                    return Ok(Vec::new());
+                };
+                (
+                    format!(
+                        "SELECT {COLUMNS} FROM messages_fts f JOIN messages m ON m.rowid = f.rowid WHERE messages_fts MATCH ? AND {scope}"
+                    ),
+                    vec![expression.into(), user.as_uuid().into()],
+                )
+            }
+        };
+        if let Some(conversation) = conversation {
+            sql.push_str(" AND m.conversation_id = ?");
+            values.push(conversation.as_uuid().into());
+        }
+        sql.push_str(match backend {
+            DbBackend::Postgres => " ORDER BY ts_rank(m.search, q) DESC, m.created_at DESC LIMIT ?",
+            _ => " ORDER BY f.rank, m.created_at DESC LIMIT ?",
+        });
+        values.push(i64::try_from(limit).unwrap_or(i64::MAX).into());
+        let statement =
+            Statement::from_sql_and_values(backend, placeholders(backend, &sql), values);
+        let rows = messages::Model::find_by_statement(statement)
+            .all(&self.db)
+            .await
+            .map_err(unexpected)?;
+        messages_from_rows(rows)
+    }
+
+    async fn expire(
+        &self,
+        cutoff: OffsetDateTime,
+        now: OffsetDateTime,
+        batch: u64,
+    ) -> Result<u64, RepoError> {
+        let oldest = Query::select()
+            .column(messages::Column::Id)
+            .from(messages::Entity)
+            .and_where(messages::Column::CreatedAt.lt(cutoff))
+            .and_where(messages::Column::DeletedAt.is_null())
+            .limit(batch)
+            .to_owned();
+        let result = messages::Entity::update_many()
+            .col_expr(messages::Column::Content, Expr::value(""))
+            .col_expr(messages::Column::Mentions, Expr::value("[]"))
+            .col_expr(messages::Column::DeletedAt, Expr::value(now))
+            .filter(messages::Column::Id.in_subquery(oldest))
+            .filter(messages::Column::DeletedAt.is_null())
+            .exec(&self.db)
+            .await
+            .map_err(unexpected)?;
+        Ok(result.rows_affected)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fts5_query;
+
+    #[test]
+    fn user_queries_become_safe_fts5_expressions() {
+        assert_eq!(
+            fts5_query("hello world").as_deref(),
+            Some("\"hello\" \"world\"")
+        );
+        assert_eq!(
+            fts5_query("NEAR(\"x\" OR y*").as_deref(),
+            Some("\"NEAR\" \"x\" \"OR\" \"y\"")
+        );
+        assert_eq!(fts5_query("  ** ").as_deref(), None);
+    }
+}

@@ -1,0 +1,540 @@
+//! `/api/v1/conversations/{id}/messages…`, read and delivered markers, and message search.
+
+use actix_web::{HttpResponse, delete, get, patch, post, put, web};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use super::extract::AuthUser;
+use super::problem::Problem;
+use super::{AppState, check};
+use crate::application::error::{AppError, FieldErrors};
+use crate::application::messages::{EditMessage, MessageView, SearchMessages, SendMessage};
+use crate::domain::messages::{ClientMessageId, Emoji, HistoryRange, MessageContent};
+use crate::domain::shared::{ConversationId, MessageId, UserId};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(history)
+        .service(send_message)
+        .service(edit_message)
+        .service(delete_message)
+        .service(add_reaction)
+        .service(remove_reaction)
+        .service(thread)
+        .service(receipts)
+        .service(mark_read)
+        .service(mark_delivered)
+        .service(search_messages);
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReactionResponse {
+    pub emoji: String,
+    pub count: u64,
+    /// Whether the caller is among them.
+    pub me: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessageResponse {
+    pub id: Uuid,
+    pub conversation_id: Uuid,
+    /// Per-conversation, gap-free, strictly increasing: order and catch up by it.
+    pub seq: i64,
+    pub sender_id: Uuid,
+    /// `null` once deleted.
+    pub content: Option<String>,
+    /// Echoed so the sending device can match its pending message.
+    pub client_message_id: Option<String>,
+    pub reply_to: Option<Uuid>,
+    pub reply_count: i64,
+    pub mentions: Vec<Uuid>,
+    pub reactions: Vec<ReactionResponse>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub edited_at: Option<OffsetDateTime>,
+    pub deleted: bool,
+}
+
+impl From<MessageView> for MessageResponse {
+    fn from(view: MessageView) -> Self {
+        let m = view.message;
+        let deleted = m.is_deleted();
+        Self {
+            id: m.id.as_uuid(),
+            conversation_id: m.conversation_id.as_uuid(),
+            seq: m.seq,
+            sender_id: m.sender_id.as_uuid(),
+            content: (!deleted).then_some(m.content),
+            client_message_id: m.client_message_id,
+            reply_to: m.reply_to.map(|r| r.as_uuid()),
+            reply_count: m.reply_count,
+            mentions: m.mentions.into_iter().map(|u| u.as_uuid()).collect(),
+            reactions: view
+                .reactions
+                .into_iter()
+                .map(|r| ReactionResponse {
+                    emoji: r.emoji,
+                    count: r.count,
+                    me: r.me,
+                })
+                .collect(),
+            created_at: m.created_at,
+            edited_at: m.edited_at,
+            deleted,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+pub struct HistoryQuery {
+    /// Messages before this seq (newest first page when both cursors are absent).
+    #[validate(range(min = 1, message = "must be at least 1"))]
+    pub before_seq: Option<i64>,
+    /// Messages after this seq, oldest first: the catch-up direction.
+    #[validate(range(min = 0, message = "must be at least 0"))]
+    pub after_seq: Option<i64>,
+    /// 1 to 100, default 50.
+    #[validate(range(min = 1, max = 100, message = "must be between 1 and 100"))]
+    pub limit: Option<u64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryResponse {
+    /// Ascending by seq.
+    pub messages: Vec<MessageResponse>,
+    /// More messages lie beyond this page in the direction read.
+    pub has_more: bool,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"content": "Hello!", "client_message_id": "c-42"}))]
+pub struct SendMessageBody {
+    /// 1 to 4000 characters.
+    pub content: String,
+    /// The sender's idempotency key (1 to 64 printable ASCII): a retry with it returns the
+    /// original message with 200.
+    pub client_message_id: Option<String>,
+    /// Reply in the thread of this message.
+    pub reply_to: Option<Uuid>,
+    /// Participants mentioned.
+    #[serde(default)]
+    pub mentions: Vec<Uuid>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EditMessageBody {
+    pub content: String,
+}
+
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+pub struct ThreadQuery {
+    #[validate(range(min = 0, message = "must be at least 0"))]
+    pub after_seq: Option<i64>,
+    #[validate(range(min = 1, max = 100, message = "must be between 1 and 100"))]
+    pub limit: Option<u64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ThreadResponse {
+    pub root: MessageResponse,
+    pub replies: Vec<MessageResponse>,
+    pub has_more: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReceiptResponse {
+    pub user_id: Uuid,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub delivered_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub read_at: Option<OffsetDateTime>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReceiptsResponse {
+    pub message_id: Uuid,
+    pub seq: i64,
+    pub receipts: Vec<ReceiptResponse>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MarkerBody {
+    pub seq: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReadResponse {
+    /// The marker after the call; it never moves back.
+    pub read_seq: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveredResponse {
+    pub delivered_seq: i64,
+}
+
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+pub struct SearchQuery {
+    /// Words to find (all must match).
+    #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters long"))]
+    pub q: String,
+    /// Only this conversation.
+    pub conversation_id: Option<Uuid>,
+    /// 1 to 100, default 20.
+    #[validate(range(min = 1, max = 100, message = "must be between 1 and 100"))]
+    pub limit: Option<u64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchResponse {
+    /// Best match first.
+    pub results: Vec<MessageResponse>,
+}
+
+fn validated(query: &impl Validate) -> Result<(), AppError> {
+    let mut errors = FieldErrors::default();
+    check(query, &mut errors);
+    errors.into_result()
+}
+
+fn emoji(raw: &str) -> Result<Emoji, AppError> {
+    Ok(Emoji::parse(raw)?)
+}
+
+/// Message history by seq. No cursor: the newest page. `before_seq`: older messages.
+/// `after_seq`: newer ones, oldest first (catch-up after a reconnect).
+#[utoipa::path(get, path = "/api/v1/conversations/{id}/messages", tag = "messages", security(("bearer" = [])),
+    params(("id" = Uuid, Path), HistoryQuery),
+    responses((status = 200, body = HistoryResponse), (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`conversation_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad cursor or limit", body = Problem, content_type = "application/problem+json")))]
+#[get("/conversations/{id}/messages")]
+pub async fn history(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    query: web::Query<HistoryQuery>,
+) -> Result<HttpResponse, Problem> {
+    validated(&*query)?;
+    let range = HistoryRange {
+        before_seq: query.before_seq,
+        after_seq: query.after_seq,
+        limit: query.limit.unwrap_or(50),
+    };
+    let page = state
+        .messages
+        .history
+        .history(user.0.user_id, ConversationId::from_uuid(*id), range)
+        .await?;
+    let messages = page
+        .messages
+        .into_iter()
+        .map(MessageResponse::from)
+        .collect();
+    Ok(HttpResponse::Ok().json(HistoryResponse {
+        messages,
+        has_more: page.has_more,
+    }))
+}
+
+/// Send a message. With a `client_message_id` already used by the caller here, returns the
+/// original with 200 instead of storing a duplicate.
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/messages", tag = "messages", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = SendMessageBody,
+    responses((status = 201, description = "Stored", body = MessageResponse),
+        (status = 200, description = "A retry: the original message", body = MessageResponse),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`channel_is_admin_only` or `direct_messages_blocked`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`conversation_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
+#[post("/conversations/{id}/messages")]
+pub async fn send_message(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    body: web::Json<SendMessageBody>,
+) -> Result<HttpResponse, Problem> {
+    let body = body.into_inner();
+    let mut errors = FieldErrors::default();
+    let content = errors.check("content", MessageContent::parse(&body.content));
+    let client_message_id = body
+        .client_message_id
+        .map(|raw| errors.check("client_message_id", ClientMessageId::parse(&raw)));
+    let (Some(content), true) = (content, errors.is_empty()) else {
+        return Err(AppError::Invalid(errors).into());
+    };
+    let command = SendMessage {
+        conversation_id: ConversationId::from_uuid(*id),
+        content,
+        client_message_id: client_message_id.flatten(),
+        reply_to: body.reply_to.map(MessageId::from_uuid),
+        mentions: body.mentions.into_iter().map(UserId::from_uuid).collect(),
+    };
+    let (view, created) = state
+        .messages
+        .commands
+        .send(user.0.user_id, command)
+        .await?;
+    let response = MessageResponse::from(view);
+    Ok(if created {
+        HttpResponse::Created().json(response)
+    } else {
+        HttpResponse::Ok().json(response)
+    })
+}
+
+/// Edit a message's text (author only).
+#[utoipa::path(patch, path = "/api/v1/conversations/{id}/messages/{message_id}", tag = "messages", security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("message_id" = Uuid, Path)), request_body = EditMessageBody,
+    responses((status = 200, body = MessageResponse), (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`not_author`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`conversation_not_found` or `message_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`message_deleted`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid content", body = Problem, content_type = "application/problem+json")))]
+#[patch("/conversations/{id}/messages/{message_id}")]
+pub async fn edit_message(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<(Uuid, Uuid)>,
+    body: web::Json<EditMessageBody>,
+) -> Result<HttpResponse, Problem> {
+    let (id, message_id) = path.into_inner();
+    let content = MessageContent::parse(&body.content).map_err(AppError::from)?;
+    let command = EditMessage {
+        conversation_id: ConversationId::from_uuid(id),
+        message_id: MessageId::from_uuid(message_id),
+        content,
+    };
+    let view = state
+        .messages
+        .commands
+        .edit(user.0.user_id, command)
+        .await?;
+    Ok(HttpResponse::Ok().json(MessageResponse::from(view)))
+}
+
+/// Delete a message (author, or an owner or admin): its content disappears, its seq stays.
+#[utoipa::path(delete, path = "/api/v1/conversations/{id}/messages/{message_id}", tag = "messages", security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("message_id" = Uuid, Path)),
+    responses((status = 204, description = "Deleted"), (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`not_author`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`conversation_not_found` or `message_not_found`", body = Problem, content_type = "application/problem+json")))]
+#[delete("/conversations/{id}/messages/{message_id}")]
+pub async fn delete_message(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, Problem> {
+    let (id, message_id) = path.into_inner();
+    state
+        .messages
+        .commands
+        .delete(
+            user.0.user_id,
+            ConversationId::from_uuid(id),
+            MessageId::from_uuid(message_id),
+        )
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// React with an emoji (once per user and emoji; repeating is harmless).
+#[utoipa::path(put, path = "/api/v1/conversations/{id}/messages/{message_id}/reactions/{emoji}", tag = "messages", security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("message_id" = Uuid, Path), ("emoji" = String, Path, description = "URL-encoded emoji")),
+    responses((status = 204, description = "Reacted"), (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`conversation_not_found` or `message_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`message_deleted`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not an emoji", body = Problem, content_type = "application/problem+json")))]
+#[put("/conversations/{id}/messages/{message_id}/reactions/{emoji}")]
+pub async fn add_reaction(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<(Uuid, Uuid, String)>,
+) -> Result<HttpResponse, Problem> {
+    let (id, message_id, raw) = path.into_inner();
+    let emoji = emoji(&raw)?;
+    state
+        .messages
+        .reactions
+        .add(
+            user.0.user_id,
+            ConversationId::from_uuid(id),
+            MessageId::from_uuid(message_id),
+            emoji,
+        )
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Take a reaction back.
+#[utoipa::path(delete, path = "/api/v1/conversations/{id}/messages/{message_id}/reactions/{emoji}", tag = "messages", security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("message_id" = Uuid, Path), ("emoji" = String, Path, description = "URL-encoded emoji")),
+    responses((status = 204, description = "Removed"), (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`conversation_not_found`, `message_not_found` or `reaction_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not an emoji", body = Problem, content_type = "application/problem+json")))]
+#[delete("/conversations/{id}/messages/{message_id}/reactions/{emoji}")]
+pub async fn remove_reaction(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<(Uuid, Uuid, String)>,
+) -> Result<HttpResponse, Problem> {
+    let (id, message_id, raw) = path.into_inner();
+    let emoji = emoji(&raw)?;
+    state
+        .messages
+        .reactions
+        .remove(
+            user.0.user_id,
+            ConversationId::from_uuid(id),
+            MessageId::from_uuid(message_id),
+            emoji,
+        )
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A message and the replies in its thread, oldest first.
+#[utoipa::path(get, path = "/api/v1/conversations/{id}/messages/{message_id}/thread", tag = "messages", security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("message_id" = Uuid, Path), ThreadQuery),
+    responses((status = 200, body = ThreadResponse), (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`conversation_not_found` or `message_not_found`", body = Problem, content_type = "application/problem+json")))]
+#[get("/conversations/{id}/messages/{message_id}/thread")]
+pub async fn thread(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<(Uuid, Uuid)>,
+    query: web::Query<ThreadQuery>,
+) -> Result<HttpResponse, Problem> {
+    validated(&*query)?;
+    let (id, message_id) = path.into_inner();
+    let thread = state
+        .messages
+        .history
+        .thread(
+            user.0.user_id,
+            ConversationId::from_uuid(id),
+            MessageId::from_uuid(message_id),
+            query.after_seq.unwrap_or(0),
+            query.limit.unwrap_or(50),
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(ThreadResponse {
+        root: thread.root.into(),
+        replies: thread
+            .replies
+            .into_iter()
+            .map(MessageResponse::from)
+            .collect(),
+        has_more: thread.has_more,
+    }))
+}
+
+/// Who has the message delivered, and who has read it (the sender is not listed).
+#[utoipa::path(get, path = "/api/v1/conversations/{id}/messages/{message_id}/receipts", tag = "messages", security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("message_id" = Uuid, Path)),
+    responses((status = 200, body = ReceiptsResponse), (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`conversation_not_found` or `message_not_found`", body = Problem, content_type = "application/problem+json")))]
+#[get("/conversations/{id}/messages/{message_id}/receipts")]
+pub async fn receipts(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, Problem> {
+    let (id, message_id) = path.into_inner();
+    let view = state
+        .messages
+        .markers
+        .receipts(
+            user.0.user_id,
+            ConversationId::from_uuid(id),
+            MessageId::from_uuid(message_id),
+        )
+        .await?;
+    let receipts = view
+        .receipts
+        .into_iter()
+        .map(|r| ReceiptResponse {
+            user_id: r.user_id.as_uuid(),
+            delivered_at: r.delivered_at,
+            read_at: r.read_at,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(ReceiptsResponse {
+        message_id,
+        seq: view.message_seq,
+        receipts,
+    }))
+}
+
+/// Move the caller's read marker forward to `seq` (it never moves back).
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/read", tag = "messages", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = MarkerBody,
+    responses((status = 200, body = ReadResponse), (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`conversation_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`seq` outside 1..=last_seq", body = Problem, content_type = "application/problem+json")))]
+#[post("/conversations/{id}/read")]
+pub async fn mark_read(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    body: web::Json<MarkerBody>,
+) -> Result<HttpResponse, Problem> {
+    let read_seq = state
+        .messages
+        .markers
+        .read(user.0.user_id, ConversationId::from_uuid(*id), body.seq)
+        .await?;
+    Ok(HttpResponse::Ok().json(ReadResponse { read_seq }))
+}
+
+/// Move the caller's delivered marker forward to `seq` (for clients that fetch over REST).
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/delivered", tag = "messages", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = MarkerBody,
+    responses((status = 200, body = DeliveredResponse), (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`conversation_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`seq` outside 1..=last_seq", body = Problem, content_type = "application/problem+json")))]
+#[post("/conversations/{id}/delivered")]
+pub async fn mark_delivered(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    body: web::Json<MarkerBody>,
+) -> Result<HttpResponse, Problem> {
+    let delivered_seq = state
+        .messages
+        .markers
+        .delivered(user.0.user_id, ConversationId::from_uuid(*id), body.seq)
+        .await?;
+    Ok(HttpResponse::Ok().json(DeliveredResponse { delivered_seq }))
+}
+
+/// Full-text search over the caller's conversations.
+#[utoipa::path(get, path = "/api/v1/messages/search", tag = "messages", security(("bearer" = [])), params(SearchQuery),
+    responses((status = 200, body = SearchResponse), (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`conversation_not_found` for a `conversation_id` the caller is not in", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad query", body = Problem, content_type = "application/problem+json")))]
+#[get("/messages/search")]
+pub async fn search_messages(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<SearchQuery>,
+) -> Result<HttpResponse, Problem> {
+    validated(&*query)?;
+    let query = query.into_inner();
+    if query.q.trim().is_empty() {
+        return Err(AppError::invalid("q", "must not be blank").into());
+    }
+    let search = SearchMessages {
+        query: query.q,
+        conversation_id: query.conversation_id.map(ConversationId::from_uuid),
+        limit: query.limit.unwrap_or(20),
+    };
+    let results = state.messages.search.handle(user.0.user_id, search).await?;
+    Ok(HttpResponse::Ok().json(SearchResponse {
+        results: results.into_iter().map(MessageResponse::from).collect(),
+    }))
+}
