@@ -399,10 +399,10 @@ async fn the_chat_list_orders_by_activity_with_previews_unread_counts_and_mute()
     let chat: Value = direct(&app, &bob, &alice).await.json().await.unwrap();
     let direct_id = chat["id"].as_str().unwrap().to_owned();
 
-    app.send_message(&bob, &older, "one").await;
-    app.send_message(&bob, &older, "two").await;
-    let deleted = app.send_message(&bob, &older, "three").await;
     app.send_message(&alice, &older, "mine").await;
+    app.send_message(&bob, &older, "one").await;
+    let deleted = app.send_message(&bob, &older, "two").await;
+    app.send_message(&bob, &older, "three").await;
     app.delete(
         &format!(
             "/api/v1/conversations/{older}/messages/{}",
@@ -432,7 +432,7 @@ async fn the_chat_list_orders_by_activity_with_previews_unread_counts_and_mute()
     assert_eq!(items[0]["other_user"]["username"], "bob");
     assert_eq!(items[0]["last_message"]["content"], "psst");
     assert_eq!(items[1]["unread_count"], 2, "not mine, not deleted");
-    assert_eq!(items[1]["last_message"]["content"], "mine");
+    assert_eq!(items[1]["last_message"]["content"], "three");
     assert_eq!(items[2]["last_message"], Value::Null);
     assert_eq!(items[2]["unread_count"], 0);
 
@@ -445,10 +445,17 @@ async fn the_chat_list_orders_by_activity_with_previews_unread_counts_and_mute()
     let list = app
         .get_ok("/api/v1/conversations", &alice.access_token)
         .await;
-    assert_eq!(list["conversations"][1]["unread_count"], 0);
+    assert_eq!(list["conversations"][1]["unread_count"], 1);
+    // Writing marks everything before as read, for the writer.
+    app.send_message(&alice, &older, "caught up").await;
+    let list = app
+        .get_ok("/api/v1/conversations", &alice.access_token)
+        .await;
+    assert_eq!(list["conversations"][0]["id"], older.as_str());
+    assert_eq!(list["conversations"][0]["unread_count"], 0);
     let bobs = app.get_ok("/api/v1/conversations", &bob.access_token).await;
     assert_eq!(
-        bobs["conversations"][1]["unread_count"], 1,
+        bobs["conversations"][0]["unread_count"], 1,
         "alice's message is unread for bob"
     );
 }

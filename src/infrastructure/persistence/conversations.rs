@@ -161,13 +161,14 @@ struct ChatRow {
 
 // One statement for the whole page: unread counts and the other side of direct chats are
 // correlated subqueries over indexed columns, the last message a join on (conversation, seq).
+// Unread counts stop at 9,999 so one huge backlog cannot make the whole list slow.
 const CHAT_LIST: &str = "\
 SELECT c.id, c.kind, c.title, c.description, c.avatar_id, c.created_by, c.last_seq,
        c.last_activity_at, c.created_at, c.updated_at,
        p.user_id, p.role, p.muted, p.read_seq, p.read_at, p.delivered_seq, p.delivered_at, p.joined_at,
-       (SELECT COUNT(*) FROM messages m
+       (SELECT COUNT(*) FROM (SELECT 1 FROM messages m
          WHERE m.conversation_id = c.id AND m.seq > p.read_seq
-           AND m.sender_id <> p.user_id AND m.deleted_at IS NULL) AS unread,
+           AND m.sender_id <> p.user_id AND m.deleted_at IS NULL LIMIT 9999) AS u) AS unread,
        (SELECT o.user_id FROM participants o
          WHERE o.conversation_id = c.id AND o.user_id <> p.user_id LIMIT 1) AS other_user,
        lm.id AS lm_id, lm.seq AS lm_seq, lm.sender_id AS lm_sender, lm.content AS lm_content,

@@ -120,6 +120,25 @@ impl MessageRepository for SeaOrmMessageRepository {
             .exec_without_returning(&txn)
             .await
             .map_err(|e| repo_error(e, &["client_message_id"]))?;
+        // Whoever writes has read everything before: the sender's own marker moves with it.
+        let markers = [
+            (participants::Column::ReadSeq, participants::Column::ReadAt),
+            (
+                participants::Column::DeliveredSeq,
+                participants::Column::DeliveredAt,
+            ),
+        ];
+        for (column, at) in markers {
+            participants::Entity::update_many()
+                .col_expr(column, Expr::value(seq))
+                .col_expr(at, Expr::value(draft.created_at))
+                .filter(participants::Column::ConversationId.eq(draft.conversation_id.as_uuid()))
+                .filter(participants::Column::UserId.eq(draft.sender_id.as_uuid()))
+                .filter(column.lt(seq))
+                .exec(&txn)
+                .await
+                .map_err(unexpected)?;
+        }
         if let Some(root) = draft.reply_to {
             messages::Entity::update_many()
                 .col_expr(

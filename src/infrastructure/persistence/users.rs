@@ -1,14 +1,15 @@
 //! Profiles, settings, contacts, blocks and the E2EE key directory.
 
 use async_trait::async_trait;
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, Statement, TransactionTrait, Value,
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::conversations::placeholders;
 use super::entities::{blocks, contacts, one_time_prekeys, user_keys, user_settings, users};
 use super::{repo_error, unexpected};
 use crate::domain::shared::{RepoError, UserId};
@@ -18,6 +19,9 @@ use crate::domain::users::{
     ProfileRepository, PublicKey, SearchPage, Settings, SettingsRepository, SignedPrekey,
     StatusText, Username, Visibility,
 };
+
+const USER_COLUMNS: &str = "id, username, email, display_name, password_hash, bio, status_text, avatar_id, \
+    search_name, created_at, updated_at";
 
 fn corrupt(what: &str) -> RepoError {
     RepoError::Unexpected(anyhow::anyhow!("stored {what} is invalid"))
@@ -99,34 +103,44 @@ impl ProfileRepository for SeaOrmProfileRepository {
         limit: u64,
     ) -> Result<SearchPage, RepoError> {
         // `[prefix, prefix + U+10FFFF)` is exactly "starts with prefix" in byte order (both
-        // columns sort bytewise: SQLite's default, PostgreSQL's "C" collation), so each side of
-        // the OR is an index range scan.
+        // columns sort bytewise: SQLite's default, PostgreSQL's "C" collation). Each side of the
+        // UNION is an index range scan that stops after one page; only two pages get merged.
         let upper = format!("{prefix}\u{10FFFF}");
-        let in_range = |column: users::Column| {
-            Condition::all()
-                .add(column.gte(prefix))
-                .add(column.lt(upper.as_str()))
+        let backend = self.db.get_database_backend();
+        let after_clause = if after.is_some() {
+            " AND username > ?"
+        } else {
+            ""
         };
-        let blocked_viewer = Query::select()
-            .column(blocks::Column::BlockerId)
-            .from(blocks::Entity)
-            .and_where(blocks::Column::BlockedId.eq(viewer.as_uuid()))
-            .to_owned();
-        let mut filter = Condition::all()
-            .add(
-                Condition::any()
-                    .add(in_range(users::Column::Username))
-                    .add(in_range(users::Column::SearchName)),
+        let branch = |column: &str| {
+            format!(
+                "SELECT * FROM (SELECT {USER_COLUMNS} FROM users WHERE {column} >= ? AND {column} < ?{after_clause} \
+                 AND id <> ? AND id NOT IN (SELECT blocker_id FROM blocks WHERE blocked_id = ?) \
+                 ORDER BY username LIMIT ?) AS b_{column}"
             )
-            .add(users::Column::Id.ne(viewer.as_uuid()))
-            .add(users::Column::Id.not_in_subquery(blocked_viewer));
-        if let Some(after) = after {
-            filter = filter.add(users::Column::Username.gt(after));
+        };
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM ({} UNION {}) AS found ORDER BY username LIMIT ?",
+            branch("username"),
+            branch("search_name")
+        );
+        let page = i64::try_from(limit + 1).unwrap_or(i64::MAX);
+        let mut values: Vec<Value> = Vec::new();
+        for _ in 0..2 {
+            values.extend([prefix.into(), upper.as_str().into()]);
+            if let Some(after) = after {
+                values.push(after.into());
+            }
+            values.extend([
+                viewer.as_uuid().into(),
+                viewer.as_uuid().into(),
+                page.into(),
+            ]);
         }
-        let rows = users::Entity::find()
-            .filter(filter)
-            .order_by_asc(users::Column::Username)
-            .limit(limit + 1)
+        values.push(page.into());
+        let statement =
+            Statement::from_sql_and_values(backend, placeholders(backend, &sql), values);
+        let rows = users::Model::find_by_statement(statement)
             .all(&self.db)
             .await
             .map_err(unexpected)?;
