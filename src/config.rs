@@ -28,6 +28,19 @@ pub struct Settings {
     pub mail: MailSettings,
     pub conversations: ConversationSettings,
     pub messages: MessageSettings,
+    pub realtime: RealtimeSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RealtimeSettings {
+    pub auth_timeout_secs: u64,
+    pub ping_interval_secs: u64,
+    pub idle_timeout_secs: u64,
+    pub queue_capacity: usize,
+    pub commands_per_second: u32,
+    pub command_burst: u32,
+    pub typing_ttl_secs: u64,
+    pub write_timeout_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -9,11 +9,15 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use sea_orm::DatabaseConnection;
+use tokio::sync::watch;
 
 use crate::application::auth::{AuthDeps, AuthHandlers, AuthPolicy};
 use crate::application::conversations::{ConversationsDeps, ConversationsHandlers};
 use crate::application::messages::{MessagesDeps, MessagesHandlers, RetentionJob};
 use crate::application::ports::{HealthCheck, Mailer, ProfileCache, RateLimiter};
+use crate::application::realtime::{
+    Dispatcher, FanOut, Hub, PresenceStore, PresenceTracker, RealtimeEvent, TypingTracker,
+};
 use crate::application::users::{UsersDeps, UsersHandlers};
 use crate::config::{MailTransport, Settings};
 use crate::domain::auth::SessionPolicy;
@@ -35,15 +39,20 @@ use crate::infrastructure::persistence::users::{
 };
 use crate::infrastructure::rate_limit::in_process::InProcessRateLimiter;
 use crate::infrastructure::rate_limit::redis::RedisRateLimiter;
+use crate::infrastructure::realtime::in_process::{InProcessFanOut, InProcessPresenceStore};
+use crate::infrastructure::realtime::redis::{RedisFanOut, RedisPresenceStore};
 use crate::infrastructure::security::argon2::Argon2Hasher;
 use crate::infrastructure::security::jwt::JwtAccessTokens;
 use crate::presentation::http::{self, AppState, HttpOptions};
+use crate::presentation::ws::gateway::{Realtime, WsOptions};
+use crate::presentation::ws::protocol;
 use secrecy::ExposeSecret;
 
 /// A built server, bound to its port, not yet running.
 pub struct Application {
     port: u16,
     server: Server,
+    shutdown: watch::Sender<bool>,
 }
 
 impl Application {
@@ -56,7 +65,8 @@ impl Application {
             Some(url) => Some(connect_redis(url).await?),
             None => None,
         };
-        let state = web::Data::new(build_state(&settings, db, redis)?);
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let state = web::Data::new(build_state(&settings, db, redis, shutdown_rx)?);
 
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
             .with_context(|| {
@@ -88,9 +98,14 @@ impl Application {
             n => n,
         })
         .shutdown_timeout(settings.server.shutdown_timeout_secs)
+        .disable_signals()
         .run();
         tracing::info!(port, production = settings.is_production(), "listening");
-        Ok(Self { port, server })
+        Ok(Self {
+            port,
+            server,
+            shutdown,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -102,10 +117,38 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until SIGINT or SIGTERM, then stops accepting and drains in-flight requests.
+    /// Serves until SIGINT or SIGTERM, then closes WebSockets with "going away", stops
+    /// accepting and drains in-flight requests.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let handle = self.server.handle();
+        let shutdown = self.shutdown;
+        let mut server = std::pin::pin!(self.server);
+        tokio::select! {
+            result = &mut server => return result,
+            () = stop_signal() => tracing::info!("shutting down"),
+        }
+        let _ = shutdown.send(true);
+        handle.stop(true).await;
+        server.await
     }
+}
+
+async fn stop_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(_) => return std::future::pending().await,
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
 }
 
 async fn connect_redis(url: &str) -> anyhow::Result<ConnectionManager> {
@@ -122,6 +165,7 @@ fn build_state(
     settings: &Settings,
     db: DatabaseConnection,
     redis: Option<ConnectionManager>,
+    shutdown: watch::Receiver<bool>,
 ) -> anyhow::Result<AppState> {
     let auth = &settings.auth;
     let cores = std::thread::available_parallelism().map_or(2, usize::from);
@@ -185,12 +229,15 @@ fn build_state(
         None => Arc::new(MokaProfileCache::new(100_000, profile_ttl)),
     };
     let profiles = Arc::new(SeaOrmProfileRepository::new(db.clone()));
+    let contacts = Arc::new(SeaOrmContactRepository::new(db.clone()));
+    let blocks = Arc::new(SeaOrmBlockRepository::new(db.clone()));
+    let user_settings = Arc::new(SeaOrmSettingsRepository::new(db.clone()));
     let users = UsersDeps {
         accounts: accounts.clone(),
         profiles: profiles.clone(),
-        settings: Arc::new(SeaOrmSettingsRepository::new(db.clone())),
-        contacts: Arc::new(SeaOrmContactRepository::new(db.clone())),
-        blocks: Arc::new(SeaOrmBlockRepository::new(db.clone())),
+        settings: user_settings.clone(),
+        contacts: contacts.clone(),
+        blocks: blocks.clone(),
         keys: Arc::new(SeaOrmKeyRepository::new(db.clone())),
         cache,
         events: events.clone(),
@@ -206,13 +253,25 @@ fn build_state(
         clock: clock.clone(),
         max_group_participants: settings.conversations.max_group_participants,
     });
+    let messages = Arc::new(SeaOrmMessageRepository::new(db.clone()));
     let messages_deps = Arc::new(MessagesDeps {
-        conversations,
-        messages: Arc::new(SeaOrmMessageRepository::new(db.clone())),
+        conversations: conversations.clone(),
+        messages: messages.clone(),
         relationships: users.relationships.clone(),
-        events,
+        events: events.clone(),
         clock: clock.clone(),
     });
+    let realtime = build_realtime(
+        settings,
+        &redis,
+        conversations,
+        messages,
+        contacts,
+        blocks,
+        user_settings,
+        &events,
+        shutdown,
+    )?;
     if let Some(retention) = settings.messages.retention() {
         let job = RetentionJob::new(messages_deps.clone(), retention);
         let interval = Duration::from_secs(settings.messages.retention_interval_secs.max(1));
@@ -226,7 +285,7 @@ fn build_state(
         tokens: Arc::new(tokens),
         limiter,
         mailer,
-        clock,
+        clock: clock.clone(),
         policy,
     };
     let mut health: Vec<Arc<dyn HealthCheck>> = vec![Arc::new(DatabaseHealth(db))];
@@ -238,8 +297,94 @@ fn build_state(
         users,
         conversations: ConversationsHandlers::new(conversations_deps),
         messages: MessagesHandlers::new(messages_deps),
+        realtime,
+        clock,
         health,
         metrics: http::metrics::recorder(),
         trust_forwarded_for: settings.server.trust_forwarded_for,
     })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build_realtime(
+    settings: &Settings,
+    redis: &Option<ConnectionManager>,
+    conversations: Arc<SeaOrmConversationRepository>,
+    messages: Arc<SeaOrmMessageRepository>,
+    contacts: Arc<SeaOrmContactRepository>,
+    blocks: Arc<SeaOrmBlockRepository>,
+    user_settings: Arc<SeaOrmSettingsRepository>,
+    events: &Arc<InProcessEventBus>,
+    shutdown: watch::Receiver<bool>,
+) -> anyhow::Result<Realtime> {
+    let options = &settings.realtime;
+    let hub = Arc::new(Hub::new(options.queue_capacity.max(1)));
+    let idle_timeout = Duration::from_secs(options.idle_timeout_secs.max(1));
+    let (fanout, store): (Arc<dyn FanOut>, Arc<dyn PresenceStore>) =
+        match (redis, settings.redis_url()) {
+            (Some(redis), Some(url)) => {
+                let client = redis::Client::open(url)?;
+                tokio::spawn(RedisFanOut::subscribe(
+                    client,
+                    settings.redis.key_prefix.clone(),
+                    hub.clone(),
+                ));
+                (
+                    Arc::new(RedisFanOut::new(redis.clone(), &settings.redis.key_prefix)),
+                    Arc::new(RedisPresenceStore::new(
+                        redis.clone(),
+                        &settings.redis.key_prefix,
+                        idle_timeout,
+                    )),
+                )
+            }
+            _ => (
+                Arc::new(InProcessFanOut::new(hub.clone())),
+                Arc::new(InProcessPresenceStore::default()),
+            ),
+        };
+    let dispatcher = Dispatcher::new(
+        conversations.clone(),
+        messages,
+        fanout,
+        Arc::new(protocol::encode),
+    );
+    tokio::spawn(dispatcher.clone().run(events.subscribe()));
+    let typing = Arc::new(TypingTracker::new(Duration::from_secs(
+        options.typing_ttl_secs.max(1),
+    )));
+    tokio::spawn(expire_typing(typing.clone(), dispatcher.clone()));
+    Ok(Realtime {
+        hub,
+        presence: PresenceTracker::new(store, conversations, contacts, blocks, user_settings),
+        typing,
+        dispatcher,
+        options: WsOptions {
+            auth_timeout: Duration::from_secs(options.auth_timeout_secs.max(1)),
+            ping_interval: Duration::from_secs(options.ping_interval_secs.max(1)),
+            idle_timeout,
+            commands_per_second: options.commands_per_second,
+            command_burst: options.command_burst,
+            write_timeout: Duration::from_millis(options.write_timeout_ms.max(1)),
+        },
+        shutdown,
+    })
+}
+
+/// Announces the end of typing indicators whose last `typing.start` is too old.
+async fn expire_typing(typing: Arc<TypingTracker>, dispatcher: Dispatcher) {
+    let mut ticker = tokio::time::interval(Duration::from_millis(250));
+    loop {
+        ticker.tick().await;
+        for (conversation_id, user_id) in typing.expire(std::time::Instant::now()) {
+            let event = RealtimeEvent::Typing {
+                conversation_id,
+                user_id,
+                typing: false,
+            };
+            dispatcher
+                .send_to_conversation(conversation_id, Some(user_id), &event, false)
+                .await;
+        }
+    }
 }

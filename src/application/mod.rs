@@ -6,4 +6,5 @@ pub mod conversations;
 pub mod error;
 pub mod messages;
 pub mod ports;
+pub mod realtime;
 pub mod users;

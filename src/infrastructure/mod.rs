@@ -7,4 +7,5 @@ pub mod health;
 pub mod mail;
 pub mod persistence;
 pub mod rate_limit;
+pub mod realtime;
 pub mod security;

@@ -2,3 +2,4 @@
 //! commands and queries, and `AppError` to problem+json. No business rules here.
 
 pub mod http;
+pub mod ws;

@@ -24,6 +24,8 @@ static TRACING: LazyLock<()> = LazyLock::new(|| {
 
 pub struct TestApp {
     pub address: String,
+    /// The settings it runs with, for starting a second instance beside it.
+    pub settings: Settings,
     pub client: reqwest::Client,
     pub mail_dir: PathBuf,
     server: actix_web::dev::ServerHandle,
@@ -82,18 +84,45 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
     customise(&mut settings);
 
     let mail_dir = settings.mail.file_dir.clone();
-    let app = Application::build(settings).await.expect("server builds");
+    let app = Application::build(settings.clone())
+        .await
+        .expect("server builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let server = app.handle();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
+        settings,
         client: reqwest::Client::new(),
         mail_dir,
         server,
         database,
         _dir: dir,
     }
+}
+
+/// A second instance sharing `app`'s database and Redis, as when scaled out. `None` without
+/// Redis: in-process fan-out cannot cross instances.
+pub async fn spawn_twin(app: &TestApp) -> Option<TestApp> {
+    std::env::var("TEST_REDIS_URL").ok()?;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let settings = app.settings.clone();
+    let mail_dir = settings.mail.file_dir.clone();
+    let twin = Application::build(settings.clone())
+        .await
+        .expect("twin builds");
+    let address = format!("http://127.0.0.1:{}", twin.port());
+    let server = twin.handle();
+    tokio::spawn(twin.run_until_stopped());
+    Some(TestApp {
+        address,
+        settings,
+        client: reqwest::Client::new(),
+        mail_dir,
+        server,
+        database: None,
+        _dir: dir,
+    })
 }
 
 fn replace_database(url: &str, name: &str) -> String {
@@ -324,6 +353,189 @@ impl TestApp {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         None
+    }
+}
+
+pub type Socket = tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>;
+
+/// A WebSocket client that keeps frames it was not waiting for, so no event is lost while
+/// waiting for an ack.
+pub struct WsClient {
+    socket: Socket,
+    buffered: std::collections::VecDeque<Value>,
+    next_ref: u64,
+    pub closed_with: Option<u16>,
+}
+
+impl TestApp {
+    fn ws_url(&self) -> String {
+        format!("{}/api/v1/ws", self.address.replacen("http", "ws", 1))
+    }
+
+    /// Opens a WebSocket authenticated by header and waits for `ready`.
+    pub async fn ws(&self, token: &str) -> WsClient {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut request = self.ws_url().into_client_request().expect("ws request");
+        request.headers_mut().insert(
+            "authorization",
+            format!("Bearer {token}").parse().expect("header"),
+        );
+        let stream = tokio::net::TcpStream::connect(self.address.trim_start_matches("http://"))
+            .await
+            .expect("tcp");
+        let (socket, _) = tokio_tungstenite::client_async(request, stream)
+            .await
+            .expect("ws handshake");
+        let mut client = WsClient {
+            socket,
+            buffered: Default::default(),
+            next_ref: 0,
+            closed_with: None,
+        };
+        client.expect("ready").await;
+        client
+    }
+
+    /// Opens a WebSocket without credentials, on a socket with a tiny receive buffer when
+    /// `slow` (so that a client that stops reading backs up quickly).
+    pub async fn ws_raw(&self, receive_buffer: Option<u32>) -> WsClient {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let request = self.ws_url().into_client_request().expect("ws request");
+        let address: std::net::SocketAddr = self
+            .address
+            .trim_start_matches("http://")
+            .parse()
+            .expect("address");
+        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+        if let Some(size) = receive_buffer {
+            socket.set_recv_buffer_size(size).expect("buffer size");
+        }
+        let stream = socket.connect(address).await.expect("tcp");
+        let (socket, _) = tokio_tungstenite::client_async(request, stream)
+            .await
+            .expect("ws handshake");
+        WsClient {
+            socket,
+            buffered: Default::default(),
+            next_ref: 0,
+            closed_with: None,
+        }
+    }
+}
+
+impl WsClient {
+    pub async fn send_json(&mut self, value: Value) {
+        use futures_util::SinkExt;
+        self.socket
+            .send(tokio_tungstenite::tungstenite::Message::text(
+                value.to_string(),
+            ))
+            .await
+            .expect("ws send");
+    }
+
+    pub async fn send_raw(&mut self, message: tokio_tungstenite::tungstenite::Message) {
+        use futures_util::SinkExt;
+        self.socket.send(message).await.expect("ws send");
+    }
+
+    /// The next frame from the server, or `None` at close or after `within`.
+    async fn read(&mut self, within: Duration) -> Option<Value> {
+        use futures_util::StreamExt;
+        use tokio_tungstenite::tungstenite::Message;
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let frame = tokio::time::timeout_at(deadline, self.socket.next())
+                .await
+                .ok()??;
+            match frame {
+                Ok(Message::Text(text)) => return serde_json::from_str(&text).ok(),
+                Ok(Message::Close(reason)) => {
+                    self.closed_with = Some(reason.map_or(1005, |r| u16::from(r.code)));
+                    return None;
+                }
+                Ok(_) => continue,
+                Err(_) => return None,
+            }
+        }
+    }
+
+    /// The next event of `kind` within `within`, keeping others for later.
+    pub async fn next_event_within(&mut self, kind: &str, within: Duration) -> Option<Value> {
+        if let Some(i) = self.buffered.iter().position(|f| f["type"] == kind) {
+            return self.buffered.remove(i);
+        }
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let frame = self.read(left).await?;
+            if frame["type"] == kind {
+                return Some(frame);
+            }
+            self.buffered.push_back(frame);
+        }
+    }
+
+    /// The next event of `kind`; fails the test after 5 s.
+    pub async fn expect(&mut self, kind: &str) -> Value {
+        match self.next_event_within(kind, Duration::from_secs(5)).await {
+            Some(frame) => frame,
+            None => panic!("no {kind} event within 5 s (buffered: {:?})", self.buffered),
+        }
+    }
+
+    /// Sends a command with a fresh `ref` and returns the `ack` or `error` answering it.
+    pub async fn command(&mut self, mut command: Value) -> Value {
+        self.next_ref += 1;
+        let reference = self.next_ref;
+        command["ref"] = json!(reference);
+        self.send_json(command).await;
+        self.reply(json!(reference)).await
+    }
+
+    /// The `ack` or `error` frame carrying `reference`.
+    pub async fn reply(&mut self, reference: Value) -> Value {
+        let matches =
+            |f: &Value| (f["type"] == "ack" || f["type"] == "error") && f["ref"] == reference;
+        if let Some(i) = self.buffered.iter().position(matches) {
+            return self.buffered.remove(i).expect("buffered");
+        }
+        loop {
+            let frame = self
+                .read(Duration::from_secs(5))
+                .await
+                .expect("a reply within 5 s");
+            if matches(&frame) {
+                return frame;
+            }
+            self.buffered.push_back(frame);
+        }
+    }
+
+    /// Asserts that nothing of `kind` arrives within `within`.
+    pub async fn assert_no_event(&mut self, kind: &str, within: Duration) {
+        if let Some(frame) = self.next_event_within(kind, within).await {
+            panic!("unexpected {kind}: {frame}");
+        }
+    }
+
+    /// Reads until the server closes; returns the close code.
+    pub async fn closed_within(&mut self, within: Duration) -> Option<u16> {
+        let deadline = tokio::time::Instant::now() + within;
+        while self.closed_with.is_none() {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            if self.read(left).await.is_none() && self.closed_with.is_none() {
+                break;
+            }
+        }
+        self.closed_with
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.socket.close(None).await;
     }
 }
 

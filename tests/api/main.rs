@@ -8,3 +8,4 @@ mod operations;
 mod passwords;
 mod sessions;
 mod users;
+mod ws;

@@ -259,9 +259,11 @@ impl ConversationsHandler {
         let deps = &self.0;
         let (conversation, participant) = deps.member_of(id, me).await?;
         conversation.check_can_delete(&participant)?;
+        let participants = deps.conversations.participant_ids(id).await?;
         deps.conversations.delete(id).await?;
-        deps.events.publish(DomainEvent::ConversationUpdated {
+        deps.events.publish(DomainEvent::ConversationDeleted {
             conversation_id: id,
+            participants,
         });
         Ok(())
     }

@@ -63,6 +63,9 @@ pub trait ConversationRepository: Send + Sync {
 
     async fn participant_ids(&self, id: ConversationId) -> Result<Vec<UserId>, RepoError>;
 
+    /// Everyone who shares at least one conversation with `user`, without `user`.
+    async fn co_participants(&self, user: UserId) -> Result<Vec<UserId>, RepoError>;
+
     async fn count_participants(&self, id: ConversationId) -> Result<u64, RepoError>;
 
     async fn count_owners(&self, id: ConversationId) -> Result<u64, RepoError>;

@@ -18,6 +18,11 @@ pub enum DomainEvent {
     ConversationUpdated {
         conversation_id: ConversationId,
     },
+    /// Carries who was in it: after deletion nobody is.
+    ConversationDeleted {
+        conversation_id: ConversationId,
+        participants: Vec<UserId>,
+    },
     ParticipantAdded {
         conversation_id: ConversationId,
         user_id: UserId,

@@ -89,6 +89,9 @@ pub trait BlockRepository: Send + Sync {
     /// Who `blocker` blocked, and since when, newest first.
     async fn list(&self, blocker: UserId) -> Result<Vec<(UserId, OffsetDateTime)>, RepoError>;
 
+    /// Who blocked `blocked`.
+    async fn blockers(&self, blocked: UserId) -> Result<Vec<UserId>, RepoError>;
+
     /// Whether `blocker` blocked `blocked`.
     async fn has_blocked(&self, blocker: UserId, blocked: UserId) -> Result<bool, RepoError>;
 

@@ -130,6 +130,11 @@ impl SeaOrmConversationRepository {
 }
 
 #[derive(Debug, FromQueryResult)]
+struct UserIdRow {
+    user_id: Uuid,
+}
+
+#[derive(Debug, FromQueryResult)]
 struct ChatRow {
     id: Uuid,
     kind: String,
@@ -303,6 +308,23 @@ impl ConversationRepository for SeaOrmConversationRepository {
             .await
             .map_err(unexpected)?;
         Ok(ids.into_iter().map(UserId::from_uuid).collect())
+    }
+
+    async fn co_participants(&self, user: UserId) -> Result<Vec<UserId>, RepoError> {
+        let backend = self.db.get_database_backend();
+        let sql = "SELECT DISTINCT o.user_id AS user_id FROM participants p \
+                   JOIN participants o ON o.conversation_id = p.conversation_id \
+                   WHERE p.user_id = ? AND o.user_id <> ?";
+        let values: Vec<Value> = vec![user.as_uuid().into(), user.as_uuid().into()];
+        let statement = Statement::from_sql_and_values(backend, placeholders(backend, sql), values);
+        let rows = UserIdRow::find_by_statement(statement)
+            .all(&self.db)
+            .await
+            .map_err(unexpected)?;
+        Ok(rows
+            .into_iter()
+            .map(|row| UserId::from_uuid(row.user_id))
+            .collect())
     }
 
     async fn count_participants(&self, id: ConversationId) -> Result<u64, RepoError> {

@@ -430,6 +430,18 @@ impl BlockRepository for SeaOrmBlockRepository {
             .collect())
     }
 
+    async fn blockers(&self, blocked: UserId) -> Result<Vec<UserId>, RepoError> {
+        let rows = blocks::Entity::find()
+            .filter(blocks::Column::BlockedId.eq(blocked.as_uuid()))
+            .all(&self.db)
+            .await
+            .map_err(unexpected)?;
+        Ok(rows
+            .into_iter()
+            .map(|row| UserId::from_uuid(row.blocker_id))
+            .collect())
+    }
+
     async fn has_blocked(&self, blocker: UserId, blocked: UserId) -> Result<bool, RepoError> {
         let row = blocks::Entity::find_by_id((blocker.as_uuid(), blocked.as_uuid()))
             .one(&self.db)

@@ -37,6 +37,8 @@ pub struct AppState {
     pub users: UsersHandlers,
     pub conversations: ConversationsHandlers,
     pub messages: MessagesHandlers,
+    pub realtime: crate::presentation::ws::gateway::Realtime,
+    pub clock: Arc<dyn crate::application::ports::Clock>,
     pub health: Vec<Arc<dyn HealthCheck>>,
     pub metrics: Option<PrometheusHandle>,
     pub trust_forwarded_for: bool,
@@ -74,7 +76,8 @@ pub fn configure(
                     .configure(auth::routes)
                     .configure(users::routes)
                     .configure(conversations::routes)
-                    .configure(messages::routes),
+                    .configure(messages::routes)
+                    .service(crate::presentation::ws::gateway::connect),
             )
             .default_service(web::to(|| async {
                 Problem::for_status(actix_web::http::StatusCode::NOT_FOUND).error_response()

@@ -1,0 +1,157 @@
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+
+use tokio::sync::{Notify, mpsc};
+
+use super::{Delivery, DeliveryReceipt};
+use crate::domain::shared::UserId;
+
+/// One frame waiting for a connection's writer.
+#[derive(Debug, Clone)]
+pub struct Outbound {
+    pub payload: Arc<str>,
+    pub receipt: Option<DeliveryReceipt>,
+}
+
+struct Slot {
+    id: u64,
+    sender: mpsc::Sender<Outbound>,
+    overflow: Arc<Notify>,
+}
+
+/// This instance's live connections, by user. Delivering never waits: each connection has a
+/// bounded queue, so one slow reader cannot hold up anyone else.
+pub struct Hub {
+    connections: RwLock<HashMap<UserId, Vec<Slot>>>,
+    next_id: AtomicU64,
+    queue_capacity: usize,
+}
+
+/// A registered connection's end of its queue.
+pub struct Connection {
+    pub id: u64,
+    pub user: UserId,
+    pub receiver: mpsc::Receiver<Outbound>,
+    /// Notified when a durable frame could not be queued: the connection must close (4008)
+    /// and the client catch up by seq.
+    pub overflow: Arc<Notify>,
+}
+
+impl Hub {
+    pub fn new(queue_capacity: usize) -> Self {
+        Self {
+            connections: RwLock::new(HashMap::new()),
+            next_id: AtomicU64::new(1),
+            queue_capacity,
+        }
+    }
+
+    pub fn register(&self, user: UserId) -> Connection {
+        let (sender, receiver) = mpsc::channel(self.queue_capacity);
+        let overflow = Arc::new(Notify::new());
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let slot = Slot {
+            id,
+            sender,
+            overflow: overflow.clone(),
+        };
+        self.write().entry(user).or_default().push(slot);
+        Connection {
+            id,
+            user,
+            receiver,
+            overflow,
+        }
+    }
+
+    pub fn unregister(&self, user: UserId, id: u64) {
+        let mut connections = self.write();
+        if let Some(slots) = connections.get_mut(&user) {
+            slots.retain(|slot| slot.id != id);
+            if slots.is_empty() {
+                connections.remove(&user);
+            }
+        }
+    }
+
+    /// Queues `delivery` on every local connection of its recipients.
+    pub fn deliver(&self, delivery: &Delivery) {
+        let outbound = Outbound {
+            payload: delivery.payload.clone(),
+            receipt: delivery.receipt,
+        };
+        let connections = self.read();
+        for user in &delivery.recipients {
+            for slot in connections.get(user).into_iter().flatten() {
+                if slot.sender.try_send(outbound.clone()).is_err() && delivery.durable {
+                    slot.overflow.notify_one();
+                }
+            }
+        }
+    }
+
+    pub fn connection_count(&self) -> usize {
+        self.read().values().map(Vec::len).sum()
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<UserId, Vec<Slot>>> {
+        self.connections
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<UserId, Vec<Slot>>> {
+        self.connections
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn delivery(to: UserId, durable: bool) -> Delivery {
+        Delivery {
+            recipients: vec![to],
+            payload: Arc::from("{}"),
+            durable,
+            receipt: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn delivers_to_every_connection_of_each_recipient_only() {
+        let hub = Hub::new(4);
+        let (alice, bob) = (UserId::new(), UserId::new());
+        let mut phone = hub.register(alice);
+        let mut laptop = hub.register(alice);
+        let mut other = hub.register(bob);
+
+        hub.deliver(&delivery(alice, true));
+
+        assert!(phone.receiver.try_recv().is_ok());
+        assert!(laptop.receiver.try_recv().is_ok());
+        assert!(other.receiver.try_recv().is_err());
+        hub.unregister(alice, phone.id);
+        assert_eq!(hub.connection_count(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_drops_ephemeral_frames_and_flags_durable_ones() {
+        let hub = Hub::new(1);
+        let alice = UserId::new();
+        let connection = hub.register(alice);
+        hub.deliver(&delivery(alice, true));
+
+        let wait = std::time::Duration::from_millis(20);
+        hub.deliver(&delivery(alice, false));
+        let silent = tokio::time::timeout(wait, connection.overflow.notified()).await;
+        assert!(silent.is_err(), "ephemeral overflow is silent");
+
+        hub.deliver(&delivery(alice, true));
+        let flagged = tokio::time::timeout(wait, connection.overflow.notified()).await;
+        assert!(flagged.is_ok());
+    }
+}

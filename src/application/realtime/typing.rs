@@ -1,0 +1,73 @@
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::domain::shared::{ConversationId, UserId};
+
+/// Who is typing where, on this instance (the typist's connection lives here). An indicator
+/// expires `ttl` after the last `start`.
+pub struct TypingTracker {
+    active: Mutex<HashMap<(ConversationId, UserId), Instant>>,
+    ttl: Duration,
+}
+
+impl TypingTracker {
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            active: Mutex::new(HashMap::new()),
+            ttl,
+        }
+    }
+
+    /// Starts or prolongs; `true` when the user was not typing there yet.
+    pub fn start(&self, conversation: ConversationId, user: UserId, now: Instant) -> bool {
+        self.lock()
+            .insert((conversation, user), now + self.ttl)
+            .is_none()
+    }
+
+    /// `true` when the user was typing there.
+    pub fn stop(&self, conversation: ConversationId, user: UserId) -> bool {
+        self.lock().remove(&(conversation, user)).is_some()
+    }
+
+    /// Removes and returns the indicators that ran out.
+    pub fn expire(&self, now: Instant) -> Vec<(ConversationId, UserId)> {
+        let mut active = self.lock();
+        let expired: Vec<_> = active
+            .iter()
+            .filter(|(_, until)| **until <= now)
+            .map(|(key, _)| *key)
+            .collect();
+        for key in &expired {
+            active.remove(key);
+        }
+        expired
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(ConversationId, UserId), Instant>> {
+        self.active
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn indicators_expire_after_the_last_start() {
+        let tracker = TypingTracker::new(Duration::from_secs(5));
+        let (c, u) = (ConversationId::new(), UserId::new());
+        let t0 = Instant::now();
+        assert!(tracker.start(c, u, t0));
+        assert!(
+            !tracker.start(c, u, t0 + Duration::from_secs(3)),
+            "a repeat only prolongs"
+        );
+        assert!(tracker.expire(t0 + Duration::from_secs(6)).is_empty());
+        assert_eq!(tracker.expire(t0 + Duration::from_secs(8)), [(c, u)]);
+        assert!(!tracker.stop(c, u));
+    }
+}

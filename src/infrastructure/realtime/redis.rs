@@ -1,0 +1,265 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use futures_util::StreamExt;
+use redis::aio::ConnectionManager;
+use redis::{AsyncCommands, Script};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::application::realtime::{
+    Delivery, DeliveryReceipt, FanOut, Hub, PresenceStatus, PresenceStore,
+};
+use crate::domain::shared::{ConversationId, UserId};
+
+#[derive(Serialize, Deserialize)]
+struct Wire {
+    r: Vec<Uuid>,
+    p: String,
+    d: bool,
+    c: Option<(Uuid, i64, Uuid)>,
+}
+
+/// Publishes each delivery once to a Redis channel; every instance holds one subscription to
+/// it and delivers to its own connections.
+pub struct RedisFanOut {
+    redis: ConnectionManager,
+    channel: String,
+}
+
+impl RedisFanOut {
+    pub fn new(redis: ConnectionManager, prefix: &str) -> Self {
+        Self {
+            redis,
+            channel: format!("{prefix}events"),
+        }
+    }
+
+    /// The instance's one subscription: delivers what any instance publishes to local
+    /// connections, resubscribing after connection losses, until the process ends.
+    pub async fn subscribe(client: redis::Client, prefix: String, hub: Arc<Hub>) {
+        let channel = format!("{prefix}events");
+        loop {
+            match client.get_async_pubsub().await {
+                Ok(mut pubsub) => {
+                    if let Err(error) = pubsub.subscribe(&channel).await {
+                        tracing::warn!(%error, "redis subscribe failed");
+                    } else {
+                        tracing::info!(%channel, "subscribed to fan-out");
+                        let mut messages = pubsub.on_message();
+                        while let Some(message) = messages.next().await {
+                            let Ok(raw) = message.get_payload::<String>() else {
+                                continue;
+                            };
+                            match serde_json::from_str::<Wire>(&raw) {
+                                Ok(wire) => hub.deliver(&Delivery {
+                                    recipients: wire.r.into_iter().map(UserId::from_uuid).collect(),
+                                    payload: Arc::from(wire.p),
+                                    durable: wire.d,
+                                    receipt: wire.c.map(|(c, seq, s)| DeliveryReceipt {
+                                        conversation_id: ConversationId::from_uuid(c),
+                                        seq,
+                                        sender: UserId::from_uuid(s),
+                                    }),
+                                }),
+                                Err(error) => tracing::warn!(%error, "malformed fan-out message"),
+                            }
+                        }
+                        tracing::warn!("fan-out subscription ended; resubscribing");
+                    }
+                }
+                Err(error) => tracing::warn!(%error, "redis pub/sub unavailable; retrying"),
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    }
+}
+
+#[async_trait]
+impl FanOut for RedisFanOut {
+    async fn publish(&self, delivery: Delivery) {
+        let wire = Wire {
+            r: delivery.recipients.iter().map(UserId::as_uuid).collect(),
+            p: delivery.payload.to_string(),
+            d: delivery.durable,
+            c: delivery
+                .receipt
+                .map(|r| (r.conversation_id.as_uuid(), r.seq, r.sender.as_uuid())),
+        };
+        let Ok(json) = serde_json::to_string(&wire) else {
+            return;
+        };
+        let mut redis = self.redis.clone();
+        let published: redis::RedisResult<()> = redis.publish(&self.channel, json).await;
+        if let Err(error) = published {
+            // The event is lost for live clients; they converge by seq on their next sync.
+            tracing::warn!(%error, "fan-out publish failed");
+        }
+    }
+}
+
+/// Presence shared by every instance: a sorted set of live connections per user, scored by
+/// expiry, so connections of an instance that died fall away by themselves.
+pub struct RedisPresenceStore {
+    redis: ConnectionManager,
+    prefix: String,
+    instance: String,
+    ttl: Duration,
+    connect: Script,
+    disconnect: Script,
+}
+
+// KEYS[1] = live set; ARGV = member, expiry (ms), now (ms). Returns how many are live.
+const CONNECT: &str = r"
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return redis.call('ZCARD', KEYS[1])
+";
+
+// KEYS[1] = live set; ARGV = member, now (ms). Returns how many remain live, -1 if the member
+// was not there.
+const DISCONNECT: &str = r"
+local removed = redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+if removed == 0 then return -1 end
+return redis.call('ZCARD', KEYS[1])
+";
+
+impl RedisPresenceStore {
+    pub fn new(redis: ConnectionManager, prefix: &str, ttl: Duration) -> Self {
+        Self {
+            redis,
+            prefix: prefix.to_owned(),
+            instance: Uuid::now_v7().simple().to_string(),
+            ttl,
+            connect: Script::new(CONNECT),
+            disconnect: Script::new(DISCONNECT),
+        }
+    }
+
+    fn live(&self, user: UserId) -> String {
+        format!("{}presence:{user}", self.prefix)
+    }
+
+    fn member(&self, connection: &str) -> String {
+        format!("{}:{connection}", self.instance)
+    }
+
+    fn now_ms() -> i64 {
+        (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+    }
+}
+
+#[async_trait]
+impl PresenceStore for RedisPresenceStore {
+    async fn connect(&self, user: UserId, connection: &str) -> bool {
+        let now = Self::now_ms();
+        let ttl = self.ttl.as_millis() as i64;
+        let mut redis = self.redis.clone();
+        let live: redis::RedisResult<i64> = self
+            .connect
+            .key(self.live(user))
+            .arg(self.member(connection))
+            .arg(now + ttl)
+            .arg(now)
+            .arg(ttl * 2)
+            .invoke_async(&mut redis)
+            .await;
+        match live {
+            Ok(count) => count == 1,
+            Err(error) => {
+                tracing::warn!(%error, "presence unavailable");
+                false
+            }
+        }
+    }
+
+    async fn disconnect(&self, user: UserId, connection: &str, now: OffsetDateTime) -> bool {
+        let mut redis = self.redis.clone();
+        let left: redis::RedisResult<i64> = self
+            .disconnect
+            .key(self.live(user))
+            .arg(self.member(connection))
+            .arg(Self::now_ms())
+            .invoke_async(&mut redis)
+            .await;
+        if matches!(left, Ok(0)) {
+            let last_seen = format!("{}last_seen:{user}", self.prefix);
+            let away = format!("{}away:{user}", self.prefix);
+            let stored: redis::RedisResult<()> = redis::pipe()
+                .set(last_seen, now.unix_timestamp())
+                .del(away)
+                .query_async(&mut redis)
+                .await;
+            if let Err(error) = stored {
+                tracing::warn!(%error, "last-seen not stored");
+            }
+            return true;
+        }
+        false
+    }
+
+    async fn refresh(&self, user: UserId, connection: &str) {
+        let now = Self::now_ms();
+        let ttl = self.ttl.as_millis() as i64;
+        let mut redis = self.redis.clone();
+        let refreshed: redis::RedisResult<()> = redis::pipe()
+            .zadd(self.live(user), self.member(connection), now + ttl)
+            .pexpire(self.live(user), ttl * 2)
+            .query_async(&mut redis)
+            .await;
+        if let Err(error) = refreshed {
+            tracing::warn!(%error, "presence refresh failed");
+        }
+    }
+
+    async fn set_away(&self, user: UserId, away: bool) {
+        let key = format!("{}away:{user}", self.prefix);
+        let mut redis = self.redis.clone();
+        let stored: redis::RedisResult<()> = if away {
+            redis.set_ex(key, 1, self.ttl.as_secs() * 2).await
+        } else {
+            redis.del(key).await
+        };
+        if let Err(error) = stored {
+            tracing::warn!(%error, "presence update failed");
+        }
+    }
+
+    async fn get(&self, users: &[UserId]) -> Vec<(UserId, PresenceStatus, Option<OffsetDateTime>)> {
+        let now = Self::now_ms();
+        let mut pipe = redis::pipe();
+        for user in users {
+            pipe.zcount(self.live(*user), now, "+inf")
+                .exists(format!("{}away:{user}", self.prefix))
+                .get(format!("{}last_seen:{user}", self.prefix));
+        }
+        let mut redis = self.redis.clone();
+        let answers: redis::RedisResult<Vec<(i64, bool, Option<i64>)>> =
+            pipe.query_async(&mut redis).await;
+        let answers = answers.unwrap_or_else(|error| {
+            tracing::warn!(%error, "presence unavailable");
+            Vec::new()
+        });
+        users
+            .iter()
+            .enumerate()
+            .map(|(i, user)| {
+                let (live, away, last_seen) = answers.get(i).copied().unwrap_or((0, false, None));
+                let status = match (live > 0, away) {
+                    (false, _) => PresenceStatus::Offline,
+                    (true, true) => PresenceStatus::Away,
+                    (true, false) => PresenceStatus::Online,
+                };
+                (
+                    *user,
+                    status,
+                    last_seen.and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok()),
+                )
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,560 @@
+//! One task per WebSocket connection: authenticate, register with the hub, then relay queued
+//! events out and commands in until either side stops.
+
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, Session};
+use governor::{DefaultDirectRateLimiter, Quota};
+use serde_json::{Value, json};
+use tokio::sync::watch;
+use tracing::Instrument;
+
+use super::protocol::{self, ClientCommand, PresenceChoice, SyncResult};
+use crate::application::error::AppError;
+use crate::application::messages::SendMessage;
+use crate::application::ports::AccessClaims;
+use crate::application::realtime::{
+    Dispatcher, Hub, PresenceStatus, PresenceTracker, RealtimeEvent, TypingTracker,
+};
+use crate::domain::messages::{ClientMessageId, HistoryRange, MessageContent};
+use crate::domain::shared::{ConversationId, MessageId, UserId};
+use crate::presentation::http::AppState;
+use crate::presentation::http::extract::bearer_token;
+use crate::presentation::http::messages::MessageResponse;
+use crate::presentation::http::problem::Problem;
+
+/// Tunables of the gateway.
+#[derive(Debug, Clone)]
+pub struct WsOptions {
+    pub auth_timeout: Duration,
+    pub ping_interval: Duration,
+    pub idle_timeout: Duration,
+    pub commands_per_second: u32,
+    pub command_burst: u32,
+    /// A frame the client does not take within this long marks it as too slow (4008).
+    pub write_timeout: Duration,
+}
+
+/// What the gateway shares across connections.
+pub struct Realtime {
+    pub hub: Arc<Hub>,
+    pub presence: PresenceTracker,
+    pub typing: Arc<TypingTracker>,
+    pub dispatcher: Dispatcher,
+    pub options: WsOptions,
+    /// Flips to `true` when the server shuts down: connections close with 1001.
+    pub shutdown: watch::Receiver<bool>,
+}
+
+const CLOSE_UNAUTHENTICATED: u16 = 4001;
+const CLOSE_TIMEOUT: u16 = 4000;
+const CLOSE_TOO_SLOW: u16 = 4008;
+const CLOSE_GRACE: Duration = Duration::from_secs(30);
+const SYNC_CONVERSATIONS_MAX: usize = 100;
+const SYNC_PAGE: u64 = 100;
+const SYNC_PAGES_MAX: usize = 10;
+
+fn close_reason(code: u16, description: &str) -> Option<CloseReason> {
+    Some(CloseReason {
+        code: CloseCode::Other(code),
+        description: Some(description.to_owned()),
+    })
+}
+
+/// Upgrade to the WebSocket gateway. Authenticate with `Authorization: Bearer` on the upgrade,
+/// or (browsers) with a first frame `{"type":"auth","token":"…"}` within 10 s.
+#[get("/ws")]
+pub async fn connect(
+    req: HttpRequest,
+    body: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, actix_web::Error> {
+    let claims = match bearer_token(&req) {
+        Some(token) => Some(
+            state
+                .auth
+                .authenticate
+                .handle(&token)
+                .await
+                .map_err(Problem::from)?,
+        ),
+        None => None,
+    };
+    let (response, session, stream) = actix_ws::handle(&req, body)?;
+    let stream = stream
+        .max_frame_size(64 * 1024)
+        .aggregate_continuations()
+        .max_continuation_size(256 * 1024);
+    actix_web::rt::spawn(run(state.into_inner(), session, stream, claims));
+    Ok(response)
+}
+
+async fn run(
+    state: Arc<AppState>,
+    mut session: Session,
+    mut stream: AggregatedMessageStream,
+    claims: Option<AccessClaims>,
+) {
+    let timeout = state.realtime.options.auth_timeout;
+    let claims = match claims {
+        Some(claims) => Some(claims),
+        None => tokio::time::timeout(timeout, authenticate(&state, &mut session, &mut stream))
+            .await
+            .ok()
+            .flatten(),
+    };
+    let Some(claims) = claims else {
+        let _ = session
+            .close(close_reason(
+                CLOSE_UNAUTHENTICATED,
+                "authentication required",
+            ))
+            .await;
+        return;
+    };
+    let connection = state.realtime.hub.register(claims.user_id);
+    let span = tracing::info_span!("ws", user_id = %claims.user_id, connection_id = connection.id);
+    Live {
+        state: state.clone(),
+        claims,
+        session,
+        pending_delivered: HashMap::new(),
+        replayed: HashMap::new(),
+        too_slow: false,
+    }
+    .serve(stream, connection)
+    .instrument(span)
+    .await;
+}
+
+/// Waits for the first frame to be a valid `auth` command.
+async fn authenticate(
+    state: &AppState,
+    session: &mut Session,
+    stream: &mut AggregatedMessageStream,
+) -> Option<AccessClaims> {
+    loop {
+        match stream.recv().await? {
+            Ok(AggregatedMessage::Text(text)) => {
+                let value: Value = serde_json::from_str(&text).ok()?;
+                let Ok(ClientCommand::Auth { token }) = serde_json::from_value(value) else {
+                    return None;
+                };
+                return state.auth.authenticate.handle(&token).await.ok();
+            }
+            Ok(AggregatedMessage::Ping(bytes)) => session.pong(&bytes).await.ok()?,
+            Ok(AggregatedMessage::Pong(_)) => {}
+            _ => return None,
+        }
+    }
+}
+
+struct Live {
+    state: Arc<AppState>,
+    claims: AccessClaims,
+    session: Session,
+    /// Highest seq received per conversation, not yet recorded as delivered.
+    pending_delivered: HashMap<ConversationId, i64>,
+    /// How far `sync` replayed each conversation: live copies of those messages are dropped,
+    /// so a catch-up delivers each message exactly once.
+    replayed: HashMap<ConversationId, i64>,
+    too_slow: bool,
+}
+
+impl Live {
+    fn me(&self) -> UserId {
+        self.claims.user_id
+    }
+
+    async fn serve(
+        mut self,
+        mut stream: AggregatedMessageStream,
+        mut connection: crate::application::realtime::Connection,
+    ) {
+        let state = self.state.clone();
+        let realtime = &state.realtime;
+        let key = connection.id.to_string();
+        let me = self.me();
+        if realtime.presence.store().connect(me, &key).await {
+            self.announce_presence(PresenceStatus::Online).await;
+        }
+        tracing::debug!("connected");
+        let ready = protocol::event(
+            "ready",
+            json!({"user_id": me.as_uuid(), "connection_id": connection.id}),
+        );
+        let mut open = self.write(ready).await;
+
+        let options = realtime.options.clone();
+        let limiter = DefaultDirectRateLimiter::direct(
+            Quota::per_second(
+                NonZeroU32::new(options.commands_per_second).unwrap_or(NonZeroU32::MIN),
+            )
+            .allow_burst(NonZeroU32::new(options.command_burst).unwrap_or(NonZeroU32::MIN)),
+        );
+        let mut shutdown = realtime.shutdown.clone();
+        let mut heartbeat = tokio::time::interval(options.ping_interval);
+        heartbeat.tick().await;
+        let mut flush = tokio::time::interval(Duration::from_millis(500));
+        let mut last_heard = Instant::now();
+        let mut close = None;
+
+        while open && !self.too_slow {
+            tokio::select! {
+                frame = stream.recv() => {
+                    last_heard = Instant::now();
+                    match frame {
+                        Some(Ok(AggregatedMessage::Text(text))) => {
+                            let reply = if limiter.check().is_ok() {
+                                self.command(&text).await
+                            } else {
+                                protocol::error(&reference(&text), "rate_limited", "Too many commands; slow down.")
+                            };
+                            open = self.write(reply).await;
+                        }
+                        Some(Ok(AggregatedMessage::Binary(_))) => {
+                            let reply = protocol::error(&Value::Null, "unsupported_frame", "Send JSON text frames.");
+                            open = self.write(reply).await;
+                        }
+                        Some(Ok(AggregatedMessage::Ping(bytes))) => open = self.session.pong(&bytes).await.is_ok(),
+                        Some(Ok(AggregatedMessage::Pong(_))) => {}
+                        Some(Ok(AggregatedMessage::Close(_))) | Some(Err(_)) | None => open = false,
+                    }
+                }
+                outbound = connection.receiver.recv() => {
+                    let Some(outbound) = outbound else { break };
+                    if let Some(receipt) = outbound.receipt
+                        && self.replayed.get(&receipt.conversation_id).is_some_and(|seq| receipt.seq <= *seq)
+                    {
+                        continue;
+                    }
+                    if let Some(receipt) = outbound.receipt.filter(|r| r.sender != me) {
+                        let seq = self.pending_delivered.entry(receipt.conversation_id).or_default();
+                        *seq = (*seq).max(receipt.seq);
+                    }
+                    open = self.write(outbound.payload.to_string()).await;
+                }
+                () = connection.overflow.notified() => {
+                    tracing::info!("client too slow; closing");
+                    close = close_reason(CLOSE_TOO_SLOW, "too slow: reconnect and catch up by seq");
+                    open = false;
+                }
+                _ = heartbeat.tick() => {
+                    // Clients answer pings, so this much silence means the peer is gone.
+                    if last_heard.elapsed() > options.idle_timeout {
+                        close = close_reason(CLOSE_TIMEOUT, "no traffic");
+                        open = false;
+                    } else {
+                        realtime.presence.store().refresh(me, &key).await;
+                        open = matches!(tokio::time::timeout(options.write_timeout, self.session.ping(b"")).await, Ok(Ok(())));
+                    }
+                }
+                _ = flush.tick() => self.flush_delivered().await,
+                _ = shutdown.changed() => {
+                    close = Some(CloseReason { code: CloseCode::Away, description: Some("server shutting down".into()) });
+                    open = false;
+                }
+            }
+        }
+
+        if self.too_slow {
+            tracing::info!("client too slow; closing");
+            close = close_reason(CLOSE_TOO_SLOW, "too slow: reconnect and catch up by seq");
+        }
+        self.flush_delivered().await;
+        realtime.hub.unregister(me, connection.id);
+        let now = self.state.clock.now();
+        if realtime.presence.store().disconnect(me, &key, now).await {
+            self.announce_presence(PresenceStatus::Offline).await;
+        }
+        // A slow client takes the close frame only once it reads what is queued before it:
+        // wait for that off this task, for a bounded time.
+        let session = self.session.clone();
+        actix_web::rt::spawn(async move {
+            let _ = tokio::time::timeout(CLOSE_GRACE, session.close(close)).await;
+        });
+        tracing::debug!("disconnected");
+    }
+
+    /// Sends a frame; `false` when the connection is gone or the client stopped reading.
+    async fn write(&mut self, frame: String) -> bool {
+        let timeout = self.state.realtime.options.write_timeout;
+        match tokio::time::timeout(timeout, self.session.text(frame)).await {
+            Ok(sent) => sent.is_ok(),
+            Err(_) => {
+                self.too_slow = true;
+                false
+            }
+        }
+    }
+
+    async fn flush_delivered(&mut self) {
+        for (conversation, seq) in std::mem::take(&mut self.pending_delivered) {
+            if let Err(error) = self
+                .state
+                .messages
+                .markers
+                .delivered(self.me(), conversation, seq)
+                .await
+            {
+                tracing::debug!(%error, "delivered marker not moved");
+            }
+        }
+    }
+
+    async fn announce_presence(&self, status: PresenceStatus) {
+        let me = self.me();
+        let realtime = &self.state.realtime;
+        let audience = match realtime.presence.audience(me).await {
+            Ok(audience) => audience,
+            Err(error) => {
+                tracing::warn!(%error, "presence audience unavailable");
+                return;
+            }
+        };
+        let last_seen = (status == PresenceStatus::Offline).then(|| self.state.clock.now());
+        let full = RealtimeEvent::Presence {
+            user_id: me,
+            status,
+            last_seen_at: last_seen,
+        };
+        realtime
+            .dispatcher
+            .send(audience.with_last_seen, &full, false, None)
+            .await;
+        let status_only = RealtimeEvent::Presence {
+            user_id: me,
+            status,
+            last_seen_at: None,
+        };
+        realtime
+            .dispatcher
+            .send(audience.status_only, &status_only, false, None)
+            .await;
+    }
+
+    /// Runs one command; the answer is an `ack` or an `error` frame, never a closed connection.
+    async fn command(&mut self, text: &str) -> String {
+        let value: Value = match serde_json::from_str(text) {
+            Ok(value) => value,
+            Err(_) => {
+                return protocol::error(&Value::Null, "invalid_json", "The frame is not JSON.");
+            }
+        };
+        let reference = value.get("ref").cloned().unwrap_or(Value::Null);
+        let kind = value
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        if !protocol::COMMAND_TYPES.contains(&kind.as_str()) {
+            return protocol::error(
+                &reference,
+                "unknown_type",
+                &format!("Unknown command type `{kind}`."),
+            );
+        }
+        let command = match serde_json::from_value::<ClientCommand>(value) {
+            Ok(command) => command,
+            Err(error) => {
+                return protocol::error(&reference, "invalid_command", &error.to_string());
+            }
+        };
+        match self.execute(command).await {
+            Ok(data) => protocol::ack(&reference, data),
+            Err(error) => {
+                let problem = Problem::from(error);
+                let message = match &problem.errors {
+                    Some(fields) => fields
+                        .iter()
+                        .map(|f| format!("{}: {}", f.field, f.message))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                    None => problem.detail.clone(),
+                };
+                protocol::error(&reference, &problem.code, &message)
+            }
+        }
+    }
+
+    async fn execute(&mut self, command: ClientCommand) -> Result<Value, AppError> {
+        let me = self.me();
+        let state = self.state.clone();
+        let realtime = &state.realtime;
+        match command {
+            ClientCommand::Auth { .. } => Ok(json!({"user_id": me.as_uuid()})),
+            ClientCommand::Ping => Ok(json!({"pong": true})),
+            ClientCommand::SendMessage {
+                conversation_id,
+                content,
+                client_message_id,
+                reply_to,
+                mentions,
+            } => {
+                let content = MessageContent::parse(&content)?;
+                let client_message_id = client_message_id
+                    .map(|raw| ClientMessageId::parse(&raw))
+                    .transpose()?;
+                let command = SendMessage {
+                    conversation_id: ConversationId::from_uuid(conversation_id),
+                    content,
+                    client_message_id,
+                    reply_to: reply_to.map(MessageId::from_uuid),
+                    mentions: mentions.into_iter().map(UserId::from_uuid).collect(),
+                };
+                let (view, created) = state.messages.commands.send(me, command).await?;
+                Ok(json!({"created": created, "message": MessageResponse::from(view)}))
+            }
+            ClientCommand::TypingStart { conversation_id } => {
+                let id = ConversationId::from_uuid(conversation_id);
+                state.conversations.conversations.get(me, id).await?;
+                if realtime.typing.start(id, me, Instant::now()) {
+                    let event = RealtimeEvent::Typing {
+                        conversation_id: id,
+                        user_id: me,
+                        typing: true,
+                    };
+                    realtime
+                        .dispatcher
+                        .send_to_conversation(id, Some(me), &event, false)
+                        .await;
+                }
+                Ok(json!({}))
+            }
+            ClientCommand::TypingStop { conversation_id } => {
+                let id = ConversationId::from_uuid(conversation_id);
+                state.conversations.conversations.get(me, id).await?;
+                if realtime.typing.stop(id, me) {
+                    let event = RealtimeEvent::Typing {
+                        conversation_id: id,
+                        user_id: me,
+                        typing: false,
+                    };
+                    realtime
+                        .dispatcher
+                        .send_to_conversation(id, Some(me), &event, false)
+                        .await;
+                }
+                Ok(json!({}))
+            }
+            ClientCommand::Read {
+                conversation_id,
+                seq,
+            } => {
+                let read_seq = state
+                    .messages
+                    .markers
+                    .read(me, ConversationId::from_uuid(conversation_id), seq)
+                    .await?;
+                Ok(json!({"read_seq": read_seq}))
+            }
+            ClientCommand::PresenceSet { status } => {
+                let away = status == PresenceChoice::Away;
+                realtime.presence.store().set_away(me, away).await;
+                self.announce_presence(if away {
+                    PresenceStatus::Away
+                } else {
+                    PresenceStatus::Online
+                })
+                .await;
+                Ok(json!({"status": if away { "away" } else { "online" }}))
+            }
+            ClientCommand::PresenceQuery { user_ids } => {
+                if user_ids.len() > 200 {
+                    return Err(AppError::invalid("user_ids", "at most 200 users"));
+                }
+                let users: Vec<UserId> = user_ids.into_iter().map(UserId::from_uuid).collect();
+                let views = realtime.presence.query(me, &users).await?;
+                Ok(
+                    json!({"presence": views.iter().map(protocol::presence_data).collect::<Vec<_>>()}),
+                )
+            }
+            ClientCommand::Sync { conversations } => self.sync(conversations).await,
+        }
+    }
+
+    /// Sends every message after each `after_seq` as `message.created` frames, in seq order,
+    /// then acknowledges with where each conversation stands.
+    async fn sync(&mut self, entries: Vec<protocol::SyncEntry>) -> Result<Value, AppError> {
+        if entries.len() > SYNC_CONVERSATIONS_MAX {
+            return Err(AppError::invalid(
+                "conversations",
+                format!("at most {SYNC_CONVERSATIONS_MAX} per sync"),
+            ));
+        }
+        let me = self.me();
+        let state = self.state.clone();
+        let mut results = Vec::with_capacity(entries.len());
+        for entry in entries {
+            let id = ConversationId::from_uuid(entry.conversation_id);
+            let last_seq = state
+                .conversations
+                .conversations
+                .get(me, id)
+                .await?
+                .conversation
+                .last_seq;
+            if entry.after_seq > last_seq || entry.after_seq < 0 {
+                // The client knows of messages this server does not: it must start over.
+                let frame = protocol::event(
+                    "resync_required",
+                    json!({"conversation_id": entry.conversation_id, "from_seq": entry.after_seq, "to_seq": last_seq}),
+                );
+                if !self.write(frame).await {
+                    return Err(AppError::Unexpected(anyhow::anyhow!(
+                        "connection closed during sync"
+                    )));
+                }
+                results.push(SyncResult {
+                    conversation_id: entry.conversation_id,
+                    last_seq,
+                    has_more: false,
+                });
+                continue;
+            }
+            let mut after = entry.after_seq;
+            let mut has_more = false;
+            for page_number in 0..SYNC_PAGES_MAX {
+                let range = HistoryRange {
+                    before_seq: None,
+                    after_seq: Some(after),
+                    limit: SYNC_PAGE,
+                };
+                let page = state.messages.history.history(me, id, range).await?;
+                for view in page.messages {
+                    after = view.message.seq;
+                    let frame = protocol::encode(&RealtimeEvent::MessageCreated(view));
+                    if !self.write(frame).await {
+                        return Err(AppError::Unexpected(anyhow::anyhow!(
+                            "connection closed during sync"
+                        )));
+                    }
+                }
+                has_more = page.has_more && page_number + 1 == SYNC_PAGES_MAX;
+                if !page.has_more {
+                    break;
+                }
+            }
+            let replayed = self.replayed.entry(id).or_default();
+            *replayed = (*replayed).max(after);
+            results.push(SyncResult {
+                conversation_id: entry.conversation_id,
+                last_seq: after,
+                has_more,
+            });
+        }
+        Ok(json!({"conversations": results}))
+    }
+}
+
+/// The `ref` of a frame, when it is readable at all.
+fn reference(text: &str) -> Value {
+    serde_json::from_str::<Value>(text)
+        .ok()
+        .and_then(|v| v.get("ref").cloned())
+        .unwrap_or(Value::Null)
+}
