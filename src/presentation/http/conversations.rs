@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, delete, get, patch, post, put, web};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -31,12 +31,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(change_role)
         .service(mute)
         .service(unmute);
-}
-
-fn double_option<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
@@ -148,7 +142,7 @@ pub struct UpdateConversationBody {
     pub title: Option<String>,
     pub description: Option<String>,
     /// `null` removes the avatar.
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "super::double_option")]
     #[schema(value_type = Option<Uuid>)]
     pub avatar_id: Option<Option<Uuid>>,
 }

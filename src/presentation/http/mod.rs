@@ -162,6 +162,15 @@ pub async fn echo_request_id(
     Ok(response)
 }
 
+/// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`) in PATCH bodies.
+pub(crate) fn double_option<'de, T, D>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: serde::Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    serde::Deserialize::deserialize(d).map(Some)
+}
+
 /// Adds `validator`'s findings to `errors`, one entry per failed rule.
 pub fn check(body: &impl Validate, errors: &mut FieldErrors) {
     if let Err(found) = body.validate() {

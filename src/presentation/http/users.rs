@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, delete, get, patch, post, put, web};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -37,13 +37,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(request_contact)
         .service(accept_contact)
         .service(remove_contact);
-}
-
-/// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
-fn double_option<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
 }
 
 /// A user's public profile.
@@ -99,7 +92,7 @@ pub struct UpdateProfileBody {
     /// Up to 140 characters on one line; empty clears it.
     pub status_text: Option<String>,
     /// An attachment id; `null` removes the avatar.
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "super::double_option")]
     #[schema(value_type = Option<Uuid>)]
     pub avatar_id: Option<Option<Uuid>>,
 }
