@@ -128,8 +128,9 @@ impl Application {
             () = stop_signal() => tracing::info!("shutting down"),
         }
         let _ = shutdown.send(true);
-        handle.stop(true).await;
-        server.await
+        // The server future processes the stop command, so it must be polled meanwhile.
+        let (_, result) = tokio::join!(handle.stop(true), server);
+        result
     }
 }
 
