@@ -76,7 +76,7 @@ pub type Encoder = Arc<dyn Fn(&RealtimeEvent) -> String + Send + Sync>;
 
 // Delivered markers of large groups would fan out quadratically; their clients read receipts
 // on demand instead.
-const DELIVERED_EVENTS_MAX_PARTICIPANTS: usize = 100;
+const DELIVERED_EVENTS_MAX_PARTICIPANTS: usize = 10;
 
 /// Turns committed domain events into deliveries for exactly the users allowed to see them.
 #[derive(Clone)]
