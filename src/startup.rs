@@ -48,6 +48,9 @@ use crate::presentation::ws::gateway::{Realtime, WsOptions};
 use crate::presentation::ws::protocol;
 use secrecy::ExposeSecret;
 
+/// How often received messages' delivered markers are written, all in one transaction.
+const DELIVERED_FLUSH_INTERVAL: Duration = Duration::from_millis(250);
+
 /// A built server, bound to its port, not yet running.
 pub struct Application {
     port: u16,
@@ -271,7 +274,7 @@ fn build_state(
         blocks,
         user_settings,
         &events,
-        shutdown,
+        shutdown.clone(),
     )?;
     if let Some(retention) = settings.messages.retention() {
         let job = RetentionJob::new(messages_deps.clone(), retention);
@@ -293,11 +296,18 @@ fn build_state(
     if let Some(redis) = redis {
         health.push(Arc::new(RedisHealth(redis)));
     }
+    let messages = MessagesHandlers::new(messages_deps);
+    tokio::spawn(
+        messages
+            .delivered
+            .clone()
+            .run(DELIVERED_FLUSH_INTERVAL, shutdown),
+    );
     Ok(AppState {
         auth: AuthHandlers::new(deps),
         users,
         conversations: ConversationsHandlers::new(conversations_deps),
-        messages: MessagesHandlers::new(messages_deps),
+        messages,
         realtime,
         clock,
         health,

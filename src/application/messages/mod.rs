@@ -11,7 +11,7 @@ mod send;
 use std::sync::Arc;
 
 pub use history::{HistoryHandler, HistoryPage, Thread};
-pub use markers::{MarkersHandler, ReceiptsView};
+pub use markers::{DeliveredBatch, MarkersHandler, ReceiptsView};
 pub use reactions::ReactionsHandler;
 pub use retention::RetentionJob;
 pub use search::{SearchHandler, SearchMessages};
@@ -103,6 +103,7 @@ pub struct MessagesHandlers {
     pub history: HistoryHandler,
     pub reactions: ReactionsHandler,
     pub markers: MarkersHandler,
+    pub delivered: Arc<DeliveredBatch>,
     pub search: SearchHandler,
 }
 
@@ -113,6 +114,7 @@ impl MessagesHandlers {
             history: HistoryHandler::new(deps.clone()),
             reactions: ReactionsHandler::new(deps.clone()),
             markers: MarkersHandler::new(deps.clone()),
+            delivered: Arc::new(DeliveredBatch::new(deps.clone())),
             search: SearchHandler::new(deps),
         }
     }

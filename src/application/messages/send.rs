@@ -47,7 +47,13 @@ impl MessageCommandsHandler {
             return Ok((self.view(original, me).await?, false));
         }
         conversation.check_can_post(&participant)?;
-        let participants = deps.conversations.participant_ids(conversation.id).await?;
+        // Only direct chats (blocks) and mentions need the member list: skip its query otherwise.
+        let participants =
+            if conversation.kind == ConversationKind::Direct || !cmd.mentions.is_empty() {
+                deps.conversations.participant_ids(conversation.id).await?
+            } else {
+                Vec::new()
+            };
         if conversation.kind == ConversationKind::Direct
             && let Some(other) = participants.iter().copied().find(|id| *id != me)
             && deps.relationships.is_blocked(me, other).await?
@@ -108,10 +114,7 @@ impl MessageCommandsHandler {
         };
         // The message is durable; subscribers catch up by seq if this notice is lost.
         deps.events.publish(DomainEvent::MessageCreated {
-            conversation_id: message.conversation_id,
-            message_id: message.id,
-            seq: message.seq,
-            sender: me,
+            message: Arc::new(message.clone()),
         });
         Ok((
             MessageView {

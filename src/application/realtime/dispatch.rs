@@ -5,7 +5,7 @@ use tokio::sync::broadcast;
 use super::{Delivery, DeliveryReceipt, FanOut, PresenceStatus};
 use crate::application::messages::MessageView;
 use crate::domain::conversations::ConversationRepository;
-use crate::domain::messages::MessageRepository;
+use crate::domain::messages::{Message, MessageRepository};
 use crate::domain::shared::{ConversationId, DomainEvent, MessageId, UserId};
 
 /// What clients are told, before it is put into wire format.
@@ -189,21 +189,19 @@ impl Dispatcher {
 
     async fn dispatch(&self, event: DomainEvent) -> anyhow::Result<()> {
         match event {
-            DomainEvent::MessageCreated {
-                conversation_id,
-                message_id,
-                seq,
-                sender,
-            } => {
-                let Some(view) = self.message(conversation_id, message_id).await? else {
-                    return Ok(());
-                };
+            DomainEvent::MessageCreated { message } => {
+                let conversation_id = message.conversation_id;
                 let receipt = DeliveryReceipt {
                     conversation_id,
-                    seq,
-                    sender,
+                    seq: message.seq,
+                    sender: message.sender_id,
                 };
                 let recipients = self.participants(conversation_id).await?;
+                // A new message has no reactions yet.
+                let view = MessageView {
+                    message: Message::clone(&message),
+                    reactions: Vec::new(),
+                };
                 self.send(
                     recipients,
                     &RealtimeEvent::MessageCreated(view),

@@ -7,4 +7,6 @@ mod repository;
 
 pub use conversation::{Conversation, ConversationError, ConversationKind, Description, Title};
 pub use participant::{Participant, Role};
-pub use repository::{ChatListCursor, ChatListEntry, ConversationRepository, LastMessage};
+pub use repository::{
+    ChatListCursor, ChatListEntry, ConversationRepository, DeliveredMark, LastMessage,
+};

@@ -32,6 +32,14 @@ pub struct ChatListEntry {
     pub other_user: Option<UserId>,
 }
 
+/// `user_id` has received `conversation_id` up to `seq`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeliveredMark {
+    pub conversation_id: ConversationId,
+    pub user_id: UserId,
+    pub seq: i64,
+}
+
 #[async_trait]
 pub trait ConversationRepository: Send + Sync {
     /// Stores a conversation with its first participants.
@@ -112,6 +120,13 @@ pub trait ConversationRepository: Send + Sync {
         seq: i64,
         now: OffsetDateTime,
     ) -> Result<bool, RepoError>;
+
+    /// Moves many delivered markers forward in one transaction; returns the ones that moved.
+    async fn mark_delivered_many(
+        &self,
+        marks: &[DeliveredMark],
+        now: OffsetDateTime,
+    ) -> Result<Vec<DeliveredMark>, RepoError>;
 
     /// `user`'s conversations by last activity, newest first, after `cursor`.
     async fn chat_list(

@@ -1,3 +1,6 @@
+use std::sync::Arc;
+
+use crate::domain::messages::Message;
 use crate::domain::shared::{ConversationId, MessageId, UserId};
 
 /// Something that happened, for other contexts (notifications, realtime) to react to.
@@ -33,11 +36,9 @@ pub enum DomainEvent {
         user_id: UserId,
         by: UserId,
     },
+    /// Carries the stored message, so that subscribers need not read it back.
     MessageCreated {
-        conversation_id: ConversationId,
-        message_id: MessageId,
-        seq: i64,
-        sender: UserId,
+        message: Arc<Message>,
     },
     MessageUpdated {
         conversation_id: ConversationId,

@@ -1,10 +1,13 @@
 //! Conversations, participants and the chat list.
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait, Value,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
+    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
+    TransactionTrait, Value,
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -13,7 +16,7 @@ use super::entities::{conversations, participants};
 use super::{repo_error, unexpected};
 use crate::domain::conversations::{
     ChatListCursor, ChatListEntry, Conversation, ConversationKind, ConversationRepository,
-    Description, LastMessage, Participant, Role, Title,
+    DeliveredMark, Description, LastMessage, Participant, Role, Title,
 };
 use crate::domain::shared::{ConversationId, MessageId, RepoError, UserId};
 
@@ -471,6 +474,48 @@ impl ConversationRepository for SeaOrmConversationRepository {
             .await
             .map_err(unexpected)?;
         Ok(result.rows_affected == 1)
+    }
+
+    async fn mark_delivered_many(
+        &self,
+        marks: &[DeliveredMark],
+        now: OffsetDateTime,
+    ) -> Result<Vec<DeliveredMark>, RepoError> {
+        // Members of one conversation mostly stand at the same seq: one statement moves them
+        // all, and one commit covers the lot (the commit is the costly part on both backends).
+        let mut groups: BTreeMap<(ConversationId, i64), Vec<Uuid>> = BTreeMap::new();
+        for mark in marks {
+            groups
+                .entry((mark.conversation_id, mark.seq))
+                .or_default()
+                .push(mark.user_id.as_uuid());
+        }
+        let txn = self.db.begin().await.map_err(unexpected)?;
+        let mut moved = Vec::new();
+        for ((conversation_id, seq), users) in groups {
+            for users in users.chunks(500) {
+                let update = Query::update()
+                    .table(participants::Entity)
+                    .value(participants::Column::DeliveredSeq, seq)
+                    .value(participants::Column::DeliveredAt, now)
+                    .and_where(participants::Column::ConversationId.eq(conversation_id.as_uuid()))
+                    .and_where(participants::Column::UserId.is_in(users.iter().copied()))
+                    .and_where(participants::Column::DeliveredSeq.lt(seq))
+                    .returning_col(participants::Column::UserId)
+                    .to_owned();
+                let rows = txn.query_all(&update).await.map_err(unexpected)?;
+                for row in rows {
+                    let user: Uuid = row.try_get("", "user_id").map_err(unexpected)?;
+                    moved.push(DeliveredMark {
+                        conversation_id,
+                        user_id: UserId::from_uuid(user),
+                        seq,
+                    });
+                }
+            }
+        }
+        txn.commit().await.map_err(unexpected)?;
+        Ok(moved)
     }
 
     async fn chat_list(

@@ -122,7 +122,6 @@ async fn run(
         state: state.clone(),
         claims,
         session,
-        pending_delivered: HashMap::new(),
         replayed: HashMap::new(),
         too_slow: false,
     }
@@ -157,8 +156,6 @@ struct Live {
     state: Arc<AppState>,
     claims: AccessClaims,
     session: Session,
-    /// Highest seq received per conversation, not yet recorded as delivered.
-    pending_delivered: HashMap<ConversationId, i64>,
     /// How far `sync` replayed each conversation: live copies of those messages are dropped,
     /// so a catch-up delivers each message exactly once.
     replayed: HashMap<ConversationId, i64>,
@@ -199,7 +196,6 @@ impl Live {
         let mut shutdown = realtime.shutdown.clone();
         let mut heartbeat = tokio::time::interval(options.ping_interval);
         heartbeat.tick().await;
-        let mut flush = tokio::time::interval(Duration::from_millis(500));
         let mut last_heard = Instant::now();
         let mut close = None;
 
@@ -233,8 +229,7 @@ impl Live {
                         continue;
                     }
                     if let Some(receipt) = outbound.receipt.filter(|r| r.sender != me) {
-                        let seq = self.pending_delivered.entry(receipt.conversation_id).or_default();
-                        *seq = (*seq).max(receipt.seq);
+                        self.state.messages.delivered.record(me, receipt.conversation_id, receipt.seq);
                     }
                     open = self.write(outbound.payload.to_string()).await;
                 }
@@ -253,7 +248,6 @@ impl Live {
                         open = matches!(tokio::time::timeout(options.write_timeout, self.session.ping(b"")).await, Ok(Ok(())));
                     }
                 }
-                _ = flush.tick() => self.flush_delivered().await,
                 _ = shutdown.changed() => {
                     close = Some(CloseReason { code: CloseCode::Away, description: Some("server shutting down".into()) });
                     open = false;
@@ -265,7 +259,6 @@ impl Live {
             tracing::info!("client too slow; closing");
             close = close_reason(CLOSE_TOO_SLOW, "too slow: reconnect and catch up by seq");
         }
-        self.flush_delivered().await;
         realtime.hub.unregister(me, connection.id);
         let now = self.state.clock.now();
         if realtime.presence.store().disconnect(me, &key, now).await {
@@ -288,20 +281,6 @@ impl Live {
             Err(_) => {
                 self.too_slow = true;
                 false
-            }
-        }
-    }
-
-    async fn flush_delivered(&mut self) {
-        for (conversation, seq) in std::mem::take(&mut self.pending_delivered) {
-            if let Err(error) = self
-                .state
-                .messages
-                .markers
-                .delivered(self.me(), conversation, seq)
-                .await
-            {
-                tracing::debug!(%error, "delivered marker not moved");
             }
         }
     }
