@@ -29,6 +29,16 @@ pub struct Settings {
     pub conversations: ConversationSettings,
     pub messages: MessageSettings,
     pub realtime: RealtimeSettings,
+    pub notifications: NotificationSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct NotificationSettings {
+    /// Where pushes are POSTed as JSON; empty sends none.
+    pub push_webhook_url: String,
+    pub push_max_attempts: u32,
+    pub push_initial_backoff_ms: u64,
+    pub push_timeout_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -229,6 +239,11 @@ impl Settings {
         }
         if self.mail.transport == MailTransport::Smtp && self.mail.smtp_url.is_none() {
             bail!("CHAT__MAIL__SMTP_URL is required when CHAT__MAIL__TRANSPORT=smtp");
+        }
+        let webhook = &self.notifications.push_webhook_url;
+        let plain_or_tls = webhook.starts_with("http://") || webhook.starts_with("https://");
+        if !webhook.is_empty() && !plain_or_tls {
+            bail!("CHAT__NOTIFICATIONS__PUSH_WEBHOOK_URL must be an http:// or https:// URL");
         }
         if self.auth.session_max_days < self.auth.session_idle_days.min(1)
             || self.auth.max_sessions == 0

@@ -1,9 +1,12 @@
 //! The chat server: a modular monolith in four layers.
 //!
-//! - `domain/`: per context (auth, users), aggregates, value objects and repository ports.
-//! - `application/`: command and query handlers, the other ports (`ports.rs`) and `AppError`.
-//! - `infrastructure/`: adapters — sea-orm persistence, argon2 and JWT, rate limits, mail.
-//! - `presentation/`: the REST API (routes, problem+json, OpenAPI).
+//! - `domain/`: per context (auth, users, conversations, messages, notifications), aggregates,
+//!   value objects and repository ports.
+//! - `application/`: command and query handlers per context (plus `realtime/`: fan-out,
+//!   presence, typing), the other ports (`ports.rs`) and `AppError`.
+//! - `infrastructure/`: adapters — sea-orm persistence, argon2 and JWT, rate limits, mail,
+//!   in-process and Redis fan-out and presence, the webhook push.
+//! - `presentation/`: the REST API (routes, problem+json, OpenAPI) and the WebSocket gateway.
 //!
 //! `startup.rs` wires adapters to handlers; `config.rs` reads settings; `telemetry.rs` sets up
 //! tracing. Dependencies point inwards: presentation -> application -> domain <- infrastructure.

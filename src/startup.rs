@@ -14,6 +14,9 @@ use tokio::sync::watch;
 use crate::application::auth::{AuthDeps, AuthHandlers, AuthPolicy};
 use crate::application::conversations::{ConversationsDeps, ConversationsHandlers};
 use crate::application::messages::{MessagesDeps, MessagesHandlers, RetentionJob};
+use crate::application::notifications::{
+    NotificationsDeps, NotificationsHandlers, NotificationsSubscriber, PushSender,
+};
 use crate::application::ports::{HealthCheck, Mailer, ProfileCache, RateLimiter};
 use crate::application::realtime::{
     Dispatcher, FanOut, Hub, PresenceStore, PresenceTracker, RealtimeEvent, TypingTracker,
@@ -33,10 +36,14 @@ use crate::infrastructure::persistence::auth::{
 use crate::infrastructure::persistence::conversations::SeaOrmConversationRepository;
 use crate::infrastructure::persistence::db;
 use crate::infrastructure::persistence::messages::SeaOrmMessageRepository;
+use crate::infrastructure::persistence::notifications::{
+    SeaOrmDeviceRepository, SeaOrmNotificationRepository,
+};
 use crate::infrastructure::persistence::users::{
     SeaOrmBlockRepository, SeaOrmContactRepository, SeaOrmKeyRepository, SeaOrmProfileRepository,
     SeaOrmSettingsRepository,
 };
+use crate::infrastructure::push::webhook::WebhookPush;
 use crate::infrastructure::rate_limit::in_process::InProcessRateLimiter;
 use crate::infrastructure::rate_limit::redis::RedisRateLimiter;
 use crate::infrastructure::realtime::in_process::{InProcessFanOut, InProcessPresenceStore};
@@ -268,14 +275,26 @@ fn build_state(
     let realtime = build_realtime(
         settings,
         &redis,
-        conversations,
+        conversations.clone(),
         messages,
         contacts,
         blocks,
-        user_settings,
+        user_settings.clone(),
         &events,
         shutdown.clone(),
     )?;
+    let notifications_deps = Arc::new(NotificationsDeps {
+        notifications: Arc::new(SeaOrmNotificationRepository::new(db.clone())),
+        devices: Arc::new(SeaOrmDeviceRepository::new(db.clone())),
+        conversations,
+        settings: user_settings,
+        relationships: users.relationships.clone(),
+        presence: realtime.presence.store().clone(),
+        push: push_sender(settings)?,
+        events: events.clone(),
+        clock: clock.clone(),
+    });
+    tokio::spawn(NotificationsSubscriber::new(notifications_deps.clone()).run(events.subscribe()));
     if let Some(retention) = settings.messages.retention() {
         let job = RetentionJob::new(messages_deps.clone(), retention);
         let interval = Duration::from_secs(settings.messages.retention_interval_secs.max(1));
@@ -308,12 +327,27 @@ fn build_state(
         users,
         conversations: ConversationsHandlers::new(conversations_deps),
         messages,
+        notifications: NotificationsHandlers::new(notifications_deps),
         realtime,
         clock,
         health,
         metrics: http::metrics::recorder(),
         trust_forwarded_for: settings.server.trust_forwarded_for,
     })
+}
+
+/// The webhook push adapter when a URL is configured.
+fn push_sender(settings: &Settings) -> anyhow::Result<Option<Arc<dyn PushSender>>> {
+    let options = &settings.notifications;
+    if options.push_webhook_url.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(Arc::new(WebhookPush::new(
+        &options.push_webhook_url,
+        options.push_max_attempts,
+        Duration::from_millis(options.push_initial_backoff_ms),
+        Duration::from_millis(options.push_timeout_ms.max(1)),
+    )?)))
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod conversations;
 pub mod error;
 pub mod messages;
+pub mod notifications;
 pub mod ports;
 pub mod realtime;
 pub mod users;

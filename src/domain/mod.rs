@@ -3,5 +3,6 @@
 pub mod auth;
 pub mod conversations;
 pub mod messages;
+pub mod notifications;
 pub mod shared;
 pub mod users;

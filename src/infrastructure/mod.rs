@@ -6,6 +6,7 @@ pub mod events;
 pub mod health;
 pub mod mail;
 pub mod persistence;
+pub mod push;
 pub mod rate_limit;
 pub mod realtime;
 pub mod security;

@@ -4,6 +4,7 @@ mod contacts;
 mod conversations;
 mod helpers;
 mod messages;
+mod notifications;
 mod operations;
 mod passwords;
 mod sessions;

@@ -6,6 +6,7 @@ use super::{Delivery, DeliveryReceipt, FanOut, PresenceStatus};
 use crate::application::messages::MessageView;
 use crate::domain::conversations::ConversationRepository;
 use crate::domain::messages::{Message, MessageRepository};
+use crate::domain::notifications::Notification;
 use crate::domain::shared::{ConversationId, DomainEvent, MessageId, UserId};
 
 /// What clients are told, before it is put into wire format.
@@ -69,6 +70,7 @@ pub enum RealtimeEvent {
         user_id: UserId,
         by: UserId,
     },
+    NotificationCreated(Arc<Notification>),
 }
 
 /// Puts an event into wire format; provided by the presentation layer.
@@ -363,6 +365,11 @@ impl Dispatcher {
                     by,
                 };
                 self.send(recipients, &event, true, None).await;
+            }
+            DomainEvent::NotificationCreated { notification } => {
+                let recipient = vec![notification.user_id];
+                let event = RealtimeEvent::NotificationCreated(notification);
+                self.send(recipient, &event, true, None).await;
             }
             DomainEvent::ContactRequested { .. } | DomainEvent::ContactAccepted { .. } => {}
         }

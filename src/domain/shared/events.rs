@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
 use crate::domain::messages::Message;
+use crate::domain::notifications::Notification;
 use crate::domain::shared::{ConversationId, MessageId, UserId};
 
 /// Something that happened, for other contexts (notifications, realtime) to react to.
@@ -71,5 +72,9 @@ pub enum DomainEvent {
         conversation_id: ConversationId,
         user_id: UserId,
         seq: i64,
+    },
+    /// Carries the stored notification, for its recipient's live connections.
+    NotificationCreated {
+        notification: Arc<Notification>,
     },
 }

@@ -5,6 +5,7 @@ pub mod conversations;
 pub mod db;
 mod entities;
 pub mod messages;
+pub mod notifications;
 pub mod users;
 
 use sea_orm::{DbErr, SqlErr};

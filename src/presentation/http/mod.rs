@@ -6,6 +6,7 @@ pub mod extract;
 pub mod health;
 pub mod messages;
 pub mod metrics;
+pub mod notifications;
 pub mod openapi;
 pub mod problem;
 pub mod users;
@@ -26,6 +27,7 @@ use crate::application::auth::AuthHandlers;
 use crate::application::conversations::ConversationsHandlers;
 use crate::application::error::FieldErrors;
 use crate::application::messages::MessagesHandlers;
+use crate::application::notifications::NotificationsHandlers;
 use crate::application::ports::HealthCheck;
 use crate::application::users::UsersHandlers;
 use crate::telemetry::RequestId;
@@ -37,6 +39,7 @@ pub struct AppState {
     pub users: UsersHandlers,
     pub conversations: ConversationsHandlers,
     pub messages: MessagesHandlers,
+    pub notifications: NotificationsHandlers,
     pub realtime: crate::presentation::ws::gateway::Realtime,
     pub clock: Arc<dyn crate::application::ports::Clock>,
     pub health: Vec<Arc<dyn HealthCheck>>,
@@ -77,6 +80,7 @@ pub fn configure(
                     .configure(users::routes)
                     .configure(conversations::routes)
                     .configure(messages::routes)
+                    .configure(notifications::routes)
                     .service(crate::presentation::ws::gateway::connect),
             )
             .default_service(web::to(|| async {

@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{auth, conversations, health, messages, metrics, problem, users};
+use super::{auth, conversations, health, messages, metrics, notifications, problem, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -24,6 +24,8 @@ use super::{auth, conversations, health, messages, metrics, problem, users};
         messages::history, messages::send_message, messages::edit_message, messages::delete_message,
         messages::add_reaction, messages::remove_reaction, messages::thread, messages::receipts,
         messages::mark_read, messages::mark_delivered, messages::search_messages,
+        notifications::list_notifications, notifications::mark_notifications_read,
+        notifications::list_devices, notifications::register_device, notifications::remove_device,
         health::live, health::ready, metrics::render,
     ),
     components(schemas(problem::Problem, problem::ProblemField)),
@@ -34,6 +36,7 @@ use super::{auth, conversations, health, messages, metrics, problem, users};
         (name = "contacts", description = "Contact requests and contacts"),
         (name = "conversations", description = "Direct chats, groups, channels, participants and the chat list"),
         (name = "messages", description = "Messages, history, threads, reactions, receipts and search"),
+        (name = "notifications", description = "The notification inbox and push devices"),
         (name = "health", description = "Probes and metrics"),
     )
 )]

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use crate::application::realtime::{PresenceView, RealtimeEvent};
 use crate::presentation::http::messages::MessageResponse;
+use crate::presentation::http::notifications::NotificationResponse;
 
 #[derive(Debug, Deserialize)]
 pub struct SyncEntry {
@@ -183,6 +184,11 @@ pub fn encode(event: &RealtimeEvent) -> String {
         } => self::event(
             "participant.removed",
             json!({"conversation_id": conversation_id.as_uuid(), "user_id": user_id.as_uuid(), "by": by.as_uuid()}),
+        ),
+        RealtimeEvent::NotificationCreated(notification) => self::event(
+            "notification.created",
+            serde_json::to_value(NotificationResponse::from(notification.as_ref()))
+                .unwrap_or(Value::Null),
         ),
     }
 }

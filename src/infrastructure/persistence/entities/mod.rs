@@ -3,7 +3,9 @@
 pub mod blocks;
 pub mod contacts;
 pub mod conversations;
+pub mod devices;
 pub mod messages;
+pub mod notifications;
 pub mod one_time_prekeys;
 pub mod participants;
 pub mod password_resets;

@@ -1,0 +1,59 @@
+//! Notifications use cases: the subscriber that turns domain events into notifications (and
+//! pushes), the inbox queries and read marks, and device registration.
+
+mod devices;
+mod inbox;
+mod subscriber;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+pub use devices::{DevicesHandler, RegisterDevice};
+pub use inbox::{InboxHandler, InboxPage, MarkRead};
+pub use subscriber::NotificationsSubscriber;
+
+use crate::application::ports::{Clock, EventPublisher};
+use crate::application::realtime::PresenceStore;
+use crate::application::users::Relationships;
+use crate::domain::conversations::ConversationRepository;
+use crate::domain::notifications::{
+    Device, DeviceRepository, Notification, NotificationRepository,
+};
+use crate::domain::users::SettingsRepository;
+
+/// Delivers one notification to one device through a push service. Implementations retry
+/// transient failures themselves; an `Err` means the push was given up.
+#[async_trait]
+pub trait PushSender: Send + Sync {
+    async fn push(&self, device: &Device, notification: &Notification) -> anyhow::Result<()>;
+}
+
+pub struct NotificationsDeps {
+    pub notifications: Arc<dyn NotificationRepository>,
+    pub devices: Arc<dyn DeviceRepository>,
+    pub conversations: Arc<dyn ConversationRepository>,
+    pub settings: Arc<dyn SettingsRepository>,
+    pub relationships: Relationships,
+    pub presence: Arc<dyn PresenceStore>,
+    /// `None` when no push service is configured: notifications stay in the inbox and on the
+    /// WebSocket.
+    pub push: Option<Arc<dyn PushSender>>,
+    pub events: Arc<dyn EventPublisher>,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// Every notifications handler, built once at startup.
+pub struct NotificationsHandlers {
+    pub inbox: InboxHandler,
+    pub devices: DevicesHandler,
+}
+
+impl NotificationsHandlers {
+    pub fn new(deps: Arc<NotificationsDeps>) -> Self {
+        Self {
+            inbox: InboxHandler::new(deps.clone()),
+            devices: DevicesHandler::new(deps),
+        }
+    }
+}

@@ -1,0 +1,41 @@
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use super::{Device, DeviceId, Notification, NotificationId};
+use crate::domain::shared::{RepoError, UserId};
+
+#[async_trait]
+pub trait NotificationRepository: Send + Sync {
+    /// Stores `notification`; `false` when the user has one with its dedupe key already.
+    async fn insert(&self, notification: &Notification) -> Result<bool, RepoError>;
+
+    /// `user`'s notifications, newest first, older than `before`.
+    async fn list(
+        &self,
+        user: UserId,
+        unread_only: bool,
+        before: Option<NotificationId>,
+        limit: u64,
+    ) -> Result<Vec<Notification>, RepoError>;
+
+    async fn unread_count(&self, user: UserId) -> Result<u64, RepoError>;
+
+    /// Marks `ids` (all unread ones with `None`) of `user` read; returns how many changed.
+    async fn mark_read(
+        &self,
+        user: UserId,
+        ids: Option<&[NotificationId]>,
+        now: OffsetDateTime,
+    ) -> Result<u64, RepoError>;
+}
+
+#[async_trait]
+pub trait DeviceRepository: Send + Sync {
+    /// Registers `device`, or moves its token to `device.user_id`; returns the stored device
+    /// and whether it is new.
+    async fn register(&self, device: &Device) -> Result<(Device, bool), RepoError>;
+
+    async fn remove(&self, user: UserId, id: DeviceId) -> Result<bool, RepoError>;
+
+    async fn list(&self, user: UserId) -> Result<Vec<Device>, RepoError>;
+}

@@ -1,0 +1,3 @@
+//! Push delivery adapters.
+
+pub mod webhook;
