@@ -69,9 +69,9 @@ impl MarkersHandler {
             .mark_delivered(id, me, seq, deps.clock.now())
             .await?
         {
-            deps.events.publish(DomainEvent::DeliveredMarkerMoved {
+            deps.events.publish(DomainEvent::DeliveredMarkersMoved {
                 conversation_id: id,
-                user_id: me,
+                users: vec![me],
                 seq,
             });
             return Ok(seq);
@@ -145,11 +145,18 @@ impl DeliveredBatch {
             .conversations
             .mark_delivered_many(&marks, deps.clock.now())
             .await?;
+        let mut by_seq: HashMap<(ConversationId, i64), Vec<UserId>> = HashMap::new();
         for mark in &moved {
-            deps.events.publish(DomainEvent::DeliveredMarkerMoved {
-                conversation_id: mark.conversation_id,
-                user_id: mark.user_id,
-                seq: mark.seq,
+            by_seq
+                .entry((mark.conversation_id, mark.seq))
+                .or_default()
+                .push(mark.user_id);
+        }
+        for ((conversation_id, seq), users) in by_seq {
+            deps.events.publish(DomainEvent::DeliveredMarkersMoved {
+                conversation_id,
+                users,
+                seq,
             });
         }
         Ok(moved.len())

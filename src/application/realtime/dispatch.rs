@@ -285,25 +285,22 @@ impl Dispatcher {
                 )
                 .await;
             }
-            DomainEvent::DeliveredMarkerMoved {
+            DomainEvent::DeliveredMarkersMoved {
                 conversation_id,
-                user_id,
+                users,
                 seq,
             } => {
                 let recipients = self.participants(conversation_id).await?;
                 if recipients.len() <= DELIVERED_EVENTS_MAX_PARTICIPANTS {
-                    let others = recipients.into_iter().filter(|u| *u != user_id).collect();
-                    self.send(
-                        others,
-                        &RealtimeEvent::Delivered {
+                    for user_id in users {
+                        let others = recipients.iter().copied().filter(|u| *u != user_id);
+                        let event = RealtimeEvent::Delivered {
                             conversation_id,
                             user_id,
                             seq,
-                        },
-                        false,
-                        None,
-                    )
-                    .await;
+                        };
+                        self.send(others.collect(), &event, false, None).await;
+                    }
                 }
             }
             DomainEvent::ConversationCreated { conversation_id } => {

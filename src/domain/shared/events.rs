@@ -68,9 +68,11 @@ pub enum DomainEvent {
         user_id: UserId,
         seq: i64,
     },
-    DeliveredMarkerMoved {
+    /// `users` have received `conversation_id` up to `seq`: one event for many members, so
+    /// that a large group's markers do not flood the bus.
+    DeliveredMarkersMoved {
         conversation_id: ConversationId,
-        user_id: UserId,
+        users: Vec<UserId>,
         seq: i64,
     },
     /// Carries the stored notification, for its recipient's live connections.
