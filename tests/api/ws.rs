@@ -344,6 +344,42 @@ async fn receiving_a_message_moves_the_delivered_marker() {
 }
 
 #[tokio::test]
+async fn the_sender_hears_when_each_member_has_a_message_delivered() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let bob = app.register("bob").await;
+    let carol = app.register("carol").await;
+    let group = app.create_group(&alice, "g", &[&bob, &carol]).await;
+    let mut alice_ws = app.ws(&alice.access_token).await;
+    let mut bob_ws = app.ws(&bob.access_token).await;
+    let mut carol_ws = app.ws(&carol.access_token).await;
+    app.send_message(&alice, &group, "one").await;
+    bob_ws.expect("message.created").await;
+    carol_ws.expect("message.created").await;
+
+    let mut who = Vec::new();
+    for _ in 0..2 {
+        let event = alice_ws.expect("delivered").await;
+        assert_eq!(event["data"]["conversation_id"], group.as_str());
+        assert_eq!(event["data"]["seq"], 1);
+        who.push(
+            event["data"]["user_id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        );
+    }
+    who.sort();
+    let mut expected = vec![bob.id.clone(), carol.id.clone()];
+    expected.sort();
+    assert_eq!(who, expected, "one event per member, none for the sender");
+    // Bob hears of Carol's delivery, never of his own.
+    let event = bob_ws.expect("delivered").await;
+    assert_eq!(event["data"]["user_id"], carol.id.as_str());
+    bob_ws.assert_no_event("delivered", SHORT).await;
+}
+
+#[tokio::test]
 async fn after_a_reconnect_sync_returns_every_missed_message_once_and_in_order() {
     let app = spawn_app().await;
     let alice = app.register("alice").await;
