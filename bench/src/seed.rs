@@ -41,21 +41,37 @@ pub async fn messages(
     let mut from = 1;
     while from <= count {
         let to = (from + BATCH - 1).min(count);
-        let txn = db.begin().await?;
-        txn.execute_raw(Statement::from_sql_and_values(
-            backend,
-            insert,
-            [
-                i64::try_from(from)?.into(),
-                i64::try_from(to)?.into(),
-                conversation.into(),
-                sender.into(),
-                now.into(),
-            ],
-        ))
-        .await
-        .context("inserting seed messages")?;
-        txn.commit().await?;
+        // The server writes too (e.g. notifications of the seeded group): on SQLite a batch
+        // can meet its lock, so a refused batch (rolled back whole) is tried again.
+        let mut attempt = 0;
+        loop {
+            let txn = db.begin().await?;
+            let inserted = txn
+                .execute_raw(Statement::from_sql_and_values(
+                    backend,
+                    insert,
+                    [
+                        i64::try_from(from)?.into(),
+                        i64::try_from(to)?.into(),
+                        conversation.into(),
+                        sender.into(),
+                        now.into(),
+                    ],
+                ))
+                .await;
+            let outcome = match inserted {
+                Ok(_) => txn.commit().await,
+                Err(error) => Err(error),
+            };
+            match outcome {
+                Ok(()) => break,
+                Err(error) if attempt < 50 && error.to_string().contains("locked") => {
+                    attempt += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                Err(error) => return Err(error).context("inserting seed messages"),
+            }
+        }
         from = to + 1;
     }
     let update = match backend {
