@@ -1,39 +1,6 @@
-use std::fmt;
-
 use time::OffsetDateTime;
-use uuid::Uuid;
 
-use crate::domain::shared::UserId;
-
-/// Identifies a registered push device.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct DeviceId(Uuid);
-
-impl DeviceId {
-    pub fn new() -> Self {
-        Self(Uuid::now_v7())
-    }
-
-    pub fn from_uuid(id: Uuid) -> Self {
-        Self(id)
-    }
-
-    pub fn as_uuid(&self) -> Uuid {
-        self.0
-    }
-}
-
-impl Default for DeviceId {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl fmt::Display for DeviceId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
+use crate::domain::shared::{DeviceId, UserId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum DeviceError {

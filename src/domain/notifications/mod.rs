@@ -4,6 +4,7 @@ mod device;
 mod notification;
 mod repository;
 
-pub use device::{Device, DeviceError, DeviceId, Platform, PushToken};
-pub use notification::{Notification, NotificationId, NotificationKind};
+pub use crate::domain::shared::{DeviceId, NotificationId};
+pub use device::{Device, DeviceError, Platform, PushToken};
+pub use notification::{Notification, NotificationKind};
 pub use repository::{DeviceRepository, NotificationRepository};

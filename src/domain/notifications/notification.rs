@@ -1,39 +1,6 @@
-use std::fmt;
-
 use time::OffsetDateTime;
-use uuid::Uuid;
 
-use crate::domain::shared::{ConversationId, MessageId, UserId};
-
-/// Identifies a notification; time-ordered, so it doubles as the list cursor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct NotificationId(Uuid);
-
-impl NotificationId {
-    pub fn new() -> Self {
-        Self(Uuid::now_v7())
-    }
-
-    pub fn from_uuid(id: Uuid) -> Self {
-        Self(id)
-    }
-
-    pub fn as_uuid(&self) -> Uuid {
-        self.0
-    }
-}
-
-impl Default for NotificationId {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl fmt::Display for NotificationId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
+use crate::domain::shared::{ConversationId, MessageId, NotificationId, UserId};
 
 /// What a notification is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -53,3 +53,11 @@ id_type!(
     /// Identifies a message.
     MessageId
 );
+id_type!(
+    /// Identifies a notification; time-ordered, so it doubles as the inbox cursor.
+    NotificationId
+);
+id_type!(
+    /// Identifies a registered push device.
+    DeviceId
+);

@@ -6,4 +6,4 @@ mod ids;
 
 pub use error::RepoError;
 pub use events::DomainEvent;
-pub use ids::{ConversationId, MessageId, SessionId, UserId};
+pub use ids::{ConversationId, DeviceId, MessageId, NotificationId, SessionId, UserId};
