@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, DbBackend, DbErr, EntityTrait,
+    ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, DbBackend, EntityTrait,
     FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait, Value,
 };
 use time::OffsetDateTime;
@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::conversations::placeholders;
 use super::entities::{conversations, messages, participants, reactions};
-use super::{repo_error, unexpected};
+use super::{inserted_unless_present, repo_error, unexpected};
 use crate::domain::messages::{
     Emoji, HistoryRange, Message, MessageContent, MessageDraft, MessageRepository, Reaction,
     Receipt,
@@ -302,11 +302,7 @@ impl MessageRepository for SeaOrmMessageRepository {
             )
             .exec_without_returning(&self.db)
             .await;
-        match inserted {
-            Ok(rows) => Ok(rows == 1),
-            Err(DbErr::RecordNotInserted) => Ok(false),
-            Err(error) => Err(unexpected(error)),
-        }
+        inserted_unless_present(inserted)
     }
 
     async fn remove_reaction(

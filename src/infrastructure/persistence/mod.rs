@@ -26,3 +26,13 @@ fn repo_error(error: DbErr, fields: &[&'static str]) -> RepoError {
 fn unexpected(error: DbErr) -> RepoError {
     RepoError::Unexpected(anyhow::Error::new(error))
 }
+
+/// The outcome of an `INSERT … ON CONFLICT DO NOTHING`: `true` when the row went in, `false`
+/// when it existed already.
+fn inserted_unless_present(result: Result<u64, DbErr>) -> Result<bool, RepoError> {
+    match result {
+        Ok(rows) => Ok(rows == 1),
+        Err(DbErr::RecordNotInserted) => Ok(false),
+        Err(error) => Err(unexpected(error)),
+    }
+}

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use super::entities::{devices, notifications};
-use super::unexpected;
+use super::{inserted_unless_present, unexpected};
 use crate::domain::notifications::{
     Device, DeviceId, DeviceRepository, Notification, NotificationId, NotificationKind,
     NotificationRepository, Platform, PushToken,
@@ -67,11 +67,7 @@ impl NotificationRepository for SeaOrmNotificationRepository {
             )
             .exec_without_returning(&self.db)
             .await;
-        match inserted {
-            Ok(rows) => Ok(rows == 1),
-            Err(DbErr::RecordNotInserted) => Ok(false),
-            Err(error) => Err(unexpected(error)),
-        }
+        inserted_unless_present(inserted)
     }
 
     async fn list(
