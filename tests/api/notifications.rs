@@ -60,6 +60,14 @@ async fn send(app: &TestApp, from: &TestUser, conversation: &str, body: Value) -
     response.json().await.expect("json body")
 }
 
+async fn request_contact(app: &TestApp, from: &TestUser, to: &TestUser) {
+    let body = json!({"user_id": to.id});
+    let response = app
+        .post_json("/api/v1/contacts", &body, Some(&from.access_token))
+        .await;
+    assert!(response.status().is_success(), "contact request");
+}
+
 fn kinds(list: &[Value]) -> Vec<&str> {
     list.iter()
         .map(|n| n["kind"].as_str().unwrap_or("?"))
@@ -189,14 +197,7 @@ async fn contact_requests_and_acceptances_notify_the_other_side_once() {
     let alice = app.register("alice").await;
     let bob = app.register("bob").await;
 
-    let response = app
-        .post_json(
-            "/api/v1/contacts",
-            &json!({"user_id": bob.id}),
-            Some(&alice.access_token),
-        )
-        .await;
-    assert!(response.status().is_success());
+    request_contact(&app, &alice, &bob).await;
     let bobs = wait_for(&app, &bob, 1).await;
     assert_eq!(kinds(&bobs), ["contact_request"]);
     assert_eq!(bobs[0]["actor_id"], alice.id.as_str());
@@ -251,12 +252,7 @@ async fn a_new_notification_reaches_the_users_websockets() {
     let mut bob_ws = app.ws(&bob.access_token).await;
     let mut alice_ws = app.ws(&alice.access_token).await;
 
-    app.post_json(
-        "/api/v1/contacts",
-        &json!({"user_id": bob.id}),
-        Some(&alice.access_token),
-    )
-    .await;
+    request_contact(&app, &alice, &bob).await;
 
     let event = bob_ws.expect("notification.created").await;
     assert_eq!(event["data"]["kind"], "contact_request");
@@ -582,12 +578,7 @@ async fn push_to_bob(receiver: &Receiver, devices: &[(&str, &str)]) -> (TestApp,
             .await;
         assert_eq!(response.status(), StatusCode::CREATED);
     }
-    app.post_json(
-        "/api/v1/contacts",
-        &json!({"user_id": bob.id}),
-        Some(&alice.access_token),
-    )
-    .await;
+    request_contact(&app, &alice, &bob).await;
     let notification = wait_for(&app, &bob, 1).await.remove(0);
     (app, bob, notification)
 }
