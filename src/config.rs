@@ -30,6 +30,27 @@ pub struct Settings {
     pub messages: MessageSettings,
     pub realtime: RealtimeSettings,
     pub notifications: NotificationSettings,
+    pub attachments: AttachmentSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AttachmentSettings {
+    pub max_bytes: u64,
+    /// Empty: `<data_dir>/files`.
+    pub dir: String,
+    pub orphan_ttl_secs: u64,
+    pub cleanup_interval_secs: u64,
+}
+
+impl Settings {
+    /// Where uploaded files are kept.
+    pub fn attachments_dir(&self) -> PathBuf {
+        if self.attachments.dir.is_empty() {
+            self.app.data_dir.join("files")
+        } else {
+            PathBuf::from(&self.attachments.dir)
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -11,6 +11,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use sea_orm::DatabaseConnection;
 use tokio::sync::watch;
 
+use crate::application::attachments::{AttachmentsDeps, AttachmentsHandler, OrphanCleanup};
 use crate::application::auth::{AuthDeps, AuthHandlers, AuthPolicy};
 use crate::application::conversations::{ConversationsDeps, ConversationsHandlers};
 use crate::application::messages::{MessagesDeps, MessagesHandlers, RetentionJob};
@@ -30,6 +31,8 @@ use crate::infrastructure::clock::SystemClock;
 use crate::infrastructure::events::in_process::InProcessEventBus;
 use crate::infrastructure::health::{DatabaseHealth, RedisHealth};
 use crate::infrastructure::mail::{FileMailer, LogMailer, SmtpMailer};
+use crate::infrastructure::media::ImageMediaTools;
+use crate::infrastructure::persistence::attachments::SeaOrmAttachmentRepository;
 use crate::infrastructure::persistence::auth::{
     SeaOrmAccountRepository, SeaOrmPasswordResetRepository, SeaOrmSessionRepository,
 };
@@ -50,6 +53,7 @@ use crate::infrastructure::realtime::in_process::{InProcessFanOut, InProcessPres
 use crate::infrastructure::realtime::redis::{RedisFanOut, RedisPresenceStore};
 use crate::infrastructure::security::argon2::Argon2Hasher;
 use crate::infrastructure::security::jwt::JwtAccessTokens;
+use crate::infrastructure::storage::object_store::ObjectFileStore;
 use crate::presentation::http::{self, AppState, HttpOptions};
 use crate::presentation::ws::gateway::{Realtime, WsOptions};
 use crate::presentation::ws::protocol;
@@ -283,6 +287,21 @@ fn build_state(
         &events,
         shutdown.clone(),
     )?;
+    let attachments_deps = Arc::new(AttachmentsDeps {
+        attachments: Arc::new(SeaOrmAttachmentRepository::new(db.clone())),
+        conversations: conversations.clone(),
+        store: Arc::new(ObjectFileStore::local(&settings.attachments_dir())?),
+        media: Arc::new(ImageMediaTools),
+        clock: clock.clone(),
+        max_bytes: settings.attachments.max_bytes,
+    });
+    let cleanup = OrphanCleanup::new(
+        attachments_deps.clone(),
+        Duration::from_secs(settings.attachments.orphan_ttl_secs),
+    );
+    tokio::spawn(cleanup.run_every(Duration::from_secs(
+        settings.attachments.cleanup_interval_secs.max(1),
+    )));
     let notifications_deps = Arc::new(NotificationsDeps {
         notifications: Arc::new(SeaOrmNotificationRepository::new(db.clone())),
         devices: Arc::new(SeaOrmDeviceRepository::new(db.clone())),
@@ -323,6 +342,7 @@ fn build_state(
             .run(DELIVERED_FLUSH_INTERVAL, shutdown),
     );
     Ok(AppState {
+        attachments: AttachmentsHandler::new(attachments_deps),
         auth: AuthHandlers::new(deps),
         users,
         conversations: ConversationsHandlers::new(conversations_deps),

@@ -9,6 +9,7 @@ mod m20261121_120200_create_password_resets;
 mod m20261122_090000_create_user_relations;
 mod m20261122_100000_create_conversations;
 mod m20261201_090000_create_notifications;
+mod m20261201_100000_create_attachments;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_090000_create_user_relations::Migration),
             Box::new(m20261122_100000_create_conversations::Migration),
             Box::new(m20261201_090000_create_notifications::Migration),
+            Box::new(m20261201_100000_create_attachments::Migration),
         ]
     }
 }

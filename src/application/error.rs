@@ -64,6 +64,11 @@ pub enum AppError {
     NotFound(&'static str),
     #[error("conflict")]
     Conflict(&'static str),
+    /// `limit_bytes`: the most accepted.
+    #[error("too large")]
+    TooLarge { limit_bytes: u64 },
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
     #[error("too many requests")]
     RateLimited { retry_after: Duration },
     #[error(transparent)]
@@ -79,6 +84,8 @@ impl AppError {
             | Self::NotFound(code)
             | Self::Conflict(code) => code,
             Self::RateLimited { .. } => "rate_limited",
+            Self::TooLarge { .. } => "too_large",
+            Self::UnsupportedMediaType => "unsupported_media_type",
             Self::Unexpected(_) => "internal_error",
         }
     }

@@ -1,6 +1,7 @@
 //! Use cases: command and query handlers per context, the ports they need, and `AppError`.
 //! Knows nothing of HTTP, SQL or Redis.
 
+pub mod attachments;
 pub mod auth;
 pub mod conversations;
 pub mod error;

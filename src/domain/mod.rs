@@ -1,5 +1,6 @@
 //! Business rules, one folder per bounded context. Pure Rust: no web, database or cache types here.
 
+pub mod attachments;
 pub mod auth;
 pub mod conversations;
 pub mod messages;

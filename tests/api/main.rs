@@ -1,3 +1,4 @@
+mod attachments;
 mod auth;
 mod bad_input;
 mod contacts;

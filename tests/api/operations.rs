@@ -79,16 +79,17 @@ async fn metrics_count_requests_by_route_and_status() {
     );
 }
 
+async fn openapi(app: &crate::helpers::TestApp) -> Value {
+    let response = app.get("/api-docs/openapi.json", None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
 #[tokio::test]
 async fn the_openapi_document_describes_every_auth_endpoint() {
     let app = spawn_app().await;
 
-    let spec: Value = app
-        .get("/api-docs/openapi.json", None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let spec = openapi(&app).await;
 
     assert!(spec["openapi"].as_str().unwrap().starts_with("3.1"));
     let expected = [
@@ -140,4 +141,41 @@ async fn swagger_ui_is_served_without_the_network() {
     assert!(page.text().await.unwrap().contains("swagger"));
     let script = app.get("/docs/swagger-ui-bundle.js", None).await;
     assert_eq!(script.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_attachments_and_notifications() {
+    let app = spawn_app().await;
+
+    let spec = openapi(&app).await;
+
+    for (path, method) in [
+        ("/api/v1/attachments", "post"),
+        ("/api/v1/attachments/{id}", "get"),
+        ("/api/v1/attachments/{id}/thumbnail", "get"),
+        ("/api/v1/notifications", "get"),
+        ("/api/v1/notifications/read", "post"),
+        ("/api/v1/devices", "get"),
+        ("/api/v1/devices", "post"),
+        ("/api/v1/devices/{id}", "delete"),
+    ] {
+        let operation = &spec["paths"][path][method];
+        assert!(operation.is_object(), "{method} {path} missing");
+        let errors = operation["responses"].as_object().unwrap();
+        assert!(
+            errors.keys().any(|s| s.starts_with('4')),
+            "{path} lists no errors"
+        );
+    }
+    // A generated SDK needs the multipart form with its binary `file` field.
+    let upload = &spec["paths"]["/api/v1/attachments"]["post"]["requestBody"]["content"];
+    let form = &upload["multipart/form-data"]["schema"];
+    assert!(form.is_object(), "no multipart body: {upload}");
+    let reference = form["$ref"].as_str().unwrap_or_default();
+    let name = reference.rsplit('/').next().unwrap_or_default();
+    let file = &spec["components"]["schemas"][name]["properties"]["file"];
+    assert_eq!(file["format"], "binary", "{form}");
+    for status in ["413", "415"] {
+        assert!(spec["paths"]["/api/v1/attachments"]["post"]["responses"][status].is_object());
+    }
 }

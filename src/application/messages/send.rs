@@ -4,7 +4,9 @@ use super::{MessageView, MessagesDeps};
 use crate::application::error::AppError;
 use crate::domain::conversations::ConversationKind;
 use crate::domain::messages::{ClientMessageId, MessageContent, MessageDraft};
-use crate::domain::shared::{ConversationId, DomainEvent, MessageId, RepoError, UserId};
+use crate::domain::shared::{
+    AttachmentId, ConversationId, DomainEvent, MessageId, RepoError, UserId,
+};
 
 pub struct SendMessage {
     pub conversation_id: ConversationId,
@@ -12,6 +14,7 @@ pub struct SendMessage {
     pub client_message_id: Option<ClientMessageId>,
     pub reply_to: Option<MessageId>,
     pub mentions: Vec<UserId>,
+    pub attachment_ids: Vec<AttachmentId>,
 }
 
 pub struct EditMessage {
@@ -84,6 +87,12 @@ impl MessageCommandsHandler {
                 format!("{stranger} is not in this conversation"),
             ));
         }
+        let mut attachment_ids = cmd.attachment_ids;
+        attachment_ids.sort();
+        attachment_ids.dedup();
+        if attachment_ids.len() > 10 {
+            return Err(AppError::invalid("attachment_ids", "at most 10 files"));
+        }
         let draft = MessageDraft {
             id: MessageId::new(),
             conversation_id: conversation.id,
@@ -92,11 +101,18 @@ impl MessageCommandsHandler {
             client_message_id: cmd.client_message_id,
             reply_to: cmd.reply_to,
             mentions,
+            attachment_ids,
             created_at: deps.clock.now(),
         };
         let message = match deps.messages.append(&draft).await {
             Ok(message) => message,
             // The same key raced in from another request: answer with the one that won.
+            Err(RepoError::Duplicate("attachment_ids")) => {
+                return Err(AppError::invalid(
+                    "attachment_ids",
+                    "each must be an upload of yours not sent yet",
+                ));
+            }
             Err(RepoError::Duplicate(_)) => {
                 let key = draft
                     .client_message_id

@@ -1,6 +1,6 @@
 use time::OffsetDateTime;
 
-use crate::domain::shared::{ConversationId, MessageId, UserId};
+use crate::domain::shared::{AttachmentId, ConversationId, MessageId, UserId};
 
 /// Message text: 1 to 4000 characters after trimming.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,6 +91,8 @@ pub struct MessageDraft {
     pub client_message_id: Option<ClientMessageId>,
     pub reply_to: Option<MessageId>,
     pub mentions: Vec<UserId>,
+    /// The sender's unbound uploads, bound to this message when it is stored.
+    pub attachment_ids: Vec<AttachmentId>,
     pub created_at: OffsetDateTime,
 }
 
@@ -107,6 +109,7 @@ pub struct Message {
     pub reply_to: Option<MessageId>,
     pub reply_count: i64,
     pub mentions: Vec<UserId>,
+    pub attachment_ids: Vec<AttachmentId>,
     pub created_at: OffsetDateTime,
     pub edited_at: Option<OffsetDateTime>,
     pub deleted_at: Option<OffsetDateTime>,

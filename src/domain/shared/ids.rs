@@ -61,3 +61,7 @@ id_type!(
     /// Identifies a registered push device.
     DeviceId
 );
+id_type!(
+    /// Identifies an uploaded file.
+    AttachmentId
+);

@@ -6,4 +6,6 @@ mod ids;
 
 pub use error::RepoError;
 pub use events::DomainEvent;
-pub use ids::{ConversationId, DeviceId, MessageId, NotificationId, SessionId, UserId};
+pub use ids::{
+    AttachmentId, ConversationId, DeviceId, MessageId, NotificationId, SessionId, UserId,
+};

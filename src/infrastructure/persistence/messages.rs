@@ -12,17 +12,23 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::conversations::placeholders;
-use super::entities::{conversations, messages, participants, reactions};
+use super::entities::{attachments, conversations, messages, participants, reactions};
 use super::{inserted_unless_present, repo_error, unexpected};
 use crate::domain::messages::{
     Emoji, HistoryRange, Message, MessageContent, MessageDraft, MessageRepository, Reaction,
     Receipt,
 };
-use crate::domain::shared::{ConversationId, MessageId, RepoError, UserId};
+use crate::domain::shared::{AttachmentId, ConversationId, MessageId, RepoError, UserId};
 
 fn message_from_row(row: messages::Model) -> Result<Message, RepoError> {
     let mentions: Vec<Uuid> = serde_json::from_str(&row.mentions).map_err(|_| {
         RepoError::Unexpected(anyhow::anyhow!("stored mentions of {} are invalid", row.id))
+    })?;
+    let attachments: Vec<Uuid> = serde_json::from_str(&row.attachment_ids).map_err(|_| {
+        RepoError::Unexpected(anyhow::anyhow!(
+            "stored attachments of {} are invalid",
+            row.id
+        ))
     })?;
     Ok(Message {
         id: MessageId::from_uuid(row.id),
@@ -34,6 +40,10 @@ fn message_from_row(row: messages::Model) -> Result<Message, RepoError> {
         reply_to: row.reply_to.map(MessageId::from_uuid),
         reply_count: row.reply_count,
         mentions: mentions.into_iter().map(UserId::from_uuid).collect(),
+        attachment_ids: attachments
+            .into_iter()
+            .map(AttachmentId::from_uuid)
+            .collect(),
         created_at: row.created_at,
         edited_at: row.edited_at,
         deleted_at: row.deleted_at,
@@ -45,7 +55,7 @@ fn messages_from_rows(rows: Vec<messages::Model>) -> Result<Vec<Message>, RepoEr
 }
 
 const COLUMNS: &str = "m.id, m.conversation_id, m.seq, m.sender_id, m.content, m.client_message_id, \
-    m.reply_to, m.reply_count, m.mentions, m.created_at, m.edited_at, m.deleted_at";
+    m.reply_to, m.reply_count, m.mentions, m.attachment_ids, m.created_at, m.edited_at, m.deleted_at";
 
 /// Words of a user's query as an FTS5 expression: each quoted, all required. Quoting makes
 /// any input a valid expression (no operators, no syntax errors).
@@ -97,29 +107,53 @@ impl MessageRepository for SeaOrmMessageRepository {
         let seq =
             seq.ok_or_else(|| RepoError::Unexpected(anyhow::anyhow!("conversation vanished")))?;
         let mentions: Vec<Uuid> = draft.mentions.iter().map(UserId::as_uuid).collect();
-        let row = messages::ActiveModel {
-            id: Set(draft.id.as_uuid()),
-            conversation_id: Set(draft.conversation_id.as_uuid()),
-            seq: Set(seq),
-            sender_id: Set(draft.sender_id.as_uuid()),
-            content: Set(draft.content.as_str().to_owned()),
-            client_message_id: Set(draft
-                .client_message_id
-                .as_ref()
-                .map(|c| c.as_str().to_owned())),
-            reply_to: Set(draft.reply_to.map(|r| r.as_uuid())),
-            reply_count: Set(0),
-            mentions: Set(
-                serde_json::to_string(&mentions).map_err(|e| RepoError::Unexpected(e.into()))?
-            ),
-            created_at: Set(draft.created_at),
-            edited_at: Set(None),
-            deleted_at: Set(None),
-        };
+        let attachments: Vec<Uuid> = draft.attachment_ids.iter().map(|a| a.as_uuid()).collect();
+        let row =
+            messages::ActiveModel {
+                id: Set(draft.id.as_uuid()),
+                conversation_id: Set(draft.conversation_id.as_uuid()),
+                seq: Set(seq),
+                sender_id: Set(draft.sender_id.as_uuid()),
+                content: Set(draft.content.as_str().to_owned()),
+                client_message_id: Set(draft
+                    .client_message_id
+                    .as_ref()
+                    .map(|c| c.as_str().to_owned())),
+                reply_to: Set(draft.reply_to.map(|r| r.as_uuid())),
+                reply_count: Set(0),
+                mentions: Set(serde_json::to_string(&mentions)
+                    .map_err(|e| RepoError::Unexpected(e.into()))?),
+                attachment_ids: Set(serde_json::to_string(&attachments)
+                    .map_err(|e| RepoError::Unexpected(e.into()))?),
+                created_at: Set(draft.created_at),
+                edited_at: Set(None),
+                deleted_at: Set(None),
+            };
         messages::Entity::insert(row.clone())
             .exec_without_returning(&txn)
             .await
             .map_err(|e| repo_error(e, &["client_message_id"]))?;
+        if !attachments.is_empty() {
+            // In the same transaction: a message never shows a file it does not own.
+            let bound = attachments::Entity::update_many()
+                .col_expr(
+                    attachments::Column::ConversationId,
+                    Expr::value(draft.conversation_id.as_uuid()),
+                )
+                .col_expr(
+                    attachments::Column::MessageId,
+                    Expr::value(draft.id.as_uuid()),
+                )
+                .filter(attachments::Column::Id.is_in(attachments.iter().copied()))
+                .filter(attachments::Column::UploaderId.eq(draft.sender_id.as_uuid()))
+                .filter(attachments::Column::MessageId.is_null())
+                .exec(&txn)
+                .await
+                .map_err(unexpected)?;
+            if bound.rows_affected != attachments.len() as u64 {
+                return Err(RepoError::Duplicate("attachment_ids"));
+            }
+        }
         // Whoever writes has read everything before: the sender's own marker moves with it.
         let markers = [
             (participants::Column::ReadSeq, participants::Column::ReadAt),
@@ -164,6 +198,7 @@ impl MessageRepository for SeaOrmMessageRepository {
             reply_to: draft.reply_to,
             reply_count: 0,
             mentions: draft.mentions.clone(),
+            attachment_ids: draft.attachment_ids.clone(),
             created_at: draft.created_at,
             edited_at: None,
             deleted_at: None,

@@ -13,7 +13,7 @@ use super::{AppState, check};
 use crate::application::error::{AppError, FieldErrors};
 use crate::application::messages::{EditMessage, MessageView, SearchMessages, SendMessage};
 use crate::domain::messages::{ClientMessageId, Emoji, HistoryRange, MessageContent};
-use crate::domain::shared::{ConversationId, MessageId, UserId};
+use crate::domain::shared::{AttachmentId, ConversationId, MessageId, UserId};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(history)
@@ -51,6 +51,8 @@ pub struct MessageResponse {
     pub reply_to: Option<Uuid>,
     pub reply_count: i64,
     pub mentions: Vec<Uuid>,
+    /// Files sent with it (`GET /attachments/{id}`); empty once deleted.
+    pub attachment_ids: Vec<Uuid>,
     pub reactions: Vec<ReactionResponse>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
@@ -73,6 +75,11 @@ impl From<MessageView> for MessageResponse {
             reply_to: m.reply_to.map(|r| r.as_uuid()),
             reply_count: m.reply_count,
             mentions: m.mentions.into_iter().map(|u| u.as_uuid()).collect(),
+            attachment_ids: if deleted {
+                Vec::new()
+            } else {
+                m.attachment_ids.iter().map(|a| a.as_uuid()).collect()
+            },
             reactions: view
                 .reactions
                 .into_iter()
@@ -123,6 +130,9 @@ pub struct SendMessageBody {
     /// Participants mentioned.
     #[serde(default)]
     pub mentions: Vec<Uuid>,
+    /// Up to 10 of the sender's uploads (`POST /attachments`) not sent yet.
+    #[serde(default)]
+    pub attachment_ids: Vec<Uuid>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -273,6 +283,11 @@ pub async fn send_message(
         client_message_id: client_message_id.flatten(),
         reply_to: body.reply_to.map(MessageId::from_uuid),
         mentions: body.mentions.into_iter().map(UserId::from_uuid).collect(),
+        attachment_ids: body
+            .attachment_ids
+            .into_iter()
+            .map(AttachmentId::from_uuid)
+            .collect(),
     };
     let (view, created) = state
         .messages

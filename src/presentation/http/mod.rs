@@ -1,5 +1,6 @@
 //! The REST API: routes per context, problem+json errors, extractors, middleware, OpenAPI.
 
+pub mod attachments;
 pub mod auth;
 pub mod conversations;
 pub mod extract;
@@ -35,6 +36,7 @@ use problem::Problem;
 
 /// What every route can reach.
 pub struct AppState {
+    pub attachments: crate::application::attachments::AttachmentsHandler,
     pub auth: AuthHandlers,
     pub users: UsersHandlers,
     pub conversations: ConversationsHandlers,
@@ -76,6 +78,7 @@ pub fn configure(
             )
             .service(
                 web::scope("/api/v1")
+                    .configure(attachments::routes)
                     .configure(auth::routes)
                     .configure(users::routes)
                     .configure(conversations::routes)

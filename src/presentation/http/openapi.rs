@@ -3,7 +3,9 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{auth, conversations, health, messages, metrics, notifications, problem, users};
+use super::{
+    attachments, auth, conversations, health, messages, metrics, notifications, problem, users,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -26,6 +28,7 @@ use super::{auth, conversations, health, messages, metrics, notifications, probl
         messages::mark_read, messages::mark_delivered, messages::search_messages,
         notifications::list_notifications, notifications::mark_notifications_read,
         notifications::list_devices, notifications::register_device, notifications::remove_device,
+        attachments::upload_attachment, attachments::download_attachment, attachments::get_thumbnail,
         health::live, health::ready, metrics::render,
     ),
     components(schemas(problem::Problem, problem::ProblemField)),
@@ -37,6 +40,7 @@ use super::{auth, conversations, health, messages, metrics, notifications, probl
         (name = "conversations", description = "Direct chats, groups, channels, participants and the chat list"),
         (name = "messages", description = "Messages, history, threads, reactions, receipts and search"),
         (name = "notifications", description = "The notification inbox and push devices"),
+        (name = "attachments", description = "File uploads, downloads and thumbnails"),
         (name = "health", description = "Probes and metrics"),
     )
 )]

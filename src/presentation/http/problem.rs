@@ -119,6 +119,16 @@ impl From<AppError> for Problem {
                 problem.retry_after_secs = Some(secs);
                 problem
             }
+            AppError::TooLarge { limit_bytes } => Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                code,
+                format!("The file is larger than the limit of {limit_bytes} bytes."),
+            ),
+            AppError::UnsupportedMediaType => Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                code,
+                "The file's content is not of an accepted type (PNG, JPEG, GIF, WebP, PDF, MP4, MP3, Ogg).",
+            ),
             AppError::Unexpected(cause) => {
                 // Logged once here, inside the request span; the client learns nothing of it.
                 tracing::error!(error = %format!("{cause:#}"), "unexpected error");

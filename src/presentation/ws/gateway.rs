@@ -21,7 +21,7 @@ use crate::application::realtime::{
     Dispatcher, Hub, PresenceStatus, PresenceTracker, RealtimeEvent, TypingTracker,
 };
 use crate::domain::messages::{ClientMessageId, HistoryRange, MessageContent};
-use crate::domain::shared::{ConversationId, MessageId, UserId};
+use crate::domain::shared::{AttachmentId, ConversationId, MessageId, UserId};
 use crate::presentation::http::AppState;
 use crate::presentation::http::extract::bearer_token;
 use crate::presentation::http::messages::MessageResponse;
@@ -373,6 +373,7 @@ impl Live {
                 client_message_id,
                 reply_to,
                 mentions,
+                attachment_ids,
             } => {
                 let content = MessageContent::parse(&content)?;
                 let client_message_id = client_message_id
@@ -384,6 +385,10 @@ impl Live {
                     client_message_id,
                     reply_to: reply_to.map(MessageId::from_uuid),
                     mentions: mentions.into_iter().map(UserId::from_uuid).collect(),
+                    attachment_ids: attachment_ids
+                        .into_iter()
+                        .map(AttachmentId::from_uuid)
+                        .collect(),
                 };
                 let (view, created) = state.messages.commands.send(me, command).await?;
                 Ok(json!({"created": created, "message": MessageResponse::from(view)}))

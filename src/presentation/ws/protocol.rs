@@ -31,6 +31,8 @@ pub enum ClientCommand {
         reply_to: Option<Uuid>,
         #[serde(default)]
         mentions: Vec<Uuid>,
+        #[serde(default)]
+        attachment_ids: Vec<Uuid>,
     },
     #[serde(rename = "typing.start")]
     TypingStart { conversation_id: Uuid },

@@ -13,6 +13,7 @@ pub struct Model {
     pub reply_to: Option<Uuid>,
     pub reply_count: i64,
     pub mentions: String,
+    pub attachment_ids: String,
     pub created_at: TimeDateTimeWithTimeZone,
     pub edited_at: Option<TimeDateTimeWithTimeZone>,
     pub deleted_at: Option<TimeDateTimeWithTimeZone>,

@@ -1,0 +1,76 @@
+//! Attachments use cases: streamed upload with type sniffing and image clean-up, authorised
+//! download, and the removal of uploads never sent.
+
+mod cleanup;
+mod upload;
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use futures_util::stream::BoxStream;
+
+pub use cleanup::OrphanCleanup;
+pub use upload::{AttachmentsHandler, Download};
+
+use crate::application::ports::Clock;
+use crate::domain::attachments::{AttachmentRepository, MediaType};
+use crate::domain::conversations::ConversationRepository;
+
+/// Writes one object in pieces, so that a large file is never whole in memory.
+#[async_trait]
+pub trait ObjectWriter: Send {
+    async fn write(&mut self, chunk: Bytes) -> anyhow::Result<()>;
+    async fn finish(self: Box<Self>) -> anyhow::Result<()>;
+    async fn abort(self: Box<Self>);
+}
+
+/// Part (or all) of a stored object, as a stream.
+pub struct ObjectRead {
+    /// The whole object's size.
+    pub size: u64,
+    /// The bytes streamed.
+    pub range: Range<u64>,
+    pub body: BoxStream<'static, anyhow::Result<Bytes>>,
+}
+
+/// Where file bytes live: a local folder, or S3-compatible object storage.
+#[async_trait]
+pub trait FileStore: Send + Sync {
+    async fn writer(&self, key: &str) -> anyhow::Result<Box<dyn ObjectWriter>>;
+    /// `None` when there is no such object.
+    async fn read(
+        &self,
+        key: &str,
+        range: Option<Range<u64>>,
+    ) -> anyhow::Result<Option<ObjectRead>>;
+    async fn delete(&self, key: &str) -> anyhow::Result<()>;
+}
+
+/// An image re-encoded without its metadata, and its thumbnail.
+pub struct CleanImage {
+    pub bytes: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
+    pub thumbnail: Vec<u8>,
+}
+
+/// File-type sniffing and image processing; CPU-bound, called off the async runtime.
+pub trait MediaTools: Send + Sync {
+    /// The MIME type the leading bytes of a file show, if any is recognised.
+    fn sniff(&self, head: &[u8]) -> Option<&'static str>;
+    /// Decodes and re-encodes an image (dropping EXIF, GPS and every other metadata) and
+    /// makes a thumbnail; `Err` for a file that does not decode as `media`.
+    fn clean_image(&self, bytes: &[u8], media: MediaType) -> anyhow::Result<CleanImage>;
+}
+
+pub struct AttachmentsDeps {
+    pub attachments: Arc<dyn AttachmentRepository>,
+    pub conversations: Arc<dyn ConversationRepository>,
+    pub store: Arc<dyn FileStore>,
+    pub media: Arc<dyn MediaTools>,
+    pub clock: Arc<dyn Clock>,
+    /// Largest upload accepted, in bytes.
+    pub max_bytes: u64,
+}

@@ -1,0 +1,7 @@
+//! Attachments: uploaded files, the types accepted, and who may read them.
+
+mod attachment;
+mod repository;
+
+pub use attachment::{Attachment, FileName, MediaType};
+pub use repository::AttachmentRepository;

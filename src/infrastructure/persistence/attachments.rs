@@ -1,0 +1,105 @@
+//! Attachment metadata; the bytes live in the file store.
+
+use async_trait::async_trait;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+use time::OffsetDateTime;
+
+use super::entities::attachments;
+use super::unexpected;
+use crate::domain::attachments::{Attachment, AttachmentRepository, FileName, MediaType};
+use crate::domain::shared::{AttachmentId, ConversationId, MessageId, RepoError, UserId};
+
+fn from_row(row: attachments::Model) -> Result<Attachment, RepoError> {
+    let corrupt = |what: &str| RepoError::Unexpected(anyhow::anyhow!("stored {what} is invalid"));
+    Ok(Attachment {
+        id: AttachmentId::from_uuid(row.id),
+        uploader_id: UserId::from_uuid(row.uploader_id),
+        file_name: FileName::from_stored(row.file_name),
+        media_type: MediaType::from_mime(&row.media_type).ok_or_else(|| corrupt("media type"))?,
+        size: u64::try_from(row.size).map_err(|_| corrupt("size"))?,
+        sha256: row.sha256,
+        width: row.width.and_then(|w| u32::try_from(w).ok()),
+        height: row.height.and_then(|h| u32::try_from(h).ok()),
+        has_thumbnail: row.has_thumbnail,
+        conversation_id: row.conversation_id.map(ConversationId::from_uuid),
+        message_id: row.message_id.map(MessageId::from_uuid),
+        created_at: row.created_at,
+    })
+}
+
+pub struct SeaOrmAttachmentRepository {
+    db: DatabaseConnection,
+}
+
+impl SeaOrmAttachmentRepository {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+#[async_trait]
+impl AttachmentRepository for SeaOrmAttachmentRepository {
+    async fn insert(&self, a: &Attachment) -> Result<(), RepoError> {
+        let row = attachments::ActiveModel {
+            id: Set(a.id.as_uuid()),
+            uploader_id: Set(a.uploader_id.as_uuid()),
+            file_name: Set(a.file_name.as_str().to_owned()),
+            media_type: Set(a.media_type.as_mime().to_owned()),
+            size: Set(i64::try_from(a.size).unwrap_or(i64::MAX)),
+            sha256: Set(a.sha256.clone()),
+            width: Set(a.width.and_then(|w| i32::try_from(w).ok())),
+            height: Set(a.height.and_then(|h| i32::try_from(h).ok())),
+            has_thumbnail: Set(a.has_thumbnail),
+            conversation_id: Set(a.conversation_id.map(|c| c.as_uuid())),
+            message_id: Set(a.message_id.map(|m| m.as_uuid())),
+            created_at: Set(a.created_at),
+        };
+        attachments::Entity::insert(row)
+            .exec_without_returning(&self.db)
+            .await
+            .map_err(unexpected)?;
+        Ok(())
+    }
+
+    async fn find(&self, id: AttachmentId) -> Result<Option<Attachment>, RepoError> {
+        attachments::Entity::find_by_id(id.as_uuid())
+            .one(&self.db)
+            .await
+            .map_err(unexpected)?
+            .map(from_row)
+            .transpose()
+    }
+
+    async fn orphans(
+        &self,
+        before: OffsetDateTime,
+        limit: u64,
+    ) -> Result<Vec<Attachment>, RepoError> {
+        use attachments::Column as A;
+        attachments::Entity::find()
+            .filter(A::MessageId.is_null())
+            .filter(A::CreatedAt.lt(before))
+            .order_by_asc(A::CreatedAt)
+            .limit(limit)
+            .all(&self.db)
+            .await
+            .map_err(unexpected)?
+            .into_iter()
+            .map(from_row)
+            .collect()
+    }
+
+    async fn delete_orphan(&self, id: AttachmentId) -> Result<bool, RepoError> {
+        use attachments::Column as A;
+        let result = attachments::Entity::delete_many()
+            .filter(A::Id.eq(id.as_uuid()))
+            .filter(A::MessageId.is_null())
+            .exec(&self.db)
+            .await
+            .map_err(unexpected)?;
+        Ok(result.rows_affected == 1)
+    }
+}

@@ -1,0 +1,3 @@
+//! File storage adapters.
+
+pub mod object_store;

