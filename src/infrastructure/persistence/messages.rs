@@ -5,8 +5,9 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, DbBackend, EntityTrait,
-    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait, Value,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend,
+    EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Statement,
+    TransactionTrait, Value,
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -84,28 +85,23 @@ impl MessageRepository for SeaOrmMessageRepository {
         let txn = self.db.begin().await.map_err(unexpected)?;
         // Taking the next seq locks the conversation row until commit: concurrent senders queue
         // here, and a rolled-back send gives its seq back, so seqs have no gaps.
-        conversations::Entity::update_many()
-            .col_expr(
+        let next_seq = Query::update()
+            .table(conversations::Entity)
+            .value(
                 conversations::Column::LastSeq,
                 Expr::col(conversations::Column::LastSeq).add(1),
             )
-            .col_expr(
-                conversations::Column::LastActivityAt,
-                Expr::value(draft.created_at),
-            )
-            .filter(conversations::Column::Id.eq(draft.conversation_id.as_uuid()))
-            .exec(&txn)
+            .value(conversations::Column::LastActivityAt, draft.created_at)
+            .and_where(conversations::Column::Id.eq(draft.conversation_id.as_uuid()))
+            .returning_col(conversations::Column::LastSeq)
+            .to_owned();
+        let seq: i64 = txn
+            .query_one(&next_seq)
             .await
+            .map_err(unexpected)?
+            .ok_or_else(|| RepoError::Unexpected(anyhow::anyhow!("conversation vanished")))?
+            .try_get("", "last_seq")
             .map_err(unexpected)?;
-        let seq: Option<i64> = conversations::Entity::find_by_id(draft.conversation_id.as_uuid())
-            .select_only()
-            .column(conversations::Column::LastSeq)
-            .into_tuple()
-            .one(&txn)
-            .await
-            .map_err(unexpected)?;
-        let seq =
-            seq.ok_or_else(|| RepoError::Unexpected(anyhow::anyhow!("conversation vanished")))?;
         let mentions: Vec<Uuid> = draft.mentions.iter().map(UserId::as_uuid).collect();
         let attachments: Vec<Uuid> = draft.attachment_ids.iter().map(|a| a.as_uuid()).collect();
         let row =
@@ -154,25 +150,21 @@ impl MessageRepository for SeaOrmMessageRepository {
                 return Err(RepoError::Duplicate("attachment_ids"));
             }
         }
-        // Whoever writes has read everything before: the sender's own marker moves with it.
-        let markers = [
-            (participants::Column::ReadSeq, participants::Column::ReadAt),
-            (
-                participants::Column::DeliveredSeq,
+        // Whoever writes has read everything before: the sender's markers move with it (the
+        // new seq is the conversation's highest, so both only ever move forward here).
+        participants::Entity::update_many()
+            .col_expr(participants::Column::ReadSeq, Expr::value(seq))
+            .col_expr(participants::Column::ReadAt, Expr::value(draft.created_at))
+            .col_expr(participants::Column::DeliveredSeq, Expr::value(seq))
+            .col_expr(
                 participants::Column::DeliveredAt,
-            ),
-        ];
-        for (column, at) in markers {
-            participants::Entity::update_many()
-                .col_expr(column, Expr::value(seq))
-                .col_expr(at, Expr::value(draft.created_at))
-                .filter(participants::Column::ConversationId.eq(draft.conversation_id.as_uuid()))
-                .filter(participants::Column::UserId.eq(draft.sender_id.as_uuid()))
-                .filter(column.lt(seq))
-                .exec(&txn)
-                .await
-                .map_err(unexpected)?;
-        }
+                Expr::value(draft.created_at),
+            )
+            .filter(participants::Column::ConversationId.eq(draft.conversation_id.as_uuid()))
+            .filter(participants::Column::UserId.eq(draft.sender_id.as_uuid()))
+            .exec(&txn)
+            .await
+            .map_err(unexpected)?;
         if let Some(root) = draft.reply_to {
             messages::Entity::update_many()
                 .col_expr(
