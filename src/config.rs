@@ -125,6 +125,16 @@ pub struct ServerSettings {
 pub struct DatabaseSettings {
     pub url: String,
     pub max_connections: u32,
+    /// SQLite only: `full` waits for the disk on every commit; `normal` survives a crash of the
+    /// process but may lose the last commits on a power loss.
+    pub sqlite_synchronous: SqliteSync,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SqliteSync {
+    Full,
+    Normal,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -60,7 +60,7 @@ async fn run() -> anyhow::Result<()> {
             .await
             .context("server failed"),
         Command::Migrate { action } => {
-            let db = db::connect(&settings.database_url(), 1).await?;
+            let db = db::connect(&settings.database_url(), 1, true).await?;
             match action {
                 MigrateAction::Up => db::migrate_up(&db).await?,
                 MigrateAction::Down { steps } => db::migrate_down(&db, steps).await?,

@@ -23,7 +23,7 @@ use crate::application::realtime::{
     Dispatcher, FanOut, Hub, PresenceStore, PresenceTracker, RealtimeEvent, TypingTracker,
 };
 use crate::application::users::{UsersDeps, UsersHandlers};
-use crate::config::{MailTransport, Settings};
+use crate::config::{MailTransport, Settings, SqliteSync};
 use crate::domain::auth::SessionPolicy;
 use crate::infrastructure::cache::in_process::MokaProfileCache;
 use crate::infrastructure::cache::redis::RedisProfileCache;
@@ -73,7 +73,13 @@ impl Application {
     /// Connects to everything, runs migrations and binds the listener.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         settings.validate()?;
-        let db = db::connect(&settings.database_url(), settings.database.max_connections).await?;
+        let full_sync = settings.database.sqlite_synchronous == SqliteSync::Full;
+        let db = db::connect(
+            &settings.database_url(),
+            settings.database.max_connections,
+            full_sync,
+        )
+        .await?;
         db::migrate_up(&db).await?;
         let redis = match settings.redis_url() {
             Some(url) => Some(connect_redis(url).await?),

@@ -5,7 +5,12 @@ use migrations::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
 
 /// Opens the database named by `url`, creating a SQLite file (and its folder) when needed.
-pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<DatabaseConnection> {
+/// `full_sync`: SQLite waits for the disk on every commit (see `database.sqlite_synchronous`).
+pub async fn connect(
+    url: &str,
+    max_connections: u32,
+    full_sync: bool,
+) -> anyhow::Result<DatabaseConnection> {
     let sqlite = url.starts_with("sqlite:");
     if sqlite {
         create_sqlite_folder(url)?;
@@ -21,7 +26,15 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Database
         .sqlx_logging(false)
         // JIT compilation costs more than it saves on short OLTP queries (about 15 ms on the
         // chat list); PostgreSQL turns it on by cost estimate alone.
-        .map_sqlx_postgres_opts(|options| options.options([("jit", "off")]));
+        .map_sqlx_postgres_opts(|options| options.options([("jit", "off")]))
+        .map_sqlx_sqlite_opts(move |options| {
+            use sea_orm::sqlx::sqlite::SqliteSynchronous;
+            options.synchronous(if full_sync {
+                SqliteSynchronous::Full
+            } else {
+                SqliteSynchronous::Normal
+            })
+        });
     let db = Database::connect(options)
         .await
         .with_context(|| format!("cannot open the database at {}", redact(url)))?;
