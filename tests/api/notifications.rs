@@ -15,35 +15,47 @@ async fn inbox(app: &TestApp, user: &TestUser) -> Value {
         .await
 }
 
-/// The user's notifications once there are at least `count`, oldest first.
-async fn wait_for(app: &TestApp, user: &TestUser, count: usize) -> Vec<Value> {
-    for _ in 0..200 {
+/// The user's notifications once `done` holds for them, oldest first.
+async fn wait_until(
+    app: &TestApp,
+    user: &TestUser,
+    what: &str,
+    done: impl Fn(&[Value]) -> bool,
+) -> Vec<Value> {
+    // Generous: CI machines are busy, and a passing run never waits this long.
+    for _ in 0..600 {
         let body = inbox(app, user).await;
-        let list = body["notifications"]
+        let mut list = body["notifications"]
             .as_array()
             .cloned()
             .unwrap_or_default();
-        if list.len() >= count {
-            return list.into_iter().rev().collect();
+        if done(&list) {
+            list.reverse();
+            return list;
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
-    panic!("{} never had {count} notifications", user.username);
+    panic!("{} never had {what}", user.username);
+}
+
+/// The user's notifications once there are at least `count`, oldest first.
+async fn wait_for(app: &TestApp, user: &TestUser, count: usize) -> Vec<Value> {
+    let what = format!("{count} notifications");
+    wait_until(app, user, &what, |list| list.len() >= count).await
 }
 
 /// Events are handled in order: once a fresh group's invitation has reached `user`, every
 /// event before it has been handled too. Returns `user`'s notifications without it.
 async fn settled(app: &TestApp, user: &TestUser) -> Vec<Value> {
-    let before = inbox(app, user).await["notifications"]
-        .as_array()
-        .map_or(0, Vec::len);
     let name = format!("barrier{}", uuid::Uuid::new_v4().simple());
     let inviter = app.register(&name[..20]).await;
     app.create_group(&inviter, "barrier", &[user]).await;
-    let all = wait_for(app, user, before + 1).await;
-    let (barrier, rest): (Vec<Value>, Vec<Value>) = all
-        .into_iter()
-        .partition(|n| n["actor_id"] == inviter.id.as_str());
+    let is_barrier = |n: &Value| n["actor_id"] == inviter.id.as_str();
+    let all = wait_until(app, user, "the barrier notification", |list| {
+        list.iter().any(is_barrier)
+    })
+    .await;
+    let (barrier, rest): (Vec<Value>, Vec<Value>) = all.into_iter().partition(is_barrier);
     assert_eq!(barrier.len(), 1);
     rest
 }
@@ -171,6 +183,8 @@ async fn a_blocked_sender_does_not_notify() {
     let alice = app.register("alice").await;
     let bob = app.register("bob").await;
     let group = app.create_group(&alice, "g", &[&bob]).await;
+    // Notifications are made after the commit: block only once the invitation has notified.
+    wait_for(&app, &bob, 1).await;
     let response = app
         .put_json(
             &format!("/api/v1/users/{}/block", alice.id),
