@@ -72,6 +72,7 @@ pub struct RealtimeSettings {
     pub command_burst: u32,
     pub typing_ttl_secs: u64,
     pub write_timeout_ms: u64,
+    pub close_grace_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

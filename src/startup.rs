@@ -437,6 +437,7 @@ fn build_realtime(
             commands_per_second: options.commands_per_second,
             command_burst: options.command_burst,
             write_timeout: Duration::from_millis(options.write_timeout_ms.max(1)),
+            close_grace: Duration::from_secs(options.close_grace_secs),
         },
         shutdown,
     })

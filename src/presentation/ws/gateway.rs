@@ -37,6 +37,8 @@ pub struct WsOptions {
     pub command_burst: u32,
     /// A frame the client does not take within this long marks it as too slow (4008).
     pub write_timeout: Duration,
+    /// How long a closing connection waits for the client to take its close frame.
+    pub close_grace: Duration,
 }
 
 /// What the gateway shares across connections.
@@ -53,7 +55,6 @@ pub struct Realtime {
 const CLOSE_UNAUTHENTICATED: u16 = 4001;
 const CLOSE_TIMEOUT: u16 = 4000;
 const CLOSE_TOO_SLOW: u16 = 4008;
-const CLOSE_GRACE: Duration = Duration::from_secs(30);
 const SYNC_CONVERSATIONS_MAX: usize = 100;
 const SYNC_PAGE: u64 = 100;
 const SYNC_PAGES_MAX: usize = 10;
@@ -245,7 +246,7 @@ impl Live {
                         open = false;
                     } else {
                         realtime.presence.store().refresh(me, &key).await;
-                        open = matches!(tokio::time::timeout(options.write_timeout, self.session.ping(b"")).await, Ok(Ok(())));
+                        open = self.ping().await;
                     }
                 }
                 _ = shutdown.changed() => {
@@ -267,8 +268,9 @@ impl Live {
         // A slow client takes the close frame only once it reads what is queued before it:
         // wait for that off this task, for a bounded time.
         let session = self.session.clone();
+        let grace = options.close_grace;
         actix_web::rt::spawn(async move {
-            let _ = tokio::time::timeout(CLOSE_GRACE, session.close(close)).await;
+            let _ = tokio::time::timeout(grace, session.close(close)).await;
         });
         tracing::debug!("disconnected");
     }
@@ -277,6 +279,18 @@ impl Live {
     async fn write(&mut self, frame: String) -> bool {
         let timeout = self.state.realtime.options.write_timeout;
         match tokio::time::timeout(timeout, self.session.text(frame)).await {
+            Ok(sent) => sent.is_ok(),
+            Err(_) => {
+                self.too_slow = true;
+                false
+            }
+        }
+    }
+
+    /// Like `write`: a ping the client does not take in time marks it as too slow too.
+    async fn ping(&mut self) -> bool {
+        let timeout = self.state.realtime.options.write_timeout;
+        match tokio::time::timeout(timeout, self.session.ping(b"")).await {
             Ok(sent) => sent.is_ok(),
             Err(_) => {
                 self.too_slow = true;
