@@ -40,6 +40,21 @@ pub struct AttachmentSettings {
     pub dir: String,
     pub orphan_ttl_secs: u64,
     pub cleanup_interval_secs: u64,
+    pub s3: S3Settings,
+}
+
+/// An S3-compatible bucket for files, used instead of `dir` when `bucket` is set.
+#[derive(Debug, Clone, Deserialize)]
+pub struct S3Settings {
+    pub bucket: String,
+    /// Empty: AWS itself; otherwise the store's URL (`http://` is allowed for local stores).
+    pub endpoint: String,
+    pub region: String,
+    pub access_key_id: String,
+    pub secret_access_key: SecretString,
+    /// Above 0, downloads redirect (307) to a URL signed for this long instead of passing
+    /// through the server.
+    pub presign_ttl_secs: u64,
 }
 
 impl Settings {

@@ -293,10 +293,16 @@ fn build_state(
         &events,
         shutdown.clone(),
     )?;
+    let s3 = &settings.attachments.s3;
+    let store = if s3.bucket.is_empty() {
+        ObjectFileStore::local(&settings.attachments_dir())?
+    } else {
+        ObjectFileStore::s3(s3).context("the S3 file store is misconfigured")?
+    };
     let attachments_deps = Arc::new(AttachmentsDeps {
         attachments: Arc::new(SeaOrmAttachmentRepository::new(db.clone())),
         conversations: conversations.clone(),
-        store: Arc::new(ObjectFileStore::local(&settings.attachments_dir())?),
+        store: Arc::new(store),
         media: Arc::new(ImageMediaTools),
         clock: clock.clone(),
         max_bytes: settings.attachments.max_bytes,

@@ -1,9 +1,11 @@
 //! Attachments: streamed upload with sniffed types and a size limit, downloads with ranges,
-//! image clean-up and thumbnails, who may read a file, and the removal of unsent uploads.
+//! image clean-up and thumbnails, who may read a file, the removal of unsent uploads, and
+//! downloads through signed URLs of an S3-compatible store.
 
 use std::io::Cursor;
 use std::time::Duration;
 
+use reqwest::redirect::Policy;
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -159,7 +161,8 @@ async fn an_upload_comes_back_byte_for_byte_and_in_ranges() {
     assert_eq!(response.problem().await.code, "range_not_satisfiable");
 }
 
-fn stored_files(app: &TestApp) -> usize {
+/// How many objects the app's file store holds: its folder, or its bucket.
+async fn stored_files(app: &TestApp) -> usize {
     fn count(dir: &std::path::Path) -> usize {
         std::fs::read_dir(dir).map_or(0, |entries| {
             entries
@@ -174,7 +177,17 @@ fn stored_files(app: &TestApp) -> usize {
                 .sum()
         })
     }
-    count(&app.settings.attachments_dir())
+    let s3 = &app.settings.attachments.s3;
+    if s3.bucket.is_empty() {
+        return count(&app.settings.attachments_dir());
+    }
+    let listing = reqwest::get(format!("{}/{}?list-type=2", s3.endpoint, s3.bucket))
+        .await
+        .expect("bucket listed")
+        .text()
+        .await
+        .expect("listing");
+    listing.matches("<Key>").count()
 }
 
 #[tokio::test]
@@ -190,9 +203,9 @@ async fn files_over_the_limit_are_refused_and_leave_nothing_behind() {
         assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
         assert_eq!(response.problem().await.code, "too_large");
     }
-    assert_eq!(stored_files(&app), 0);
+    assert_eq!(stored_files(&app).await, 0);
     upload(&app, &alice, "small.pdf", &pdf(1000)).await;
-    assert_eq!(stored_files(&app), 1);
+    assert_eq!(stored_files(&app).await, 1);
 }
 
 #[tokio::test]
@@ -216,7 +229,7 @@ async fn the_type_comes_from_the_bytes_never_the_name_or_the_claim() {
         );
         assert_eq!(response.problem().await.code, "unsupported_media_type");
     }
-    assert_eq!(stored_files(&app), 0);
+    assert_eq!(stored_files(&app).await, 0);
     // A real PDF claimed to be a PNG is stored as what it is.
     let stored = upload(&app, &alice, "doc.png", &pdf(100)).await;
     assert_eq!(stored["content_type"], "application/pdf");
@@ -424,7 +437,7 @@ async fn bad_uploads_and_downloads_get_problems() {
         .await
         .expect("request sent");
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(stored_files(&app), 0);
+    assert_eq!(stored_files(&app).await, 0);
 
     let unknown = format!("/api/v1/attachments/{}", uuid::Uuid::now_v7());
     let response = download(&app, &alice, &unknown).await;
@@ -480,8 +493,87 @@ async fn uploads_never_sent_are_removed_and_sent_ones_kept() {
         StatusCode::OK
     );
     assert_eq!(
-        stored_files(&app),
+        stored_files(&app).await,
         2,
         "the sent file and its thumbnail, nothing else"
     );
+}
+
+#[tokio::test]
+#[ignore = "needs an S3-compatible store: set TEST_S3_URL and run with --include-ignored (CI's second pass does)"]
+async fn with_signed_urls_downloads_go_straight_to_the_store() {
+    let app = spawn_app_with(|s| s.attachments.s3.presign_ttl_secs = 300).await;
+    let s3 = &app.settings.attachments.s3;
+    assert!(!s3.bucket.is_empty(), "TEST_S3_URL is set");
+    let alice = app.register("alice").await;
+    let bob = app.register("bob").await;
+    let carol = app.register("carol").await;
+    let group = app.create_group(&alice, "g", &[&bob]).await;
+    let stored = upload(&app, &alice, "holiday.jpg", &jpeg_with_exif()).await;
+    let response = app
+        .post_json(
+            &format!("/api/v1/conversations/{group}/messages"),
+            &json!({"content": "look", "attachment_ids": [stored["id"]]}),
+            Some(&alice.access_token),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let path = format!("/api/v1/attachments/{}", stored["id"].as_str().expect("id"));
+    let manual = reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .expect("client");
+    let redirect_for = |user: &TestUser, path: String| {
+        manual
+            .get(app.url(&path))
+            .bearer_auth(&user.access_token)
+            .send()
+    };
+
+    let response = redirect_for(&bob, path.clone()).await.expect("sent");
+    assert_eq!(response.status(), StatusCode::TEMPORARY_REDIRECT);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let location = response.headers()["location"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(
+        location.starts_with(&format!("{}/{}/", s3.endpoint, s3.bucket))
+            && location.contains("X-Amz-Signature="),
+        "{location}"
+    );
+    // The link itself is the credential: no token goes to the store.
+    let file = reqwest::get(&location).await.expect("store answers");
+    assert_eq!(file.status(), StatusCode::OK);
+    assert_eq!(file.headers()["content-type"], "image/jpeg");
+    assert!(
+        file.headers()["content-disposition"]
+            .to_str()
+            .expect("ascii")
+            .starts_with("inline; filename=\"holiday.jpg\"")
+    );
+    assert_eq!(sha256(&file.bytes().await.expect("body")), stored["sha256"]);
+
+    let response = redirect_for(&bob, format!("{path}/thumbnail"))
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), StatusCode::TEMPORARY_REDIRECT);
+    let location = response.headers()["location"].to_str().expect("ascii");
+    let thumbnail = reqwest::get(location).await.expect("store answers");
+    assert_eq!(thumbnail.headers()["content-type"], "image/jpeg");
+    let thumbnail = image::load_from_memory(&thumbnail.bytes().await.expect("body")).expect("jpeg");
+    assert_eq!((thumbnail.width(), thumbnail.height()), (320, 240));
+
+    // A client that follows redirects (as generated SDKs do) just gets the file.
+    let followed = download(&app, &bob, &path).await;
+    assert_eq!(followed.status(), StatusCode::OK);
+    assert_eq!(
+        sha256(&followed.bytes().await.expect("body")),
+        stored["sha256"]
+    );
+
+    let response = redirect_for(&carol, path.clone()).await.expect("sent");
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert!(response.headers().get("location").is_none());
+    assert_eq!(response.problem().await.code, "attachment_not_found");
 }

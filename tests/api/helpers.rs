@@ -1,7 +1,8 @@
 //! Spawns the real server on a random port with a fresh database, and talks to it like a client.
 //!
 //! SQLite in a temporary folder by default; a new PostgreSQL database (dropped afterwards) when
-//! `TEST_DATABASE_URL` is set, and Redis when `TEST_REDIS_URL` is set. `TEST_LOG=1` shows logs.
+//! `TEST_DATABASE_URL` is set, Redis when `TEST_REDIS_URL` is set, and files go to a fresh bucket
+//! of the S3-compatible store at `TEST_S3_URL` when that is set. `TEST_LOG=1` shows logs.
 
 use std::path::PathBuf;
 use std::sync::LazyLock;
@@ -80,6 +81,22 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
     if let Ok(redis_url) = std::env::var("TEST_REDIS_URL") {
         settings.redis.url = redis_url;
         settings.redis.key_prefix = format!("test:{}:", uuid::Uuid::new_v4().simple());
+    }
+    if let Ok(s3_url) = std::env::var("TEST_S3_URL") {
+        // The test store checks no signatures: creating a bucket needs no credentials.
+        let bucket = format!("chat-test-{}", uuid::Uuid::new_v4().simple());
+        let created = reqwest::Client::new()
+            .put(format!("{s3_url}/{bucket}"))
+            .send()
+            .await
+            .expect("TEST_S3_URL reachable");
+        assert!(created.status().is_success(), "bucket not created");
+        let s3 = &mut settings.attachments.s3;
+        s3.bucket = bucket;
+        s3.endpoint = s3_url;
+        s3.region = "us-east-1".into();
+        s3.access_key_id = "test".into();
+        s3.secret_access_key = "test".to_owned().into();
     }
     customise(&mut settings);
 

@@ -35,16 +35,34 @@ pub struct ObjectRead {
     pub body: BoxStream<'static, anyhow::Result<Bytes>>,
 }
 
+/// Thumbnails are always JPEG.
+pub const THUMBNAIL_TYPE: &str = "image/jpeg";
+
+/// The response headers an object is served with, kept with it by stores that serve objects
+/// themselves (through signed URLs).
+#[derive(Clone, Copy)]
+pub struct ObjectHeaders<'a> {
+    pub content_type: &'a str,
+    pub disposition: &'a str,
+}
+
 /// Where file bytes live: a local folder, or S3-compatible object storage.
 #[async_trait]
 pub trait FileStore: Send + Sync {
-    async fn writer(&self, key: &str) -> anyhow::Result<Box<dyn ObjectWriter>>;
+    async fn writer(
+        &self,
+        key: &str,
+        headers: ObjectHeaders<'_>,
+    ) -> anyhow::Result<Box<dyn ObjectWriter>>;
     /// `None` when there is no such object.
     async fn read(
         &self,
         key: &str,
         range: Option<Range<u64>>,
     ) -> anyhow::Result<Option<ObjectRead>>;
+    /// A URL serving the object straight from storage for a limited time; `None` when the
+    /// store signs no URLs and the server streams the bytes itself.
+    async fn download_url(&self, key: &str) -> anyhow::Result<Option<String>>;
     async fn delete(&self, key: &str) -> anyhow::Result<()>;
 }
 

@@ -5,7 +5,7 @@ use bytes::{Bytes, BytesMut};
 use futures_util::{Stream, StreamExt};
 use sha2::{Digest, Sha256};
 
-use super::{AttachmentsDeps, ObjectRead};
+use super::{AttachmentsDeps, ObjectHeaders, ObjectRead, THUMBNAIL_TYPE};
 use crate::application::error::AppError;
 use crate::domain::attachments::{Attachment, FileName, MediaType};
 use crate::domain::shared::{AttachmentId, UserId};
@@ -122,10 +122,23 @@ impl AttachmentsHandler {
         attachment.width = Some(clean.width);
         attachment.height = Some(clean.height);
         attachment.has_thumbnail = true;
-        self.put(&attachment.storage_key(), Bytes::from(clean.bytes))
+        let disposition = attachment.content_disposition();
+        let headers = ObjectHeaders {
+            content_type: attachment.media_type.as_mime(),
+            disposition: &disposition,
+        };
+        self.put(&attachment.storage_key(), headers, Bytes::from(clean.bytes))
             .await?;
+        let headers = ObjectHeaders {
+            content_type: THUMBNAIL_TYPE,
+            ..headers
+        };
         if let Err(error) = self
-            .put(&attachment.thumbnail_key(), Bytes::from(clean.thumbnail))
+            .put(
+                &attachment.thumbnail_key(),
+                headers,
+                Bytes::from(clean.thumbnail),
+            )
             .await
         {
             self.forget(attachment).await;
@@ -134,8 +147,13 @@ impl AttachmentsHandler {
         Ok(())
     }
 
-    async fn put(&self, key: &str, bytes: Bytes) -> Result<(), AppError> {
-        let mut writer = self.deps.store.writer(key).await?;
+    async fn put(
+        &self,
+        key: &str,
+        headers: ObjectHeaders<'_>,
+        bytes: Bytes,
+    ) -> Result<(), AppError> {
+        let mut writer = self.deps.store.writer(key, headers).await?;
         if let Err(error) = writer.write(bytes).await {
             writer.abort().await;
             return Err(error.into());
@@ -155,7 +173,15 @@ impl AttachmentsHandler {
         E: Into<AppError>,
     {
         let deps = &self.deps;
-        let mut writer = deps.store.writer(&attachment.storage_key()).await?;
+        let disposition = attachment.content_disposition();
+        let headers = ObjectHeaders {
+            content_type: attachment.media_type.as_mime(),
+            disposition: &disposition,
+        };
+        let mut writer = deps
+            .store
+            .writer(&attachment.storage_key(), headers)
+            .await?;
         let mut hash = Sha256::new();
         let mut size = 0u64;
         let mut pending = Some(head);
@@ -236,6 +262,24 @@ impl AttachmentsHandler {
         }
         self.open(attachment.thumbnail_key(), attachment, None)
             .await
+    }
+
+    /// Where the file (or its thumbnail) can be fetched straight from storage, when the store
+    /// signs such links; `None` means the server streams it.
+    pub async fn link(
+        &self,
+        attachment: &Attachment,
+        thumbnail: bool,
+    ) -> Result<Option<String>, AppError> {
+        if thumbnail && !attachment.has_thumbnail {
+            return Err(AppError::NotFound("thumbnail_not_found"));
+        }
+        let key = if thumbnail {
+            attachment.thumbnail_key()
+        } else {
+            attachment.storage_key()
+        };
+        Ok(self.deps.store.download_url(&key).await?)
     }
 
     async fn open(

@@ -115,6 +115,38 @@ impl Attachment {
         format!("thumbnails/{}", self.id)
     }
 
+    /// How a browser treats the file (and its thumbnail): images shown inline, anything else
+    /// saved, under its sanitised name.
+    pub fn content_disposition(&self) -> String {
+        let name = self.file_name.as_str();
+        let ascii: String = name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_graphic() || c == ' ' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let encoded: String = name
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect();
+        let kind = if self.media_type.is_image() {
+            "inline"
+        } else {
+            "attachment"
+        };
+        format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+    }
+
     /// Whether `user` may read it (`member_of_conversation`: whether they are in the
     /// conversation it was sent to).
     pub fn readable_by(&self, user: UserId, member_of_conversation: bool) -> bool {

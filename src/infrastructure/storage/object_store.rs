@@ -1,20 +1,31 @@
-//! The file store on the `object_store` crate: a local folder by default; the same calls serve
-//! S3-compatible stores once their client is configured.
+//! The file store on the `object_store` crate: a local folder by default, or any S3-compatible
+//! bucket, which can also sign download URLs so that files skip the server.
 
 use std::ops::Range;
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
 use futures_util::StreamExt;
+use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
-use object_store::{GetOptions, ObjectStore, ObjectStoreExt, WriteMultipart};
+use object_store::signer::{Method, Signer};
+use object_store::{
+    Attribute, Attributes, GetOptions, ObjectStore, ObjectStoreExt, PutMultipartOptions,
+    WriteMultipart,
+};
+use secrecy::ExposeSecret;
 
-use crate::application::attachments::{FileStore, ObjectRead, ObjectWriter};
+use crate::application::attachments::{FileStore, ObjectHeaders, ObjectRead, ObjectWriter};
+use crate::config::S3Settings;
 
 pub struct ObjectFileStore {
     store: Arc<dyn ObjectStore>,
+    /// Whether objects keep their response headers (a local folder cannot).
+    keeps_headers: bool,
+    signer: Option<(Arc<AmazonS3>, Duration)>,
 }
 
 impl ObjectFileStore {
@@ -23,6 +34,39 @@ impl ObjectFileStore {
         std::fs::create_dir_all(dir)?;
         Ok(Self {
             store: Arc::new(LocalFileSystem::new_with_prefix(dir)?),
+            keeps_headers: false,
+            signer: None,
+        })
+    }
+
+    /// Files in an S3-compatible bucket. Unset credentials and region come from the usual
+    /// `AWS_*` environment variables.
+    pub fn s3(settings: &S3Settings) -> anyhow::Result<Self> {
+        // TLS runs on ring; installing fails only when a provider is already in place.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let mut builder = AmazonS3Builder::from_env().with_bucket_name(&settings.bucket);
+        let set = |value: &str| (!value.is_empty()).then(|| value.to_owned());
+        if let Some(endpoint) = set(&settings.endpoint) {
+            builder = builder
+                .with_allow_http(endpoint.starts_with("http://"))
+                .with_endpoint(endpoint);
+        }
+        if let Some(region) = set(&settings.region) {
+            builder = builder.with_region(region);
+        }
+        if let Some(key) = set(&settings.access_key_id) {
+            builder = builder.with_access_key_id(key);
+        }
+        if let Some(secret) = set(settings.secret_access_key.expose_secret()) {
+            builder = builder.with_secret_access_key(secret);
+        }
+        let s3 = Arc::new(builder.build()?);
+        let signer = (settings.presign_ttl_secs > 0)
+            .then(|| (s3.clone(), Duration::from_secs(settings.presign_ttl_secs)));
+        Ok(Self {
+            store: s3,
+            keeps_headers: true,
+            signer,
         })
     }
 }
@@ -52,8 +96,26 @@ impl ObjectWriter for Writer {
 
 #[async_trait]
 impl FileStore for ObjectFileStore {
-    async fn writer(&self, key: &str) -> anyhow::Result<Box<dyn ObjectWriter>> {
-        let upload = self.store.put_multipart(&Path::from(key)).await?;
+    async fn writer(
+        &self,
+        key: &str,
+        headers: ObjectHeaders<'_>,
+    ) -> anyhow::Result<Box<dyn ObjectWriter>> {
+        let mut options = PutMultipartOptions::default();
+        if self.keeps_headers {
+            options.attributes = Attributes::from_iter([
+                (Attribute::ContentType, headers.content_type.to_owned()),
+                (
+                    Attribute::ContentDisposition,
+                    headers.disposition.to_owned(),
+                ),
+                (Attribute::CacheControl, "private, max-age=3600".to_owned()),
+            ]);
+        }
+        let upload = self
+            .store
+            .put_multipart_opts(&Path::from(key), options)
+            .await?;
         Ok(Box::new(Writer(WriteMultipart::new(upload))))
     }
 
@@ -72,6 +134,14 @@ impl FileStore for ObjectFileStore {
             Err(object_store::Error::NotFound { .. }) => Ok(None),
             Err(error) => Err(error.into()),
         }
+    }
+
+    async fn download_url(&self, key: &str) -> anyhow::Result<Option<String>> {
+        let Some((s3, ttl)) = &self.signer else {
+            return Ok(None);
+        };
+        let url = s3.signed_url(Method::GET, &Path::from(key), *ttl).await?;
+        Ok(Some(url.into()))
     }
 
     async fn delete(&self, key: &str) -> anyhow::Result<()> {

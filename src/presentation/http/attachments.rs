@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::AppState;
 use super::extract::AuthUser;
 use super::problem::Problem;
-use crate::application::attachments::Download;
+use crate::application::attachments::{Download, THUMBNAIL_TYPE};
 use crate::application::error::AppError;
 use crate::domain::attachments::Attachment;
 use crate::domain::shared::AttachmentId;
@@ -169,38 +169,7 @@ fn parse_range(header: &str, size: u64) -> Result<Option<Range<u64>>, ()> {
     Ok(Some(range))
 }
 
-fn disposition(attachment: &Attachment, inline: bool) -> String {
-    let name = attachment.file_name.as_str();
-    let ascii: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_graphic() || c == ' ' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let encoded: String = name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    let kind = if inline { "inline" } else { "attachment" };
-    format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
-}
-
-fn stream(
-    download: Download,
-    status: StatusCode,
-    content_type: &str,
-    inline: bool,
-) -> HttpResponse {
+fn stream(download: Download, status: StatusCode, content_type: &str) -> HttpResponse {
     let a = &download.attachment;
     let object = download.object;
     let mut response = HttpResponse::build(status);
@@ -212,7 +181,7 @@ fn stream(
         ))
         .insert_header((header::ACCEPT_RANGES, "bytes"))
         .insert_header((header::CACHE_CONTROL, "private, max-age=3600"))
-        .insert_header((header::CONTENT_DISPOSITION, disposition(a, inline)));
+        .insert_header((header::CONTENT_DISPOSITION, a.content_disposition()));
     if status == StatusCode::PARTIAL_CONTENT {
         response.insert_header((
             header::CONTENT_RANGE,
@@ -231,11 +200,21 @@ fn stream(
     )
 }
 
+/// Sends the client to a signed storage URL; it expires, so the redirect itself is not cached.
+fn redirect(url: String) -> HttpResponse {
+    HttpResponse::TemporaryRedirect()
+        .insert_header((header::LOCATION, url))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish()
+}
+
 /// Download a file: its uploader, or any participant of the conversation it was sent to.
-/// Honours a single `Range: bytes=…`.
+/// Honours a single `Range: bytes=…`. With signed storage URLs configured, answers 307 to one
+/// instead (valid for `attachments.s3.presign_ttl_secs`; ranges then go to the store).
 #[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "attachments", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, description = "The file", content_type = "application/octet-stream"),
         (status = 206, description = "The range asked for", content_type = "application/octet-stream"),
+        (status = 307, description = "Fetch the file from the signed storage URL in `Location`"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`attachment_not_found` (also when not yours to read)", body = Problem, content_type = "application/problem+json"),
         (status = 416, description = "`range_not_satisfiable`", body = Problem, content_type = "application/problem+json")))]
@@ -250,6 +229,10 @@ pub async fn download_attachment(
     let attachment = handler
         .find(user.0.user_id, AttachmentId::from_uuid(id.into_inner()))
         .await?;
+    let direct = handler.link(&attachment, false).await?;
+    if let Some(url) = direct {
+        return Ok(redirect(url));
+    }
     let requested = request
         .headers()
         .get(header::RANGE)
@@ -276,14 +259,14 @@ pub async fn download_attachment(
         StatusCode::OK
     };
     let content_type = attachment.media_type.as_mime();
-    let inline = attachment.media_type.is_image();
     let download = handler.read_file(attachment, range).await?;
-    Ok(stream(download, status, content_type, inline))
+    Ok(stream(download, status, content_type))
 }
 
 /// A JPEG thumbnail of an image (at most 320 pixels on its longer side).
 #[utoipa::path(get, path = "/api/v1/attachments/{id}/thumbnail", tag = "attachments", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, description = "The thumbnail", content_type = "image/jpeg"),
+        (status = 307, description = "Fetch the thumbnail from the signed storage URL in `Location`"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`attachment_not_found`, or `thumbnail_not_found` for a file that is not an image", body = Problem, content_type = "application/problem+json")))]
 #[get("/attachments/{id}/thumbnail")]
@@ -296,8 +279,12 @@ pub async fn get_thumbnail(
     let attachment = handler
         .find(user.0.user_id, AttachmentId::from_uuid(id.into_inner()))
         .await?;
+    let direct = handler.link(&attachment, true).await?;
+    if let Some(url) = direct {
+        return Ok(redirect(url));
+    }
     let download = handler.read_thumbnail(attachment).await?;
-    Ok(stream(download, StatusCode::OK, "image/jpeg", true))
+    Ok(stream(download, StatusCode::OK, THUMBNAIL_TYPE))
 }
 
 #[cfg(test)]
