@@ -577,3 +577,61 @@ async fn with_signed_urls_downloads_go_straight_to_the_store() {
     assert!(response.headers().get("location").is_none());
     assert_eq!(response.problem().await.code, "attachment_not_found");
 }
+
+#[tokio::test]
+async fn a_deleted_message_takes_its_files_with_it() {
+    let app = spawn_app_with(|s| {
+        s.attachments.orphan_ttl_secs = 2;
+        s.attachments.cleanup_interval_secs = 1;
+    })
+    .await;
+    let alice = app.register("alice").await;
+    let bob = app.register("bob").await;
+    let group = app.create_group(&alice, "g", &[&bob]).await;
+    let stored = upload(&app, &alice, "holiday.jpg", &jpeg_with_exif()).await;
+    let response = app
+        .post_json(
+            &format!("/api/v1/conversations/{group}/messages"),
+            &json!({"content": "look", "attachment_ids": [stored["id"]]}),
+            Some(&alice.access_token),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let message: Value = response.json().await.expect("json body");
+    let path = format!("/api/v1/attachments/{}", stored["id"].as_str().expect("id"));
+    assert_eq!(download(&app, &bob, &path).await.status(), StatusCode::OK);
+
+    let message_path = format!(
+        "/api/v1/conversations/{group}/messages/{}",
+        message["id"].as_str().expect("id")
+    );
+    let deleted = app.delete(&message_path, Some(&alice.access_token)).await;
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+
+    let response = download(&app, &bob, &path).await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert_eq!(response.problem().await.code, "attachment_not_found");
+    let page = app
+        .get_ok(
+            &format!("/api/v1/conversations/{group}/messages"),
+            &bob.access_token,
+        )
+        .await;
+    assert_eq!(page["messages"][0]["attachment_ids"], json!([]));
+    let mut left = stored_files(&app).await;
+    for _ in 0..100 {
+        if left == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        left = stored_files(&app).await;
+    }
+    assert_eq!(
+        left, 0,
+        "the file and its thumbnail are removed from storage"
+    );
+    assert_eq!(
+        download(&app, &alice, &path).await.status(),
+        StatusCode::NOT_FOUND
+    );
+}

@@ -295,16 +295,9 @@ impl MessageRepository for SeaOrmMessageRepository {
     }
 
     async fn soft_delete(&self, id: MessageId, now: OffsetDateTime) -> Result<(), RepoError> {
-        messages::Entity::update_many()
-            .col_expr(messages::Column::Content, Expr::value(""))
-            .col_expr(messages::Column::Mentions, Expr::value("[]"))
-            .col_expr(messages::Column::DeletedAt, Expr::value(now))
-            .filter(messages::Column::Id.eq(id.as_uuid()))
-            .filter(messages::Column::DeletedAt.is_null())
-            .exec(&self.db)
-            .await
-            .map_err(unexpected)?;
-        Ok(())
+        let txn = self.db.begin().await.map_err(unexpected)?;
+        erase(&txn, vec![id.as_uuid()], now).await?;
+        txn.commit().await.map_err(unexpected)
     }
 
     async fn add_reaction(
@@ -467,24 +460,58 @@ impl MessageRepository for SeaOrmMessageRepository {
         now: OffsetDateTime,
         batch: u64,
     ) -> Result<u64, RepoError> {
-        let oldest = Query::select()
+        let txn = self.db.begin().await.map_err(unexpected)?;
+        let oldest: Vec<Uuid> = messages::Entity::find()
+            .select_only()
             .column(messages::Column::Id)
-            .from(messages::Entity)
-            .and_where(messages::Column::CreatedAt.lt(cutoff))
-            .and_where(messages::Column::DeletedAt.is_null())
-            .limit(batch)
-            .to_owned();
-        let result = messages::Entity::update_many()
-            .col_expr(messages::Column::Content, Expr::value(""))
-            .col_expr(messages::Column::Mentions, Expr::value("[]"))
-            .col_expr(messages::Column::DeletedAt, Expr::value(now))
-            .filter(messages::Column::Id.in_subquery(oldest))
+            .filter(messages::Column::CreatedAt.lt(cutoff))
             .filter(messages::Column::DeletedAt.is_null())
-            .exec(&self.db)
+            .limit(batch)
+            .into_tuple()
+            .all(&txn)
             .await
             .map_err(unexpected)?;
-        Ok(result.rows_affected)
+        let erased = erase(&txn, oldest, now).await?;
+        txn.commit().await.map_err(unexpected)?;
+        Ok(erased)
     }
+}
+
+/// Soft-deletes the live ones of `ids`: content, mentions and files go, the row and its seq
+/// stay. Their files become unsent uploads again, readable by their uploader only until the
+/// orphan cleanup removes them.
+async fn erase<C: ConnectionTrait>(
+    db: &C,
+    ids: Vec<Uuid>,
+    now: OffsetDateTime,
+) -> Result<u64, RepoError> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let erased = messages::Entity::update_many()
+        .col_expr(messages::Column::Content, Expr::value(""))
+        .col_expr(messages::Column::Mentions, Expr::value("[]"))
+        .col_expr(messages::Column::AttachmentIds, Expr::value("[]"))
+        .col_expr(messages::Column::DeletedAt, Expr::value(now))
+        .filter(messages::Column::Id.is_in(ids.iter().copied()))
+        .filter(messages::Column::DeletedAt.is_null())
+        .exec(db)
+        .await
+        .map_err(unexpected)?;
+    attachments::Entity::update_many()
+        .col_expr(
+            attachments::Column::MessageId,
+            Expr::value(Option::<Uuid>::None),
+        )
+        .col_expr(
+            attachments::Column::ConversationId,
+            Expr::value(Option::<Uuid>::None),
+        )
+        .filter(attachments::Column::MessageId.is_in(ids))
+        .exec(db)
+        .await
+        .map_err(unexpected)?;
+    Ok(erased.rows_affected)
 }
 
 #[cfg(test)]
