@@ -10,6 +10,7 @@ use sea_orm::{
     TransactionTrait, Value,
 };
 use time::OffsetDateTime;
+use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use super::conversations::placeholders;
@@ -69,132 +70,90 @@ fn fts5_query(raw: &str) -> Option<String> {
     (!words.is_empty()).then(|| words.join(" "))
 }
 
+/// Most sends stored in one group-committed transaction.
+const GROUP_COMMIT_MAX: usize = 64;
+
+type Appended = oneshot::Sender<Result<Message, RepoError>>;
+
 pub struct SeaOrmMessageRepository {
     db: DatabaseConnection,
+    /// SQLite has one writer: sends queue for a task that commits them in groups.
+    group_commit: Option<mpsc::Sender<(MessageDraft, Appended)>>,
 }
 
 impl SeaOrmMessageRepository {
+    /// Must be called inside the runtime: on SQLite it starts the group-commit task.
     pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+        let group_commit = (db.get_database_backend() == DbBackend::Sqlite).then(|| {
+            let (sender, receiver) = mpsc::channel(GROUP_COMMIT_MAX * 16);
+            tokio::spawn(group_commit(db.clone(), receiver));
+            sender
+        });
+        Self { db, group_commit }
     }
+}
+
+/// Stores every send waiting in `queue` in one transaction, each in its own savepoint so that
+/// one refused send (a duplicate `client_message_id`) leaves the others in. One commit (and
+/// one fsync) then serves the whole group.
+async fn group_commit(db: DatabaseConnection, mut queue: mpsc::Receiver<(MessageDraft, Appended)>) {
+    let mut group = Vec::with_capacity(GROUP_COMMIT_MAX);
+    while queue.recv_many(&mut group, GROUP_COMMIT_MAX).await > 0 {
+        match append_group(&db, &group).await {
+            Ok(results) => {
+                for ((_, reply), result) in group.drain(..).zip(results) {
+                    let _ = reply.send(result);
+                }
+            }
+            Err(error) => {
+                for (_, reply) in group.drain(..) {
+                    let failed = anyhow::anyhow!("group commit failed: {error}");
+                    let _ = reply.send(Err(RepoError::Unexpected(failed)));
+                }
+            }
+        }
+    }
+}
+
+async fn append_group(
+    db: &DatabaseConnection,
+    group: &[(MessageDraft, Appended)],
+) -> Result<Vec<Result<Message, RepoError>>, RepoError> {
+    let txn = db.begin().await.map_err(unexpected)?;
+    let mut results = Vec::with_capacity(group.len());
+    for (draft, _) in group {
+        let savepoint = txn.begin().await.map_err(unexpected)?;
+        match append_in(&savepoint, draft).await {
+            Ok(message) => {
+                savepoint.commit().await.map_err(unexpected)?;
+                results.push(Ok(message));
+            }
+            Err(error) => {
+                savepoint.rollback().await.map_err(unexpected)?;
+                results.push(Err(error));
+            }
+        }
+    }
+    txn.commit().await.map_err(unexpected)?;
+    Ok(results)
 }
 
 #[async_trait]
 impl MessageRepository for SeaOrmMessageRepository {
     async fn append(&self, draft: &MessageDraft) -> Result<Message, RepoError> {
+        if let Some(queue) = &self.group_commit {
+            let (reply, appended) = oneshot::channel();
+            let stopped = || RepoError::Unexpected(anyhow::anyhow!("the message writer stopped"));
+            queue
+                .send((draft.clone(), reply))
+                .await
+                .map_err(|_| stopped())?;
+            return appended.await.map_err(|_| stopped())?;
+        }
         let txn = self.db.begin().await.map_err(unexpected)?;
-        // Taking the next seq locks the conversation row until commit: concurrent senders queue
-        // here, and a rolled-back send gives its seq back, so seqs have no gaps.
-        let next_seq = Query::update()
-            .table(conversations::Entity)
-            .value(
-                conversations::Column::LastSeq,
-                Expr::col(conversations::Column::LastSeq).add(1),
-            )
-            .value(conversations::Column::LastActivityAt, draft.created_at)
-            .and_where(conversations::Column::Id.eq(draft.conversation_id.as_uuid()))
-            .returning_col(conversations::Column::LastSeq)
-            .to_owned();
-        let seq: i64 = txn
-            .query_one(&next_seq)
-            .await
-            .map_err(unexpected)?
-            .ok_or_else(|| RepoError::Unexpected(anyhow::anyhow!("conversation vanished")))?
-            .try_get("", "last_seq")
-            .map_err(unexpected)?;
-        let mentions: Vec<Uuid> = draft.mentions.iter().map(UserId::as_uuid).collect();
-        let attachments: Vec<Uuid> = draft.attachment_ids.iter().map(|a| a.as_uuid()).collect();
-        let row =
-            messages::ActiveModel {
-                id: Set(draft.id.as_uuid()),
-                conversation_id: Set(draft.conversation_id.as_uuid()),
-                seq: Set(seq),
-                sender_id: Set(draft.sender_id.as_uuid()),
-                content: Set(draft.content.as_str().to_owned()),
-                client_message_id: Set(draft
-                    .client_message_id
-                    .as_ref()
-                    .map(|c| c.as_str().to_owned())),
-                reply_to: Set(draft.reply_to.map(|r| r.as_uuid())),
-                reply_count: Set(0),
-                mentions: Set(serde_json::to_string(&mentions)
-                    .map_err(|e| RepoError::Unexpected(e.into()))?),
-                attachment_ids: Set(serde_json::to_string(&attachments)
-                    .map_err(|e| RepoError::Unexpected(e.into()))?),
-                created_at: Set(draft.created_at),
-                edited_at: Set(None),
-                deleted_at: Set(None),
-            };
-        messages::Entity::insert(row.clone())
-            .exec_without_returning(&txn)
-            .await
-            .map_err(|e| repo_error(e, &["client_message_id"]))?;
-        if !attachments.is_empty() {
-            // In the same transaction: a message never shows a file it does not own.
-            let bound = attachments::Entity::update_many()
-                .col_expr(
-                    attachments::Column::ConversationId,
-                    Expr::value(draft.conversation_id.as_uuid()),
-                )
-                .col_expr(
-                    attachments::Column::MessageId,
-                    Expr::value(draft.id.as_uuid()),
-                )
-                .filter(attachments::Column::Id.is_in(attachments.iter().copied()))
-                .filter(attachments::Column::UploaderId.eq(draft.sender_id.as_uuid()))
-                .filter(attachments::Column::MessageId.is_null())
-                .exec(&txn)
-                .await
-                .map_err(unexpected)?;
-            if bound.rows_affected != attachments.len() as u64 {
-                return Err(RepoError::Duplicate("attachment_ids"));
-            }
-        }
-        // Whoever writes has read everything before: the sender's markers move with it (the
-        // new seq is the conversation's highest, so both only ever move forward here).
-        participants::Entity::update_many()
-            .col_expr(participants::Column::ReadSeq, Expr::value(seq))
-            .col_expr(participants::Column::ReadAt, Expr::value(draft.created_at))
-            .col_expr(participants::Column::DeliveredSeq, Expr::value(seq))
-            .col_expr(
-                participants::Column::DeliveredAt,
-                Expr::value(draft.created_at),
-            )
-            .filter(participants::Column::ConversationId.eq(draft.conversation_id.as_uuid()))
-            .filter(participants::Column::UserId.eq(draft.sender_id.as_uuid()))
-            .exec(&txn)
-            .await
-            .map_err(unexpected)?;
-        if let Some(root) = draft.reply_to {
-            messages::Entity::update_many()
-                .col_expr(
-                    messages::Column::ReplyCount,
-                    Expr::col(messages::Column::ReplyCount).add(1),
-                )
-                .filter(messages::Column::Id.eq(root.as_uuid()))
-                .exec(&txn)
-                .await
-                .map_err(unexpected)?;
-        }
+        let message = append_in(&txn, draft).await?;
         txn.commit().await.map_err(unexpected)?;
-        Ok(Message {
-            id: draft.id,
-            conversation_id: draft.conversation_id,
-            seq,
-            sender_id: draft.sender_id,
-            content: draft.content.as_str().to_owned(),
-            client_message_id: draft
-                .client_message_id
-                .as_ref()
-                .map(|c| c.as_str().to_owned()),
-            reply_to: draft.reply_to,
-            reply_count: 0,
-            mentions: draft.mentions.clone(),
-            attachment_ids: draft.attachment_ids.clone(),
-            created_at: draft.created_at,
-            edited_at: None,
-            deleted_at: None,
-        })
+        Ok(message)
     }
 
     async fn find(
@@ -475,6 +434,122 @@ impl MessageRepository for SeaOrmMessageRepository {
         txn.commit().await.map_err(unexpected)?;
         Ok(erased)
     }
+}
+
+/// Stores one send within the caller's transaction.
+async fn append_in<C: ConnectionTrait>(db: &C, draft: &MessageDraft) -> Result<Message, RepoError> {
+    // Taking the next seq locks the conversation row until commit: concurrent senders queue
+    // here, and a rolled-back send gives its seq back, so seqs have no gaps.
+    let next_seq = Query::update()
+        .table(conversations::Entity)
+        .value(
+            conversations::Column::LastSeq,
+            Expr::col(conversations::Column::LastSeq).add(1),
+        )
+        .value(conversations::Column::LastActivityAt, draft.created_at)
+        .and_where(conversations::Column::Id.eq(draft.conversation_id.as_uuid()))
+        .returning_col(conversations::Column::LastSeq)
+        .to_owned();
+    let seq: i64 = db
+        .query_one(&next_seq)
+        .await
+        .map_err(unexpected)?
+        .ok_or_else(|| RepoError::Unexpected(anyhow::anyhow!("conversation vanished")))?
+        .try_get("", "last_seq")
+        .map_err(unexpected)?;
+    let mentions: Vec<Uuid> = draft.mentions.iter().map(UserId::as_uuid).collect();
+    let attachments: Vec<Uuid> = draft.attachment_ids.iter().map(|a| a.as_uuid()).collect();
+    let row = messages::ActiveModel {
+        id: Set(draft.id.as_uuid()),
+        conversation_id: Set(draft.conversation_id.as_uuid()),
+        seq: Set(seq),
+        sender_id: Set(draft.sender_id.as_uuid()),
+        content: Set(draft.content.as_str().to_owned()),
+        client_message_id: Set(draft
+            .client_message_id
+            .as_ref()
+            .map(|c| c.as_str().to_owned())),
+        reply_to: Set(draft.reply_to.map(|r| r.as_uuid())),
+        reply_count: Set(0),
+        mentions: Set(
+            serde_json::to_string(&mentions).map_err(|e| RepoError::Unexpected(e.into()))?
+        ),
+        attachment_ids: Set(
+            serde_json::to_string(&attachments).map_err(|e| RepoError::Unexpected(e.into()))?
+        ),
+        created_at: Set(draft.created_at),
+        edited_at: Set(None),
+        deleted_at: Set(None),
+    };
+    messages::Entity::insert(row.clone())
+        .exec_without_returning(db)
+        .await
+        .map_err(|e| repo_error(e, &["client_message_id"]))?;
+    if !attachments.is_empty() {
+        // In the same transaction: a message never shows a file it does not own.
+        let bound = attachments::Entity::update_many()
+            .col_expr(
+                attachments::Column::ConversationId,
+                Expr::value(draft.conversation_id.as_uuid()),
+            )
+            .col_expr(
+                attachments::Column::MessageId,
+                Expr::value(draft.id.as_uuid()),
+            )
+            .filter(attachments::Column::Id.is_in(attachments.iter().copied()))
+            .filter(attachments::Column::UploaderId.eq(draft.sender_id.as_uuid()))
+            .filter(attachments::Column::MessageId.is_null())
+            .exec(db)
+            .await
+            .map_err(unexpected)?;
+        if bound.rows_affected != attachments.len() as u64 {
+            return Err(RepoError::Duplicate("attachment_ids"));
+        }
+    }
+    // Whoever writes has read everything before: the sender's markers move with it (the
+    // new seq is the conversation's highest, so both only ever move forward here).
+    participants::Entity::update_many()
+        .col_expr(participants::Column::ReadSeq, Expr::value(seq))
+        .col_expr(participants::Column::ReadAt, Expr::value(draft.created_at))
+        .col_expr(participants::Column::DeliveredSeq, Expr::value(seq))
+        .col_expr(
+            participants::Column::DeliveredAt,
+            Expr::value(draft.created_at),
+        )
+        .filter(participants::Column::ConversationId.eq(draft.conversation_id.as_uuid()))
+        .filter(participants::Column::UserId.eq(draft.sender_id.as_uuid()))
+        .exec(db)
+        .await
+        .map_err(unexpected)?;
+    if let Some(root) = draft.reply_to {
+        messages::Entity::update_many()
+            .col_expr(
+                messages::Column::ReplyCount,
+                Expr::col(messages::Column::ReplyCount).add(1),
+            )
+            .filter(messages::Column::Id.eq(root.as_uuid()))
+            .exec(db)
+            .await
+            .map_err(unexpected)?;
+    }
+    Ok(Message {
+        id: draft.id,
+        conversation_id: draft.conversation_id,
+        seq,
+        sender_id: draft.sender_id,
+        content: draft.content.as_str().to_owned(),
+        client_message_id: draft
+            .client_message_id
+            .as_ref()
+            .map(|c| c.as_str().to_owned()),
+        reply_to: draft.reply_to,
+        reply_count: 0,
+        mentions: draft.mentions.clone(),
+        attachment_ids: draft.attachment_ids.clone(),
+        created_at: draft.created_at,
+        edited_at: None,
+        deleted_at: None,
+    })
 }
 
 /// Soft-deletes the live ones of `ids`: content, mentions and files go, the row and its seq
