@@ -641,6 +641,31 @@ async fn pushes_go_to_every_device_through_the_webhook_retrying_failures() {
 }
 
 #[tokio::test]
+async fn a_device_whose_token_is_gone_gets_no_more_pushes() {
+    let receiver = push_receiver(&[410]).await;
+    let devices = [("android", "fcm-uninstalled"), ("ios", "apns-bob")];
+    let (app, bob, _) = push_to_bob(&receiver, &devices).await;
+    received(&receiver, 2).await;
+
+    let carol = app.register("carol").await;
+    request_contact(&app, &carol, &bob).await;
+    let tokens: Vec<(u16, String)> = received(&receiver, 3)
+        .await
+        .iter()
+        .map(|(s, body)| (*s, body["device"]["token"].as_str().unwrap_or("?").into()))
+        .collect();
+    assert_eq!(
+        tokens,
+        [
+            (410, "fcm-uninstalled".to_owned()),
+            (200, "apns-bob".to_owned()),
+            (200, "apns-bob".to_owned())
+        ],
+        "the dead token was tried once, not retried, then forgotten"
+    );
+}
+
+#[tokio::test]
 async fn a_push_the_gateway_refuses_is_not_retried() {
     let receiver = push_receiver(&[400]).await;
     push_to_bob(&receiver, &[("web", "wp-bob")]).await;

@@ -22,11 +22,23 @@ use crate::domain::notifications::{
 };
 use crate::domain::users::SettingsRepository;
 
+/// What became of a push the service took an answer for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PushOutcome {
+    Delivered,
+    /// The service no longer knows the device's token (the app was removed): forget the device.
+    Unregistered,
+}
+
 /// Delivers one notification to one device through a push service. Implementations retry
 /// transient failures themselves; an `Err` means the push was given up.
 #[async_trait]
 pub trait PushSender: Send + Sync {
-    async fn push(&self, device: &Device, notification: &Notification) -> anyhow::Result<()>;
+    async fn push(
+        &self,
+        device: &Device,
+        notification: &Notification,
+    ) -> anyhow::Result<PushOutcome>;
 }
 
 pub struct NotificationsDeps {

@@ -3,7 +3,7 @@ use std::sync::Arc;
 
 use tokio::sync::broadcast;
 
-use super::NotificationsDeps;
+use super::{NotificationsDeps, PushOutcome};
 use crate::application::error::AppError;
 use crate::application::realtime::PresenceStatus;
 use crate::domain::messages::Message;
@@ -136,11 +136,21 @@ impl NotificationsSubscriber {
         });
         if let Some(push) = deps.push.clone() {
             let devices = deps.devices.list(n.user_id).await?;
+            let registry = deps.devices.clone();
             // Pushes retry with backoff: they must not hold up the next event.
             tokio::spawn(async move {
                 for device in devices {
-                    if let Err(error) = push.push(&device, &n).await {
-                        tracing::warn!(%error, device_id = %device.id, "push given up");
+                    match push.push(&device, &n).await {
+                        Ok(PushOutcome::Delivered) => {}
+                        Ok(PushOutcome::Unregistered) => {
+                            tracing::info!(device_id = %device.id, "push token gone; device removed");
+                            if let Err(error) = registry.remove(device.user_id, device.id).await {
+                                tracing::warn!(%error, device_id = %device.id, "dead device kept");
+                            }
+                        }
+                        Err(error) => {
+                            tracing::warn!(%error, device_id = %device.id, "push given up");
+                        }
                     }
                 }
             });

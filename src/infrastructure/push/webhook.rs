@@ -1,5 +1,6 @@
 //! Pushes as JSON POSTs to a configured URL: a push gateway that speaks FCM/APNs, or any
-//! service of the operator's. Transient failures are retried with exponential backoff.
+//! service of the operator's. Transient failures are retried with exponential backoff; 404 or
+//! 410 means the device's token is dead.
 
 use std::time::Duration;
 
@@ -8,7 +9,7 @@ use async_trait::async_trait;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::application::notifications::PushSender;
+use crate::application::notifications::{PushOutcome, PushSender};
 use crate::domain::notifications::{Device, Notification};
 
 pub struct WebhookPush {
@@ -71,7 +72,11 @@ fn retryable(status: StatusCode) -> bool {
 
 #[async_trait]
 impl PushSender for WebhookPush {
-    async fn push(&self, device: &Device, notification: &Notification) -> anyhow::Result<()> {
+    async fn push(
+        &self,
+        device: &Device,
+        notification: &Notification,
+    ) -> anyhow::Result<PushOutcome> {
         let body = payload(device, notification);
         let mut backoff = self.initial_backoff;
         for attempt in 1..=self.max_attempts {
@@ -83,7 +88,15 @@ impl PushSender for WebhookPush {
                 .send()
                 .await;
             let retry = match outcome {
-                Ok(response) if response.status().is_success() => return Ok(()),
+                Ok(response) if response.status().is_success() => {
+                    return Ok(PushOutcome::Delivered);
+                }
+                // What FCM (404 UNREGISTERED) and APNs (410) answer for a dead token.
+                Ok(response)
+                    if matches!(response.status(), StatusCode::NOT_FOUND | StatusCode::GONE) =>
+                {
+                    return Ok(PushOutcome::Unregistered);
+                }
                 Ok(response) if !retryable(response.status()) => {
                     bail!("push refused with {}", response.status())
                 }
