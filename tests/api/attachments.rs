@@ -635,3 +635,38 @@ async fn a_deleted_message_takes_its_files_with_it() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn a_picture_can_be_sent_without_text_but_a_message_needs_one_or_the_other() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let bob = app.register("bob").await;
+    let group = app.create_group(&alice, "g", &[&bob]).await;
+    let stored = upload(&app, &alice, "holiday.jpg", &jpeg_with_exif()).await;
+    let path = format!("/api/v1/conversations/{group}/messages");
+
+    let empty = app
+        .post_json(&path, &json!({"content": "  "}), Some(&alice.access_token))
+        .await;
+    assert_eq!(empty.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(empty.problem().await.fields, ["content"]);
+    let nothing = app
+        .post_json(&path, &json!({}), Some(&alice.access_token))
+        .await;
+    assert_eq!(nothing.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    let sent = app
+        .post_json(
+            &path,
+            &json!({"attachment_ids": [stored["id"]]}),
+            Some(&alice.access_token),
+        )
+        .await;
+    assert_eq!(sent.status(), StatusCode::CREATED);
+    let sent: Value = sent.json().await.expect("json body");
+    assert_eq!(sent["content"], "");
+    assert_eq!(sent["attachment_ids"], json!([stored["id"]]));
+    assert_eq!(sent["seq"], 1, "the refused sends took no seq");
+    let file = format!("/api/v1/attachments/{}", stored["id"].as_str().expect("id"));
+    assert_eq!(download(&app, &bob, &file).await.status(), StatusCode::OK);
+}

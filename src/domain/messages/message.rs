@@ -16,7 +16,7 @@ pub struct Emoji(String);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum MessageError {
-    #[error("must be 1 to 4000 characters")]
+    #[error("must be 1 to 4000 characters (0 when the message carries files)")]
     ContentLength,
     #[error("must be 1 to 64 printable ASCII characters")]
     ClientMessageId,
@@ -30,8 +30,13 @@ pub enum MessageError {
 
 impl MessageContent {
     pub fn parse(raw: &str) -> Result<Self, MessageError> {
+        Self::parse_with_files(raw, false)
+    }
+
+    /// The text of a message carrying `has_files`: then it may be empty (a picture alone).
+    pub fn parse_with_files(raw: &str, has_files: bool) -> Result<Self, MessageError> {
         let text = raw.trim();
-        if text.is_empty() || text.chars().count() > 4000 {
+        if (text.is_empty() && !has_files) || text.chars().count() > 4000 {
             return Err(MessageError::ContentLength);
         }
         Ok(Self(text.to_owned()))
@@ -143,6 +148,16 @@ mod tests {
             Err(MessageError::ContentLength)
         );
         assert!(MessageContent::parse(&"é".repeat(4000)).is_ok());
+        assert_eq!(
+            MessageContent::parse_with_files(" ", true)
+                .unwrap()
+                .as_str(),
+            ""
+        );
+        assert_eq!(
+            MessageContent::parse_with_files(&"é".repeat(4001), true),
+            Err(MessageError::ContentLength)
+        );
         assert_eq!(
             MessageContent::parse(&"é".repeat(4001)),
             Err(MessageError::ContentLength)

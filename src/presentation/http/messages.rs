@@ -120,7 +120,8 @@ pub struct HistoryResponse {
 #[derive(Debug, Deserialize, ToSchema)]
 #[schema(example = json!({"content": "Hello!", "client_message_id": "c-42"}))]
 pub struct SendMessageBody {
-    /// 1 to 4000 characters.
+    /// 1 to 4000 characters; may be empty or left out when `attachment_ids` has files.
+    #[serde(default)]
     pub content: String,
     /// The sender's idempotency key (1 to 64 printable ASCII): a retry with it returns the
     /// original message with 200.
@@ -270,7 +271,11 @@ pub async fn send_message(
 ) -> Result<HttpResponse, Problem> {
     let body = body.into_inner();
     let mut errors = FieldErrors::default();
-    let content = errors.check("content", MessageContent::parse(&body.content));
+    let has_files = !body.attachment_ids.is_empty();
+    let content = errors.check(
+        "content",
+        MessageContent::parse_with_files(&body.content, has_files),
+    );
     let client_message_id = body
         .client_message_id
         .map(|raw| errors.check("client_message_id", ClientMessageId::parse(&raw)));

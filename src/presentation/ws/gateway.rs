@@ -389,7 +389,8 @@ impl Live {
                 mentions,
                 attachment_ids,
             } => {
-                let content = MessageContent::parse(&content)?;
+                let content =
+                    MessageContent::parse_with_files(&content, !attachment_ids.is_empty())?;
                 let client_message_id = client_message_id
                     .map(|raw| ClientMessageId::parse(&raw))
                     .transpose()?;

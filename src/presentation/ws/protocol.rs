@@ -26,6 +26,7 @@ pub enum ClientCommand {
     #[serde(rename = "message.send")]
     SendMessage {
         conversation_id: Uuid,
+        #[serde(default)]
         content: String,
         client_message_id: Option<String>,
         reply_to: Option<Uuid>,
