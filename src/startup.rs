@@ -294,15 +294,15 @@ fn build_state(
         shutdown.clone(),
     )?;
     let s3 = &settings.attachments.s3;
-    let store = if s3.bucket.is_empty() {
+    let store = Arc::new(if s3.bucket.is_empty() {
         ObjectFileStore::local(&settings.attachments_dir())?
     } else {
         ObjectFileStore::s3(s3).context("the S3 file store is misconfigured")?
-    };
+    });
     let attachments_deps = Arc::new(AttachmentsDeps {
         attachments: Arc::new(SeaOrmAttachmentRepository::new(db.clone())),
         conversations: conversations.clone(),
-        store: Arc::new(store),
+        store: store.clone(),
         media: Arc::new(ImageMediaTools),
         clock: clock.clone(),
         max_bytes: settings.attachments.max_bytes,
@@ -345,6 +345,9 @@ fn build_state(
     let mut health: Vec<Arc<dyn HealthCheck>> = vec![Arc::new(DatabaseHealth(db))];
     if let Some(redis) = redis {
         health.push(Arc::new(RedisHealth(redis)));
+    }
+    if !s3.bucket.is_empty() {
+        health.push(store);
     }
     let messages = MessagesHandlers::new(messages_deps);
     tokio::spawn(

@@ -1,7 +1,7 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn liveness_and_readiness_report_ok() {
@@ -18,6 +18,20 @@ async fn liveness_and_readiness_report_ok() {
     if std::env::var("TEST_REDIS_URL").is_ok() {
         assert_eq!(body["checks"]["redis"], "ok");
     }
+    if std::env::var("TEST_S3_URL").is_ok() {
+        assert_eq!(body["checks"]["storage"], "ok");
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs an S3-compatible store: set TEST_S3_URL and run with --include-ignored (CI's second pass does)"]
+async fn readiness_fails_while_the_bucket_is_missing() {
+    let app = spawn_app_with(|s| s.attachments.s3.bucket = "chat-test-no-such-bucket".into()).await;
+    assert!(std::env::var("TEST_S3_URL").is_ok(), "TEST_S3_URL is set");
+
+    let ready = app.get("/health/ready", None).await;
+    assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(app.get("/health/live", None).await.status(), StatusCode::OK);
 }
 
 #[tokio::test]

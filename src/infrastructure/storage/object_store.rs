@@ -19,6 +19,7 @@ use object_store::{
 use secrecy::ExposeSecret;
 
 use crate::application::attachments::{FileStore, ObjectHeaders, ObjectRead, ObjectWriter};
+use crate::application::ports::HealthCheck;
 use crate::config::S3Settings;
 
 pub struct ObjectFileStore {
@@ -91,6 +92,25 @@ impl ObjectWriter for Writer {
         if let Err(error) = self.0.abort().await {
             tracing::warn!(%error, "partial upload not cleaned up");
         }
+    }
+}
+
+/// Readiness: the bucket answers a listing (of a prefix that holds nothing) in time.
+#[async_trait]
+impl HealthCheck for ObjectFileStore {
+    fn name(&self) -> &'static str {
+        "storage"
+    }
+
+    async fn check(&self) -> anyhow::Result<()> {
+        let probe = Path::from("health");
+        tokio::time::timeout(
+            Duration::from_secs(2),
+            self.store.list_with_delimiter(Some(&probe)),
+        )
+        .await
+        .map_err(|_| anyhow::anyhow!("timed out"))??;
+        Ok(())
     }
 }
 
