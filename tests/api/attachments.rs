@@ -54,6 +54,19 @@ async fn upload(app: &TestApp, user: &TestUser, file_name: &str, bytes: &[u8]) -
     response.json().await.expect("json body")
 }
 
+/// Sends `file` (an upload's JSON) in a message to `group`; returns the stored message.
+async fn send_file(app: &TestApp, user: &TestUser, group: &str, file: &Value) -> Value {
+    let response = app
+        .post_json(
+            &format!("/api/v1/conversations/{group}/messages"),
+            &json!({"content": "look", "attachment_ids": [file["id"]]}),
+            Some(&user.access_token),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    response.json().await.expect("json body")
+}
+
 async fn download(app: &TestApp, user: &TestUser, path: &str) -> Response {
     app.get(path, Some(&user.access_token)).await
 }
@@ -510,14 +523,7 @@ async fn with_signed_urls_downloads_go_straight_to_the_store() {
     let carol = app.register("carol").await;
     let group = app.create_group(&alice, "g", &[&bob]).await;
     let stored = upload(&app, &alice, "holiday.jpg", &jpeg_with_exif()).await;
-    let response = app
-        .post_json(
-            &format!("/api/v1/conversations/{group}/messages"),
-            &json!({"content": "look", "attachment_ids": [stored["id"]]}),
-            Some(&alice.access_token),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::CREATED);
+    send_file(&app, &alice, &group, &stored).await;
     let path = format!("/api/v1/attachments/{}", stored["id"].as_str().expect("id"));
     let manual = reqwest::Client::builder()
         .redirect(Policy::none())
@@ -589,15 +595,7 @@ async fn a_deleted_message_takes_its_files_with_it() {
     let bob = app.register("bob").await;
     let group = app.create_group(&alice, "g", &[&bob]).await;
     let stored = upload(&app, &alice, "holiday.jpg", &jpeg_with_exif()).await;
-    let response = app
-        .post_json(
-            &format!("/api/v1/conversations/{group}/messages"),
-            &json!({"content": "look", "attachment_ids": [stored["id"]]}),
-            Some(&alice.access_token),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::CREATED);
-    let message: Value = response.json().await.expect("json body");
+    let message = send_file(&app, &alice, &group, &stored).await;
     let path = format!("/api/v1/attachments/{}", stored["id"].as_str().expect("id"));
     assert_eq!(download(&app, &bob, &path).await.status(), StatusCode::OK);
 

@@ -15,7 +15,7 @@ pub use cleanup::OrphanCleanup;
 pub use upload::{AttachmentsHandler, Download};
 
 use crate::application::ports::Clock;
-use crate::domain::attachments::{AttachmentRepository, MediaType};
+use crate::domain::attachments::{Attachment, AttachmentRepository, MediaType};
 use crate::domain::conversations::ConversationRepository;
 
 /// Writes one object in pieces, so that a large file is never whole in memory.
@@ -37,13 +37,30 @@ pub struct ObjectRead {
 
 /// Thumbnails are always JPEG.
 pub const THUMBNAIL_TYPE: &str = "image/jpeg";
+/// Files never change once stored, but who may read them can.
+pub const CACHE_CONTROL: &str = "private, max-age=3600";
 
 /// The response headers an object is served with, kept with it by stores that serve objects
 /// themselves (through signed URLs).
-#[derive(Clone, Copy)]
-pub struct ObjectHeaders<'a> {
-    pub content_type: &'a str,
-    pub disposition: &'a str,
+pub struct ObjectHeaders {
+    pub content_type: &'static str,
+    pub disposition: String,
+}
+
+impl ObjectHeaders {
+    pub fn file(attachment: &Attachment) -> Self {
+        Self {
+            content_type: attachment.media_type.as_mime(),
+            disposition: attachment.content_disposition(),
+        }
+    }
+
+    pub fn thumbnail(attachment: &Attachment) -> Self {
+        Self {
+            content_type: THUMBNAIL_TYPE,
+            disposition: attachment.content_disposition(),
+        }
+    }
 }
 
 /// Where file bytes live: a local folder, or S3-compatible object storage.
@@ -52,7 +69,7 @@ pub trait FileStore: Send + Sync {
     async fn writer(
         &self,
         key: &str,
-        headers: ObjectHeaders<'_>,
+        headers: &ObjectHeaders,
     ) -> anyhow::Result<Box<dyn ObjectWriter>>;
     /// `None` when there is no such object.
     async fn read(

@@ -5,7 +5,7 @@ use bytes::{Bytes, BytesMut};
 use futures_util::{Stream, StreamExt};
 use sha2::{Digest, Sha256};
 
-use super::{AttachmentsDeps, ObjectHeaders, ObjectRead, THUMBNAIL_TYPE};
+use super::{AttachmentsDeps, ObjectHeaders, ObjectRead};
 use crate::application::error::AppError;
 use crate::domain::attachments::{Attachment, FileName, MediaType};
 use crate::domain::shared::{AttachmentId, UserId};
@@ -122,21 +122,18 @@ impl AttachmentsHandler {
         attachment.width = Some(clean.width);
         attachment.height = Some(clean.height);
         attachment.has_thumbnail = true;
-        let disposition = attachment.content_disposition();
-        let headers = ObjectHeaders {
-            content_type: attachment.media_type.as_mime(),
-            disposition: &disposition,
-        };
-        self.put(&attachment.storage_key(), headers, Bytes::from(clean.bytes))
-            .await?;
-        let headers = ObjectHeaders {
-            content_type: THUMBNAIL_TYPE,
-            ..headers
-        };
+        let headers = ObjectHeaders::file(attachment);
+        self.put(
+            &attachment.storage_key(),
+            &headers,
+            Bytes::from(clean.bytes),
+        )
+        .await?;
+        let headers = ObjectHeaders::thumbnail(attachment);
         if let Err(error) = self
             .put(
                 &attachment.thumbnail_key(),
-                headers,
+                &headers,
                 Bytes::from(clean.thumbnail),
             )
             .await
@@ -147,12 +144,7 @@ impl AttachmentsHandler {
         Ok(())
     }
 
-    async fn put(
-        &self,
-        key: &str,
-        headers: ObjectHeaders<'_>,
-        bytes: Bytes,
-    ) -> Result<(), AppError> {
+    async fn put(&self, key: &str, headers: &ObjectHeaders, bytes: Bytes) -> Result<(), AppError> {
         let mut writer = self.deps.store.writer(key, headers).await?;
         if let Err(error) = writer.write(bytes).await {
             writer.abort().await;
@@ -173,14 +165,10 @@ impl AttachmentsHandler {
         E: Into<AppError>,
     {
         let deps = &self.deps;
-        let disposition = attachment.content_disposition();
-        let headers = ObjectHeaders {
-            content_type: attachment.media_type.as_mime(),
-            disposition: &disposition,
-        };
+        let headers = ObjectHeaders::file(attachment);
         let mut writer = deps
             .store
-            .writer(&attachment.storage_key(), headers)
+            .writer(&attachment.storage_key(), &headers)
             .await?;
         let mut hash = Sha256::new();
         let mut size = 0u64;

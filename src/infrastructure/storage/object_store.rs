@@ -13,12 +13,14 @@ use object_store::local::LocalFileSystem;
 use object_store::path::Path;
 use object_store::signer::{Method, Signer};
 use object_store::{
-    Attribute, Attributes, GetOptions, ObjectStore, ObjectStoreExt, PutMultipartOptions,
-    WriteMultipart,
+    Attribute, AttributeValue, Attributes, GetOptions, ObjectStore, ObjectStoreExt,
+    PutMultipartOptions, WriteMultipart,
 };
 use secrecy::ExposeSecret;
 
-use crate::application::attachments::{FileStore, ObjectHeaders, ObjectRead, ObjectWriter};
+use crate::application::attachments::{
+    CACHE_CONTROL, FileStore, ObjectHeaders, ObjectRead, ObjectWriter,
+};
 use crate::application::ports::HealthCheck;
 use crate::config::S3Settings;
 
@@ -119,17 +121,17 @@ impl FileStore for ObjectFileStore {
     async fn writer(
         &self,
         key: &str,
-        headers: ObjectHeaders<'_>,
+        headers: &ObjectHeaders,
     ) -> anyhow::Result<Box<dyn ObjectWriter>> {
         let mut options = PutMultipartOptions::default();
         if self.keeps_headers {
-            options.attributes = Attributes::from_iter([
-                (Attribute::ContentType, headers.content_type.to_owned()),
+            options.attributes = Attributes::from_iter::<[(Attribute, AttributeValue); 3]>([
+                (Attribute::ContentType, headers.content_type.into()),
                 (
                     Attribute::ContentDisposition,
-                    headers.disposition.to_owned(),
+                    headers.disposition.clone().into(),
                 ),
-                (Attribute::CacheControl, "private, max-age=3600".to_owned()),
+                (Attribute::CacheControl, CACHE_CONTROL.into()),
             ]);
         }
         let upload = self

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::AppState;
 use super::extract::AuthUser;
 use super::problem::Problem;
-use crate::application::attachments::{Download, THUMBNAIL_TYPE};
+use crate::application::attachments::{CACHE_CONTROL, Download, THUMBNAIL_TYPE};
 use crate::application::error::AppError;
 use crate::domain::attachments::Attachment;
 use crate::domain::shared::AttachmentId;
@@ -180,7 +180,7 @@ fn stream(download: Download, status: StatusCode, content_type: &str) -> HttpRes
             object.range.end - object.range.start,
         ))
         .insert_header((header::ACCEPT_RANGES, "bytes"))
-        .insert_header((header::CACHE_CONTROL, "private, max-age=3600"))
+        .insert_header((header::CACHE_CONTROL, CACHE_CONTROL))
         .insert_header((header::CONTENT_DISPOSITION, a.content_disposition()));
     if status == StatusCode::PARTIAL_CONTENT {
         response.insert_header((

@@ -278,19 +278,19 @@ impl Live {
     /// Sends a frame; `false` when the connection is gone or the client stopped reading.
     async fn write(&mut self, frame: String) -> bool {
         let timeout = self.state.realtime.options.write_timeout;
-        match tokio::time::timeout(timeout, self.session.text(frame)).await {
-            Ok(sent) => sent.is_ok(),
-            Err(_) => {
-                self.too_slow = true;
-                false
-            }
-        }
+        let sent = tokio::time::timeout(timeout, self.session.text(frame)).await;
+        self.taken(sent)
     }
 
     /// Like `write`: a ping the client does not take in time marks it as too slow too.
     async fn ping(&mut self) -> bool {
         let timeout = self.state.realtime.options.write_timeout;
-        match tokio::time::timeout(timeout, self.session.ping(b"")).await {
+        let sent = tokio::time::timeout(timeout, self.session.ping(b"")).await;
+        self.taken(sent)
+    }
+
+    fn taken<E>(&mut self, sent: Result<Result<(), E>, tokio::time::error::Elapsed>) -> bool {
+        match sent {
             Ok(sent) => sent.is_ok(),
             Err(_) => {
                 self.too_slow = true;
