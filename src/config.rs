@@ -29,6 +29,7 @@ pub struct Settings {
     pub conversations: ConversationSettings,
     pub messages: MessageSettings,
     pub realtime: RealtimeSettings,
+    pub events: EventSettings,
     pub notifications: NotificationSettings,
     pub attachments: AttachmentSettings,
 }
@@ -88,6 +89,16 @@ pub struct RealtimeSettings {
     pub typing_ttl_secs: u64,
     pub write_timeout_ms: u64,
     pub close_grace_secs: u64,
+}
+
+/// The event log (outbox) and its readers.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EventSettings {
+    pub poll_interval_ms: u64,
+    pub batch: u64,
+    pub lease_secs: u64,
+    pub retention_secs: u64,
+    pub prune_interval_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

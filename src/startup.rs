@@ -14,9 +14,10 @@ use tokio::sync::watch;
 use crate::application::attachments::{AttachmentsDeps, AttachmentsHandler, OrphanCleanup};
 use crate::application::auth::{AuthDeps, AuthHandlers, AuthPolicy};
 use crate::application::conversations::{ConversationsDeps, ConversationsHandlers};
+use crate::application::events::{self, EventLog, LogOptions};
 use crate::application::messages::{MessagesDeps, MessagesHandlers, RetentionJob};
 use crate::application::notifications::{
-    NotificationsDeps, NotificationsHandlers, NotificationsSubscriber, PushSender,
+    NotificationsDeps, NotificationsHandlers, NotificationsSubscriber, PushSender, Pusher,
 };
 use crate::application::ports::{HealthCheck, Mailer, ProfileCache, RateLimiter};
 use crate::application::realtime::{
@@ -28,7 +29,6 @@ use crate::domain::auth::SessionPolicy;
 use crate::infrastructure::cache::in_process::MokaProfileCache;
 use crate::infrastructure::cache::redis::RedisProfileCache;
 use crate::infrastructure::clock::SystemClock;
-use crate::infrastructure::events::in_process::InProcessEventBus;
 use crate::infrastructure::health::{DatabaseHealth, RedisHealth};
 use crate::infrastructure::mail::{FileMailer, LogMailer, SmtpMailer};
 use crate::infrastructure::media::ImageMediaTools;
@@ -42,6 +42,7 @@ use crate::infrastructure::persistence::messages::SeaOrmMessageRepository;
 use crate::infrastructure::persistence::notifications::{
     SeaOrmDeviceRepository, SeaOrmNotificationRepository,
 };
+use crate::infrastructure::persistence::outbox::{OutboxSignal, SeaOrmEventLog};
 use crate::infrastructure::persistence::users::{
     SeaOrmBlockRepository, SeaOrmContactRepository, SeaOrmKeyRepository, SeaOrmProfileRepository,
     SeaOrmSettingsRepository,
@@ -50,7 +51,7 @@ use crate::infrastructure::push::webhook::WebhookPush;
 use crate::infrastructure::rate_limit::in_process::InProcessRateLimiter;
 use crate::infrastructure::rate_limit::redis::RedisRateLimiter;
 use crate::infrastructure::realtime::in_process::{InProcessFanOut, InProcessPresenceStore};
-use crate::infrastructure::realtime::redis::{RedisFanOut, RedisPresenceStore};
+use crate::infrastructure::realtime::redis::{RedisFanOut, RedisPresenceStore, relay_wakeups};
 use crate::infrastructure::security::argon2::Argon2Hasher;
 use crate::infrastructure::security::jwt::JwtAccessTokens;
 use crate::infrastructure::storage::object_store::ObjectFileStore;
@@ -239,7 +240,16 @@ fn build_state(
     };
     let clock = Arc::new(SystemClock);
     let accounts = Arc::new(SeaOrmAccountRepository::new(db.clone()));
-    let events = Arc::new(InProcessEventBus::new(1024));
+    let signal = OutboxSignal::new();
+    let log: Arc<dyn EventLog> = Arc::new(SeaOrmEventLog::new(db.clone(), signal.clone()));
+    let log_options = LogOptions {
+        poll: Duration::from_millis(settings.events.poll_interval_ms.max(1)),
+        batch: settings.events.batch.max(1),
+        lease: Duration::from_secs(settings.events.lease_secs.max(1)),
+        retry: Duration::from_millis(200),
+    };
+    // Names this instance as the holder of shared consumers' leases.
+    let instance = uuid::Uuid::now_v7().simple().to_string();
     let profile_ttl = Duration::from_secs(300);
     let cache: Arc<dyn ProfileCache> = match &redis {
         Some(redis) => Arc::new(RedisProfileCache::new(
@@ -250,7 +260,7 @@ fn build_state(
         None => Arc::new(MokaProfileCache::new(100_000, profile_ttl)),
     };
     let profiles = Arc::new(SeaOrmProfileRepository::new(db.clone()));
-    let contacts = Arc::new(SeaOrmContactRepository::new(db.clone()));
+    let contacts = Arc::new(SeaOrmContactRepository::new(db.clone(), signal.clone()));
     let blocks = Arc::new(SeaOrmBlockRepository::new(db.clone()));
     let user_settings = Arc::new(SeaOrmSettingsRepository::new(db.clone()));
     let users = UsersDeps {
@@ -261,25 +271,25 @@ fn build_state(
         blocks: blocks.clone(),
         keys: Arc::new(SeaOrmKeyRepository::new(db.clone())),
         cache,
-        events: events.clone(),
         clock: clock.clone(),
     };
     let users = UsersHandlers::new(users);
-    let conversations = Arc::new(SeaOrmConversationRepository::new(db.clone()));
+    let conversations = Arc::new(SeaOrmConversationRepository::new(
+        db.clone(),
+        signal.clone(),
+    ));
     let conversations_deps = Arc::new(ConversationsDeps {
         conversations: conversations.clone(),
         profiles,
         relationships: users.relationships.clone(),
-        events: events.clone(),
         clock: clock.clone(),
         max_group_participants: settings.conversations.max_group_participants,
     });
-    let messages = Arc::new(SeaOrmMessageRepository::new(db.clone()));
+    let messages = Arc::new(SeaOrmMessageRepository::new(db.clone(), signal.clone()));
     let messages_deps = Arc::new(MessagesDeps {
         conversations: conversations.clone(),
         messages: messages.clone(),
         relationships: users.relationships.clone(),
-        events: events.clone(),
         clock: clock.clone(),
     });
     let realtime = build_realtime(
@@ -290,7 +300,9 @@ fn build_state(
         contacts,
         blocks,
         user_settings.clone(),
-        &events,
+        &log,
+        log_options,
+        &signal,
         shutdown.clone(),
     )?;
     let s3 = &settings.attachments.s3;
@@ -314,18 +326,41 @@ fn build_state(
     tokio::spawn(cleanup.run_every(Duration::from_secs(
         settings.attachments.cleanup_interval_secs.max(1),
     )));
+    let devices = Arc::new(SeaOrmDeviceRepository::new(db.clone()));
     let notifications_deps = Arc::new(NotificationsDeps {
-        notifications: Arc::new(SeaOrmNotificationRepository::new(db.clone())),
-        devices: Arc::new(SeaOrmDeviceRepository::new(db.clone())),
+        notifications: Arc::new(SeaOrmNotificationRepository::new(
+            db.clone(),
+            signal.clone(),
+        )),
+        devices: devices.clone(),
         conversations,
         settings: user_settings,
         relationships: users.relationships.clone(),
         presence: realtime.presence.store().clone(),
-        push: push_sender(settings)?,
-        events: events.clone(),
         clock: clock.clone(),
     });
-    tokio::spawn(NotificationsSubscriber::new(notifications_deps.clone()).run(events.subscribe()));
+    tokio::spawn(events::run_shared(
+        "notifications",
+        instance.clone(),
+        log.clone(),
+        Arc::new(NotificationsSubscriber::new(notifications_deps.clone())),
+        log_options,
+    ));
+    if let Some(push) = push_sender(settings)? {
+        let pusher = Arc::new(Pusher::new(push, devices));
+        tokio::spawn(events::run_shared(
+            "push",
+            instance,
+            log.clone(),
+            pusher,
+            log_options,
+        ));
+    }
+    tokio::spawn(events::prune_every(
+        log,
+        Duration::from_secs(settings.events.retention_secs),
+        Duration::from_secs(settings.events.prune_interval_secs.max(1)),
+    ));
     if let Some(retention) = settings.messages.retention() {
         let job = RetentionJob::new(messages_deps.clone(), retention);
         let interval = Duration::from_secs(settings.messages.retention_interval_secs.max(1));
@@ -394,7 +429,9 @@ fn build_realtime(
     contacts: Arc<SeaOrmContactRepository>,
     blocks: Arc<SeaOrmBlockRepository>,
     user_settings: Arc<SeaOrmSettingsRepository>,
-    events: &Arc<InProcessEventBus>,
+    log: &Arc<dyn EventLog>,
+    log_options: LogOptions,
+    signal: &OutboxSignal,
     shutdown: watch::Receiver<bool>,
 ) -> anyhow::Result<Realtime> {
     let options = &settings.realtime;
@@ -408,6 +445,12 @@ fn build_realtime(
                     client,
                     settings.redis.key_prefix.clone(),
                     hub.clone(),
+                    signal.clone(),
+                ));
+                tokio::spawn(relay_wakeups(
+                    redis.clone(),
+                    settings.redis.key_prefix.clone(),
+                    signal.clone(),
                 ));
                 (
                     Arc::new(RedisFanOut::new(redis.clone(), &settings.redis.key_prefix)),
@@ -426,10 +469,17 @@ fn build_realtime(
     let dispatcher = Dispatcher::new(
         conversations.clone(),
         messages,
+        hub.clone(),
         fanout,
+        log.clone(),
         Arc::new(protocol::encode),
     );
-    tokio::spawn(dispatcher.clone().run(events.subscribe()));
+    tokio::spawn(events::run_local(
+        "realtime",
+        log.clone(),
+        Arc::new(dispatcher.clone()),
+        log_options,
+    ));
     let typing = Arc::new(TypingTracker::new(Duration::from_secs(
         options.typing_ttl_secs.max(1),
     )));
@@ -464,7 +514,7 @@ async fn expire_typing(typing: Arc<TypingTracker>, dispatcher: Dispatcher) {
                 typing: false,
             };
             dispatcher
-                .send_to_conversation(conversation_id, Some(user_id), &event, false)
+                .send_to_conversation(conversation_id, Some(user_id), &event)
                 .await;
         }
     }

@@ -10,6 +10,7 @@ mod m20261122_090000_create_user_relations;
 mod m20261122_100000_create_conversations;
 mod m20261201_090000_create_notifications;
 mod m20261201_100000_create_attachments;
+mod m20261202_090000_create_outbox;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_100000_create_conversations::Migration),
             Box::new(m20261201_090000_create_notifications::Migration),
             Box::new(m20261201_100000_create_attachments::Migration),
+            Box::new(m20261202_090000_create_outbox::Migration),
         ]
     }
 }

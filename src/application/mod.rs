@@ -5,6 +5,7 @@ pub mod attachments;
 pub mod auth;
 pub mod conversations;
 pub mod error;
+pub mod events;
 pub mod messages;
 pub mod notifications;
 pub mod ports;

@@ -78,12 +78,6 @@ pub trait HealthCheck: Send + Sync {
     async fn check(&self) -> anyhow::Result<()>;
 }
 
-/// Hands domain events to whoever subscribed (notifications, realtime).
-pub trait EventPublisher: Send + Sync {
-    /// Never blocks and never fails the caller: an event nobody listens to is dropped.
-    fn publish(&self, event: crate::domain::shared::DomainEvent);
-}
-
 /// Read-through cache of public profiles, invalidated on every change.
 #[async_trait]
 pub trait ProfileCache: Send + Sync {

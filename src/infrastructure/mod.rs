@@ -2,7 +2,6 @@
 
 pub mod cache;
 pub mod clock;
-pub mod events;
 pub mod health;
 pub mod mail;
 pub mod media;

@@ -124,9 +124,12 @@ impl ConversationsHandler {
             Participant::new(me, Role::Member, now),
             Participant::new(with, Role::Member, now),
         ];
+        let created = DomainEvent::ConversationCreated {
+            conversation_id: conversation.id,
+        };
         match deps
             .conversations
-            .create(&conversation, &members, Some(&key))
+            .create(&conversation, &members, Some(&key), &[created])
             .await
         {
             Ok(()) => {}
@@ -142,9 +145,6 @@ impl ConversationsHandler {
             }
             Err(error) => return Err(error.into()),
         }
-        deps.events.publish(DomainEvent::ConversationCreated {
-            conversation_id: conversation.id,
-        });
         let [mine, _] = members;
         Ok((
             ConversationView {
@@ -195,19 +195,17 @@ impl ConversationsHandler {
                 .iter()
                 .map(|id| Participant::new(*id, Role::Member, now)),
         );
-        deps.conversations
-            .create(&conversation, &participants, None)
-            .await?;
-        deps.events.publish(DomainEvent::ConversationCreated {
+        let mut events = vec![DomainEvent::ConversationCreated {
             conversation_id: conversation.id,
-        });
-        for user_id in &others {
-            deps.events.publish(DomainEvent::ParticipantAdded {
-                conversation_id: conversation.id,
-                user_id: *user_id,
-                by: me,
-            });
-        }
+        }];
+        events.extend(others.iter().map(|user_id| DomainEvent::ParticipantAdded {
+            conversation_id: conversation.id,
+            user_id: *user_id,
+            by: me,
+        }));
+        deps.conversations
+            .create(&conversation, &participants, None, &events)
+            .await?;
         let count = participants.len() as u64;
         let mine = participants.swap_remove(0);
         Ok((
@@ -247,10 +245,10 @@ impl ConversationsHandler {
             conversation.avatar_id = avatar_id;
         }
         conversation.updated_at = deps.clock.now();
-        deps.conversations.update(&conversation).await?;
-        deps.events.publish(DomainEvent::ConversationUpdated {
+        let updated = DomainEvent::ConversationUpdated {
             conversation_id: id,
-        });
+        };
+        deps.conversations.update(&conversation, &[updated]).await?;
         self.view(conversation, participant).await
     }
 
@@ -260,11 +258,11 @@ impl ConversationsHandler {
         let (conversation, participant) = deps.member_of(id, me).await?;
         conversation.check_can_delete(&participant)?;
         let participants = deps.conversations.participant_ids(id).await?;
-        deps.conversations.delete(id).await?;
-        deps.events.publish(DomainEvent::ConversationDeleted {
+        let deleted = DomainEvent::ConversationDeleted {
             conversation_id: id,
             participants,
-        });
+        };
+        deps.conversations.delete(id, &[deleted]).await?;
         Ok(())
     }
 

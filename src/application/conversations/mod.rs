@@ -13,7 +13,7 @@ pub use manage::{ConversationView, ConversationsHandler, CreateConversation, Upd
 pub use participants::ParticipantsHandler;
 
 use crate::application::error::AppError;
-use crate::application::ports::{Clock, EventPublisher};
+use crate::application::ports::Clock;
 use crate::application::users::Relationships;
 use crate::domain::conversations::{
     Conversation, ConversationError, ConversationRepository, Participant,
@@ -25,7 +25,6 @@ pub struct ConversationsDeps {
     pub conversations: Arc<dyn ConversationRepository>,
     pub profiles: Arc<dyn ProfileRepository>,
     pub relationships: Relationships,
-    pub events: Arc<dyn EventPublisher>,
     pub clock: Arc<dyn Clock>,
     pub max_group_participants: u64,
 }

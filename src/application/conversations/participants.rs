@@ -57,15 +57,10 @@ impl ParticipantsHandler {
             .iter()
             .map(|u| Participant::new(*u, Role::Member, now))
             .collect();
-        let added = deps.conversations.add_participants(id, &members).await?;
-        for user_id in &added {
-            deps.events.publish(DomainEvent::ParticipantAdded {
-                conversation_id: id,
-                user_id: *user_id,
-                by: me,
-            });
-        }
-        Ok(added)
+        Ok(deps
+            .conversations
+            .add_participants(id, &members, me)
+            .await?)
     }
 
     /// Removes someone, or leaves when `user` is the caller.
@@ -86,13 +81,14 @@ impl ParticipantsHandler {
         let target = target.ok_or(AppError::NotFound("participant_not_found"))?;
         let owners = deps.conversations.count_owners(id).await?;
         conversation.check_can_remove(&actor, &target, owners)?;
-        if deps.conversations.remove_participant(id, user).await? {
-            deps.events.publish(DomainEvent::ParticipantRemoved {
-                conversation_id: id,
-                user_id: user,
-                by: me,
-            });
-        }
+        let removed = DomainEvent::ParticipantRemoved {
+            conversation_id: id,
+            user_id: user,
+            by: me,
+        };
+        deps.conversations
+            .remove_participant(id, user, &[removed])
+            .await?;
         Ok(())
     }
 
@@ -114,10 +110,12 @@ impl ParticipantsHandler {
         let mut target = target.ok_or(AppError::NotFound("participant_not_found"))?;
         let owners = deps.conversations.count_owners(id).await?;
         conversation.check_can_change_role(&actor, &target, role, owners)?;
-        deps.conversations.set_role(id, user, role).await?;
-        deps.events.publish(DomainEvent::ConversationUpdated {
+        let updated = DomainEvent::ConversationUpdated {
             conversation_id: id,
-        });
+        };
+        deps.conversations
+            .set_role(id, user, role, &[updated])
+            .await?;
         target.role = role;
         Ok(target)
     }

@@ -39,16 +39,16 @@ impl MarkersHandler {
     pub async fn read(&self, me: UserId, id: ConversationId, seq: i64) -> Result<i64, AppError> {
         let deps = &self.0;
         self.check_seq(me, id, seq).await?;
+        let moved = DomainEvent::ReadMarkerMoved {
+            conversation_id: id,
+            user_id: me,
+            seq,
+        };
         if deps
             .conversations
-            .mark_read(id, me, seq, deps.clock.now())
+            .mark_read(id, me, seq, deps.clock.now(), &[moved])
             .await?
         {
-            deps.events.publish(DomainEvent::ReadMarkerMoved {
-                conversation_id: id,
-                user_id: me,
-                seq,
-            });
             return Ok(seq);
         }
         let (_, participant) = deps.member_of(id, me).await?;
@@ -64,16 +64,16 @@ impl MarkersHandler {
     ) -> Result<i64, AppError> {
         let deps = &self.0;
         self.check_seq(me, id, seq).await?;
+        let moved = DomainEvent::DeliveredMarkersMoved {
+            conversation_id: id,
+            users: vec![me],
+            seq,
+        };
         if deps
             .conversations
-            .mark_delivered(id, me, seq, deps.clock.now())
+            .mark_delivered(id, me, seq, deps.clock.now(), &[moved])
             .await?
         {
-            deps.events.publish(DomainEvent::DeliveredMarkersMoved {
-                conversation_id: id,
-                users: vec![me],
-                seq,
-            });
             return Ok(seq);
         }
         let (_, participant) = deps.member_of(id, me).await?;
@@ -145,20 +145,6 @@ impl DeliveredBatch {
             .conversations
             .mark_delivered_many(&marks, deps.clock.now())
             .await?;
-        let mut by_seq: HashMap<(ConversationId, i64), Vec<UserId>> = HashMap::new();
-        for mark in &moved {
-            by_seq
-                .entry((mark.conversation_id, mark.seq))
-                .or_default()
-                .push(mark.user_id);
-        }
-        for ((conversation_id, seq), users) in by_seq {
-            deps.events.publish(DomainEvent::DeliveredMarkersMoved {
-                conversation_id,
-                users,
-                seq,
-            });
-        }
         Ok(moved.len())
     }
 

@@ -18,7 +18,7 @@ pub use search::{SearchHandler, SearchMessages};
 pub use send::{EditMessage, MessageCommandsHandler, SendMessage};
 
 use crate::application::error::AppError;
-use crate::application::ports::{Clock, EventPublisher};
+use crate::application::ports::Clock;
 use crate::application::users::Relationships;
 use crate::domain::conversations::{Conversation, ConversationRepository, Participant};
 use crate::domain::messages::{Message, MessageError, MessageRepository, Reaction};
@@ -28,7 +28,6 @@ pub struct MessagesDeps {
     pub conversations: Arc<dyn ConversationRepository>,
     pub messages: Arc<dyn MessageRepository>,
     pub relationships: Relationships,
-    pub events: Arc<dyn EventPublisher>,
     pub clock: Arc<dyn Clock>,
 }
 

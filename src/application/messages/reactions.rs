@@ -27,18 +27,15 @@ impl ReactionsHandler {
         if message.is_deleted() {
             return Err(AppError::Conflict("message_deleted"));
         }
-        if deps
-            .messages
-            .add_reaction(message_id, me, &emoji, deps.clock.now())
-            .await?
-        {
-            deps.events.publish(DomainEvent::ReactionAdded {
-                conversation_id: id,
-                message_id,
-                user_id: me,
-                emoji: emoji.as_str().to_owned(),
-            });
-        }
+        let added = DomainEvent::ReactionAdded {
+            conversation_id: id,
+            message_id,
+            user_id: me,
+            emoji: emoji.as_str().to_owned(),
+        };
+        deps.messages
+            .add_reaction(message_id, me, &emoji, deps.clock.now(), &[added])
+            .await?;
         Ok(())
     }
 
@@ -53,19 +50,19 @@ impl ReactionsHandler {
         let deps = &self.0;
         deps.member_of(id, me).await?;
         deps.message(id, message_id).await?;
-        if !deps
-            .messages
-            .remove_reaction(message_id, me, &emoji)
-            .await?
-        {
-            return Err(AppError::NotFound("reaction_not_found"));
-        }
-        deps.events.publish(DomainEvent::ReactionRemoved {
+        let removed = DomainEvent::ReactionRemoved {
             conversation_id: id,
             message_id,
             user_id: me,
             emoji: emoji.as_str().to_owned(),
-        });
+        };
+        if !deps
+            .messages
+            .remove_reaction(message_id, me, &emoji, &[removed])
+            .await?
+        {
+            return Err(AppError::NotFound("reaction_not_found"));
+        }
         Ok(())
     }
 }

@@ -128,10 +128,6 @@ impl MessageCommandsHandler {
             }
             Err(error) => return Err(error.into()),
         };
-        // The message is durable; subscribers catch up by seq if this notice is lost.
-        deps.events.publish(DomainEvent::MessageCreated {
-            message: Arc::new(message.clone()),
-        });
         Ok((
             MessageView {
                 message,
@@ -160,14 +156,16 @@ impl MessageCommandsHandler {
         let mut message = deps.message(cmd.conversation_id, cmd.message_id).await?;
         message.check_can_edit(me)?;
         let now = deps.clock.now();
-        deps.messages.edit(message.id, &cmd.content, now).await?;
-        message.content = cmd.content.as_str().to_owned();
-        message.edited_at = Some(now);
-        deps.events.publish(DomainEvent::MessageUpdated {
+        let updated = DomainEvent::MessageUpdated {
             conversation_id: message.conversation_id,
             message_id: message.id,
             seq: message.seq,
-        });
+        };
+        deps.messages
+            .edit(message.id, &cmd.content, now, &[updated])
+            .await?;
+        message.content = cmd.content.as_str().to_owned();
+        message.edited_at = Some(now);
         self.view(message, me).await
     }
 
@@ -189,14 +187,14 @@ impl MessageCommandsHandler {
         if message.is_deleted() {
             return Ok(());
         }
-        deps.messages
-            .soft_delete(message.id, deps.clock.now())
-            .await?;
-        deps.events.publish(DomainEvent::MessageDeleted {
+        let deleted = DomainEvent::MessageDeleted {
             conversation_id,
             message_id,
             seq: message.seq,
-        });
+        };
+        deps.messages
+            .soft_delete(message.id, deps.clock.now(), &[deleted])
+            .await?;
         Ok(())
     }
 }

@@ -3,6 +3,7 @@
 
 mod devices;
 mod inbox;
+mod push;
 mod subscriber;
 
 use std::sync::Arc;
@@ -11,9 +12,10 @@ use async_trait::async_trait;
 
 pub use devices::{DevicesHandler, RegisterDevice};
 pub use inbox::{InboxHandler, InboxPage, MarkRead};
+pub use push::Pusher;
 pub use subscriber::NotificationsSubscriber;
 
-use crate::application::ports::{Clock, EventPublisher};
+use crate::application::ports::Clock;
 use crate::application::realtime::PresenceStore;
 use crate::application::users::Relationships;
 use crate::domain::conversations::ConversationRepository;
@@ -48,10 +50,6 @@ pub struct NotificationsDeps {
     pub settings: Arc<dyn SettingsRepository>,
     pub relationships: Relationships,
     pub presence: Arc<dyn PresenceStore>,
-    /// `None` when no push service is configured: notifications stay in the inbox and on the
-    /// WebSocket.
-    pub push: Option<Arc<dyn PushSender>>,
-    pub events: Arc<dyn EventPublisher>,
     pub clock: Arc<dyn Clock>,
 }
 

@@ -1,19 +1,20 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use tokio::sync::broadcast;
+use async_trait::async_trait;
 
-use super::{NotificationsDeps, PushOutcome};
+use super::NotificationsDeps;
 use crate::application::error::AppError;
+use crate::application::events::{EventHandler, LoggedEvent};
 use crate::application::realtime::PresenceStatus;
 use crate::domain::messages::Message;
 use crate::domain::notifications::{Notification, NotificationKind};
 use crate::domain::shared::{DomainEvent, UserId};
 use crate::domain::users::NotificationPreferences;
 
-/// Creates notifications from committed domain events. Each event is published once, on the
-/// instance where it happened, and a message gives each recipient at most one notification
-/// (storage refuses a second), so every trigger notifies exactly once.
+/// Creates notifications from the event log. Each notification is keyed by what caused it (the
+/// message, or the event's position), so a replayed event notifies nobody twice: exactly one
+/// notification per trigger and recipient.
 pub struct NotificationsSubscriber {
     deps: Arc<NotificationsDeps>,
 }
@@ -22,35 +23,22 @@ impl NotificationsSubscriber {
     pub fn new(deps: Arc<NotificationsDeps>) -> Self {
         Self { deps }
     }
+}
 
-    /// Consumes the domain event bus until it closes.
-    pub async fn run(self, mut events: broadcast::Receiver<DomainEvent>) {
-        loop {
-            match events.recv().await {
-                Ok(event) => {
-                    if let Err(error) = self.handle(&event).await {
-                        tracing::warn!(%error, "notification not created");
-                    }
-                }
-                Err(broadcast::error::RecvError::Lagged(missed)) => {
-                    tracing::warn!(missed, "notifications fell behind the event bus");
-                }
-                Err(broadcast::error::RecvError::Closed) => return,
-            }
-        }
-    }
-
-    pub async fn handle(&self, event: &DomainEvent) -> Result<(), AppError> {
+#[async_trait]
+impl EventHandler for NotificationsSubscriber {
+    async fn handle(&self, logged: &LoggedEvent) -> Result<(), AppError> {
         let now = self.deps.clock.now();
-        match event {
+        let position = logged.position;
+        match &logged.event {
             DomainEvent::MessageCreated { message } => self.on_message(message).await,
             DomainEvent::ContactRequested { from, to } => {
                 let n = Notification::new(*to, NotificationKind::ContactRequest, *from, now);
-                self.notify(n).await
+                self.notify(n.caused_by(position)).await
             }
             DomainEvent::ContactAccepted { by, requester } => {
                 let n = Notification::new(*requester, NotificationKind::ContactAccepted, *by, now);
-                self.notify(n).await
+                self.notify(n.caused_by(position)).await
             }
             DomainEvent::ParticipantAdded {
                 conversation_id,
@@ -60,12 +48,14 @@ impl NotificationsSubscriber {
                 let n =
                     Notification::new(*user_id, NotificationKind::AddedToConversation, *by, now)
                         .about_conversation(*conversation_id);
-                self.notify(n).await
+                self.notify(n.caused_by(position)).await
             }
             _ => Ok(()),
         }
     }
+}
 
+impl NotificationsSubscriber {
     /// Mentioned participants hear of it; the others only while they have no live connection.
     /// Nobody hears of their own messages or of conversations they muted.
     async fn on_message(&self, message: &Message) -> Result<(), AppError> {
@@ -114,8 +104,8 @@ impl NotificationsSubscriber {
         Ok(())
     }
 
-    /// Stores `n` if its recipient wants it and has not blocked its cause, then tells their
-    /// live connections (through the event bus) and their devices.
+    /// Stores `n` if its recipient wants it and has not blocked its cause, with the event that
+    /// tells their live connections and their devices.
     async fn notify(&self, n: Notification) -> Result<(), AppError> {
         let deps = &self.deps;
         let preferences = deps.settings.get(n.user_id).await?.notifications;
@@ -127,34 +117,10 @@ impl NotificationsSubscriber {
         {
             return Ok(());
         }
-        if !deps.notifications.insert(&n).await? {
-            return Ok(());
-        }
-        let n = Arc::new(n);
-        deps.events.publish(DomainEvent::NotificationCreated {
-            notification: n.clone(),
-        });
-        if let Some(push) = deps.push.clone() {
-            let devices = deps.devices.list(n.user_id).await?;
-            let registry = deps.devices.clone();
-            // Pushes retry with backoff: they must not hold up the next event.
-            tokio::spawn(async move {
-                for device in devices {
-                    match push.push(&device, &n).await {
-                        Ok(PushOutcome::Delivered) => {}
-                        Ok(PushOutcome::Unregistered) => {
-                            tracing::info!(device_id = %device.id, "push token gone; device removed");
-                            if let Err(error) = registry.remove(device.user_id, device.id).await {
-                                tracing::warn!(%error, device_id = %device.id, "dead device kept");
-                            }
-                        }
-                        Err(error) => {
-                            tracing::warn!(%error, device_id = %device.id, "push given up");
-                        }
-                    }
-                }
-            });
-        }
+        let created = DomainEvent::NotificationCreated {
+            notification: Arc::new(n.clone()),
+        };
+        deps.notifications.insert(&n, &[created]).await?;
         Ok(())
     }
 }

@@ -1,8 +1,10 @@
 use std::sync::Arc;
 
-use tokio::sync::broadcast;
+use async_trait::async_trait;
 
-use super::{Delivery, DeliveryReceipt, FanOut, PresenceStatus};
+use super::{Connection, Delivery, DeliveryReceipt, FanOut, Hub, PresenceStatus};
+use crate::application::error::AppError;
+use crate::application::events::{EventHandler, EventLog, Gap, LoggedEvent};
 use crate::application::messages::MessageView;
 use crate::domain::conversations::ConversationRepository;
 use crate::domain::messages::{Message, MessageRepository};
@@ -71,6 +73,8 @@ pub enum RealtimeEvent {
         by: UserId,
     },
     NotificationCreated(Arc<Notification>),
+    /// Events were lost to this instance's connections: every client must catch up by seq.
+    ResyncRequired,
 }
 
 /// Puts an event into wire format; provided by the presentation layer.
@@ -80,12 +84,16 @@ pub type Encoder = Arc<dyn Fn(&RealtimeEvent) -> String + Send + Sync>;
 // on demand instead.
 const DELIVERED_EVENTS_MAX_PARTICIPANTS: usize = 10;
 
-/// Turns committed domain events into deliveries for exactly the users allowed to see them.
+/// Turns events into deliveries for exactly the users allowed to see them. Every instance
+/// reads the event log itself and delivers durable events to its own connections; only
+/// ephemeral events (typing, presence) cross instances through the fan-out.
 #[derive(Clone)]
 pub struct Dispatcher {
     conversations: Arc<dyn ConversationRepository>,
     messages: Arc<dyn MessageRepository>,
+    hub: Arc<Hub>,
     fanout: Arc<dyn FanOut>,
+    log: Arc<dyn EventLog>,
     encode: Encoder,
 }
 
@@ -93,46 +101,51 @@ impl Dispatcher {
     pub fn new(
         conversations: Arc<dyn ConversationRepository>,
         messages: Arc<dyn MessageRepository>,
+        hub: Arc<Hub>,
         fanout: Arc<dyn FanOut>,
+        log: Arc<dyn EventLog>,
         encode: Encoder,
     ) -> Self {
         Self {
             conversations,
             messages,
+            hub,
             fanout,
+            log,
             encode,
         }
     }
 
-    /// Serialises once and hands the event to the fan-out.
-    pub async fn send(
+    fn delivery(
         &self,
         recipients: Vec<UserId>,
         event: &RealtimeEvent,
         durable: bool,
         receipt: Option<DeliveryReceipt>,
-    ) {
-        if recipients.is_empty() {
-            return;
+    ) -> Delivery {
+        Delivery {
+            recipients,
+            payload: Arc::from((self.encode)(event)),
+            durable,
+            receipt,
+            position: 0,
         }
-        let payload: Arc<str> = Arc::from((self.encode)(event));
-        self.fanout
-            .publish(Delivery {
-                recipients,
-                payload,
-                durable,
-                receipt,
-            })
-            .await;
     }
 
-    /// Sends to everyone in the conversation but `except`.
+    /// Serialises an ephemeral event once and hands it to every instance's connections.
+    pub async fn send(&self, recipients: Vec<UserId>, event: &RealtimeEvent) {
+        if !recipients.is_empty() {
+            let delivery = self.delivery(recipients, event, false, None);
+            self.fanout.publish(delivery).await;
+        }
+    }
+
+    /// Sends an ephemeral event to everyone in the conversation but `except`.
     pub async fn send_to_conversation(
         &self,
         id: ConversationId,
         except: Option<UserId>,
         event: &RealtimeEvent,
-        durable: bool,
     ) {
         match self.conversations.participant_ids(id).await {
             Ok(participants) => {
@@ -140,29 +153,38 @@ impl Dispatcher {
                     .into_iter()
                     .filter(|u| Some(*u) != except)
                     .collect();
-                self.send(recipients, event, durable, None).await;
+                self.send(recipients, event).await;
             }
             Err(error) => tracing::warn!(%error, "recipients unavailable"),
         }
     }
 
-    /// Consumes the domain event bus until it closes.
-    pub async fn run(self, mut events: broadcast::Receiver<DomainEvent>) {
-        loop {
-            match events.recv().await {
-                Ok(event) => {
-                    if let Err(error) = self.dispatch(event).await {
-                        tracing::warn!(error = %format!("{error:#}"), "event not delivered; clients catch up by seq");
-                    }
-                }
-                Err(broadcast::error::RecvError::Lagged(missed)) => {
-                    tracing::warn!(
-                        missed,
-                        "realtime dispatch fell behind; clients catch up by seq"
-                    );
-                }
-                Err(broadcast::error::RecvError::Closed) => return,
-            }
+    /// Registers a live connection of `user`, which receives the events logged from now on.
+    pub async fn connect(&self, user: UserId) -> Connection {
+        // Unknown, everything counts as new: a client may see a message twice (it dedupes by
+        // seq) but never misses one.
+        let head = self.log.head().await.unwrap_or_else(|error| {
+            tracing::warn!(%error, "event log head unknown");
+            0
+        });
+        self.hub.register(user, head)
+    }
+
+    /// Queues the event logged at `position` on this instance's connections of `recipients`.
+    async fn local(
+        &self,
+        position: i64,
+        recipients: Vec<UserId>,
+        event: &RealtimeEvent,
+        durable: bool,
+        receipt: Option<DeliveryReceipt>,
+    ) {
+        if !recipients.is_empty() {
+            let delivery = Delivery {
+                position,
+                ..self.delivery(recipients, event, durable, receipt)
+            };
+            self.hub.deliver(&delivery);
         }
     }
 
@@ -189,7 +211,7 @@ impl Dispatcher {
         }))
     }
 
-    async fn dispatch(&self, event: DomainEvent) -> anyhow::Result<()> {
+    async fn dispatch(&self, position: i64, event: DomainEvent) -> anyhow::Result<()> {
         match event {
             DomainEvent::MessageCreated { message } => {
                 let conversation_id = message.conversation_id;
@@ -204,7 +226,8 @@ impl Dispatcher {
                     message: Message::clone(&message),
                     reactions: Vec::new(),
                 };
-                self.send(
+                self.local(
+                    position,
                     recipients,
                     &RealtimeEvent::MessageCreated(view),
                     true,
@@ -221,8 +244,14 @@ impl Dispatcher {
                     return Ok(());
                 };
                 let recipients = self.participants(conversation_id).await?;
-                self.send(recipients, &RealtimeEvent::MessageUpdated(view), true, None)
-                    .await;
+                self.local(
+                    position,
+                    recipients,
+                    &RealtimeEvent::MessageUpdated(view),
+                    true,
+                    None,
+                )
+                .await;
             }
             DomainEvent::MessageDeleted {
                 conversation_id,
@@ -235,7 +264,7 @@ impl Dispatcher {
                     message_id,
                     seq,
                 };
-                self.send(recipients, &event, true, None).await;
+                self.local(position, recipients, &event, true, None).await;
             }
             DomainEvent::ReactionAdded {
                 conversation_id,
@@ -250,7 +279,7 @@ impl Dispatcher {
                     user_id,
                     emoji,
                 };
-                self.send(recipients, &event, true, None).await;
+                self.local(position, recipients, &event, true, None).await;
             }
             DomainEvent::ReactionRemoved {
                 conversation_id,
@@ -265,7 +294,7 @@ impl Dispatcher {
                     user_id,
                     emoji,
                 };
-                self.send(recipients, &event, true, None).await;
+                self.local(position, recipients, &event, true, None).await;
             }
             DomainEvent::ReadMarkerMoved {
                 conversation_id,
@@ -273,7 +302,8 @@ impl Dispatcher {
                 seq,
             } => {
                 let recipients = self.participants(conversation_id).await?;
-                self.send(
+                self.local(
+                    position,
                     recipients,
                     &RealtimeEvent::Read {
                         conversation_id,
@@ -299,13 +329,15 @@ impl Dispatcher {
                             user_id,
                             seq,
                         };
-                        self.send(others.collect(), &event, false, None).await;
+                        self.local(position, others.collect(), &event, false, None)
+                            .await;
                     }
                 }
             }
             DomainEvent::ConversationCreated { conversation_id } => {
                 let recipients = self.participants(conversation_id).await?;
-                self.send(
+                self.local(
+                    position,
                     recipients,
                     &RealtimeEvent::ConversationCreated { conversation_id },
                     true,
@@ -315,7 +347,8 @@ impl Dispatcher {
             }
             DomainEvent::ConversationUpdated { conversation_id } => {
                 let recipients = self.participants(conversation_id).await?;
-                self.send(
+                self.local(
+                    position,
                     recipients,
                     &RealtimeEvent::ConversationUpdated { conversation_id },
                     true,
@@ -327,7 +360,8 @@ impl Dispatcher {
                 conversation_id,
                 participants,
             } => {
-                self.send(
+                self.local(
+                    position,
                     participants,
                     &RealtimeEvent::ConversationDeleted { conversation_id },
                     true,
@@ -346,7 +380,7 @@ impl Dispatcher {
                     user_id,
                     by,
                 };
-                self.send(recipients, &event, true, None).await;
+                self.local(position, recipients, &event, true, None).await;
             }
             DomainEvent::ParticipantRemoved {
                 conversation_id,
@@ -361,15 +395,35 @@ impl Dispatcher {
                     user_id,
                     by,
                 };
-                self.send(recipients, &event, true, None).await;
+                self.local(position, recipients, &event, true, None).await;
             }
             DomainEvent::NotificationCreated { notification } => {
                 let recipient = vec![notification.user_id];
                 let event = RealtimeEvent::NotificationCreated(notification);
-                self.send(recipient, &event, true, None).await;
+                self.local(position, recipient, &event, true, None).await;
             }
             DomainEvent::ContactRequested { .. } | DomainEvent::ContactAccepted { .. } => {}
         }
         Ok(())
+    }
+}
+
+#[async_trait]
+impl EventHandler for Dispatcher {
+    async fn handle(&self, logged: &LoggedEvent) -> Result<(), AppError> {
+        self.dispatch(logged.position, logged.event.clone())
+            .await
+            .map_err(AppError::Unexpected)
+    }
+
+    /// The events are gone: tell every local client to catch up by seq.
+    async fn missed(&self, gap: Gap) {
+        tracing::error!(
+            after = gap.after,
+            through = gap.through,
+            "events missed; clients told to resync"
+        );
+        self.hub
+            .deliver_all(Arc::from((self.encode)(&RealtimeEvent::ResyncRequired)));
     }
 }

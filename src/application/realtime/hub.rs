@@ -18,6 +18,9 @@ struct Slot {
     id: u64,
     sender: mpsc::Sender<Outbound>,
     overflow: Arc<Notify>,
+    /// Logged events up to here were committed before the connection opened: its client
+    /// fetches them by seq, so they are not sent live as well.
+    from_position: i64,
 }
 
 /// This instance's live connections, by user. Delivering never waits: each connection has a
@@ -47,7 +50,7 @@ impl Hub {
         }
     }
 
-    pub fn register(&self, user: UserId) -> Connection {
+    pub fn register(&self, user: UserId, from_position: i64) -> Connection {
         let (sender, receiver) = mpsc::channel(self.queue_capacity);
         let overflow = Arc::new(Notify::new());
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
@@ -55,6 +58,7 @@ impl Hub {
             id,
             sender,
             overflow: overflow.clone(),
+            from_position,
         };
         self.write().entry(user).or_default().push(slot);
         Connection {
@@ -84,9 +88,25 @@ impl Hub {
         let connections = self.read();
         for user in &delivery.recipients {
             for slot in connections.get(user).into_iter().flatten() {
+                if delivery.position != 0 && delivery.position <= slot.from_position {
+                    continue;
+                }
                 if slot.sender.try_send(outbound.clone()).is_err() && delivery.durable {
                     slot.overflow.notify_one();
                 }
+            }
+        }
+    }
+
+    /// Queues `payload` on every local connection; one that cannot take it must close (4008).
+    pub fn deliver_all(&self, payload: Arc<str>) {
+        let outbound = Outbound {
+            payload,
+            receipt: None,
+        };
+        for slot in self.read().values().flatten() {
+            if slot.sender.try_send(outbound.clone()).is_err() {
+                slot.overflow.notify_one();
             }
         }
     }
@@ -118,6 +138,7 @@ mod tests {
             payload: Arc::from("{}"),
             durable,
             receipt: None,
+            position: 0,
         }
     }
 
@@ -125,9 +146,9 @@ mod tests {
     async fn delivers_to_every_connection_of_each_recipient_only() {
         let hub = Hub::new(4);
         let (alice, bob) = (UserId::new(), UserId::new());
-        let mut phone = hub.register(alice);
-        let mut laptop = hub.register(alice);
-        let mut other = hub.register(bob);
+        let mut phone = hub.register(alice, 0);
+        let mut laptop = hub.register(alice, 0);
+        let mut other = hub.register(bob, 0);
 
         hub.deliver(&delivery(alice, true));
 
@@ -142,7 +163,7 @@ mod tests {
     async fn a_full_queue_drops_ephemeral_frames_and_flags_durable_ones() {
         let hub = Hub::new(1);
         let alice = UserId::new();
-        let connection = hub.register(alice);
+        let connection = hub.register(alice, 0);
         hub.deliver(&delivery(alice, true));
 
         let wait = std::time::Duration::from_millis(20);
@@ -153,5 +174,23 @@ mod tests {
         hub.deliver(&delivery(alice, true));
         let flagged = tokio::time::timeout(wait, connection.overflow.notified()).await;
         assert!(flagged.is_ok());
+    }
+
+    #[tokio::test]
+    async fn events_committed_before_a_connection_opened_are_not_sent_live() {
+        let hub = Hub::new(4);
+        let alice = UserId::new();
+        let mut connection = hub.register(alice, 10);
+        let logged = |position| Delivery {
+            position,
+            ..delivery(alice, true)
+        };
+
+        hub.deliver(&logged(10));
+        assert!(connection.receiver.try_recv().is_err());
+        hub.deliver(&logged(11));
+        hub.deliver(&delivery(alice, false));
+        assert!(connection.receiver.try_recv().is_ok());
+        assert!(connection.receiver.try_recv().is_ok());
     }
 }

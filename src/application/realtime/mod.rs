@@ -36,6 +36,8 @@ pub struct Delivery {
     /// ephemeral ones (typing, presence) may be dropped under backpressure.
     pub durable: bool,
     pub receipt: Option<DeliveryReceipt>,
+    /// The event's position in the log; 0 for ephemeral events, which are not logged.
+    pub position: i64,
 }
 
 /// Hands a delivery to every instance's live connections.

@@ -69,7 +69,11 @@ impl ContactsHandler {
             }
             None => {}
         }
-        match deps.contacts.request(me, other, now).await {
+        let requested = DomainEvent::ContactRequested {
+            from: me,
+            to: other,
+        };
+        match deps.contacts.request(me, other, now, &[requested]).await {
             Ok(()) => {}
             // The other side asked at the same moment: treat like any existing relation.
             Err(RepoError::Duplicate(_)) => {
@@ -86,10 +90,6 @@ impl ContactsHandler {
             }
             Err(error) => return Err(error.into()),
         }
-        deps.events.publish(DomainEvent::ContactRequested {
-            from: me,
-            to: other,
-        });
         Ok(ContactView {
             profile,
             status: ContactStatus::Outgoing,
@@ -102,11 +102,14 @@ impl ContactsHandler {
         let deps = &self.0;
         let profile = self.visible_target(me, requester).await?;
         let now = deps.clock.now();
-        if !deps.contacts.accept(me, requester, now).await? {
+        let accepted = DomainEvent::ContactAccepted { by: me, requester };
+        if !deps
+            .contacts
+            .accept(me, requester, now, &[accepted])
+            .await?
+        {
             return Err(AppError::NotFound("contact_request_not_found"));
         }
-        deps.events
-            .publish(DomainEvent::ContactAccepted { by: me, requester });
         Ok(ContactView {
             profile,
             status: ContactStatus::Accepted,

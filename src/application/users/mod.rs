@@ -15,7 +15,7 @@ pub use profiles::{ProfilesHandler, SearchUsers, SelfView};
 pub use relationships::Relationships;
 pub use settings::{SettingsChanges, SettingsHandler};
 
-use crate::application::ports::{Clock, EventPublisher, ProfileCache};
+use crate::application::ports::{Clock, ProfileCache};
 use crate::domain::auth::AccountRepository;
 use crate::domain::users::{
     BlockRepository, ContactRepository, KeyRepository, ProfileRepository, SettingsRepository,
@@ -30,7 +30,6 @@ pub struct UsersDeps {
     pub blocks: Arc<dyn BlockRepository>,
     pub keys: Arc<dyn KeyRepository>,
     pub cache: Arc<dyn ProfileCache>,
-    pub events: Arc<dyn EventPublisher>,
     pub clock: Arc<dyn Clock>,
 }
 

@@ -2,7 +2,7 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use super::{Conversation, Participant, Role};
-use crate::domain::shared::{ConversationId, MessageId, RepoError, UserId};
+use crate::domain::shared::{ConversationId, DomainEvent, MessageId, RepoError, UserId};
 
 /// Where a chat list page ends: the last entry's activity time and id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +42,9 @@ pub struct DeliveredMark {
 
 #[async_trait]
 pub trait ConversationRepository: Send + Sync {
+    /// Write methods take `announce`, the events that tell of their change: they are recorded
+    /// in the same transaction, and only when the change took effect.
+    ///
     /// Stores a conversation with its first participants.
     ///
     /// # Errors
@@ -51,6 +54,7 @@ pub trait ConversationRepository: Send + Sync {
         conversation: &Conversation,
         members: &[Participant],
         direct_key: Option<&str>,
+        announce: &[DomainEvent],
     ) -> Result<(), RepoError>;
 
     async fn find_direct(&self, direct_key: &str) -> Result<Option<Conversation>, RepoError>;
@@ -63,9 +67,13 @@ pub trait ConversationRepository: Send + Sync {
         user: UserId,
     ) -> Result<Option<(Conversation, Participant)>, RepoError>;
 
-    async fn update(&self, conversation: &Conversation) -> Result<(), RepoError>;
+    async fn update(
+        &self,
+        conversation: &Conversation,
+        announce: &[DomainEvent],
+    ) -> Result<(), RepoError>;
 
-    async fn delete(&self, id: ConversationId) -> Result<(), RepoError>;
+    async fn delete(&self, id: ConversationId, announce: &[DomainEvent]) -> Result<(), RepoError>;
 
     async fn participants(&self, id: ConversationId) -> Result<Vec<Participant>, RepoError>;
 
@@ -78,21 +86,28 @@ pub trait ConversationRepository: Send + Sync {
 
     async fn count_owners(&self, id: ConversationId) -> Result<u64, RepoError>;
 
-    /// Adds those of `members` not in yet; returns who was added.
+    /// Adds those of `members` not in yet, recording a `ParticipantAdded` (by `by`) for each;
+    /// returns who was added.
     async fn add_participants(
         &self,
         id: ConversationId,
         members: &[Participant],
+        by: UserId,
     ) -> Result<Vec<UserId>, RepoError>;
 
-    async fn remove_participant(&self, id: ConversationId, user: UserId)
-    -> Result<bool, RepoError>;
+    async fn remove_participant(
+        &self,
+        id: ConversationId,
+        user: UserId,
+        announce: &[DomainEvent],
+    ) -> Result<bool, RepoError>;
 
     async fn set_role(
         &self,
         id: ConversationId,
         user: UserId,
         role: Role,
+        announce: &[DomainEvent],
     ) -> Result<bool, RepoError>;
 
     async fn set_muted(
@@ -110,6 +125,7 @@ pub trait ConversationRepository: Send + Sync {
         user: UserId,
         seq: i64,
         now: OffsetDateTime,
+        announce: &[DomainEvent],
     ) -> Result<bool, RepoError>;
 
     /// Moves the delivered marker forward to `seq`; `false` when it was there already.
@@ -119,9 +135,11 @@ pub trait ConversationRepository: Send + Sync {
         user: UserId,
         seq: i64,
         now: OffsetDateTime,
+        announce: &[DomainEvent],
     ) -> Result<bool, RepoError>;
 
-    /// Moves many delivered markers forward in one transaction; returns the ones that moved.
+    /// Moves many delivered markers forward in one transaction, recording a
+    /// `DeliveredMarkersMoved` per conversation and seq; returns the ones that moved.
     async fn mark_delivered_many(
         &self,
         marks: &[DeliveredMark],

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use super::{Emoji, Message, MessageContent, MessageDraft, Reaction};
-use crate::domain::shared::{ConversationId, MessageId, RepoError, UserId};
+use crate::domain::shared::{ConversationId, DomainEvent, MessageId, RepoError, UserId};
 
 /// Which slice of history to read, by seq (both bounds exclusive).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,8 +25,8 @@ pub struct Receipt {
 #[async_trait]
 pub trait MessageRepository: Send + Sync {
     /// Stores `draft` under the next `seq` of its conversation (gap-free, even under concurrent
-    /// senders), bumps the conversation's activity and the replied-to message's reply count, in
-    /// one transaction.
+    /// senders), bumps the conversation's activity and the replied-to message's reply count,
+    /// and records its `MessageCreated` event, in one transaction.
     ///
     /// # Errors
     /// `RepoError::Duplicate("client_message_id")` if the sender already used this key here.
@@ -62,15 +62,23 @@ pub trait MessageRepository: Send + Sync {
         limit: u64,
     ) -> Result<Vec<Message>, RepoError>;
 
+    /// Write methods take `announce`, the events that tell of their change: they are recorded
+    /// in the same transaction, and only when the change took effect.
     async fn edit(
         &self,
         id: MessageId,
         content: &MessageContent,
         now: OffsetDateTime,
+        announce: &[DomainEvent],
     ) -> Result<(), RepoError>;
 
     /// Soft-deletes: the row and its seq stay, the content goes.
-    async fn soft_delete(&self, id: MessageId, now: OffsetDateTime) -> Result<(), RepoError>;
+    async fn soft_delete(
+        &self,
+        id: MessageId,
+        now: OffsetDateTime,
+        announce: &[DomainEvent],
+    ) -> Result<(), RepoError>;
 
     /// `false` when the user had already reacted with this emoji.
     async fn add_reaction(
@@ -79,6 +87,7 @@ pub trait MessageRepository: Send + Sync {
         user: UserId,
         emoji: &Emoji,
         now: OffsetDateTime,
+        announce: &[DomainEvent],
     ) -> Result<bool, RepoError>;
 
     /// `false` when there was no such reaction.
@@ -87,6 +96,7 @@ pub trait MessageRepository: Send + Sync {
         id: MessageId,
         user: UserId,
         emoji: &Emoji,
+        announce: &[DomainEvent],
     ) -> Result<bool, RepoError>;
 
     /// Reaction counts per message for `ids`, flagged for `viewer`, in one query.

@@ -1,9 +1,11 @@
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::domain::shared::{ConversationId, MessageId, NotificationId, UserId};
 
 /// What a notification is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum NotificationKind {
     /// Someone mentioned the user in a message.
     Mention,
@@ -40,7 +42,7 @@ impl NotificationKind {
 
 /// One thing a user is told about. A message gives a recipient at most one notification (a
 /// mention wins over a plain message), which `dedupe_key` enforces in storage.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notification {
     pub id: NotificationId,
     pub user_id: UserId,
@@ -51,6 +53,10 @@ pub struct Notification {
     pub message_id: Option<MessageId>,
     pub created_at: OffsetDateTime,
     pub read_at: Option<OffsetDateTime>,
+    /// The position of the event that caused it, when it came from the event log: replaying
+    /// that event must not notify twice.
+    #[serde(default)]
+    pub cause: Option<i64>,
 }
 
 impl Notification {
@@ -69,7 +75,13 @@ impl Notification {
             message_id: None,
             created_at: now,
             read_at: None,
+            cause: None,
         }
+    }
+
+    pub fn caused_by(mut self, position: i64) -> Self {
+        self.cause = Some(position);
+        self
     }
 
     pub fn about_message(mut self, conversation: ConversationId, message: MessageId) -> Self {
@@ -85,7 +97,11 @@ impl Notification {
 
     /// Two notifications with the same key for one user are the same notification.
     pub fn dedupe_key(&self) -> Option<String> {
-        self.message_id.map(|id| format!("message:{id}"))
+        match (self.message_id, self.cause) {
+            (Some(id), _) => Some(format!("message:{id}")),
+            (None, Some(position)) => Some(format!("event:{position}")),
+            (None, None) => None,
+        }
     }
 
     pub fn is_read(&self) -> bool {
@@ -125,5 +141,9 @@ mod tests {
         let added = Notification::new(user, NotificationKind::AddedToConversation, actor, now)
             .about_conversation(conversation);
         assert_eq!(added.dedupe_key(), None);
+        let replayed = added.clone().caused_by(42);
+        assert_eq!(replayed.dedupe_key(), added.caused_by(42).dedupe_key());
+        assert_eq!(replayed.dedupe_key().as_deref(), Some("event:42"));
+        assert_eq!(mention.caused_by(7).dedupe_key(), plain.dedupe_key());
     }
 }

@@ -2,12 +2,17 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use super::{Device, DeviceId, Notification, NotificationId};
-use crate::domain::shared::{RepoError, UserId};
+use crate::domain::shared::{DomainEvent, RepoError, UserId};
 
 #[async_trait]
 pub trait NotificationRepository: Send + Sync {
-    /// Stores `notification`; `false` when the user has one with its dedupe key already.
-    async fn insert(&self, notification: &Notification) -> Result<bool, RepoError>;
+    /// Stores `notification` with the events in `announce`; `false` (and nothing recorded)
+    /// when the user has one with its dedupe key already.
+    async fn insert(
+        &self,
+        notification: &Notification,
+        announce: &[DomainEvent],
+    ) -> Result<bool, RepoError>;
 
     /// `user`'s notifications, newest first, older than `before`.
     async fn list(
@@ -38,4 +43,12 @@ pub trait DeviceRepository: Send + Sync {
     async fn remove(&self, user: UserId, id: DeviceId) -> Result<bool, RepoError>;
 
     async fn list(&self, user: UserId) -> Result<Vec<Device>, RepoError>;
+
+    /// Records that `notification` is pushed to `device`; `false` when it was already, so a
+    /// replayed event pushes nothing twice.
+    async fn claim_push(
+        &self,
+        notification: NotificationId,
+        device: DeviceId,
+    ) -> Result<bool, RepoError>;
 }

@@ -1,12 +1,16 @@
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
+
 use crate::domain::messages::Message;
 use crate::domain::notifications::Notification;
 use crate::domain::shared::{ConversationId, MessageId, UserId};
 
 /// Something that happened, for other contexts (notifications, realtime) to react to.
-/// Published after the change is committed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Recorded in the event log (the outbox) in the same transaction as the change that causes
+/// it, so a committed change always has its event, and consumers read them in commit order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum DomainEvent {
     ContactRequested {
         from: UserId,

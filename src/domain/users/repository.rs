@@ -2,7 +2,7 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use super::{Contact, KeyBundle, OneTimePrekey, Profile, PublicKey, Settings, SignedPrekey};
-use crate::domain::shared::{RepoError, UserId};
+use crate::domain::shared::{DomainEvent, RepoError, UserId};
 
 /// One page of a user search, ordered by username.
 #[derive(Debug, Clone)]
@@ -50,19 +50,26 @@ pub trait ContactRepository: Send + Sync {
     /// The relation between `me` and `other`, seen from `me`.
     async fn between(&self, me: UserId, other: UserId) -> Result<Option<Contact>, RepoError>;
 
-    /// Records a pending request from `from` to `to`.
+    /// Records a pending request from `from` to `to`, with the events in `announce`.
     ///
     /// # Errors
     /// `RepoError::Duplicate("contact")` when any relation between them exists already.
-    async fn request(&self, from: UserId, to: UserId, now: OffsetDateTime)
-    -> Result<(), RepoError>;
+    async fn request(
+        &self,
+        from: UserId,
+        to: UserId,
+        now: OffsetDateTime,
+        announce: &[DomainEvent],
+    ) -> Result<(), RepoError>;
 
-    /// Accepts a pending request that `requester` sent to `me`; `false` when there is none.
+    /// Accepts a pending request that `requester` sent to `me`, with the events in `announce`;
+    /// `false` when there is none.
     async fn accept(
         &self,
         me: UserId,
         requester: UserId,
         now: OffsetDateTime,
+        announce: &[DomainEvent],
     ) -> Result<bool, RepoError>;
 
     /// Removes any relation between the two (contact, request either way); `false` when none.

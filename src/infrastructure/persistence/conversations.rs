@@ -13,12 +13,13 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::entities::{conversations, participants};
+use super::outbox::{self, OutboxSignal};
 use super::{repo_error, unexpected};
 use crate::domain::conversations::{
     ChatListCursor, ChatListEntry, Conversation, ConversationKind, ConversationRepository,
     DeliveredMark, Description, LastMessage, Participant, Role, Title,
 };
-use crate::domain::shared::{ConversationId, MessageId, RepoError, UserId};
+use crate::domain::shared::{ConversationId, DomainEvent, MessageId, RepoError, UserId};
 
 fn corrupt(what: &str) -> RepoError {
     RepoError::Unexpected(anyhow::anyhow!("stored {what} is invalid"))
@@ -118,11 +119,12 @@ fn participant_row(id: ConversationId, p: &Participant) -> participants::ActiveM
 
 pub struct SeaOrmConversationRepository {
     db: DatabaseConnection,
+    signal: OutboxSignal,
 }
 
 impl SeaOrmConversationRepository {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    pub fn new(db: DatabaseConnection, signal: OutboxSignal) -> Self {
+        Self { db, signal }
     }
 
     fn membership(id: ConversationId, user: UserId) -> sea_orm::Condition {
@@ -193,6 +195,7 @@ impl ConversationRepository for SeaOrmConversationRepository {
         conversation: &Conversation,
         members: &[Participant],
         direct_key: Option<&str>,
+        announce: &[DomainEvent],
     ) -> Result<(), RepoError> {
         let txn = self.db.begin().await.map_err(unexpected)?;
         let row = conversations::ActiveModel {
@@ -220,7 +223,7 @@ impl ConversationRepository for SeaOrmConversationRepository {
             .await
             .map_err(unexpected)?;
         }
-        txn.commit().await.map_err(unexpected)
+        outbox::commit_with(txn, announce, &self.signal).await
     }
 
     async fn find_direct(&self, direct_key: &str) -> Result<Option<Conversation>, RepoError> {
@@ -258,7 +261,12 @@ impl ConversationRepository for SeaOrmConversationRepository {
         )))
     }
 
-    async fn update(&self, conversation: &Conversation) -> Result<(), RepoError> {
+    async fn update(
+        &self,
+        conversation: &Conversation,
+        announce: &[DomainEvent],
+    ) -> Result<(), RepoError> {
+        let txn = self.db.begin().await.map_err(unexpected)?;
         conversations::Entity::update_many()
             .col_expr(
                 conversations::Column::Title,
@@ -277,18 +285,24 @@ impl ConversationRepository for SeaOrmConversationRepository {
                 Expr::value(conversation.updated_at),
             )
             .filter(conversations::Column::Id.eq(conversation.id.as_uuid()))
-            .exec(&self.db)
+            .exec(&txn)
             .await
             .map_err(unexpected)?;
-        Ok(())
+        outbox::commit_with(txn, announce, &self.signal).await
     }
 
-    async fn delete(&self, id: ConversationId) -> Result<(), RepoError> {
-        conversations::Entity::delete_by_id(id.as_uuid())
-            .exec(&self.db)
+    async fn delete(&self, id: ConversationId, announce: &[DomainEvent]) -> Result<(), RepoError> {
+        let txn = self.db.begin().await.map_err(unexpected)?;
+        let deleted = conversations::Entity::delete_by_id(id.as_uuid())
+            .exec(&txn)
             .await
             .map_err(unexpected)?;
-        Ok(())
+        let announce = if deleted.rows_affected > 0 {
+            announce
+        } else {
+            &[]
+        };
+        outbox::commit_with(txn, announce, &self.signal).await
     }
 
     async fn participants(&self, id: ConversationId) -> Result<Vec<Participant>, RepoError> {
@@ -351,6 +365,7 @@ impl ConversationRepository for SeaOrmConversationRepository {
         &self,
         id: ConversationId,
         members: &[Participant],
+        by: UserId,
     ) -> Result<Vec<UserId>, RepoError> {
         let txn = self.db.begin().await.map_err(unexpected)?;
         let existing: Vec<Uuid> = participants::Entity::find()
@@ -380,21 +395,34 @@ impl ConversationRepository for SeaOrmConversationRepository {
                 .await
                 .map_err(unexpected)?;
         }
-        txn.commit().await.map_err(unexpected)?;
-        Ok(new.into_iter().map(|p| p.user_id).collect())
+        let added: Vec<UserId> = new.into_iter().map(|p| p.user_id).collect();
+        let events: Vec<DomainEvent> = added
+            .iter()
+            .map(|user_id| DomainEvent::ParticipantAdded {
+                conversation_id: id,
+                user_id: *user_id,
+                by,
+            })
+            .collect();
+        outbox::commit_with(txn, &events, &self.signal).await?;
+        Ok(added)
     }
 
     async fn remove_participant(
         &self,
         id: ConversationId,
         user: UserId,
+        announce: &[DomainEvent],
     ) -> Result<bool, RepoError> {
+        let txn = self.db.begin().await.map_err(unexpected)?;
         let result = participants::Entity::delete_many()
             .filter(Self::membership(id, user))
-            .exec(&self.db)
+            .exec(&txn)
             .await
             .map_err(unexpected)?;
-        Ok(result.rows_affected == 1)
+        let removed = result.rows_affected == 1;
+        outbox::commit_with(txn, if removed { announce } else { &[] }, &self.signal).await?;
+        Ok(removed)
     }
 
     async fn set_role(
@@ -402,14 +430,18 @@ impl ConversationRepository for SeaOrmConversationRepository {
         id: ConversationId,
         user: UserId,
         role: Role,
+        announce: &[DomainEvent],
     ) -> Result<bool, RepoError> {
+        let txn = self.db.begin().await.map_err(unexpected)?;
         let result = participants::Entity::update_many()
             .col_expr(participants::Column::Role, Expr::value(role.as_str()))
             .filter(Self::membership(id, user))
-            .exec(&self.db)
+            .exec(&txn)
             .await
             .map_err(unexpected)?;
-        Ok(result.rows_affected == 1)
+        let changed = result.rows_affected == 1;
+        outbox::commit_with(txn, if changed { announce } else { &[] }, &self.signal).await?;
+        Ok(changed)
     }
 
     async fn set_muted(
@@ -433,6 +465,7 @@ impl ConversationRepository for SeaOrmConversationRepository {
         user: UserId,
         seq: i64,
         now: OffsetDateTime,
+        announce: &[DomainEvent],
     ) -> Result<bool, RepoError> {
         let txn = self.db.begin().await.map_err(unexpected)?;
         let moved = participants::Entity::update_many()
@@ -454,7 +487,7 @@ impl ConversationRepository for SeaOrmConversationRepository {
             .exec(&txn)
             .await
             .map_err(unexpected)?;
-        txn.commit().await.map_err(unexpected)?;
+        outbox::commit_with(txn, if moved { announce } else { &[] }, &self.signal).await?;
         Ok(moved)
     }
 
@@ -464,16 +497,20 @@ impl ConversationRepository for SeaOrmConversationRepository {
         user: UserId,
         seq: i64,
         now: OffsetDateTime,
+        announce: &[DomainEvent],
     ) -> Result<bool, RepoError> {
+        let txn = self.db.begin().await.map_err(unexpected)?;
         let result = participants::Entity::update_many()
             .col_expr(participants::Column::DeliveredSeq, Expr::value(seq))
             .col_expr(participants::Column::DeliveredAt, Expr::value(now))
             .filter(Self::membership(id, user))
             .filter(participants::Column::DeliveredSeq.lt(seq))
-            .exec(&self.db)
+            .exec(&txn)
             .await
             .map_err(unexpected)?;
-        Ok(result.rows_affected == 1)
+        let moved = result.rows_affected == 1;
+        outbox::commit_with(txn, if moved { announce } else { &[] }, &self.signal).await?;
+        Ok(moved)
     }
 
     async fn mark_delivered_many(
@@ -492,7 +529,9 @@ impl ConversationRepository for SeaOrmConversationRepository {
         }
         let txn = self.db.begin().await.map_err(unexpected)?;
         let mut moved = Vec::new();
+        let mut events = Vec::new();
         for ((conversation_id, seq), users) in groups {
+            let first = moved.len();
             for users in users.chunks(500) {
                 let update = Query::update()
                     .table(participants::Entity)
@@ -513,8 +552,15 @@ impl ConversationRepository for SeaOrmConversationRepository {
                     });
                 }
             }
+            if moved.len() > first {
+                events.push(DomainEvent::DeliveredMarkersMoved {
+                    conversation_id,
+                    users: moved[first..].iter().map(|m| m.user_id).collect(),
+                    seq,
+                });
+            }
         }
-        txn.commit().await.map_err(unexpected)?;
+        outbox::commit_with(txn, &events, &self.signal).await?;
         Ok(moved)
     }
 

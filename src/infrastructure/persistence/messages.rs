@@ -15,12 +15,15 @@ use uuid::Uuid;
 
 use super::conversations::placeholders;
 use super::entities::{attachments, conversations, messages, participants, reactions};
+use super::outbox::{self, OutboxSignal};
 use super::{inserted_unless_present, repo_error, unexpected};
 use crate::domain::messages::{
     Emoji, HistoryRange, Message, MessageContent, MessageDraft, MessageRepository, Reaction,
     Receipt,
 };
-use crate::domain::shared::{AttachmentId, ConversationId, MessageId, RepoError, UserId};
+use crate::domain::shared::{
+    AttachmentId, ConversationId, DomainEvent, MessageId, RepoError, UserId,
+};
 
 fn message_from_row(row: messages::Model) -> Result<Message, RepoError> {
     let mentions: Vec<Uuid> = serde_json::from_str(&row.mentions).map_err(|_| {
@@ -77,29 +80,44 @@ type Appended = oneshot::Sender<Result<Message, RepoError>>;
 
 pub struct SeaOrmMessageRepository {
     db: DatabaseConnection,
+    signal: OutboxSignal,
     /// SQLite has one writer: sends queue for a task that commits them in groups.
     group_commit: Option<mpsc::Sender<(MessageDraft, Appended)>>,
 }
 
 impl SeaOrmMessageRepository {
     /// Must be called inside the runtime: on SQLite it starts the group-commit task.
-    pub fn new(db: DatabaseConnection) -> Self {
+    pub fn new(db: DatabaseConnection, signal: OutboxSignal) -> Self {
         let group_commit = (db.get_database_backend() == DbBackend::Sqlite).then(|| {
             let (sender, receiver) = mpsc::channel(GROUP_COMMIT_MAX * 16);
-            tokio::spawn(group_commit(db.clone(), receiver));
+            tokio::spawn(group_commit(db.clone(), signal.clone(), receiver));
             sender
         });
-        Self { db, group_commit }
+        Self {
+            db,
+            signal,
+            group_commit,
+        }
+    }
+}
+
+fn created(message: &Message) -> DomainEvent {
+    DomainEvent::MessageCreated {
+        message: std::sync::Arc::new(message.clone()),
     }
 }
 
 /// Stores every send waiting in `queue` in one transaction, each in its own savepoint so that
 /// one refused send (a duplicate `client_message_id`) leaves the others in. One commit (and
 /// one fsync) then serves the whole group.
-async fn group_commit(db: DatabaseConnection, mut queue: mpsc::Receiver<(MessageDraft, Appended)>) {
+async fn group_commit(
+    db: DatabaseConnection,
+    signal: OutboxSignal,
+    mut queue: mpsc::Receiver<(MessageDraft, Appended)>,
+) {
     let mut group = Vec::with_capacity(GROUP_COMMIT_MAX);
     while queue.recv_many(&mut group, GROUP_COMMIT_MAX).await > 0 {
-        match append_group(&db, &group).await {
+        match append_group(&db, &signal, &group).await {
             Ok(results) => {
                 for ((_, reply), result) in group.drain(..).zip(results) {
                     let _ = reply.send(result);
@@ -117,6 +135,7 @@ async fn group_commit(db: DatabaseConnection, mut queue: mpsc::Receiver<(Message
 
 async fn append_group(
     db: &DatabaseConnection,
+    signal: &OutboxSignal,
     group: &[(MessageDraft, Appended)],
 ) -> Result<Vec<Result<Message, RepoError>>, RepoError> {
     let txn = db.begin().await.map_err(unexpected)?;
@@ -134,7 +153,8 @@ async fn append_group(
             }
         }
     }
-    txn.commit().await.map_err(unexpected)?;
+    let events: Vec<DomainEvent> = results.iter().flatten().map(created).collect();
+    outbox::commit_with(txn, &events, signal).await?;
     Ok(results)
 }
 
@@ -152,7 +172,7 @@ impl MessageRepository for SeaOrmMessageRepository {
         }
         let txn = self.db.begin().await.map_err(unexpected)?;
         let message = append_in(&txn, draft).await?;
-        txn.commit().await.map_err(unexpected)?;
+        outbox::commit_with(txn, &[created(&message)], &self.signal).await?;
         Ok(message)
     }
 
@@ -241,22 +261,35 @@ impl MessageRepository for SeaOrmMessageRepository {
         id: MessageId,
         content: &MessageContent,
         now: OffsetDateTime,
+        announce: &[DomainEvent],
     ) -> Result<(), RepoError> {
-        messages::Entity::update_many()
+        let txn = self.db.begin().await.map_err(unexpected)?;
+        let edited = messages::Entity::update_many()
             .col_expr(messages::Column::Content, Expr::value(content.as_str()))
             .col_expr(messages::Column::EditedAt, Expr::value(now))
             .filter(messages::Column::Id.eq(id.as_uuid()))
             .filter(messages::Column::DeletedAt.is_null())
-            .exec(&self.db)
+            .exec(&txn)
             .await
             .map_err(unexpected)?;
-        Ok(())
+        let announce = if edited.rows_affected > 0 {
+            announce
+        } else {
+            &[]
+        };
+        outbox::commit_with(txn, announce, &self.signal).await
     }
 
-    async fn soft_delete(&self, id: MessageId, now: OffsetDateTime) -> Result<(), RepoError> {
+    async fn soft_delete(
+        &self,
+        id: MessageId,
+        now: OffsetDateTime,
+        announce: &[DomainEvent],
+    ) -> Result<(), RepoError> {
         let txn = self.db.begin().await.map_err(unexpected)?;
-        erase(&txn, vec![id.as_uuid()], now).await?;
-        txn.commit().await.map_err(unexpected)
+        let erased = erase(&txn, vec![id.as_uuid()], now).await?;
+        let announce = if erased > 0 { announce } else { &[] };
+        outbox::commit_with(txn, announce, &self.signal).await
     }
 
     async fn add_reaction(
@@ -265,6 +298,7 @@ impl MessageRepository for SeaOrmMessageRepository {
         user: UserId,
         emoji: &Emoji,
         now: OffsetDateTime,
+        announce: &[DomainEvent],
     ) -> Result<bool, RepoError> {
         let row = reactions::ActiveModel {
             message_id: Set(id.as_uuid()),
@@ -273,15 +307,18 @@ impl MessageRepository for SeaOrmMessageRepository {
             created_at: Set(now),
         };
         use reactions::Column as R;
+        let txn = self.db.begin().await.map_err(unexpected)?;
         let inserted = reactions::Entity::insert(row)
             .on_conflict(
                 OnConflict::columns([R::MessageId, R::UserId, R::Emoji])
                     .do_nothing()
                     .to_owned(),
             )
-            .exec_without_returning(&self.db)
+            .exec_without_returning(&txn)
             .await;
-        inserted_unless_present(inserted)
+        let inserted = inserted_unless_present(inserted)?;
+        outbox::commit_with(txn, if inserted { announce } else { &[] }, &self.signal).await?;
+        Ok(inserted)
     }
 
     async fn remove_reaction(
@@ -289,16 +326,20 @@ impl MessageRepository for SeaOrmMessageRepository {
         id: MessageId,
         user: UserId,
         emoji: &Emoji,
+        announce: &[DomainEvent],
     ) -> Result<bool, RepoError> {
+        let txn = self.db.begin().await.map_err(unexpected)?;
         let result = reactions::Entity::delete_by_id((
             id.as_uuid(),
             user.as_uuid(),
             emoji.as_str().to_owned(),
         ))
-        .exec(&self.db)
+        .exec(&txn)
         .await
         .map_err(unexpected)?;
-        Ok(result.rows_affected == 1)
+        let removed = result.rows_affected == 1;
+        outbox::commit_with(txn, if removed { announce } else { &[] }, &self.signal).await?;
+        Ok(removed)
     }
 
     async fn reactions(

@@ -7,6 +7,7 @@ pub mod db;
 mod entities;
 pub mod messages;
 pub mod notifications;
+pub mod outbox;
 pub mod users;
 
 use sea_orm::{DbErr, SqlErr};

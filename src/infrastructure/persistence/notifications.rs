@@ -3,19 +3,21 @@
 use async_trait::async_trait;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
+use super::conversations::placeholders;
 use super::entities::{devices, notifications};
+use super::outbox::{self, OutboxSignal};
 use super::{inserted_unless_present, unexpected};
 use crate::domain::notifications::{
     Device, DeviceId, DeviceRepository, Notification, NotificationId, NotificationKind,
     NotificationRepository, Platform, PushToken,
 };
-use crate::domain::shared::{ConversationId, MessageId, RepoError, UserId};
+use crate::domain::shared::{ConversationId, DomainEvent, MessageId, RepoError, UserId};
 
 fn corrupt(what: &str) -> RepoError {
     RepoError::Unexpected(anyhow::anyhow!("stored {what} is invalid"))
@@ -31,22 +33,24 @@ fn notification_from_row(row: notifications::Model) -> Result<Notification, Repo
         message_id: row.message_id.map(MessageId::from_uuid),
         created_at: row.created_at,
         read_at: row.read_at,
+        cause: None,
     })
 }
 
 pub struct SeaOrmNotificationRepository {
     db: DatabaseConnection,
+    signal: OutboxSignal,
 }
 
 impl SeaOrmNotificationRepository {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    pub fn new(db: DatabaseConnection, signal: OutboxSignal) -> Self {
+        Self { db, signal }
     }
 }
 
 #[async_trait]
 impl NotificationRepository for SeaOrmNotificationRepository {
-    async fn insert(&self, n: &Notification) -> Result<bool, RepoError> {
+    async fn insert(&self, n: &Notification, announce: &[DomainEvent]) -> Result<bool, RepoError> {
         use notifications::Column as N;
         let row = notifications::ActiveModel {
             id: Set(n.id.as_uuid()),
@@ -59,15 +63,18 @@ impl NotificationRepository for SeaOrmNotificationRepository {
             created_at: Set(n.created_at),
             read_at: Set(n.read_at),
         };
+        let txn = self.db.begin().await.map_err(unexpected)?;
         let inserted = notifications::Entity::insert(row)
             .on_conflict(
                 OnConflict::columns([N::UserId, N::DedupeKey])
                     .do_nothing()
                     .to_owned(),
             )
-            .exec_without_returning(&self.db)
+            .exec_without_returning(&txn)
             .await;
-        inserted_unless_present(inserted)
+        let inserted = inserted_unless_present(inserted)?;
+        outbox::commit_with(txn, if inserted { announce } else { &[] }, &self.signal).await?;
+        Ok(inserted)
     }
 
     async fn list(
@@ -228,5 +235,30 @@ impl DeviceRepository for SeaOrmDeviceRepository {
             .into_iter()
             .map(device_from_row)
             .collect()
+    }
+
+    async fn claim_push(
+        &self,
+        notification: NotificationId,
+        device: DeviceId,
+    ) -> Result<bool, RepoError> {
+        let backend = self.db.get_database_backend();
+        let sql = "INSERT INTO push_receipts (notification_id, device_id, sent_at_ms) \
+                   VALUES (?, ?, ?) ON CONFLICT DO NOTHING";
+        let now = (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
+        let done = self
+            .db
+            .execute_raw(Statement::from_sql_and_values(
+                backend,
+                placeholders(backend, sql),
+                [
+                    notification.as_uuid().into(),
+                    device.as_uuid().into(),
+                    now.into(),
+                ],
+            ))
+            .await
+            .map_err(unexpected)?;
+        Ok(done.rows_affected() == 1)
     }
 }

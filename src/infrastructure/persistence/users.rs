@@ -11,8 +11,9 @@ use uuid::Uuid;
 
 use super::conversations::placeholders;
 use super::entities::{blocks, contacts, one_time_prekeys, user_keys, user_settings, users};
+use super::outbox::{self, OutboxSignal};
 use super::{repo_error, unexpected};
-use crate::domain::shared::{RepoError, UserId};
+use crate::domain::shared::{DomainEvent, RepoError, UserId};
 use crate::domain::users::{
     Bio, BlockRepository, Contact, ContactRepository, ContactStatus, DirectMessagePolicy,
     DisplayName, KeyBundle, KeyRepository, NotificationPreferences, OneTimePrekey, Profile,
@@ -259,11 +260,12 @@ impl SettingsRepository for SeaOrmSettingsRepository {
 
 pub struct SeaOrmContactRepository {
     db: DatabaseConnection,
+    signal: OutboxSignal,
 }
 
 impl SeaOrmContactRepository {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    pub fn new(db: DatabaseConnection, signal: OutboxSignal) -> Self {
+        Self { db, signal }
     }
 }
 
@@ -306,6 +308,7 @@ impl ContactRepository for SeaOrmContactRepository {
         from: UserId,
         to: UserId,
         now: OffsetDateTime,
+        announce: &[DomainEvent],
     ) -> Result<(), RepoError> {
         let (low, high) = pair(from, to);
         let row = contacts::ActiveModel {
@@ -316,11 +319,12 @@ impl ContactRepository for SeaOrmContactRepository {
             created_at: Set(now),
             updated_at: Set(now),
         };
+        let txn = self.db.begin().await.map_err(unexpected)?;
         contacts::Entity::insert(row)
-            .exec_without_returning(&self.db)
+            .exec_without_returning(&txn)
             .await
             .map_err(|e| repo_error(e, &["contacts"]))?;
-        Ok(())
+        outbox::commit_with(txn, announce, &self.signal).await
     }
 
     async fn accept(
@@ -328,8 +332,10 @@ impl ContactRepository for SeaOrmContactRepository {
         me: UserId,
         requester: UserId,
         now: OffsetDateTime,
+        announce: &[DomainEvent],
     ) -> Result<bool, RepoError> {
         let (low, high) = pair(me, requester);
+        let txn = self.db.begin().await.map_err(unexpected)?;
         let result = contacts::Entity::update_many()
             .col_expr(contacts::Column::Accepted, Expr::value(true))
             .col_expr(contacts::Column::UpdatedAt, Expr::value(now))
@@ -337,10 +343,12 @@ impl ContactRepository for SeaOrmContactRepository {
             .filter(contacts::Column::UserHigh.eq(high))
             .filter(contacts::Column::RequestedBy.eq(requester.as_uuid()))
             .filter(contacts::Column::Accepted.eq(false))
-            .exec(&self.db)
+            .exec(&txn)
             .await
             .map_err(unexpected)?;
-        Ok(result.rows_affected == 1)
+        let accepted = result.rows_affected == 1;
+        outbox::commit_with(txn, if accepted { announce } else { &[] }, &self.signal).await?;
+        Ok(accepted)
     }
 
     async fn remove(&self, me: UserId, other: UserId) -> Result<bool, RepoError> {

@@ -13,6 +13,7 @@ use crate::application::realtime::{
     Delivery, DeliveryReceipt, FanOut, Hub, PresenceStatus, PresenceStore,
 };
 use crate::domain::shared::{ConversationId, UserId};
+use crate::infrastructure::persistence::outbox::OutboxSignal;
 
 #[derive(Serialize, Deserialize)]
 struct Wire {
@@ -38,18 +39,31 @@ impl RedisFanOut {
     }
 
     /// The instance's one subscription: delivers what any instance publishes to local
-    /// connections, resubscribing after connection losses, until the process ends.
-    pub async fn subscribe(client: redis::Client, prefix: String, hub: Arc<Hub>) {
+    /// connections, and wakes the event log's readers when another instance committed events;
+    /// resubscribes after connection losses, until the process ends. After a loss the readers
+    /// are woken anyway: what was committed meanwhile is in the log.
+    pub async fn subscribe(
+        client: redis::Client,
+        prefix: String,
+        hub: Arc<Hub>,
+        signal: OutboxSignal,
+    ) {
         let channel = format!("{prefix}events");
+        let wake_channel = format!("{prefix}wake");
         loop {
             match client.get_async_pubsub().await {
                 Ok(mut pubsub) => {
-                    if let Err(error) = pubsub.subscribe(&channel).await {
+                    if let Err(error) = pubsub.subscribe(&[&channel, &wake_channel]).await {
                         tracing::warn!(%error, "redis subscribe failed");
                     } else {
                         tracing::info!(%channel, "subscribed to fan-out");
+                        signal.wake();
                         let mut messages = pubsub.on_message();
                         while let Some(message) = messages.next().await {
+                            if message.get_channel_name() == wake_channel {
+                                signal.wake();
+                                continue;
+                            }
                             let Ok(raw) = message.get_payload::<String>() else {
                                 continue;
                             };
@@ -63,6 +77,7 @@ impl RedisFanOut {
                                         seq,
                                         sender: UserId::from_uuid(s),
                                     }),
+                                    position: 0,
                                 }),
                                 Err(error) => tracing::warn!(%error, "malformed fan-out message"),
                             }
@@ -73,6 +88,26 @@ impl RedisFanOut {
                 Err(error) => tracing::warn!(%error, "redis pub/sub unavailable; retrying"),
             }
             tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    }
+}
+
+/// Tells the other instances, through Redis, that this one committed events. Wake-ups that
+/// pile up while one is being sent go out as one. A lost wake-up only delays: readers poll.
+pub async fn relay_wakeups(redis: ConnectionManager, prefix: String, signal: OutboxSignal) {
+    let channel = format!("{prefix}wake");
+    let mut wakeups = signal.subscribe();
+    let mut relayed = signal.commits();
+    while wakeups.changed().await.is_ok() {
+        let commits = signal.commits();
+        if commits == relayed {
+            continue;
+        }
+        relayed = commits;
+        let mut redis = redis.clone();
+        let published: redis::RedisResult<()> = redis.publish(&channel, 1).await;
+        if let Err(error) = published {
+            tracing::debug!(%error, "wake-up not relayed; other instances will poll");
         }
     }
 }

@@ -1,7 +1,7 @@
 //! One task per WebSocket connection: authenticate, register with the hub, then relay queued
 //! events out and commands in until either side stops.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -117,13 +117,14 @@ async fn run(
             .await;
         return;
     };
-    let connection = state.realtime.hub.register(claims.user_id);
+    let connection = state.realtime.dispatcher.connect(claims.user_id).await;
     let span = tracing::info_span!("ws", user_id = %claims.user_id, connection_id = connection.id);
     Live {
         state: state.clone(),
         claims,
         session,
         replayed: HashMap::new(),
+        live_sent: HashSet::new(),
         too_slow: false,
     }
     .serve(stream, connection)
@@ -160,8 +161,14 @@ struct Live {
     /// How far `sync` replayed each conversation: live copies of those messages are dropped,
     /// so a catch-up delivers each message exactly once.
     replayed: HashMap<ConversationId, i64>,
+    /// Messages sent live, so that a `sync` racing with them does not send them again.
+    live_sent: HashSet<(ConversationId, i64)>,
     too_slow: bool,
 }
+
+/// Most live messages remembered for `sync`; past it a client may see a message twice (it
+/// dedupes by seq) but never misses one.
+const LIVE_SENT_MAX: usize = 4096;
 
 impl Live {
     fn me(&self) -> UserId {
@@ -228,6 +235,11 @@ impl Live {
                         && self.replayed.get(&receipt.conversation_id).is_some_and(|seq| receipt.seq <= *seq)
                     {
                         continue;
+                    }
+                    if let Some(receipt) = outbound.receipt
+                        && self.live_sent.len() < LIVE_SENT_MAX
+                    {
+                        self.live_sent.insert((receipt.conversation_id, receipt.seq));
                     }
                     if let Some(receipt) = outbound.receipt.filter(|r| r.sender != me) {
                         self.state.messages.delivered.record(me, receipt.conversation_id, receipt.seq);
@@ -317,7 +329,7 @@ impl Live {
         };
         realtime
             .dispatcher
-            .send(audience.with_last_seen, &full, false, None)
+            .send(audience.with_last_seen, &full)
             .await;
         let status_only = RealtimeEvent::Presence {
             user_id: me,
@@ -326,7 +338,7 @@ impl Live {
         };
         realtime
             .dispatcher
-            .send(audience.status_only, &status_only, false, None)
+            .send(audience.status_only, &status_only)
             .await;
     }
 
@@ -419,7 +431,7 @@ impl Live {
                     };
                     realtime
                         .dispatcher
-                        .send_to_conversation(id, Some(me), &event, false)
+                        .send_to_conversation(id, Some(me), &event)
                         .await;
                 }
                 Ok(json!({}))
@@ -435,7 +447,7 @@ impl Live {
                     };
                     realtime
                         .dispatcher
-                        .send_to_conversation(id, Some(me), &event, false)
+                        .send_to_conversation(id, Some(me), &event)
                         .await;
                 }
                 Ok(json!({}))
@@ -526,6 +538,9 @@ impl Live {
                 let page = state.messages.history.history(me, id, range).await?;
                 for view in page.messages {
                     after = view.message.seq;
+                    if self.live_sent.contains(&(id, after)) {
+                        continue;
+                    }
                     let frame = protocol::encode(&RealtimeEvent::MessageCreated(view));
                     if !self.write(frame).await {
                         return Err(AppError::Unexpected(anyhow::anyhow!(

@@ -193,6 +193,10 @@ pub fn encode(event: &RealtimeEvent) -> String {
             serde_json::to_value(NotificationResponse::from(notification.as_ref()))
                 .unwrap_or(Value::Null),
         ),
+        RealtimeEvent::ResyncRequired => self::event(
+            "resync_required",
+            json!({"conversation_id": null, "reason": "events_missed"}),
+        ),
     }
 }
 

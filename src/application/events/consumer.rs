@@ -1,0 +1,213 @@
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use tokio::sync::watch;
+
+use super::{EventLog, LoggedEvent};
+use crate::application::error::AppError;
+
+/// Acts on the log's events, in order. At-least-once: after a crash or a lost lease an event
+/// may come again, so handlers are idempotent.
+#[async_trait]
+pub trait EventHandler: Send + Sync {
+    /// An error is retried, with the same event, until it succeeds: nothing is skipped.
+    async fn handle(&self, event: &LoggedEvent) -> Result<(), AppError>;
+
+    /// Events after `after` up to `through` were pruned before this reader saw them.
+    async fn missed(&self, gap: Gap) {
+        tracing::error!(after = gap.after, through = gap.through, "events missed");
+    }
+}
+
+/// Positions a reader can no longer read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Gap {
+    pub after: i64,
+    pub through: i64,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct LogOptions {
+    /// How long a reader waits for a wake-up before it looks anyway.
+    pub poll: Duration,
+    /// Most events read at once.
+    pub batch: u64,
+    /// How long a shared consumer's position stays with one instance without renewal.
+    pub lease: Duration,
+    /// Pause before a failed read or event is tried again.
+    pub retry: Duration,
+}
+
+/// A reader's place in the log.
+struct Reader {
+    log: Arc<dyn EventLog>,
+    handler: Arc<dyn EventHandler>,
+    options: LogOptions,
+    wakeups: watch::Receiver<u64>,
+    position: i64,
+}
+
+impl Reader {
+    /// Handles the next batch; `false` when there was nothing to read.
+    async fn step(&mut self, name: &str) -> bool {
+        self.wakeups.borrow_and_update();
+        let batch = match self.log.read_after(self.position, self.options.batch).await {
+            Ok(batch) => batch,
+            Err(error) => {
+                tracing::warn!(%error, consumer = name, "event log unreadable; retrying");
+                tokio::time::sleep(self.options.retry).await;
+                return true;
+            }
+        };
+        let Some(first) = batch.first() else {
+            return false;
+        };
+        if first.position > self.position + 1 {
+            self.check_gap(name).await;
+        }
+        for event in &batch {
+            self.handle(name, event).await;
+            self.position = event.position;
+        }
+        true
+    }
+
+    /// Positions may skip numbers (a rolled-back writer); only pruning loses events.
+    async fn check_gap(&self, name: &str) {
+        match self.log.pruned_through().await {
+            Ok(through) if through > self.position => {
+                tracing::error!(
+                    consumer = name,
+                    after = self.position,
+                    through,
+                    "events were pruned before they were read"
+                );
+                self.handler
+                    .missed(Gap {
+                        after: self.position,
+                        through,
+                    })
+                    .await;
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, consumer = name, "pruning unknown"),
+        }
+    }
+
+    async fn handle(&self, name: &str, event: &LoggedEvent) {
+        let mut attempts = 0u32;
+        while let Err(error) = self.handler.handle(event).await {
+            attempts += 1;
+            tracing::warn!(%error, consumer = name, position = event.position, attempts, "event not handled; retrying");
+            tokio::time::sleep(self.options.retry * attempts.min(10)).await;
+        }
+    }
+
+    async fn wait(&mut self) {
+        tokio::select! {
+            _ = self.wakeups.changed() => {}
+            () = tokio::time::sleep(self.options.poll) => {}
+        }
+    }
+}
+
+/// Feeds this instance's `handler` every event recorded from now on (live delivery to local
+/// connections: what came before, clients fetch by seq). The position lives in memory.
+pub async fn run_local(
+    name: &'static str,
+    log: Arc<dyn EventLog>,
+    handler: Arc<dyn EventHandler>,
+    options: LogOptions,
+) {
+    let position = loop {
+        match log.head().await {
+            Ok(head) => break head,
+            Err(error) => {
+                tracing::warn!(%error, consumer = name, "event log unreachable; retrying");
+                tokio::time::sleep(options.retry).await;
+            }
+        }
+    };
+    let mut reader = Reader {
+        wakeups: log.wakeups(),
+        log,
+        handler,
+        options,
+        position,
+    };
+    loop {
+        if !reader.step(name).await {
+            reader.wait().await;
+        }
+    }
+}
+
+/// Feeds `handler` every event once across all instances: one instance at a time holds the
+/// consumer's lease and stores its position after each batch, so a crash or restart resumes
+/// where it stopped.
+pub async fn run_shared(
+    name: &'static str,
+    owner: String,
+    log: Arc<dyn EventLog>,
+    handler: Arc<dyn EventHandler>,
+    options: LogOptions,
+) {
+    loop {
+        let position = match log.claim(name, &owner, options.lease).await {
+            Ok(Some(position)) => position,
+            Ok(None) => {
+                tokio::time::sleep(options.lease / 3).await;
+                continue;
+            }
+            Err(error) => {
+                tracing::warn!(%error, consumer = name, "event log unreachable; retrying");
+                tokio::time::sleep(options.retry).await;
+                continue;
+            }
+        };
+        tracing::info!(consumer = name, position, "consuming the event log");
+        let mut reader = Reader {
+            wakeups: log.wakeups(),
+            log: log.clone(),
+            handler: handler.clone(),
+            options,
+            position,
+        };
+        let mut stored = (position, Instant::now());
+        loop {
+            let busy = reader.step(name).await;
+            let due = stored.1.elapsed() >= options.lease / 3;
+            if reader.position != stored.0 || due {
+                match log
+                    .advance(name, &owner, reader.position, options.lease)
+                    .await
+                {
+                    Ok(true) => stored = (reader.position, Instant::now()),
+                    Ok(false) => {
+                        tracing::warn!(consumer = name, "lease lost to another instance");
+                        break;
+                    }
+                    Err(error) => tracing::warn!(%error, consumer = name, "position not stored"),
+                }
+            }
+            if !busy {
+                reader.wait().await;
+            }
+        }
+    }
+}
+
+/// Deletes old events every `interval`.
+pub async fn prune_every(log: Arc<dyn EventLog>, retention: Duration, interval: Duration) {
+    let mut ticks = tokio::time::interval(interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        match log.prune(retention).await {
+            Ok(0) => {}
+            Ok(deleted) => tracing::debug!(deleted, "event log pruned"),
+            Err(error) => tracing::warn!(%error, "event log not pruned"),
+        }
+    }
+}

@@ -1,3 +1,0 @@
-//! Domain event buses.
-
-pub mod in_process;
