@@ -29,7 +29,8 @@ pub struct TestApp {
     pub settings: Settings,
     pub client: reqwest::Client,
     pub mail_dir: PathBuf,
-    server: actix_web::dev::ServerHandle,
+    /// `None` for a server in another process.
+    server: Option<actix_web::dev::ServerHandle>,
     database: Option<PostgresDatabase>,
     _dir: tempfile::TempDir,
 }
@@ -105,7 +106,7 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
         .await
         .expect("server builds");
     let address = format!("http://127.0.0.1:{}", app.port());
-    let server = app.handle();
+    let server = Some(app.handle());
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
@@ -115,6 +116,22 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
         server,
         database,
         _dir: dir,
+    }
+}
+
+impl TestApp {
+    /// A client of a server running in another process at `address`.
+    pub fn remote(address: String) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        TestApp {
+            address,
+            settings: Settings::defaults().expect("default settings"),
+            client: reqwest::Client::new(),
+            mail_dir: dir.path().join("mail"),
+            server: None,
+            database: None,
+            _dir: dir,
+        }
     }
 }
 
@@ -129,7 +146,7 @@ pub async fn spawn_twin(app: &TestApp) -> Option<TestApp> {
         .await
         .expect("twin builds");
     let address = format!("http://127.0.0.1:{}", twin.port());
-    let server = twin.handle();
+    let server = Some(twin.handle());
     tokio::spawn(twin.run_until_stopped());
     Some(TestApp {
         address,
@@ -142,7 +159,7 @@ pub async fn spawn_twin(app: &TestApp) -> Option<TestApp> {
     })
 }
 
-fn replace_database(url: &str, name: &str) -> String {
+pub fn replace_database(url: &str, name: &str) -> String {
     let (base, query) = url
         .split_once('?')
         .map_or((url, None), |(b, q)| (b, Some(q)));
@@ -156,7 +173,9 @@ fn replace_database(url: &str, name: &str) -> String {
 impl Drop for TestApp {
     fn drop(&mut self) {
         // Sends the stop command at once; nothing needs to wait for it.
-        drop(self.server.stop(false));
+        if let Some(server) = &self.server {
+            drop(server.stop(false));
+        }
         if let Some(db) = self.database.take() {
             let dropped = std::thread::spawn(move || {
                 let runtime = tokio::runtime::Builder::new_current_thread()

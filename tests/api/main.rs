@@ -8,6 +8,7 @@ mod messages;
 mod notifications;
 mod operations;
 mod passwords;
+mod pipeline;
 mod sessions;
 mod users;
 mod ws;
