@@ -8,7 +8,6 @@ use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use sea_orm::DatabaseConnection;
 use tokio::sync::watch;
 
 use crate::application::attachments::{AttachmentsDeps, AttachmentsHandler, OrphanCleanup};
@@ -37,7 +36,7 @@ use crate::infrastructure::persistence::auth::{
     SeaOrmAccountRepository, SeaOrmPasswordResetRepository, SeaOrmSessionRepository,
 };
 use crate::infrastructure::persistence::conversations::SeaOrmConversationRepository;
-use crate::infrastructure::persistence::db;
+use crate::infrastructure::persistence::db::{self, Db};
 use crate::infrastructure::persistence::messages::SeaOrmMessageRepository;
 use crate::infrastructure::persistence::notifications::{
     SeaOrmDeviceRepository, SeaOrmNotificationRepository,
@@ -75,13 +74,13 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         settings.validate()?;
         let full_sync = settings.database.sqlite_synchronous == SqliteSync::Full;
-        let db = db::connect(
+        let db = db::connect_for_serving(
             &settings.database_url(),
             settings.database.max_connections,
             full_sync,
         )
         .await?;
-        db::migrate_up(&db).await?;
+        db::migrate_up(db.writer()).await?;
         let redis = match settings.redis_url() {
             Some(url) => Some(connect_redis(url).await?),
             None => None,
@@ -185,7 +184,7 @@ async fn connect_redis(url: &str) -> anyhow::Result<ConnectionManager> {
 
 fn build_state(
     settings: &Settings,
-    db: DatabaseConnection,
+    db: Db,
     redis: Option<ConnectionManager>,
     shutdown: watch::Receiver<bool>,
 ) -> anyhow::Result<AppState> {
@@ -377,7 +376,7 @@ fn build_state(
         clock: clock.clone(),
         policy,
     };
-    let mut health: Vec<Arc<dyn HealthCheck>> = vec![Arc::new(DatabaseHealth(db))];
+    let mut health: Vec<Arc<dyn HealthCheck>> = vec![Arc::new(DatabaseHealth(db.writer().clone()))];
     if let Some(redis) = redis {
         health.push(Arc::new(RedisHealth(redis)));
     }

@@ -1,12 +1,10 @@
 //! Attachment metadata; the bytes live in the file store.
 
 use async_trait::async_trait;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use time::OffsetDateTime;
 
+use super::db::Db;
 use super::entities::attachments;
 use super::unexpected;
 use crate::domain::attachments::{Attachment, AttachmentRepository, FileName, MediaType};
@@ -31,11 +29,11 @@ fn from_row(row: attachments::Model) -> Result<Attachment, RepoError> {
 }
 
 pub struct SeaOrmAttachmentRepository {
-    db: DatabaseConnection,
+    db: Db,
 }
 
 impl SeaOrmAttachmentRepository {
-    pub fn new(db: DatabaseConnection) -> Self {
+    pub fn new(db: Db) -> Self {
         Self { db }
     }
 }

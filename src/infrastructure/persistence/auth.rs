@@ -3,11 +3,11 @@
 use async_trait::async_trait;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
 };
 use time::OffsetDateTime;
 
+use super::db::Db;
 use super::entities::{password_resets, refresh_tokens, sessions, users};
 use super::{repo_error, unexpected};
 use crate::domain::auth::{
@@ -18,11 +18,11 @@ use crate::domain::shared::{RepoError, SessionId, UserId};
 use crate::domain::users::{DisplayName, Email, User, Username};
 
 pub struct SeaOrmAccountRepository {
-    db: DatabaseConnection,
+    db: Db,
 }
 
 impl SeaOrmAccountRepository {
-    pub fn new(db: DatabaseConnection) -> Self {
+    pub fn new(db: Db) -> Self {
         Self { db }
     }
 
@@ -113,11 +113,11 @@ impl AccountRepository for SeaOrmAccountRepository {
 }
 
 pub struct SeaOrmSessionRepository {
-    db: DatabaseConnection,
+    db: Db,
 }
 
 impl SeaOrmSessionRepository {
-    pub fn new(db: DatabaseConnection) -> Self {
+    pub fn new(db: Db) -> Self {
         Self { db }
     }
 }
@@ -328,11 +328,11 @@ async fn insert_refresh_token<C: ConnectionTrait>(
 }
 
 pub struct SeaOrmPasswordResetRepository {
-    db: DatabaseConnection,
+    db: Db,
 }
 
 impl SeaOrmPasswordResetRepository {
-    pub fn new(db: DatabaseConnection) -> Self {
+    pub fn new(db: Db) -> Self {
         Self { db }
     }
 }

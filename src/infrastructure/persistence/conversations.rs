@@ -5,13 +5,13 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
-    TransactionTrait, Value,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement, Value,
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::db::Db;
 use super::entities::{conversations, participants};
 use super::outbox::{self, OutboxSignal};
 use super::{repo_error, unexpected};
@@ -118,12 +118,12 @@ fn participant_row(id: ConversationId, p: &Participant) -> participants::ActiveM
 }
 
 pub struct SeaOrmConversationRepository {
-    db: DatabaseConnection,
+    db: Db,
     signal: OutboxSignal,
 }
 
 impl SeaOrmConversationRepository {
-    pub fn new(db: DatabaseConnection, signal: OutboxSignal) -> Self {
+    pub fn new(db: Db, signal: OutboxSignal) -> Self {
         Self { db, signal }
     }
 

@@ -1,8 +1,108 @@
 use std::time::Duration;
 
 use anyhow::Context;
+use async_trait::async_trait;
 use migrations::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, ExecResult, QueryResult, Statement, TransactionTrait,
+};
+
+/// Read connections beside SQLite's one writer.
+const SQLITE_READERS: u32 = 4;
+
+/// The database as repositories see it. On SQLite, reads (statements that begin with `SELECT`)
+/// go to a pool of read connections beside the single writer, so they never queue behind
+/// writes (WAL lets them run beside it, each seeing every commit made before it starts); all
+/// else, and every transaction, goes to the writer. On PostgreSQL both are the same pool.
+#[derive(Clone)]
+pub struct Db {
+    write: DatabaseConnection,
+    read: DatabaseConnection,
+}
+
+impl Db {
+    /// One pool for everything.
+    pub fn single(db: DatabaseConnection) -> Self {
+        Self {
+            read: db.clone(),
+            write: db,
+        }
+    }
+
+    pub fn writer(&self) -> &DatabaseConnection {
+        &self.write
+    }
+
+    pub async fn begin(&self) -> Result<DatabaseTransaction, DbErr> {
+        self.write.begin().await
+    }
+
+    fn route(&self, statement: &Statement) -> &DatabaseConnection {
+        if is_read(&statement.sql) {
+            &self.read
+        } else {
+            &self.write
+        }
+    }
+}
+
+fn is_read(sql: &str) -> bool {
+    sql.trim_start()
+        .get(..6)
+        .is_some_and(|head| head.eq_ignore_ascii_case("select"))
+}
+
+#[async_trait]
+impl ConnectionTrait for Db {
+    fn get_database_backend(&self) -> DbBackend {
+        self.write.get_database_backend()
+    }
+
+    async fn execute_raw(&self, statement: Statement) -> Result<ExecResult, DbErr> {
+        self.write.execute_raw(statement).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.write.execute_unprepared(sql).await
+    }
+
+    async fn query_one_raw(&self, statement: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.route(&statement).query_one_raw(statement).await
+    }
+
+    async fn query_all_raw(&self, statement: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.route(&statement).query_all_raw(statement).await
+    }
+
+    fn support_returning(&self) -> bool {
+        self.write.support_returning()
+    }
+}
+
+/// Opens the database for serving: the writer of `connect`, and on a SQLite file a pool of
+/// read connections beside it.
+pub async fn connect_for_serving(
+    url: &str,
+    max_connections: u32,
+    full_sync: bool,
+) -> anyhow::Result<Db> {
+    let write = connect(url, max_connections, full_sync).await?;
+    if write.get_database_backend() != DbBackend::Sqlite || url.contains(":memory:") {
+        return Ok(Db::single(write));
+    }
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .max_connections(SQLITE_READERS)
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false);
+    let read = Database::connect(options)
+        .await
+        .with_context(|| format!("cannot open the database at {}", redact(url)))?;
+    Ok(Db { write, read })
+}
 
 /// Opens the database named by `url`, creating a SQLite file (and its folder) when needed.
 /// `full_sync`: SQLite waits for the disk on every commit (see `database.sqlite_synchronous`).
@@ -103,7 +203,16 @@ pub fn redact(url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::redact;
+    use super::{is_read, redact};
+
+    #[test]
+    fn only_selects_are_reads() {
+        assert!(is_read("  SELECT 1"));
+        assert!(is_read("select * from t"));
+        assert!(!is_read("UPDATE t SET a = 1 RETURNING a"));
+        assert!(!is_read("INSERT INTO t VALUES (1) RETURNING id"));
+        assert!(!is_read("sel"));
+    }
 
     #[test]
     fn hides_passwords() {

@@ -5,15 +5,15 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend,
-    EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Statement,
-    TransactionTrait, Value,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait,
+    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait, Value,
 };
 use time::OffsetDateTime;
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use super::conversations::placeholders;
+use super::db::Db;
 use super::entities::{attachments, conversations, messages, participants, reactions};
 use super::outbox::{self, OutboxSignal};
 use super::{inserted_unless_present, repo_error, unexpected};
@@ -79,7 +79,7 @@ const GROUP_COMMIT_MAX: usize = 64;
 type Appended = oneshot::Sender<Result<Message, RepoError>>;
 
 pub struct SeaOrmMessageRepository {
-    db: DatabaseConnection,
+    db: Db,
     signal: OutboxSignal,
     /// SQLite has one writer: sends queue for a task that commits them in groups.
     group_commit: Option<mpsc::Sender<(MessageDraft, Appended)>>,
@@ -87,7 +87,7 @@ pub struct SeaOrmMessageRepository {
 
 impl SeaOrmMessageRepository {
     /// Must be called inside the runtime: on SQLite it starts the group-commit task.
-    pub fn new(db: DatabaseConnection, signal: OutboxSignal) -> Self {
+    pub fn new(db: Db, signal: OutboxSignal) -> Self {
         let group_commit = (db.get_database_backend() == DbBackend::Sqlite).then(|| {
             let (sender, receiver) = mpsc::channel(GROUP_COMMIT_MAX * 16);
             tokio::spawn(group_commit(db.clone(), signal.clone(), receiver));
@@ -111,7 +111,7 @@ fn created(message: &Message) -> DomainEvent {
 /// one refused send (a duplicate `client_message_id`) leaves the others in. One commit (and
 /// one fsync) then serves the whole group.
 async fn group_commit(
-    db: DatabaseConnection,
+    db: Db,
     signal: OutboxSignal,
     mut queue: mpsc::Receiver<(MessageDraft, Appended)>,
 ) {
@@ -134,7 +134,7 @@ async fn group_commit(
 }
 
 async fn append_group(
-    db: &DatabaseConnection,
+    db: &Db,
     signal: &OutboxSignal,
     group: &[(MessageDraft, Appended)],
 ) -> Result<Vec<Result<Message, RepoError>>, RepoError> {

@@ -3,13 +3,14 @@
 use async_trait::async_trait;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use super::conversations::placeholders;
+use super::db::Db;
 use super::entities::{devices, notifications};
 use super::outbox::{self, OutboxSignal};
 use super::{inserted_unless_present, unexpected};
@@ -38,12 +39,12 @@ fn notification_from_row(row: notifications::Model) -> Result<Notification, Repo
 }
 
 pub struct SeaOrmNotificationRepository {
-    db: DatabaseConnection,
+    db: Db,
     signal: OutboxSignal,
 }
 
 impl SeaOrmNotificationRepository {
-    pub fn new(db: DatabaseConnection, signal: OutboxSignal) -> Self {
+    pub fn new(db: Db, signal: OutboxSignal) -> Self {
         Self { db, signal }
     }
 }
@@ -151,11 +152,11 @@ fn device_from_row(row: devices::Model) -> Result<Device, RepoError> {
 }
 
 pub struct SeaOrmDeviceRepository {
-    db: DatabaseConnection,
+    db: Db,
 }
 
 impl SeaOrmDeviceRepository {
-    pub fn new(db: DatabaseConnection) -> Self {
+    pub fn new(db: Db) -> Self {
         Self { db }
     }
 

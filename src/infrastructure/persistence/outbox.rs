@@ -6,14 +6,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, FromQueryResult,
-    Statement, TransactionTrait, Value,
-};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, FromQueryResult, Statement, Value};
 use time::OffsetDateTime;
 use tokio::sync::watch;
 
 use super::conversations::placeholders;
+use super::db::Db;
 use super::unexpected;
 use crate::application::events::{EventLog, LoggedEvent};
 use crate::domain::shared::{DomainEvent, RepoError};
@@ -133,12 +131,12 @@ struct Number {
 
 /// The outbox as the application's event log.
 pub struct SeaOrmEventLog {
-    db: DatabaseConnection,
+    db: Db,
     signal: OutboxSignal,
 }
 
 impl SeaOrmEventLog {
-    pub fn new(db: DatabaseConnection, signal: OutboxSignal) -> Self {
+    pub fn new(db: Db, signal: OutboxSignal) -> Self {
         Self { db, signal }
     }
 

@@ -3,13 +3,14 @@
 use async_trait::async_trait;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait,
-    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, Statement, TransactionTrait, Value,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult,
+    PaginatorTrait, QueryFilter, QueryOrder, Statement, Value,
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::conversations::placeholders;
+use super::db::Db;
 use super::entities::{blocks, contacts, one_time_prekeys, user_keys, user_settings, users};
 use super::outbox::{self, OutboxSignal};
 use super::{repo_error, unexpected};
@@ -41,11 +42,11 @@ fn profile_from_row(row: users::Model) -> Result<Profile, RepoError> {
 }
 
 pub struct SeaOrmProfileRepository {
-    db: DatabaseConnection,
+    db: Db,
 }
 
 impl SeaOrmProfileRepository {
-    pub fn new(db: DatabaseConnection) -> Self {
+    pub fn new(db: Db) -> Self {
         Self { db }
     }
 }
@@ -162,11 +163,11 @@ impl ProfileRepository for SeaOrmProfileRepository {
 }
 
 pub struct SeaOrmSettingsRepository {
-    db: DatabaseConnection,
+    db: Db,
 }
 
 impl SeaOrmSettingsRepository {
-    pub fn new(db: DatabaseConnection) -> Self {
+    pub fn new(db: Db) -> Self {
         Self { db }
     }
 }
@@ -259,12 +260,12 @@ impl SettingsRepository for SeaOrmSettingsRepository {
 }
 
 pub struct SeaOrmContactRepository {
-    db: DatabaseConnection,
+    db: Db,
     signal: OutboxSignal,
 }
 
 impl SeaOrmContactRepository {
-    pub fn new(db: DatabaseConnection, signal: OutboxSignal) -> Self {
+    pub fn new(db: Db, signal: OutboxSignal) -> Self {
         Self { db, signal }
     }
 }
@@ -375,11 +376,11 @@ impl ContactRepository for SeaOrmContactRepository {
 }
 
 pub struct SeaOrmBlockRepository {
-    db: DatabaseConnection,
+    db: Db,
 }
 
 impl SeaOrmBlockRepository {
-    pub fn new(db: DatabaseConnection) -> Self {
+    pub fn new(db: Db) -> Self {
         Self { db }
     }
 }
@@ -481,11 +482,11 @@ impl BlockRepository for SeaOrmBlockRepository {
 }
 
 pub struct SeaOrmKeyRepository {
-    db: DatabaseConnection,
+    db: Db,
 }
 
 impl SeaOrmKeyRepository {
-    pub fn new(db: DatabaseConnection) -> Self {
+    pub fn new(db: Db) -> Self {
         Self { db }
     }
 }
