@@ -76,27 +76,39 @@ fn fts5_query(raw: &str) -> Option<String> {
 /// Most sends stored in one group-committed transaction.
 const GROUP_COMMIT_MAX: usize = 64;
 
+/// Group-commit tasks on PostgreSQL, each with a connection of the pool while it writes.
+const POSTGRES_WRITERS: usize = 4;
+
 type Appended = oneshot::Sender<Result<Message, RepoError>>;
 
 pub struct SeaOrmMessageRepository {
     db: Db,
     signal: OutboxSignal,
-    /// SQLite has one writer: sends queue for a task that commits them in groups.
-    group_commit: Option<mpsc::Sender<(MessageDraft, Appended)>>,
+    /// Sends queue for a task that commits them in groups: one transaction, one commit and
+    /// one turn at the event log's order for many sends.
+    writers: Vec<mpsc::Sender<(MessageDraft, Appended)>>,
 }
 
 impl SeaOrmMessageRepository {
-    /// Must be called inside the runtime: on SQLite it starts the group-commit task.
+    /// Must be called inside the runtime: it starts the group-commit tasks, one on SQLite
+    /// (one writer at a time), several on PostgreSQL (their statements overlap; only their
+    /// commits take turns).
     pub fn new(db: Db, signal: OutboxSignal) -> Self {
-        let group_commit = (db.get_database_backend() == DbBackend::Sqlite).then(|| {
-            let (sender, receiver) = mpsc::channel(GROUP_COMMIT_MAX * 16);
-            tokio::spawn(group_commit(db.clone(), signal.clone(), receiver));
-            sender
-        });
+        let count = match db.get_database_backend() {
+            DbBackend::Sqlite => 1,
+            _ => POSTGRES_WRITERS,
+        };
+        let writers = (0..count)
+            .map(|_| {
+                let (sender, receiver) = mpsc::channel(GROUP_COMMIT_MAX * 16);
+                tokio::spawn(group_commit(db.clone(), signal.clone(), receiver));
+                sender
+            })
+            .collect();
         Self {
             db,
             signal,
-            group_commit,
+            writers,
         }
     }
 }
@@ -161,19 +173,16 @@ async fn append_group(
 #[async_trait]
 impl MessageRepository for SeaOrmMessageRepository {
     async fn append(&self, draft: &MessageDraft) -> Result<Message, RepoError> {
-        if let Some(queue) = &self.group_commit {
-            let (reply, appended) = oneshot::channel();
-            let stopped = || RepoError::Unexpected(anyhow::anyhow!("the message writer stopped"));
-            queue
-                .send((draft.clone(), reply))
-                .await
-                .map_err(|_| stopped())?;
-            return appended.await.map_err(|_| stopped())?;
-        }
-        let txn = self.db.begin().await.map_err(unexpected)?;
-        let message = append_in(&txn, draft).await?;
-        outbox::commit_with(txn, &[created(&message)], &self.signal).await?;
-        Ok(message)
+        // A conversation's sends share a writer, so they never wait on each other's row lock
+        // from two transactions.
+        let writer = draft.conversation_id.as_uuid().as_u128() as usize % self.writers.len();
+        let (reply, appended) = oneshot::channel();
+        let stopped = || RepoError::Unexpected(anyhow::anyhow!("the message writer stopped"));
+        self.writers[writer]
+            .send((draft.clone(), reply))
+            .await
+            .map_err(|_| stopped())?;
+        appended.await.map_err(|_| stopped())?
     }
 
     async fn find(
