@@ -543,3 +543,37 @@ async fn two_instances_behave_as_one_server() {
         "offline"
     );
 }
+
+#[tokio::test]
+async fn one_bad_conversation_in_a_sync_answers_for_itself_only() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let bob = app.register("bob").await;
+    let group = app.create_group(&alice, "g", &[&bob]).await;
+    let strangers = app.create_group(&alice, "not bob's", &[]).await;
+    for n in 0..3 {
+        app.send_message(&alice, &group, &format!("m{n}")).await;
+    }
+    let mut bob_ws = app.ws(&bob.access_token).await;
+
+    let unknown = uuid::Uuid::now_v7().to_string();
+    let ack = bob_ws
+        .command(json!({"type": "sync", "conversations": [
+            {"conversation_id": unknown, "after_seq": 0},
+            {"conversation_id": group, "after_seq": 0},
+            {"conversation_id": strangers, "after_seq": 0},
+        ]}))
+        .await;
+
+    assert_eq!(ack["type"], "ack", "{ack}");
+    let results = ack["data"]["conversations"].as_array().expect("results");
+    assert_eq!(results.len(), 3);
+    assert_eq!(results[0]["error"], "conversation_not_found");
+    assert_eq!(results[2]["error"], "conversation_not_found");
+    assert_eq!(results[1]["last_seq"], 3);
+    assert!(results[1].get("error").is_none(), "{ack}");
+    for seq in 1..=3 {
+        let event = bob_ws.expect("message.created").await;
+        assert_eq!(event["data"]["seq"], seq);
+    }
+}

@@ -497,71 +497,89 @@ impl Live {
                 format!("at most {SYNC_CONVERSATIONS_MAX} per sync"),
             ));
         }
-        let me = self.me();
-        let state = self.state.clone();
         let mut results = Vec::with_capacity(entries.len());
         for entry in entries {
-            let id = ConversationId::from_uuid(entry.conversation_id);
-            let last_seq = state
-                .conversations
-                .conversations
-                .get(me, id)
-                .await?
-                .conversation
-                .last_seq;
-            if entry.after_seq > last_seq || entry.after_seq < 0 {
-                // The client knows of messages this server does not: it must start over.
-                let frame = protocol::event(
-                    "resync_required",
-                    json!({"conversation_id": entry.conversation_id, "from_seq": entry.after_seq, "to_seq": last_seq}),
-                );
+            let conversation_id = entry.conversation_id;
+            let after_seq = entry.after_seq;
+            // One bad conversation answers for itself; a closed connection ends the sync.
+            match self.sync_one(entry).await {
+                Ok(result) => results.push(result),
+                Err(AppError::Unexpected(error)) => return Err(AppError::Unexpected(error)),
+                Err(error) => results.push(SyncResult {
+                    conversation_id,
+                    last_seq: after_seq,
+                    has_more: false,
+                    error: Some(error.code()),
+                }),
+            }
+        }
+        Ok(json!({"conversations": results}))
+    }
+
+    /// Replays one conversation after `after_seq`.
+    async fn sync_one(&mut self, entry: protocol::SyncEntry) -> Result<SyncResult, AppError> {
+        let me = self.me();
+        let state = self.state.clone();
+        let id = ConversationId::from_uuid(entry.conversation_id);
+        let last_seq = state
+            .conversations
+            .conversations
+            .get(me, id)
+            .await?
+            .conversation
+            .last_seq;
+        if entry.after_seq > last_seq || entry.after_seq < 0 {
+            // The client knows of messages this server does not: it must start over.
+            let frame = protocol::event(
+                "resync_required",
+                json!({"conversation_id": entry.conversation_id, "from_seq": entry.after_seq, "to_seq": last_seq}),
+            );
+            if !self.write(frame).await {
+                return Err(AppError::Unexpected(anyhow::anyhow!(
+                    "connection closed during sync"
+                )));
+            }
+            return Ok(SyncResult {
+                conversation_id: entry.conversation_id,
+                last_seq,
+                has_more: false,
+                error: None,
+            });
+        }
+        let mut after = entry.after_seq;
+        let mut has_more = false;
+        for page_number in 0..SYNC_PAGES_MAX {
+            let range = HistoryRange {
+                before_seq: None,
+                after_seq: Some(after),
+                limit: SYNC_PAGE,
+            };
+            let page = state.messages.history.history(me, id, range).await?;
+            for view in page.messages {
+                after = view.message.seq;
+                if self.live_sent.contains(&(id, after)) {
+                    continue;
+                }
+                let frame = protocol::encode(&RealtimeEvent::MessageCreated(view));
                 if !self.write(frame).await {
                     return Err(AppError::Unexpected(anyhow::anyhow!(
                         "connection closed during sync"
                     )));
                 }
-                results.push(SyncResult {
-                    conversation_id: entry.conversation_id,
-                    last_seq,
-                    has_more: false,
-                });
-                continue;
             }
-            let mut after = entry.after_seq;
-            let mut has_more = false;
-            for page_number in 0..SYNC_PAGES_MAX {
-                let range = HistoryRange {
-                    before_seq: None,
-                    after_seq: Some(after),
-                    limit: SYNC_PAGE,
-                };
-                let page = state.messages.history.history(me, id, range).await?;
-                for view in page.messages {
-                    after = view.message.seq;
-                    if self.live_sent.contains(&(id, after)) {
-                        continue;
-                    }
-                    let frame = protocol::encode(&RealtimeEvent::MessageCreated(view));
-                    if !self.write(frame).await {
-                        return Err(AppError::Unexpected(anyhow::anyhow!(
-                            "connection closed during sync"
-                        )));
-                    }
-                }
-                has_more = page.has_more && page_number + 1 == SYNC_PAGES_MAX;
-                if !page.has_more {
-                    break;
-                }
+            has_more = page.has_more && page_number + 1 == SYNC_PAGES_MAX;
+            if !page.has_more {
+                break;
             }
-            let replayed = self.replayed.entry(id).or_default();
-            *replayed = (*replayed).max(after);
-            results.push(SyncResult {
-                conversation_id: entry.conversation_id,
-                last_seq: after,
-                has_more,
-            });
         }
-        Ok(json!({"conversations": results}))
+        let replayed = self.replayed.entry(id).or_default();
+        *replayed = (*replayed).max(after);
+        Ok(SyncResult {
+            conversation_id: entry.conversation_id,
+            last_seq: after,
+            has_more,
+            error: None,
+        })
     }
 }
 

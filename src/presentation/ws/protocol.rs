@@ -206,6 +206,9 @@ pub struct SyncResult {
     pub last_seq: i64,
     /// More than one sync's worth was missed: send `sync` again from `last_seq`.
     pub has_more: bool,
+    /// Why this conversation was not replayed (e.g. `conversation_not_found`); the others were.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<&'static str>,
 }
 
 #[cfg(test)]
