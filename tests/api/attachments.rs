@@ -141,6 +141,8 @@ async fn an_upload_comes_back_byte_for_byte_and_in_ranges() {
     for (range, slice, total) in [
         ("bytes=10-19", &bytes[10..20], "bytes 10-19"),
         ("bytes=-5", &bytes[bytes.len() - 5..], "bytes 300004-300008"),
+        // The largest end a client can write: the whole file, no overflow.
+        ("bytes=0-18446744073709551615", &bytes[..], "bytes 0-300008"),
     ] {
         let response = app
             .client

@@ -158,7 +158,7 @@ fn parse_range(header: &str, size: u64) -> Result<Option<Range<u64>>, ()> {
         return Ok(None);
     };
     let range = match (start.parse::<u64>(), end.parse::<u64>()) {
-        (Ok(start), Ok(end)) if start <= end => start..(end + 1).min(size),
+        (Ok(start), Ok(end)) if start <= end => start..end.saturating_add(1).min(size),
         (Ok(start), Err(_)) if end.is_empty() => start..size,
         (Err(_), Ok(suffix)) if start.is_empty() && suffix > 0 => size.saturating_sub(suffix)..size,
         _ => return Ok(None),
@@ -297,6 +297,8 @@ mod tests {
         assert_eq!(parse_range("bytes=90-", 100), Ok(Some(90..100)));
         assert_eq!(parse_range("bytes=-10", 100), Ok(Some(90..100)));
         assert_eq!(parse_range("bytes=50-500", 100), Ok(Some(50..100)));
+        let whole = format!("bytes=0-{}", u64::MAX);
+        assert_eq!(parse_range(&whole, 100), Ok(Some(0..100)));
         assert_eq!(parse_range("bytes=100-", 100), Err(()));
         assert_eq!(parse_range("bytes=0-1,5-6", 100), Ok(None));
         assert_eq!(parse_range("items=0-1", 100), Ok(None));
