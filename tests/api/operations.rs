@@ -93,6 +93,24 @@ async fn metrics_count_requests_by_route_and_status() {
     );
 }
 
+#[tokio::test]
+async fn metrics_count_unknown_methods_as_other() {
+    let app = spawn_app().await;
+    let method = reqwest::Method::from_bytes(b"BREW").unwrap();
+    for _ in 0..3 {
+        app.client
+            .request(method.clone(), app.url("/health/live"))
+            .send()
+            .await
+            .expect("request sent");
+    }
+
+    let body = app.get("/metrics", None).await.text().await.unwrap();
+
+    assert!(!body.contains("BREW"), "{body}");
+    assert!(body.contains(r#"method="other""#), "{body}");
+}
+
 async fn openapi(app: &crate::helpers::TestApp) -> Value {
     let response = app.get("/api-docs/openapi.json", None).await;
     assert_eq!(response.status(), StatusCode::OK);

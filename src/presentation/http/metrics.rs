@@ -35,13 +35,25 @@ pub fn recorder() -> Option<PrometheusHandle> {
         .clone()
 }
 
+/// The standard methods by name, anything else as `other`: a client must not be able to add
+/// label values (and so series) at will.
+fn method_label(method: &actix_web::http::Method) -> String {
+    const KNOWN: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+    let name = method.as_str();
+    if KNOWN.contains(&name) {
+        name.to_owned()
+    } else {
+        "other".to_owned()
+    }
+}
+
 /// Counts requests by method, route pattern (bounded cardinality, unlike raw paths) and status.
 pub async fn track(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
-    let method = req.method().to_string();
+    let method = method_label(req.method());
     let response = next.call(req).await?;
     let route = response
         .request()
