@@ -241,9 +241,14 @@ impl ServerProcess {
         ServerProcess { child, address }
     }
 
-    fn kill_9(&mut self) {
-        self.child.kill().expect("SIGKILL");
-        self.child.wait().expect("reaped");
+    /// Waits for the signalled process to end.
+    async fn reap(&mut self) {
+        let child = &mut self.child;
+        eventually("the server stops", || {
+            let stopped = child.try_wait().expect("waitable").is_some();
+            async move { stopped.then_some(()) }
+        })
+        .await;
     }
 }
 
@@ -289,8 +294,10 @@ impl ProcessDatabase {
     }
 }
 
-#[tokio::test]
-async fn kill_9_mid_burst_loses_no_acknowledged_message_and_notifies_each_once() {
+/// Sends a burst until `signal` stops the server a while into it, restarts it on the same
+/// data, and checks that every acknowledged message is stored and every stored one notifies
+/// the offline member exactly once.
+async fn stopped_mid_burst_loses_nothing(signal: i32) {
     let dir = tempfile::tempdir().expect("temp dir");
     let database = ProcessDatabase::create().await;
     let url = database.as_ref().map(ProcessDatabase::url);
@@ -300,16 +307,15 @@ async fn kill_9_mid_burst_loses_no_acknowledged_message_and_notifies_each_once()
     let bob = app.register("bob").await;
     let group = app.create_group(&alice, "crash", &[&bob]).await;
 
-    // The burst goes on until the process dies under it, a while into it.
     let pid = server.child.id();
     let acked = burst(app.clone(), &alice, &group, 8, usize::MAX, move |count| {
         if count == 300 {
             // SAFETY: kill(2) on our own child's pid; it is reaped below.
-            unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+            unsafe { libc::kill(pid as i32, signal) };
         }
     })
     .await;
-    server.kill_9();
+    server.reap().await;
     assert!(acked.len() >= 300, "{} acknowledged", acked.len());
 
     let server = ServerProcess::start(dir.path(), url.as_deref()).await;
@@ -319,8 +325,8 @@ async fn kill_9_mid_burst_loses_no_acknowledged_message_and_notifies_each_once()
     let lost: Vec<_> = acked.iter().filter(|id| !stored_set.contains(id)).collect();
     assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
 
-    // A message committed as the process died may have had no answer: it is stored all the
-    // same, and notifies like any other.
+    // A message committed as the process stopped may have had no answer: it is stored all
+    // the same, and notifies like any other.
     let expected = stored.len() as u64 + 1;
     eventually("a notification per stored message", || async {
         (unread_count(&app, &bob).await? >= expected).then_some(())
@@ -336,6 +342,16 @@ async fn kill_9_mid_burst_loses_no_acknowledged_message_and_notifies_each_once()
     if let Some(database) = database {
         database.drop_now().await;
     }
+}
+
+#[tokio::test]
+async fn kill_9_mid_burst_loses_no_acknowledged_message_and_notifies_each_once() {
+    stopped_mid_burst_loses_nothing(libc::SIGKILL).await;
+}
+
+#[tokio::test]
+async fn sigterm_mid_burst_loses_no_acknowledged_message_and_notifies_each_once() {
+    stopped_mid_burst_loses_nothing(libc::SIGTERM).await;
 }
 
 /// A Redis of this test's own, to stop and start.
