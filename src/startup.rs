@@ -367,7 +367,7 @@ fn build_state(
     }
     let deps = AuthDeps {
         accounts,
-        sessions: Arc::new(SeaOrmSessionRepository::new(db.clone())),
+        sessions: Arc::new(SeaOrmSessionRepository::new(db.clone(), signal.clone())),
         resets: Arc::new(SeaOrmPasswordResetRepository::new(db.clone())),
         hasher: Arc::new(hasher),
         tokens: Arc::new(tokens),

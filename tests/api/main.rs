@@ -10,5 +10,6 @@ mod operations;
 mod passwords;
 mod pipeline;
 mod sessions;
+mod socket_sessions;
 mod users;
 mod ws;

@@ -9,7 +9,7 @@ use crate::application::messages::MessageView;
 use crate::domain::conversations::ConversationRepository;
 use crate::domain::messages::{Message, MessageRepository};
 use crate::domain::notifications::Notification;
-use crate::domain::shared::{ConversationId, DomainEvent, MessageId, UserId};
+use crate::domain::shared::{ConversationId, DomainEvent, MessageId, SessionId, UserId};
 
 /// What clients are told, before it is put into wire format.
 #[derive(Debug, Clone)]
@@ -159,15 +159,16 @@ impl Dispatcher {
         }
     }
 
-    /// Registers a live connection of `user`, which receives the events logged from now on.
-    pub async fn connect(&self, user: UserId) -> Connection {
+    /// Registers a live connection of `user` opened with `session`, which receives the events
+    /// logged from now on.
+    pub async fn connect(&self, user: UserId, session: SessionId) -> Connection {
         // Unknown, everything counts as new: a client may see a message twice (it dedupes by
         // seq) but never misses one.
         let head = self.log.head().await.unwrap_or_else(|error| {
             tracing::warn!(%error, "event log head unknown");
             0
         });
-        self.hub.register(user, head)
+        self.hub.register(user, session, head)
     }
 
     /// Queues the event logged at `position` on this instance's connections of `recipients`.
@@ -401,6 +402,9 @@ impl Dispatcher {
                 let recipient = vec![notification.user_id];
                 let event = RealtimeEvent::NotificationCreated(notification);
                 self.local(position, recipient, &event, true, None).await;
+            }
+            DomainEvent::SessionsEnded { user_id, sessions } => {
+                self.hub.end_sessions(user_id, &sessions);
             }
             DomainEvent::ContactRequested { .. } | DomainEvent::ContactAccepted { .. } => {}
         }

@@ -5,7 +5,7 @@ use std::sync::{Arc, RwLock};
 use tokio::sync::{Notify, mpsc};
 
 use super::{Delivery, DeliveryReceipt};
-use crate::domain::shared::UserId;
+use crate::domain::shared::{SessionId, UserId};
 
 /// One frame waiting for a connection's writer.
 #[derive(Debug, Clone)]
@@ -16,8 +16,10 @@ pub struct Outbound {
 
 struct Slot {
     id: u64,
+    session: SessionId,
     sender: mpsc::Sender<Outbound>,
     overflow: Arc<Notify>,
+    ended: Arc<Notify>,
     /// Logged events up to here were committed before the connection opened: its client
     /// fetches them by seq, so they are not sent live as well.
     from_position: i64,
@@ -39,6 +41,8 @@ pub struct Connection {
     /// Notified when a durable frame could not be queued: the connection must close (4008)
     /// and the client catch up by seq.
     pub overflow: Arc<Notify>,
+    /// Notified when the session the connection was opened with ends: it must close (4003).
+    pub ended: Arc<Notify>,
 }
 
 impl Hub {
@@ -50,14 +54,17 @@ impl Hub {
         }
     }
 
-    pub fn register(&self, user: UserId, from_position: i64) -> Connection {
+    pub fn register(&self, user: UserId, session: SessionId, from_position: i64) -> Connection {
         let (sender, receiver) = mpsc::channel(self.queue_capacity);
         let overflow = Arc::new(Notify::new());
+        let ended = Arc::new(Notify::new());
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let slot = Slot {
             id,
             sender,
+            session,
             overflow: overflow.clone(),
+            ended: ended.clone(),
             from_position,
         };
         self.write().entry(user).or_default().push(slot);
@@ -66,6 +73,17 @@ impl Hub {
             user,
             receiver,
             overflow,
+            ended,
+        }
+    }
+
+    /// Tells the local connections opened with any of `sessions` that their session ended.
+    pub fn end_sessions(&self, user: UserId, sessions: &[SessionId]) {
+        let connections = self.read();
+        for slot in connections.get(&user).into_iter().flatten() {
+            if sessions.contains(&slot.session) {
+                slot.ended.notify_one();
+            }
         }
     }
 
@@ -146,9 +164,9 @@ mod tests {
     async fn delivers_to_every_connection_of_each_recipient_only() {
         let hub = Hub::new(4);
         let (alice, bob) = (UserId::new(), UserId::new());
-        let mut phone = hub.register(alice, 0);
-        let mut laptop = hub.register(alice, 0);
-        let mut other = hub.register(bob, 0);
+        let mut phone = hub.register(alice, SessionId::new(), 0);
+        let mut laptop = hub.register(alice, SessionId::new(), 0);
+        let mut other = hub.register(bob, SessionId::new(), 0);
 
         hub.deliver(&delivery(alice, true));
 
@@ -163,7 +181,7 @@ mod tests {
     async fn a_full_queue_drops_ephemeral_frames_and_flags_durable_ones() {
         let hub = Hub::new(1);
         let alice = UserId::new();
-        let connection = hub.register(alice, 0);
+        let connection = hub.register(alice, SessionId::new(), 0);
         hub.deliver(&delivery(alice, true));
 
         let wait = std::time::Duration::from_millis(20);
@@ -180,7 +198,7 @@ mod tests {
     async fn events_committed_before_a_connection_opened_are_not_sent_live() {
         let hub = Hub::new(4);
         let alice = UserId::new();
-        let mut connection = hub.register(alice, 10);
+        let mut connection = hub.register(alice, SessionId::new(), 10);
         let logged = |position| Delivery {
             position,
             ..delivery(alice, true)
@@ -192,5 +210,28 @@ mod tests {
         hub.deliver(&delivery(alice, false));
         assert!(connection.receiver.try_recv().is_ok());
         assert!(connection.receiver.try_recv().is_ok());
+    }
+
+    #[tokio::test]
+    async fn only_the_connections_of_an_ended_session_are_told() {
+        let hub = Hub::new(4);
+        let alice = UserId::new();
+        let (phone, laptop) = (SessionId::new(), SessionId::new());
+        let on_phone = hub.register(alice, phone, 0);
+        let on_laptop = hub.register(alice, laptop, 0);
+
+        hub.end_sessions(alice, &[phone]);
+
+        let wait = std::time::Duration::from_millis(20);
+        assert!(
+            tokio::time::timeout(wait, on_phone.ended.notified())
+                .await
+                .is_ok()
+        );
+        assert!(
+            tokio::time::timeout(wait, on_laptop.ended.notified())
+                .await
+                .is_err()
+        );
     }
 }

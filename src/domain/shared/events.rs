@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::messages::Message;
 use crate::domain::notifications::Notification;
-use crate::domain::shared::{ConversationId, MessageId, UserId};
+use crate::domain::shared::{ConversationId, MessageId, SessionId, UserId};
 
 /// Something that happened, for other contexts (notifications, realtime) to react to.
 /// Recorded in the event log (the outbox) in the same transaction as the change that causes
@@ -82,5 +82,11 @@ pub enum DomainEvent {
     /// Carries the stored notification, for its recipient's live connections.
     NotificationCreated {
         notification: Arc<Notification>,
+    },
+    /// These sessions of `user_id` ended (logout, revocation, password change or reset, a
+    /// reused refresh token, the session limit): their sockets close on every instance.
+    SessionsEnded {
+        user_id: UserId,
+        sessions: Vec<SessionId>,
     },
 }

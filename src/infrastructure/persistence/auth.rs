@@ -1,20 +1,25 @@
 //! Accounts, sessions with their refresh tokens, and password resets.
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder,
 };
 use time::OffsetDateTime;
+use uuid::Uuid;
 
 use super::db::Db;
 use super::entities::{password_resets, refresh_tokens, sessions, users};
+use super::outbox::{self, OutboxSignal};
 use super::{repo_error, unexpected};
 use crate::domain::auth::{
     Account, AccountRepository, Device, Login, PasswordHash, PasswordResetRepository, Rotation,
     Session, SessionPolicy, SessionRepository, TokenHash,
 };
-use crate::domain::shared::{RepoError, SessionId, UserId};
+use crate::domain::shared::{DomainEvent, RepoError, SessionId, UserId};
 use crate::domain::users::{DisplayName, Email, User, Username};
 
 pub struct SeaOrmAccountRepository {
@@ -114,11 +119,12 @@ impl AccountRepository for SeaOrmAccountRepository {
 
 pub struct SeaOrmSessionRepository {
     db: Db,
+    signal: OutboxSignal,
 }
 
 impl SeaOrmSessionRepository {
-    pub fn new(db: Db) -> Self {
-        Self { db }
+    pub fn new(db: Db, signal: OutboxSignal) -> Self {
+        Self { db, signal }
     }
 }
 
@@ -145,18 +151,39 @@ fn live_sessions_of(user: UserId, now: OffsetDateTime) -> sea_orm::Condition {
         .add(sessions::Column::ExpiresAt.gt(now))
 }
 
-async fn revoke_where<C: ConnectionTrait>(
-    db: &C,
+/// Revokes the sessions `filter` selects and records that they ended, for their sockets;
+/// returns how many there were.
+async fn revoke_where(
+    txn: DatabaseTransaction,
     filter: sea_orm::Condition,
     now: OffsetDateTime,
+    signal: &OutboxSignal,
 ) -> Result<u64, RepoError> {
-    let result = sessions::Entity::update_many()
-        .col_expr(sessions::Column::RevokedAt, Expr::value(now))
-        .filter(filter)
-        .exec(db)
-        .await
-        .map_err(unexpected)?;
-    Ok(result.rows_affected)
+    let update = Query::update()
+        .table(sessions::Entity)
+        .value(sessions::Column::RevokedAt, now)
+        .cond_where(filter)
+        .returning(Query::returning().columns([sessions::Column::Id, sessions::Column::UserId]))
+        .to_owned();
+    let rows = txn.query_all(&update).await.map_err(unexpected)?;
+    let mut ended: BTreeMap<Uuid, Vec<SessionId>> = BTreeMap::new();
+    for row in &rows {
+        let id: Uuid = row.try_get("", "id").map_err(unexpected)?;
+        let user: Uuid = row.try_get("", "user_id").map_err(unexpected)?;
+        ended
+            .entry(user)
+            .or_default()
+            .push(SessionId::from_uuid(id));
+    }
+    let events: Vec<DomainEvent> = ended
+        .into_iter()
+        .map(|(user, sessions)| DomainEvent::SessionsEnded {
+            user_id: UserId::from_uuid(user),
+            sessions,
+        })
+        .collect();
+    outbox::commit_with(txn, &events, signal).await?;
+    Ok(rows.len() as u64)
 }
 
 #[async_trait]
@@ -196,12 +223,10 @@ impl SessionRepository for SeaOrmSessionRepository {
             .into_iter()
             .map(|row| row.id)
             .collect();
-        if live.len() > policy.max_live_sessions {
-            let oldest = live[policy.max_live_sessions..].to_vec();
-            let filter = sea_orm::Condition::all().add(sessions::Column::Id.is_in(oldest));
-            revoke_where(&txn, filter, session.created_at).await?;
-        }
-        txn.commit().await.map_err(unexpected)
+        let oldest = live.get(policy.max_live_sessions..).unwrap_or_default();
+        let filter = sea_orm::Condition::all().add(sessions::Column::Id.is_in(oldest.to_vec()));
+        revoke_where(txn, filter, session.created_at, &self.signal).await?;
+        Ok(())
     }
 
     async fn find(&self, id: SessionId) -> Result<Option<Session>, RepoError> {
@@ -264,8 +289,7 @@ impl SessionRepository for SeaOrmSessionRepository {
         if token.used_at.is_some() || spent == 0 {
             let filter =
                 sea_orm::Condition::all().add(sessions::Column::Id.eq(session.id.as_uuid()));
-            revoke_where(&txn, filter, now).await?;
-            txn.commit().await.map_err(unexpected)?;
+            revoke_where(txn, filter, now, &self.signal).await?;
             return Ok(Rotation::Reused(session.id));
         }
         insert_refresh_token(&txn, session.id, next, now).await?;
@@ -291,7 +315,8 @@ impl SessionRepository for SeaOrmSessionRepository {
         now: OffsetDateTime,
     ) -> Result<bool, RepoError> {
         let filter = live_sessions_of(user, now).add(sessions::Column::Id.eq(id.as_uuid()));
-        Ok(revoke_where(&self.db, filter, now).await? == 1)
+        let txn = self.db.begin().await.map_err(unexpected)?;
+        Ok(revoke_where(txn, filter, now, &self.signal).await? == 1)
     }
 
     async fn revoke_all(
@@ -304,7 +329,8 @@ impl SessionRepository for SeaOrmSessionRepository {
         if let Some(keep) = keep {
             filter = filter.add(sessions::Column::Id.ne(keep.as_uuid()));
         }
-        revoke_where(&self.db, filter, now).await
+        let txn = self.db.begin().await.map_err(unexpected)?;
+        revoke_where(txn, filter, now, &self.signal).await
     }
 }
 

@@ -55,6 +55,7 @@ pub struct Realtime {
 const CLOSE_UNAUTHENTICATED: u16 = 4001;
 const CLOSE_TIMEOUT: u16 = 4000;
 const CLOSE_TOO_SLOW: u16 = 4008;
+const CLOSE_SESSION_ENDED: u16 = 4003;
 const SYNC_CONVERSATIONS_MAX: usize = 100;
 const SYNC_PAGE: u64 = 100;
 const SYNC_PAGES_MAX: usize = 10;
@@ -117,7 +118,20 @@ async fn run(
             .await;
         return;
     };
-    let connection = state.realtime.dispatcher.connect(claims.user_id).await;
+    let connection = state
+        .realtime
+        .dispatcher
+        .connect(claims.user_id, claims.session_id)
+        .await;
+    // The session may have ended between authentication and registration, before the socket
+    // could hear of it: look once more now that it would.
+    if !matches!(state.auth.authenticate.still_live(&claims).await, Ok(true)) {
+        state.realtime.hub.unregister(claims.user_id, connection.id);
+        let _ = session
+            .close(close_reason(CLOSE_SESSION_ENDED, "session ended"))
+            .await;
+        return;
+    }
     let span = tracing::info_span!("ws", user_id = %claims.user_id, connection_id = connection.id);
     Live {
         state: state.clone(),
@@ -249,6 +263,11 @@ impl Live {
                 () = connection.overflow.notified() => {
                     tracing::info!("client too slow; closing");
                     close = close_reason(CLOSE_TOO_SLOW, "too slow: reconnect and catch up by seq");
+                    open = false;
+                }
+                () = connection.ended.notified() => {
+                    tracing::info!("session ended; closing");
+                    close = close_reason(CLOSE_SESSION_ENDED, "session ended: sign in again");
                     open = false;
                 }
                 _ = heartbeat.tick() => {

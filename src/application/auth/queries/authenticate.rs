@@ -20,14 +20,19 @@ impl Authenticate {
             .tokens
             .verify(bearer)
             .ok_or(AppError::Unauthenticated("invalid_token"))?;
-        let session = self.0.sessions.find(claims.session_id).await?;
-        match session {
-            Some(session)
-                if session.user_id == claims.user_id && session.is_live(self.0.clock.now()) =>
-            {
-                Ok(claims)
-            }
-            _ => Err(AppError::Unauthenticated("session_revoked")),
+        if self.still_live(&claims).await? {
+            Ok(claims)
+        } else {
+            Err(AppError::Unauthenticated("session_revoked"))
         }
+    }
+
+    /// Whether the session `claims` speak for is live now (a socket checks again once it is
+    /// registered for the session's end).
+    pub async fn still_live(&self, claims: &AccessClaims) -> Result<bool, AppError> {
+        let session = self.0.sessions.find(claims.session_id).await?;
+        Ok(session.is_some_and(|session| {
+            session.user_id == claims.user_id && session.is_live(self.0.clock.now())
+        }))
     }
 }
