@@ -100,11 +100,15 @@ impl Application {
             json_limit_bytes: settings.server.json_limit_bytes,
             cors_allowed_origins: settings.server.cors_allowed_origins.clone(),
         };
+        let json_limit = settings.server.json_limit_bytes;
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(http::error_safety_net())
                 .wrap(http::security_headers())
                 .wrap(http::cors(&options.cors_allowed_origins))
+                .wrap(actix_web::middleware::from_fn(move |req, next| {
+                    crate::presentation::nul::refuse_nul(json_limit, req, next)
+                }))
                 .wrap(actix_web::middleware::from_fn(http::metrics::track))
                 .wrap(actix_web::middleware::from_fn(http::echo_request_id))
                 .wrap(tracing_actix_web::TracingLogger::<

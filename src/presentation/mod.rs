@@ -1,5 +1,6 @@
-//! Adapters for clients: REST over HTTP (and later the WebSocket gateway). Maps requests to
+//! Adapters for clients: REST over HTTP and the WebSocket gateway. Maps requests to
 //! commands and queries, and `AppError` to problem+json. No business rules here.
 
 pub mod http;
+pub mod nul;
 pub mod ws;

@@ -125,3 +125,73 @@ async fn bad_paths_unknown_routes_and_wrong_methods_are_problems() {
     assert!(wrong_method.status().is_client_error());
     wrong_method.problem().await;
 }
+
+/// PostgreSQL cannot store a NUL and SQLite can: refused the same way on both, naming the field.
+#[tokio::test]
+async fn a_nul_character_is_refused_wherever_text_enters() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let bob = app.register("bob").await;
+    let group = app.create_group(&alice, "g", &[&bob]).await;
+    let messages = format!("/api/v1/conversations/{group}/messages");
+
+    let send = app
+        .post_json(
+            &messages,
+            &json!({"content": "hello\u{0}world"}),
+            Some(&alice.access_token),
+        )
+        .await;
+    assert_eq!(send.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let problem = send.problem().await;
+    assert_eq!(
+        (problem.code.as_str(), problem.fields),
+        ("validation_failed", vec!["content".to_owned()])
+    );
+    let history = app.get_ok(&messages, &alice.access_token).await;
+    assert_eq!(history["messages"].as_array().map(Vec::len), Some(0));
+
+    let search = app
+        .get("/api/v1/users?q=bo%00b", Some(&alice.access_token))
+        .await;
+    assert_eq!(search.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(search.problem().await.fields, ["q"]);
+
+    let profile = app
+        .patch_json(
+            "/api/v1/users/me",
+            &json!({"display_name": "Al\u{0}ice"}),
+            &alice.access_token,
+        )
+        .await;
+    assert_eq!(profile.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(profile.problem().await.fields, ["display_name"]);
+    let me = app.get_ok("/api/v1/users/me", &alice.access_token).await;
+    assert_eq!(me["display_name"], "alice");
+
+    let register = app
+        .post_json(
+            "/api/v1/auth/register",
+            &json!({"email": "c@example.com", "username": "car\u{0}ol", "password": "correct horse battery"}),
+            None,
+        )
+        .await;
+    assert_eq!(register.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(register.problem().await.fields, ["username"]);
+
+    let mut ws = app.ws(&alice.access_token).await;
+    let reply = ws
+        .command(json!({"type": "message.send", "conversation_id": group, "content": "a\u{0}b"}))
+        .await;
+    assert_eq!(reply["type"], "error", "{reply}");
+    assert_eq!(reply["code"], "validation_failed");
+    assert!(
+        reply["message"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("content"),
+        "{reply}"
+    );
+    let history = app.get_ok(&messages, &alice.access_token).await;
+    assert_eq!(history["messages"].as_array().map(Vec::len), Some(0));
+}

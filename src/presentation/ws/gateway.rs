@@ -26,6 +26,7 @@ use crate::presentation::http::AppState;
 use crate::presentation::http::extract::bearer_token;
 use crate::presentation::http::messages::MessageResponse;
 use crate::presentation::http::problem::Problem;
+use crate::presentation::nul::{NUL_REFUSED, nul_field};
 
 /// Tunables of the gateway.
 #[derive(Debug, Clone)]
@@ -370,6 +371,10 @@ impl Live {
             }
         };
         let reference = value.get("ref").cloned().unwrap_or(Value::Null);
+        if let Some(field) = nul_field(&value) {
+            let message = format!("{field}: {NUL_REFUSED}");
+            return protocol::error(&reference, "validation_failed", &message);
+        }
         let kind = value
             .get("type")
             .and_then(Value::as_str)
