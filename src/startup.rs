@@ -176,8 +176,28 @@ async fn stop_signal() {
     let _ = interrupt.await;
 }
 
+/// A Redis client whose connections send at once (no Nagle delay on small commands) and probe
+/// an idle peer, so a Redis that vanished without a word is noticed within about a minute
+/// instead of when the kernel gives up.
+fn redis_client(url: &str) -> anyhow::Result<redis::Client> {
+    use redis::IntoConnectionInfo;
+    use redis::io::tcp::{TcpSettings, socket2::TcpKeepalive};
+    let keepalive = TcpKeepalive::new()
+        .with_time(Duration::from_secs(30))
+        .with_interval(Duration::from_secs(10));
+    let info = url
+        .into_connection_info()
+        .context("REDIS_URL is not a valid Redis URL")?
+        .set_tcp_settings(
+            TcpSettings::default()
+                .set_nodelay(true)
+                .set_keepalive(keepalive),
+        );
+    Ok(redis::Client::open(info)?)
+}
+
 async fn connect_redis(url: &str) -> anyhow::Result<ConnectionManager> {
-    let client = redis::Client::open(url).context("REDIS_URL is not a valid Redis URL")?;
+    let client = redis_client(url)?;
     let config = ConnectionManagerConfig::new()
         .set_connection_timeout(Some(Duration::from_secs(5)))
         .set_response_timeout(Some(Duration::from_secs(2)));
@@ -443,7 +463,7 @@ fn build_realtime(
     let (fanout, store): (Arc<dyn FanOut>, Arc<dyn PresenceStore>) =
         match (redis, settings.redis_url()) {
             (Some(redis), Some(url)) => {
-                let client = redis::Client::open(url)?;
+                let client = redis_client(url)?;
                 tokio::spawn(RedisFanOut::subscribe(
                     client,
                     settings.redis.key_prefix.clone(),
