@@ -2,83 +2,33 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use super::{Connection, Delivery, DeliveryReceipt, FanOut, Hub, PresenceStatus};
+use super::{Connection, Delivery, DeliveryReceipt, Encoder, FanOut, Hub, Members, RealtimeEvent};
 use crate::application::error::AppError;
 use crate::application::events::{EventHandler, EventLog, Gap, LoggedEvent};
 use crate::application::messages::MessageView;
 use crate::domain::conversations::ConversationRepository;
 use crate::domain::messages::{Message, MessageRepository};
-use crate::domain::notifications::Notification;
 use crate::domain::shared::{ConversationId, DomainEvent, MessageId, SessionId, UserId};
 
-/// What clients are told, before it is put into wire format.
-#[derive(Debug, Clone)]
-pub enum RealtimeEvent {
-    MessageCreated(MessageView),
-    MessageUpdated(MessageView),
-    MessageDeleted {
-        conversation_id: ConversationId,
-        message_id: MessageId,
-        seq: i64,
-    },
-    ReactionAdded {
-        conversation_id: ConversationId,
-        message_id: MessageId,
-        user_id: UserId,
-        emoji: String,
-    },
-    ReactionRemoved {
-        conversation_id: ConversationId,
-        message_id: MessageId,
-        user_id: UserId,
-        emoji: String,
-    },
-    Read {
-        conversation_id: ConversationId,
-        user_id: UserId,
-        seq: i64,
-    },
-    Delivered {
-        conversation_id: ConversationId,
-        user_id: UserId,
-        seq: i64,
-    },
-    Typing {
-        conversation_id: ConversationId,
-        user_id: UserId,
-        typing: bool,
-    },
-    Presence {
-        user_id: UserId,
-        status: PresenceStatus,
-        last_seen_at: Option<time::OffsetDateTime>,
-    },
-    ConversationCreated {
-        conversation_id: ConversationId,
-    },
-    ConversationUpdated {
-        conversation_id: ConversationId,
-    },
-    ConversationDeleted {
-        conversation_id: ConversationId,
-    },
-    ParticipantAdded {
-        conversation_id: ConversationId,
-        user_id: UserId,
-        by: UserId,
-    },
-    ParticipantRemoved {
-        conversation_id: ConversationId,
-        user_id: UserId,
-        by: UserId,
-    },
-    NotificationCreated(Arc<Notification>),
-    /// Events were lost to this instance's connections: every client must catch up by seq.
-    ResyncRequired,
-}
+/// Conversations whose member lists one instance keeps for delivery.
+const MEMBER_LISTS_CACHED: u64 = 100_000;
 
-/// Puts an event into wire format; provided by the presentation layer.
-pub type Encoder = Arc<dyn Fn(&RealtimeEvent) -> String + Send + Sync>;
+/// The conversation whose members `event` changes.
+fn membership_changed(event: &DomainEvent) -> Option<ConversationId> {
+    match event {
+        DomainEvent::ConversationCreated { conversation_id }
+        | DomainEvent::ConversationDeleted {
+            conversation_id, ..
+        }
+        | DomainEvent::ParticipantAdded {
+            conversation_id, ..
+        }
+        | DomainEvent::ParticipantRemoved {
+            conversation_id, ..
+        } => Some(*conversation_id),
+        _ => None,
+    }
+}
 
 // Delivered markers of large groups would fan out quadratically; their clients read receipts
 // on demand instead.
@@ -89,7 +39,7 @@ const DELIVERED_EVENTS_MAX_PARTICIPANTS: usize = 10;
 /// ephemeral events (typing, presence) cross instances through the fan-out.
 #[derive(Clone)]
 pub struct Dispatcher {
-    conversations: Arc<dyn ConversationRepository>,
+    members: Arc<Members>,
     messages: Arc<dyn MessageRepository>,
     hub: Arc<Hub>,
     fanout: Arc<dyn FanOut>,
@@ -107,7 +57,7 @@ impl Dispatcher {
         encode: Encoder,
     ) -> Self {
         Self {
-            conversations,
+            members: Arc::new(Members::new(conversations, MEMBER_LISTS_CACHED)),
             messages,
             hub,
             fanout,
@@ -147,10 +97,11 @@ impl Dispatcher {
         except: Option<UserId>,
         event: &RealtimeEvent,
     ) {
-        match self.conversations.participant_ids(id).await {
+        match self.members.of(id).await {
             Ok(participants) => {
                 let recipients = participants
-                    .into_iter()
+                    .iter()
+                    .copied()
                     .filter(|u| Some(*u) != except)
                     .collect();
                 self.send(recipients, event).await;
@@ -190,7 +141,7 @@ impl Dispatcher {
     }
 
     async fn participants(&self, id: ConversationId) -> anyhow::Result<Vec<UserId>> {
-        Ok(self.conversations.participant_ids(id).await?)
+        Ok(self.members.of(id).await?.to_vec())
     }
 
     async fn message(
@@ -213,6 +164,9 @@ impl Dispatcher {
     }
 
     async fn dispatch(&self, position: i64, event: DomainEvent) -> anyhow::Result<()> {
+        if let Some(changed) = membership_changed(&event) {
+            self.members.forget(changed).await;
+        }
         match event {
             DomainEvent::MessageCreated { message } => {
                 let conversation_id = message.conversation_id;

@@ -3,7 +3,9 @@
 //! cross-instance fan-out and shared presence live in infrastructure.
 
 mod dispatch;
+mod event;
 mod hub;
+mod members;
 mod presence;
 mod typing;
 
@@ -12,8 +14,10 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-pub use dispatch::{Dispatcher, RealtimeEvent};
+pub use dispatch::Dispatcher;
+pub use event::{Encoder, RealtimeEvent};
 pub use hub::{Connection, Hub, Outbound};
+pub use members::Members;
 pub use presence::{PresenceTracker, PresenceView};
 pub use typing::TypingTracker;
 
