@@ -577,3 +577,40 @@ async fn one_bad_conversation_in_a_sync_answers_for_itself_only() {
         assert_eq!(event["data"]["seq"], seq);
     }
 }
+
+#[tokio::test]
+async fn deliveries_follow_members_added_and_removed_after_the_first_message() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let bob = app.register("bob").await;
+    let carol = app.register("carol").await;
+    let group = app.create_group(&alice, "g", &[&bob]).await;
+    let mut bob_ws = app.ws(&bob.access_token).await;
+    let mut carol_ws = app.ws(&carol.access_token).await;
+    // A first message: the instance now knows who is in the group.
+    app.send_message(&alice, &group, "first").await;
+    assert_eq!(bob_ws.expect("message.created").await["data"]["seq"], 1);
+
+    let added = app
+        .post_json(
+            &format!("/api/v1/conversations/{group}/participants"),
+            &json!({"user_ids": [carol.id]}),
+            Some(&alice.access_token),
+        )
+        .await;
+    assert!(added.status().is_success(), "{}", added.status());
+    carol_ws.expect("participant.added").await;
+    app.send_message(&alice, &group, "welcome").await;
+    assert_eq!(carol_ws.expect("message.created").await["data"]["seq"], 2);
+    assert_eq!(bob_ws.expect("message.created").await["data"]["seq"], 2);
+
+    app.delete(
+        &format!("/api/v1/conversations/{group}/participants/{}", bob.id),
+        Some(&alice.access_token),
+    )
+    .await;
+    bob_ws.expect("participant.removed").await;
+    app.send_message(&alice, &group, "after bob left").await;
+    assert_eq!(carol_ws.expect("message.created").await["data"]["seq"], 3);
+    bob_ws.assert_no_event("message.created", SHORT).await;
+}
