@@ -597,26 +597,44 @@ async fn push_to_bob(receiver: &Receiver, devices: &[(&str, &str)]) -> (TestApp,
     (app, bob, notification)
 }
 
-/// What `receiver` got once it has `count` requests and then nothing more for a while (well
-/// past any retry's backoff).
-async fn received(receiver: &Receiver, count: usize) -> Vec<(u16, Value)> {
-    for _ in 0..200 {
+/// Waits (generously) until `receiver` has had `count` requests.
+async fn received(receiver: &Receiver, count: usize) {
+    for _ in 0..2400 {
         if receiver.bodies.lock().expect("lock").len() >= count {
-            break;
+            return;
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    receiver.bodies.lock().expect("lock").clone()
+    panic!("fewer than {count} pushes arrived");
+}
+
+/// Every request `receiver` had for what came before a fresh notification of `user`'s: pushes
+/// go out in order, each with its retries done before the next, so once that one's push is
+/// in, nothing earlier can still come.
+async fn pushes_settled(app: &TestApp, user: &TestUser, receiver: &Receiver) -> Vec<(u16, Value)> {
+    let name = format!("barrier{}", uuid::Uuid::new_v4().simple());
+    let barrier = app.register(&name[..20]).await;
+    request_contact(app, &barrier, user).await;
+    let is_barrier =
+        |(_, body): &(u16, Value)| body["notification"]["actor_id"] == barrier.id.as_str();
+    for _ in 0..2400 {
+        let bodies = receiver.bodies.lock().expect("lock").clone();
+        if let Some(at) = bodies.iter().position(is_barrier) {
+            return bodies[..at].to_vec();
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("the barrier's push never arrived");
 }
 
 #[tokio::test]
 async fn pushes_go_to_every_device_through_the_webhook_retrying_failures() {
     let receiver = push_receiver(&[503, 503]).await;
     let devices = [("ios", "apns-bob"), ("android", "fcm-bob")];
-    let (_app, bob, notification) = push_to_bob(&receiver, &devices).await;
+    let (app, bob, notification) = push_to_bob(&receiver, &devices).await;
 
-    let attempts = received(&receiver, 4).await;
+    received(&receiver, 4).await;
+    let attempts = pushes_settled(&app, &bob, &receiver).await;
     let seen: Vec<(u16, &str)> = attempts
         .iter()
         .map(|(status, body)| (*status, body["device"]["token"].as_str().unwrap_or("?")))
@@ -649,7 +667,8 @@ async fn a_device_whose_token_is_gone_gets_no_more_pushes() {
 
     let carol = app.register("carol").await;
     request_contact(&app, &carol, &bob).await;
-    let tokens: Vec<(u16, String)> = received(&receiver, 3)
+    received(&receiver, 3).await;
+    let tokens: Vec<(u16, String)> = pushes_settled(&app, &bob, &receiver)
         .await
         .iter()
         .map(|(s, body)| (*s, body["device"]["token"].as_str().unwrap_or("?").into()))
@@ -668,9 +687,10 @@ async fn a_device_whose_token_is_gone_gets_no_more_pushes() {
 #[tokio::test]
 async fn a_push_the_gateway_refuses_is_not_retried() {
     let receiver = push_receiver(&[400]).await;
-    push_to_bob(&receiver, &[("web", "wp-bob")]).await;
+    let (app, bob, _) = push_to_bob(&receiver, &[("web", "wp-bob")]).await;
 
-    let statuses: Vec<u16> = received(&receiver, 1)
+    received(&receiver, 1).await;
+    let statuses: Vec<u16> = pushes_settled(&app, &bob, &receiver)
         .await
         .iter()
         .map(|(s, _)| *s)
