@@ -89,6 +89,12 @@ pub struct RealtimeSettings {
     pub typing_ttl_secs: u64,
     pub write_timeout_ms: u64,
     pub close_grace_secs: u64,
+    /// Live sockets one user may hold across instances; 0: no limit.
+    pub max_connections_per_user: u32,
+    /// Live sockets on one instance; 0: no limit.
+    pub max_connections: usize,
+    /// WebSocket upgrades per client IP; `max = 0`: no limit.
+    pub upgrades_per_ip: LimitSetting,
 }
 
 /// The event log (outbox) and its readers.

@@ -20,7 +20,8 @@ use crate::application::notifications::{
 };
 use crate::application::ports::{HealthCheck, Mailer, ProfileCache, RateLimiter};
 use crate::application::realtime::{
-    Dispatcher, FanOut, Hub, PresenceStore, PresenceTracker, RealtimeEvent, TypingTracker,
+    Admission, AdmissionLimits, Dispatcher, FanOut, Hub, PresenceStore, PresenceTracker,
+    RealtimeEvent, TypingTracker,
 };
 use crate::application::users::{UsersDeps, UsersHandlers};
 use crate::config::{MailTransport, Settings, SqliteSync};
@@ -326,6 +327,7 @@ fn build_state(
         &log,
         log_options,
         &signal,
+        limiter.clone(),
         shutdown.clone(),
     )?;
     let s3 = &settings.attachments.s3;
@@ -455,6 +457,7 @@ fn build_realtime(
     log: &Arc<dyn EventLog>,
     log_options: LogOptions,
     signal: &OutboxSignal,
+    limiter: Arc<dyn RateLimiter>,
     shutdown: watch::Receiver<bool>,
 ) -> anyhow::Result<Realtime> {
     let options = &settings.realtime;
@@ -507,7 +510,13 @@ fn build_realtime(
         options.typing_ttl_secs.max(1),
     )));
     tokio::spawn(expire_typing(typing.clone(), dispatcher.clone()));
+    let limits = AdmissionLimits {
+        per_user: options.max_connections_per_user,
+        per_instance: options.max_connections,
+        upgrades_per_ip: options.upgrades_per_ip.into(),
+    };
     Ok(Realtime {
+        admission: Admission::new(hub.clone(), store.clone(), limiter, limits),
         hub,
         presence: PresenceTracker::new(store, conversations, contacts, blocks, user_settings),
         typing,

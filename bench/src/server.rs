@@ -196,6 +196,14 @@ fn base_env(data_dir: &std::path::Path) -> Vec<(String, String)> {
     ] {
         env.push((format!("CHAT__RATE_LIMIT__{limit}__MAX"), "0".to_owned()));
     }
+    // The load generator holds tens of thousands of sockets from a few addresses and users.
+    for (key, value) in [
+        ("CHAT__REALTIME__MAX_CONNECTIONS_PER_USER", "0"),
+        ("CHAT__REALTIME__MAX_CONNECTIONS", "0"),
+        ("CHAT__REALTIME__UPGRADES_PER_IP__MAX", "0"),
+    ] {
+        env.push((key.to_owned(), value.to_owned()));
+    }
     env.push((
         "CHAT__APP__DATA_DIR".to_owned(),
         data_dir.display().to_string(),

@@ -71,6 +71,12 @@ pub enum AppError {
     UnsupportedMediaType,
     #[error("too many requests")]
     RateLimited { retry_after: Duration },
+    /// A cap on what one caller may hold at once (e.g. sockets): 429 with this code.
+    #[error("too many")]
+    TooMany(&'static str),
+    /// The server is at capacity: 503 with this code.
+    #[error("unavailable")]
+    Unavailable(&'static str),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -82,7 +88,9 @@ impl AppError {
             Self::Unauthenticated(code)
             | Self::Forbidden(code)
             | Self::NotFound(code)
-            | Self::Conflict(code) => code,
+            | Self::Conflict(code)
+            | Self::TooMany(code)
+            | Self::Unavailable(code) => code,
             Self::RateLimited { .. } => "rate_limited",
             Self::TooLarge { .. } => "too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",

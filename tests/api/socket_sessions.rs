@@ -1,12 +1,15 @@
 //! A WebSocket lives only as long as the session that opened it: however the session ends, its
-//! sockets close with 4003, on every instance, and the others stay open.
+//! sockets close with 4003, on every instance, and the others stay open. And no one holds more
+//! sockets than the limits allow.
 
 use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{TestApp, TestUser, WsClient, spawn_app, spawn_twin};
+use crate::helpers::{
+    ResponseExt, TestApp, TestUser, WsClient, spawn_app, spawn_app_with, spawn_twin,
+};
 
 /// Far above the 2 s the contract promises: a busy machine must not fail the test, and a
 /// socket that is never closed fails it all the same.
@@ -186,4 +189,76 @@ async fn a_session_ended_on_one_instance_closes_its_sockets_on_another() {
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert_closed(&mut on_b, "logout on the other instance").await;
     assert_open(&mut phone_on_b, "another session's logout").await;
+}
+
+/// An upgrade request as a browser sends it, for answers that refuse it before the upgrade.
+async fn upgrade(app: &TestApp, token: &str) -> reqwest::Response {
+    app.client
+        .get(app.url("/api/v1/ws"))
+        .bearer_auth(token)
+        .header("connection", "Upgrade")
+        .header("upgrade", "websocket")
+        .header("sec-websocket-version", "13")
+        .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
+        .send()
+        .await
+        .expect("request sent")
+}
+
+#[tokio::test]
+async fn a_user_holds_at_most_max_connections_per_user_sockets() {
+    let app = spawn_app_with(|s| s.realtime.max_connections_per_user = 3).await;
+    let alice = app.register("alice").await;
+    let bob = app.register("bob").await;
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        held.push(open(&app, &alice).await);
+    }
+
+    let refused = upgrade(&app, &alice.access_token).await;
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(refused.problem().await.code, "too_many_connections");
+    // A browser authenticating with its first frame is closed instead.
+    let mut by_frame = app.ws_raw(None).await;
+    by_frame
+        .send_json(json!({"type": "auth", "token": alice.access_token}))
+        .await;
+    assert_eq!(by_frame.closed_within(CLOSE_WITHIN).await, Some(4029));
+    // Others are not affected, and closing one socket makes room again.
+    let mut other = open(&app, &bob).await;
+    assert_open(&mut other, "another user's sockets").await;
+    held.pop().expect("a socket").close().await;
+    let deadline = tokio::time::Instant::now() + CLOSE_WITHIN;
+    while upgrade(&app, &alice.access_token).await.status() != StatusCode::SWITCHING_PROTOCOLS {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no room after a close"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn upgrades_are_rate_limited_per_client_ip_and_a_full_instance_refuses_more() {
+    let app = spawn_app_with(|s| {
+        s.realtime.upgrades_per_ip.max = 3;
+        s.realtime.upgrades_per_ip.per_secs = 3600;
+    })
+    .await;
+    let alice = app.register("alice").await;
+    for _ in 0..3 {
+        open(&app, &alice).await;
+    }
+    let limited = upgrade(&app, &alice.access_token).await;
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(limited.headers().contains_key("retry-after"));
+    assert_eq!(limited.problem().await.code, "rate_limited");
+
+    let app = spawn_app_with(|s| s.realtime.max_connections = 2).await;
+    let alice = app.register("alice").await;
+    let _held = [open(&app, &alice).await, open(&app, &alice).await];
+    let full = upgrade(&app, &alice.access_token).await;
+    assert_eq!(full.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(full.headers().contains_key("retry-after"));
+    assert_eq!(full.problem().await.code, "server_full");
 }

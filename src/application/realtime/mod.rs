@@ -2,6 +2,7 @@
 //! registry of live connections. Transport (WebSocket) and wire format live in presentation;
 //! cross-instance fan-out and shared presence live in infrastructure.
 
+mod admission;
 mod dispatch;
 mod event;
 mod hub;
@@ -14,6 +15,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
+pub use admission::{Admission, AdmissionLimits};
 pub use dispatch::Dispatcher;
 pub use event::{Encoder, RealtimeEvent};
 pub use hub::{Connection, Hub, Outbound};
@@ -80,4 +82,6 @@ pub trait PresenceStore: Send + Sync {
     async fn set_away(&self, user: UserId, away: bool);
     /// Status and last-seen time of each user.
     async fn get(&self, users: &[UserId]) -> Vec<(UserId, PresenceStatus, Option<OffsetDateTime>)>;
+    /// How many live connections `user` holds.
+    async fn connections(&self, user: UserId) -> usize;
 }

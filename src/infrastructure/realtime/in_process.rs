@@ -73,6 +73,10 @@ impl PresenceStore for InProcessPresenceStore {
         self.lock().entry(user).or_default().away = away;
     }
 
+    async fn connections(&self, user: UserId) -> usize {
+        self.lock().get(&user).map_or(0, |e| e.connections.len())
+    }
+
     async fn get(&self, users: &[UserId]) -> Vec<(UserId, PresenceStatus, Option<OffsetDateTime>)> {
         let entries = self.lock();
         users

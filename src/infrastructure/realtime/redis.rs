@@ -264,6 +264,17 @@ impl PresenceStore for RedisPresenceStore {
         }
     }
 
+    async fn connections(&self, user: UserId) -> usize {
+        let mut redis = self.redis.clone();
+        let live: redis::RedisResult<usize> =
+            redis.zcount(self.live(user), Self::now_ms(), "+inf").await;
+        live.unwrap_or_else(|error| {
+            // Unknown: let the connection in rather than lock everyone out.
+            tracing::warn!(%error, "presence unavailable");
+            0
+        })
+    }
+
     async fn get(&self, users: &[UserId]) -> Vec<(UserId, PresenceStatus, Option<OffsetDateTime>)> {
         let now = Self::now_ms();
         let mut pipe = redis::pipe();

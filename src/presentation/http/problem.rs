@@ -119,6 +119,20 @@ impl From<AppError> for Problem {
                 problem.retry_after_secs = Some(secs);
                 problem
             }
+            AppError::TooMany(_) => Problem::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                code,
+                "Too many at once: close one before opening another.",
+            ),
+            AppError::Unavailable(_) => {
+                let mut problem = Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    code,
+                    "The server is at capacity; try again shortly.",
+                );
+                problem.retry_after_secs = Some(5);
+                problem
+            }
             AppError::TooLarge { limit_bytes } => Problem::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 code,

@@ -18,12 +18,12 @@ use crate::application::error::AppError;
 use crate::application::messages::SendMessage;
 use crate::application::ports::AccessClaims;
 use crate::application::realtime::{
-    Dispatcher, Hub, PresenceStatus, PresenceTracker, RealtimeEvent, TypingTracker,
+    Admission, Dispatcher, Hub, PresenceStatus, PresenceTracker, RealtimeEvent, TypingTracker,
 };
 use crate::domain::messages::{ClientMessageId, HistoryRange, MessageContent};
 use crate::domain::shared::{AttachmentId, ConversationId, MessageId, UserId};
 use crate::presentation::http::AppState;
-use crate::presentation::http::extract::bearer_token;
+use crate::presentation::http::extract::{ClientMeta, bearer_token};
 use crate::presentation::http::messages::MessageResponse;
 use crate::presentation::http::problem::Problem;
 use crate::presentation::nul::{NUL_REFUSED, nul_field};
@@ -44,6 +44,7 @@ pub struct WsOptions {
 
 /// What the gateway shares across connections.
 pub struct Realtime {
+    pub admission: Admission,
     pub hub: Arc<Hub>,
     pub presence: PresenceTracker,
     pub typing: Arc<TypingTracker>,
@@ -57,6 +58,7 @@ const CLOSE_UNAUTHENTICATED: u16 = 4001;
 const CLOSE_TIMEOUT: u16 = 4000;
 const CLOSE_TOO_SLOW: u16 = 4008;
 const CLOSE_SESSION_ENDED: u16 = 4003;
+const CLOSE_TOO_MANY: u16 = 4029;
 const SYNC_CONVERSATIONS_MAX: usize = 100;
 const SYNC_PAGE: u64 = 100;
 const SYNC_PAGES_MAX: usize = 10;
@@ -74,8 +76,14 @@ fn close_reason(code: u16, description: &str) -> Option<CloseReason> {
 pub async fn connect(
     req: HttpRequest,
     body: web::Payload,
+    meta: ClientMeta,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, actix_web::Error> {
+    let admission = &state.realtime.admission;
+    admission
+        .upgrade(meta.ip.as_deref())
+        .await
+        .map_err(Problem::from)?;
     let claims = match bearer_token(&req) {
         Some(token) => Some(
             state
@@ -87,6 +95,12 @@ pub async fn connect(
         ),
         None => None,
     };
+    if let Some(claims) = &claims {
+        admission
+            .user(claims.user_id)
+            .await
+            .map_err(Problem::from)?;
+    }
     let (response, session, stream) = actix_ws::handle(&req, body)?;
     let stream = stream
         .max_frame_size(64 * 1024)
@@ -103,6 +117,8 @@ async fn run(
     claims: Option<AccessClaims>,
 ) {
     let timeout = state.realtime.options.auth_timeout;
+    // Known at the upgrade, the user's socket count was checked there already.
+    let from_frame = claims.is_none();
     let claims = match claims {
         Some(claims) => Some(claims),
         None => tokio::time::timeout(timeout, authenticate(&state, &mut session, &mut stream))
@@ -119,6 +135,12 @@ async fn run(
             .await;
         return;
     };
+    if from_frame && state.realtime.admission.user(claims.user_id).await.is_err() {
+        let _ = session
+            .close(close_reason(CLOSE_TOO_MANY, "too many connections"))
+            .await;
+        return;
+    }
     let connection = state
         .realtime
         .dispatcher
