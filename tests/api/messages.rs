@@ -743,3 +743,50 @@ async fn bad_message_input_is_refused_and_stores_nothing() {
         .await;
     assert_eq!(view["last_seq"], 0, "refusals took no seq");
 }
+
+#[tokio::test]
+async fn a_message_carries_at_most_twenty_different_emoji() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let bob = app.register("bob").await;
+    let group = app.create_group(&alice, "g", &[&bob]).await;
+    let message = app.send_message(&alice, &group, "react to me").await;
+    let base = format!(
+        "/api/v1/conversations/{group}/messages/{}/reactions",
+        message["id"].as_str().unwrap()
+    );
+    let react = |user: &TestUser, emoji: char| {
+        let path = format!("{base}/{}", urlencode(&emoji.to_string()));
+        let (app, token) = (&app, user.access_token.clone());
+        async move { app.send(Method::PUT, &path, None, &token).await }
+    };
+    // Twenty different faces, U+1F600 on.
+    let faces: Vec<char> = (0..20)
+        .map(|i| char::from_u32(0x1F600 + i).unwrap())
+        .collect();
+    for face in &faces {
+        assert_eq!(react(&alice, *face).await.status(), StatusCode::NO_CONTENT);
+    }
+
+    let refused = react(&bob, '\u{1F44D}').await;
+    assert_eq!(refused.status(), StatusCode::CONFLICT);
+    assert_eq!(refused.problem().await.code, "too_many_reactions");
+    // One already there can still be joined.
+    assert_eq!(react(&bob, faces[0]).await.status(), StatusCode::NO_CONTENT);
+
+    let page = app
+        .get_ok(
+            &format!("/api/v1/conversations/{group}/messages"),
+            &alice.access_token,
+        )
+        .await;
+    let reactions = page["messages"][0]["reactions"]
+        .as_array()
+        .expect("reactions");
+    assert_eq!(reactions.len(), 20);
+    assert_eq!(reactions[0]["count"], 2);
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes().map(|b| format!("%{b:02X}")).collect()
+}

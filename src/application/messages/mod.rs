@@ -93,6 +93,7 @@ impl From<MessageError> for AppError {
             MessageError::Emoji => AppError::invalid("emoji", error.to_string()),
             MessageError::NotAuthor => AppError::Forbidden("not_author"),
             MessageError::Deleted => AppError::Conflict("message_deleted"),
+            MessageError::TooManyReactions => AppError::Conflict("too_many_reactions"),
         }
     }
 }

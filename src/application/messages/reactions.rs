@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use super::MessagesDeps;
 use crate::application::error::AppError;
-use crate::domain::messages::Emoji;
+use crate::domain::messages::{Emoji, Reaction};
 use crate::domain::shared::{ConversationId, DomainEvent, MessageId, UserId};
 
 /// One reaction per user per emoji on a message.
@@ -27,6 +27,9 @@ impl ReactionsHandler {
         if message.is_deleted() {
             return Err(AppError::Conflict("message_deleted"));
         }
+        let mut existing = deps.messages.reactions(&[message_id], me).await?;
+        let existing = existing.remove(&message_id).unwrap_or_default();
+        Reaction::check_can_add(&existing, &emoji)?;
         let added = DomainEvent::ReactionAdded {
             conversation_id: id,
             message_id,

@@ -27,6 +27,8 @@ pub enum MessageError {
     NotAuthor,
     #[error("the message was deleted")]
     Deleted,
+    #[error("a message carries at most 20 different emoji")]
+    TooManyReactions,
 }
 
 impl MessageContent {
@@ -85,6 +87,22 @@ pub struct Reaction {
     pub emoji: String,
     pub count: u64,
     pub me: bool,
+}
+
+impl Reaction {
+    /// Different emoji one message may carry: past it, reactions are a way to bloat every
+    /// history page and event of the conversation.
+    pub const MAX_DISTINCT: usize = 20;
+
+    /// Whether `emoji` may join `existing`, a message's reactions: one already there always
+    /// may (another user adding to its count).
+    pub fn check_can_add(existing: &[Reaction], emoji: &Emoji) -> Result<(), MessageError> {
+        let present = existing.iter().any(|r| r.emoji == emoji.as_str());
+        if !present && existing.len() >= Self::MAX_DISTINCT {
+            return Err(MessageError::TooManyReactions);
+        }
+        Ok(())
+    }
 }
 
 /// A message about to be stored; the repository assigns its `seq`.
@@ -173,6 +191,25 @@ mod tests {
         for bad in ["", "a", "👍 👍", "lol", "x👍", &"👍".repeat(17)] {
             assert!(Emoji::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_message_carries_at_most_twenty_different_emoji() {
+        let full: Vec<Reaction> = (0..Reaction::MAX_DISTINCT)
+            .map(|i| Reaction {
+                emoji: char::from_u32(0x1F600 + i as u32).unwrap().to_string(),
+                count: 1,
+                me: false,
+            })
+            .collect();
+        let new = Emoji::parse("👍").unwrap();
+        let present = Emoji::parse("😀").unwrap();
+        assert_eq!(
+            Reaction::check_can_add(&full, &new),
+            Err(MessageError::TooManyReactions)
+        );
+        assert_eq!(Reaction::check_can_add(&full, &present), Ok(()));
+        assert_eq!(Reaction::check_can_add(&full[1..], &new), Ok(()));
     }
 
     #[test]
