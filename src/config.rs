@@ -185,6 +185,7 @@ pub struct AuthSettings {
     pub max_sessions: usize,
     pub reset_token_ttl_minutes: u32,
     pub hash_concurrency: usize,
+    pub hash_queue: usize,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -208,6 +209,7 @@ pub struct RateLimitSettings {
     pub login_per_ip: LimitSetting,
     pub register_per_ip: LimitSetting,
     pub forgot_per_ip: LimitSetting,
+    pub reset_per_ip: LimitSetting,
     pub forgot_per_email: LimitSetting,
 }
 

@@ -215,11 +215,14 @@ fn build_state(
 ) -> anyhow::Result<AppState> {
     let auth = &settings.auth;
     let cores = std::thread::available_parallelism().map_or(2, usize::from);
-    let hasher = Argon2Hasher::new(if auth.hash_concurrency == 0 {
-        cores
-    } else {
-        auth.hash_concurrency
-    })?;
+    let hasher = Argon2Hasher::new(
+        if auth.hash_concurrency == 0 {
+            cores
+        } else {
+            auth.hash_concurrency
+        },
+        auth.hash_queue,
+    )?;
     let tokens = JwtAccessTokens::new(
         &settings.jwt_secret()?,
         time::Duration::seconds(i64::try_from(auth.access_token_ttl_secs).unwrap_or(900)),
@@ -260,6 +263,7 @@ fn build_state(
         login_per_ip: limits.login_per_ip.into(),
         register_per_ip: limits.register_per_ip.into(),
         forgot_per_ip: limits.forgot_per_ip.into(),
+        reset_per_ip: limits.reset_per_ip.into(),
         forgot_per_email: limits.forgot_per_email.into(),
     };
     let clock = Arc::new(SystemClock);

@@ -106,6 +106,15 @@ impl AppError {
     }
 }
 
+impl From<crate::application::ports::HashError> for AppError {
+    fn from(error: crate::application::ports::HashError) -> Self {
+        match error {
+            crate::application::ports::HashError::Busy => Self::Unavailable("busy"),
+            crate::application::ports::HashError::Failed(cause) => Self::Unexpected(cause),
+        }
+    }
+}
+
 impl From<RepoError> for AppError {
     fn from(error: RepoError) -> Self {
         match error {

@@ -12,14 +12,29 @@ pub trait Clock: Send + Sync {
     fn now(&self) -> OffsetDateTime;
 }
 
-/// Slow, salted password hashing. Implementations run off the async runtime.
+/// Why a password could not be hashed or checked.
+#[derive(Debug, thiserror::Error)]
+pub enum HashError {
+    /// As many hashes wait as may: the caller should come back shortly.
+    #[error("password hashing is saturated")]
+    Busy,
+    #[error(transparent)]
+    Failed(#[from] anyhow::Error),
+}
+
+/// Slow, salted password hashing. Implementations run off the async runtime, a bounded number
+/// at a time with a bounded queue.
 #[async_trait]
 pub trait PasswordHasher: Send + Sync {
-    async fn hash(&self, password: Password) -> anyhow::Result<PasswordHash>;
+    async fn hash(&self, password: Password) -> Result<PasswordHash, HashError>;
 
     /// Checks `candidate` against `hash`. With no hash it still spends the same time and
     /// answers `false`, so response times do not reveal which accounts exist.
-    async fn verify(&self, candidate: String, hash: Option<PasswordHash>) -> anyhow::Result<bool>;
+    async fn verify(
+        &self,
+        candidate: String,
+        hash: Option<PasswordHash>,
+    ) -> Result<bool, HashError>;
 }
 
 /// Who a valid access token speaks for.

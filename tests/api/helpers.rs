@@ -62,6 +62,7 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
     settings.rate_limit.register_per_ip.max = 0;
     settings.rate_limit.login_per_ip.max = 0;
     settings.rate_limit.forgot_per_ip.max = 0;
+    settings.rate_limit.reset_per_ip.max = 0;
     settings.realtime.upgrades_per_ip.max = 0;
 
     let database = match std::env::var("TEST_DATABASE_URL") {

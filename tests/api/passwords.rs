@@ -165,3 +165,23 @@ async fn made_up_reset_tokens_are_refused() {
         .await;
     assert_eq!(bad_email.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test]
+async fn password_resets_are_rate_limited_per_client_address() {
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.rate_limit.reset_per_ip.max = 2;
+        s.rate_limit.reset_per_ip.per_secs = 3600;
+    })
+    .await;
+
+    for _ in 0..2 {
+        let response = reset(&app, "not-a-token", NEW_PASSWORD).await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(response.problem().await.fields, ["token"]);
+    }
+    let limited = reset(&app, "not-a-token", NEW_PASSWORD).await;
+
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(limited.headers().contains_key("retry-after"));
+    assert_eq!(limited.problem().await.code, "rate_limited");
+}

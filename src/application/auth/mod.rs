@@ -39,6 +39,7 @@ pub struct AuthPolicy {
     pub login_per_ip: RateLimit,
     pub register_per_ip: RateLimit,
     pub forgot_per_ip: RateLimit,
+    pub reset_per_ip: RateLimit,
     pub forgot_per_email: RateLimit,
 }
 

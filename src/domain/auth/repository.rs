@@ -94,6 +94,13 @@ pub trait PasswordResetRepository: Send + Sync {
         expires_at: OffsetDateTime,
     ) -> Result<(), RepoError>;
 
+    /// The user of the token if it is unused and unexpired, without spending it.
+    async fn peek(
+        &self,
+        token: &TokenHash,
+        now: OffsetDateTime,
+    ) -> Result<Option<UserId>, RepoError>;
+
     /// Spends the token if it is unused and unexpired, returning its user; exactly one of several
     /// concurrent callers gets `Some`.
     async fn consume(

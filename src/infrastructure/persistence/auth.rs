@@ -386,6 +386,20 @@ impl PasswordResetRepository for SeaOrmPasswordResetRepository {
         Ok(())
     }
 
+    async fn peek(
+        &self,
+        token: &TokenHash,
+        now: OffsetDateTime,
+    ) -> Result<Option<UserId>, RepoError> {
+        let row = password_resets::Entity::find_by_id(token.as_str())
+            .one(&self.db)
+            .await
+            .map_err(unexpected)?;
+        Ok(row
+            .filter(|row| row.used_at.is_none() && row.expires_at > now)
+            .map(|row| UserId::from_uuid(row.user_id)))
+    }
+
     async fn consume(
         &self,
         token: &TokenHash,

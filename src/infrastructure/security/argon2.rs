@@ -1,4 +1,5 @@
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Context;
 use argon2::password_hash::rand_core::OsRng;
@@ -7,28 +8,42 @@ use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as
 use async_trait::async_trait;
 use tokio::sync::Semaphore;
 
-use crate::application::ports::PasswordHasher;
+use crate::application::ports::{HashError, PasswordHasher};
 use crate::domain::auth::{Password, PasswordHash};
 
 /// argon2id with the OWASP parameters (19 MiB, 2 passes, 1 lane), run on the blocking pool.
 ///
 /// A semaphore bounds how many hashes run at once: each takes 19 MiB and a core, so a burst of
-/// logins queues instead of starving the runtime or the memory.
+/// logins queues instead of starving the runtime or the memory. The queue is bounded too:
+/// past `queue` waiting, a hash is refused at once (`Busy`) rather than left to wait.
 #[derive(Clone)]
 pub struct Argon2Hasher {
     params: Params,
     permits: Arc<Semaphore>,
+    waiting: Arc<AtomicUsize>,
+    queue: usize,
     dummy: Arc<String>,
 }
 
+/// Counts a waiter while it waits, however the wait ends.
+struct Waiting(Arc<AtomicUsize>);
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 impl Argon2Hasher {
-    pub fn new(concurrency: usize) -> anyhow::Result<Self> {
+    pub fn new(concurrency: usize, queue: usize) -> anyhow::Result<Self> {
         return_large_blocks_to_the_system();
         let params =
             Params::new(19_456, 2, 1, None).map_err(|e| anyhow::anyhow!("argon2 params: {e}"))?;
         let mut hasher = Self {
             params,
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            waiting: Arc::new(AtomicUsize::new(0)),
+            queue,
             dummy: Arc::new(String::new()),
         };
         hasher.dummy = Arc::new(hasher.hash_blocking("no account has this password")?);
@@ -60,13 +75,28 @@ impl Argon2Hasher {
     async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce(&Self) -> anyhow::Result<T> + Send + 'static,
-    ) -> anyhow::Result<T> {
-        let _permit = self.permits.acquire().await.context("hasher closed")?;
+    ) -> Result<T, HashError> {
+        let _permit = match self.permits.clone().try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(_) => {
+                if self.waiting.fetch_add(1, Ordering::Relaxed) >= self.queue {
+                    self.waiting.fetch_sub(1, Ordering::Relaxed);
+                    return Err(HashError::Busy);
+                }
+                let _waiting = Waiting(self.waiting.clone());
+                self.permits
+                    .clone()
+                    .acquire_owned()
+                    .await
+                    .context("hasher closed")?
+            }
+        };
         let this = self.clone();
         let span = tracing::Span::current();
-        tokio::task::spawn_blocking(move || span.in_scope(|| work(&this)))
+        let done = tokio::task::spawn_blocking(move || span.in_scope(|| work(&this)))
             .await
-            .context("hashing task panicked")?
+            .context("hashing task panicked")?;
+        Ok(done?)
     }
 }
 
@@ -84,12 +114,16 @@ fn return_large_blocks_to_the_system() {
 
 #[async_trait]
 impl PasswordHasher for Argon2Hasher {
-    async fn hash(&self, password: Password) -> anyhow::Result<PasswordHash> {
+    async fn hash(&self, password: Password) -> Result<PasswordHash, HashError> {
         self.run(move |this| this.hash_blocking(password.expose()).map(PasswordHash::new))
             .await
     }
 
-    async fn verify(&self, candidate: String, hash: Option<PasswordHash>) -> anyhow::Result<bool> {
+    async fn verify(
+        &self,
+        candidate: String,
+        hash: Option<PasswordHash>,
+    ) -> Result<bool, HashError> {
         self.run(move |this| match hash {
             Some(hash) => this.verify_blocking(&candidate, hash.as_str()),
             None => this.verify_blocking(&candidate, &this.dummy).map(|_| false),
@@ -104,7 +138,7 @@ mod tests {
 
     #[tokio::test]
     async fn verifies_only_the_right_password() {
-        let hasher = Argon2Hasher::new(1).unwrap();
+        let hasher = Argon2Hasher::new(1, 0).unwrap();
         let password = Password::parse("correct horse battery".to_owned()).unwrap();
         let hash = hasher.hash(password).await.unwrap();
         assert!(hash.as_str().starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
@@ -126,5 +160,29 @@ mod tests {
                 .await
                 .unwrap()
         );
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn past_the_queue_a_hash_is_refused_at_once() {
+        let hasher = Argon2Hasher::new(1, 0).unwrap();
+        let password = || Password::parse("correct horse battery".to_owned()).unwrap();
+
+        // The first takes the only permit and holds it while it runs; with no room to wait,
+        // the second is refused instead of queueing.
+        let (first, second) = tokio::join!(hasher.hash(password()), hasher.hash(password()));
+
+        assert!(first.is_ok());
+        assert!(matches!(second, Err(HashError::Busy)));
+        assert!(hasher.hash(password()).await.is_ok(), "room again after");
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn within_the_queue_a_hash_waits_its_turn() {
+        let hasher = Argon2Hasher::new(1, 1).unwrap();
+        let password = || Password::parse("correct horse battery".to_owned()).unwrap();
+
+        let (first, second) = tokio::join!(hasher.hash(password()), hasher.hash(password()));
+
+        assert!(first.is_ok() && second.is_ok());
     }
 }

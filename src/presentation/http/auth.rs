@@ -450,11 +450,14 @@ pub async fn forgot_password(
     responses(
         (status = 204, description = "Password replaced"),
         (status = 422, description = "Invalid, expired or used token, or a weak password", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many resets from this address; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Password hashing is saturated; see Retry-After", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/password/reset")]
 pub async fn reset_password(
     state: web::Data<AppState>,
+    meta: ClientMeta,
     body: web::Json<ResetPasswordBody>,
 ) -> Result<HttpResponse, Problem> {
     let body = body.into_inner();
@@ -467,6 +470,7 @@ pub async fn reset_password(
     let command = ResetPassword {
         token: OpaqueToken::presented(&body.token),
         new_password,
+        client: meta.into_client(None),
     };
     state.auth.reset_password.handle(command).await?;
     Ok(HttpResponse::NoContent().finish())

@@ -1,12 +1,13 @@
 use std::sync::Arc;
 
-use crate::application::auth::AuthDeps;
+use crate::application::auth::{AuthDeps, ClientInfo};
 use crate::application::error::AppError;
 use crate::domain::auth::{OpaqueToken, Password};
 
 pub struct ResetPassword {
     pub token: OpaqueToken,
     pub new_password: Password,
+    pub client: ClientInfo,
 }
 
 /// Sets a new password with a mailed token and signs out every device.
@@ -20,14 +21,26 @@ impl ResetPasswordHandler {
     #[tracing::instrument(skip_all)]
     pub async fn handle(&self, cmd: ResetPassword) -> Result<(), AppError> {
         let deps = &self.0;
-        // Hash first: the slow step must not sit between spending the token and using it.
+        deps.limit(
+            format!("reset:ip:{}", cmd.client.ip_key()),
+            deps.policy.reset_per_ip,
+        )
+        .await?;
+        let refused = || AppError::invalid("token", "is invalid, expired or already used");
+        let token = cmd.token.hash();
+        // The costly hash only for a token that can be used; spent only once the hash is made,
+        // so the slow step never sits between spending the token and using it.
+        deps.resets
+            .peek(&token, deps.clock.now())
+            .await?
+            .ok_or_else(refused)?;
         let hash = deps.hasher.hash(cmd.new_password).await?;
         let now = deps.clock.now();
         let user_id = deps
             .resets
-            .consume(&cmd.token.hash(), now)
+            .consume(&token, now)
             .await?
-            .ok_or_else(|| AppError::invalid("token", "is invalid, expired or already used"))?;
+            .ok_or_else(refused)?;
         deps.accounts.set_password_hash(user_id, &hash, now).await?;
         let revoked = deps.sessions.revoke_all(user_id, None, now).await?;
         tracing::info!(%user_id, revoked, "password reset");
