@@ -68,6 +68,8 @@ pub struct Application {
     port: u16,
     server: Server,
     shutdown: watch::Sender<bool>,
+    /// Shared event consumers, which give their leases up on shutdown.
+    consumers: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -87,7 +89,8 @@ impl Application {
             None => None,
         };
         let (shutdown, shutdown_rx) = watch::channel(false);
-        let state = web::Data::new(build_state(&settings, db, redis, shutdown_rx)?);
+        let (state, consumers) = build_state(&settings, db, redis, shutdown_rx)?;
+        let state = web::Data::new(state);
 
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
             .with_context(|| {
@@ -130,6 +133,7 @@ impl Application {
             port,
             server,
             shutdown,
+            consumers,
         })
     }
 
@@ -155,6 +159,10 @@ impl Application {
         let _ = shutdown.send(true);
         // The server future processes the stop command, so it must be polled meanwhile.
         let (_, result) = tokio::join!(handle.stop(true), server);
+        for consumer in self.consumers {
+            // A lease not given up in time lapses by itself; the wait is only to hand over fast.
+            let _ = tokio::time::timeout(Duration::from_secs(5), consumer).await;
+        }
         result
     }
 }
@@ -212,7 +220,7 @@ fn build_state(
     db: Db,
     redis: Option<ConnectionManager>,
     shutdown: watch::Receiver<bool>,
-) -> anyhow::Result<AppState> {
+) -> anyhow::Result<(AppState, Vec<tokio::task::JoinHandle<()>>)> {
     let auth = &settings.auth;
     let cores = std::thread::available_parallelism().map_or(2, usize::from);
     let hasher = Argon2Hasher::new(
@@ -368,22 +376,24 @@ fn build_state(
         presence: realtime.presence.store().clone(),
         clock: clock.clone(),
     });
-    tokio::spawn(events::run_shared(
+    let mut consumers = vec![tokio::spawn(events::run_shared(
         "notifications",
         instance.clone(),
         log.clone(),
         Arc::new(NotificationsSubscriber::new(notifications_deps.clone())),
         log_options,
-    ));
+        shutdown.clone(),
+    ))];
     if let Some(push) = push_sender(settings)? {
         let pusher = Arc::new(Pusher::new(push, devices));
-        tokio::spawn(events::run_shared(
+        consumers.push(tokio::spawn(events::run_shared(
             "push",
             instance,
             log.clone(),
             pusher,
             log_options,
-        ));
+            shutdown.clone(),
+        )));
     }
     tokio::spawn(events::prune_every(
         log,
@@ -420,7 +430,7 @@ fn build_state(
             .clone()
             .run(DELIVERED_FLUSH_INTERVAL, shutdown),
     );
-    Ok(AppState {
+    let state = AppState {
         attachments: AttachmentsHandler::new(attachments_deps),
         auth: AuthHandlers::new(deps),
         users,
@@ -432,7 +442,8 @@ fn build_state(
         health,
         metrics: http::metrics::recorder(),
         trust_forwarded_for: settings.server.trust_forwarded_for,
-    })
+    };
+    Ok((state, consumers))
 }
 
 /// The webhook push adapter when a URL is configured.

@@ -46,6 +46,8 @@ struct Reader {
     options: LogOptions,
     wakeups: watch::Receiver<u64>,
     position: i64,
+    /// Stops a batch between two events, so that a shutdown hands over without delay.
+    shutdown: Option<watch::Receiver<bool>>,
 }
 
 impl Reader {
@@ -67,6 +69,9 @@ impl Reader {
             self.check_gap(name).await;
         }
         for event in &batch {
+            if self.shutdown.as_ref().is_some_and(|s| *s.borrow()) {
+                break;
+            }
             self.handle(name, event).await;
             self.position = event.position;
         }
@@ -135,6 +140,7 @@ pub async fn run_local(
         handler,
         options,
         position,
+        shutdown: None,
     };
     loop {
         if !reader.step(name).await {
@@ -145,19 +151,24 @@ pub async fn run_local(
 
 /// Feeds `handler` every event once across all instances: one instance at a time holds the
 /// consumer's lease and stores its position after each batch, so a crash or restart resumes
-/// where it stopped.
+/// where it stopped. When `shutdown` flips, it stores its position, gives the lease up and
+/// returns.
 pub async fn run_shared(
     name: &'static str,
     owner: String,
     log: Arc<dyn EventLog>,
     handler: Arc<dyn EventHandler>,
     options: LogOptions,
+    mut shutdown: watch::Receiver<bool>,
 ) {
-    loop {
+    while !*shutdown.borrow() {
         let position = match log.claim(name, &owner, options.lease).await {
             Ok(Some(position)) => position,
             Ok(None) => {
-                tokio::time::sleep(options.lease / 3).await;
+                tokio::select! {
+                    () = tokio::time::sleep(options.lease / 3) => {}
+                    _ = shutdown.changed() => {}
+                }
                 continue;
             }
             Err(error) => {
@@ -173,9 +184,16 @@ pub async fn run_shared(
             handler: handler.clone(),
             options,
             position,
+            shutdown: Some(shutdown.clone()),
         };
         let mut stored = (position, Instant::now());
         loop {
+            if *shutdown.borrow() {
+                if let Err(error) = log.release(name, &owner, reader.position).await {
+                    tracing::warn!(%error, consumer = name, "lease not released; it will lapse");
+                }
+                return;
+            }
             let busy = reader.step(name).await;
             let due = stored.1.elapsed() >= options.lease / 3;
             if reader.position != stored.0 || due {
@@ -192,7 +210,10 @@ pub async fn run_shared(
                 }
             }
             if !busy {
-                reader.wait().await;
+                tokio::select! {
+                    () = reader.wait() => {}
+                    _ = shutdown.changed() => {}
+                }
             }
         }
     }

@@ -53,6 +53,10 @@ pub trait EventLog: Send + Sync {
         lease: Duration,
     ) -> Result<bool, RepoError>;
 
+    /// Stores a shared consumer's position and gives up its lease, so that another instance
+    /// (or this one, restarted) takes over at once.
+    async fn release(&self, consumer: &str, owner: &str, position: i64) -> Result<(), RepoError>;
+
     /// Deletes events older than `retention` that every live shared consumer has passed.
     async fn prune(&self, retention: Duration) -> Result<u64, RepoError>;
 

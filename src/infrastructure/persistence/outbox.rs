@@ -266,6 +266,16 @@ impl EventLog for SeaOrmEventLog {
         Ok(moved == 1)
     }
 
+    async fn release(&self, consumer: &str, owner: &str, position: i64) -> Result<(), RepoError> {
+        self.execute(
+            "UPDATE outbox_consumers SET position = ?, owner = NULL, lease_until_ms = 0 \
+             WHERE name = ? AND owner = ?",
+            vec![position.into(), consumer.into(), owner.into()],
+        )
+        .await?;
+        Ok(())
+    }
+
     async fn prune(&self, retention: Duration) -> Result<u64, RepoError> {
         let cutoff = now_ms() - millis(retention);
         let txn = self.db.begin().await.map_err(unexpected)?;
