@@ -11,6 +11,7 @@ mod m20261122_100000_create_conversations;
 mod m20261201_090000_create_notifications;
 mod m20261201_100000_create_attachments;
 mod m20261202_090000_create_outbox;
+mod m20261202_100000_add_group_invites_setting;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_090000_create_notifications::Migration),
             Box::new(m20261201_100000_create_attachments::Migration),
             Box::new(m20261202_090000_create_outbox::Migration),
+            Box::new(m20261202_100000_add_group_invites_setting::Migration),
         ]
     }
 }

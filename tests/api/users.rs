@@ -256,7 +256,7 @@ async fn settings_start_open_and_change_field_by_field() {
         .await;
     assert_eq!(
         defaults["privacy"],
-        json!({"presence": "everyone", "last_seen": "everyone", "direct_messages": "everyone"})
+        json!({"presence": "everyone", "last_seen": "everyone", "direct_messages": "everyone", "group_invites": "everyone"})
     );
     assert_eq!(defaults["notifications"]["mentions"], true);
 
@@ -274,7 +274,7 @@ async fn settings_start_open_and_change_field_by_field() {
         .await;
     assert_eq!(
         saved["privacy"],
-        json!({"presence": "contacts", "last_seen": "nobody", "direct_messages": "contacts"})
+        json!({"presence": "contacts", "last_seen": "nobody", "direct_messages": "contacts", "group_invites": "everyone"})
     );
     assert_eq!(saved["notifications"]["messages"], false);
     assert_eq!(saved["notifications"]["mentions"], true);
@@ -305,4 +305,88 @@ async fn unknown_setting_values_and_fields_are_refused() {
         .get_ok("/api/v1/users/me/settings", &alice.access_token)
         .await;
     assert_eq!(saved["privacy"]["presence"], "everyone");
+}
+
+#[tokio::test]
+async fn group_invites_follow_the_invitees_privacy_setting() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let bob = app.register("bob").await;
+    let carol = app.register("carol").await;
+    let set = |user: &crate::helpers::TestUser, value: &str| {
+        let body = json!({"privacy": {"group_invites": value}});
+        let (app, token) = (&app, user.access_token.clone());
+        async move {
+            let response = app
+                .patch_json("/api/v1/users/me/settings", &body, &token)
+                .await;
+            assert_eq!(response.status(), StatusCode::OK);
+        }
+    };
+    let create = |members: Vec<&str>| {
+        let body = json!({"kind": "group", "title": "g", "member_ids": members});
+        let (app, token) = (&app, alice.access_token.clone());
+        async move {
+            app.post_json("/api/v1/conversations", &body, Some(&token))
+                .await
+        }
+    };
+    set(&bob, "nobody").await;
+    set(&carol, "contacts").await;
+
+    let refused = create(vec![&bob.id]).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert_eq!(refused.problem().await.code, "group_invite_not_allowed");
+    let refused = create(vec![&carol.id]).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let list = app
+        .get_ok("/api/v1/conversations", &alice.access_token)
+        .await;
+    assert_eq!(
+        list["conversations"].as_array().map(Vec::len),
+        Some(0),
+        "nothing created"
+    );
+
+    // Adding later is held to the same rule; contacts may add a contacts-only user.
+    let group = app.create_group(&alice, "later", &[]).await;
+    let add = |user: &str| {
+        let body = json!({"user_ids": [user]});
+        let (app, token, group) = (&app, alice.access_token.clone(), group.clone());
+        async move {
+            app.post_json(
+                &format!("/api/v1/conversations/{group}/participants"),
+                &body,
+                Some(&token),
+            )
+            .await
+        }
+    };
+    let refused = add(&bob.id).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert_eq!(refused.problem().await.code, "group_invite_not_allowed");
+    let requested = app
+        .post_json(
+            "/api/v1/contacts",
+            &json!({"user_id": carol.id}),
+            Some(&alice.access_token),
+        )
+        .await;
+    assert!(requested.status().is_success());
+    let accepted = app
+        .post_json(
+            "/api/v1/contacts",
+            &json!({"user_id": alice.id}),
+            Some(&carol.access_token),
+        )
+        .await;
+    assert!(accepted.status().is_success());
+    assert!(add(&carol.id).await.status().is_success());
+    let members = app
+        .get_ok(
+            &format!("/api/v1/conversations/{group}/participants"),
+            &alice.access_token,
+        )
+        .await;
+    assert_eq!(members["participants"].as_array().map(Vec::len), Some(2));
 }

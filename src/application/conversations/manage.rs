@@ -187,6 +187,7 @@ impl ConversationsHandler {
                 format!("unknown users: {}", missing.join(", ")),
             ));
         }
+        deps.check_invites(me, &others).await?;
         let now = deps.clock.now();
         let conversation = Conversation::new(kind, Some(title), description, me, now);
         let mut participants = vec![Participant::new(me, Role::Owner, now)];

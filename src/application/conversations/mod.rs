@@ -41,6 +41,21 @@ impl ConversationsDeps {
             .await?
             .ok_or(AppError::NotFound("conversation_not_found"))
     }
+
+    /// Refuses, changing nothing, when any of `invitees` does not let `inviter` add them to a
+    /// group or channel (their `group_invites` setting).
+    async fn check_invites(&self, inviter: UserId, invitees: &[UserId]) -> Result<(), AppError> {
+        for invitee in invitees {
+            if !self
+                .relationships
+                .may_add_to_group(inviter, *invitee)
+                .await?
+            {
+                return Err(AppError::Forbidden("group_invite_not_allowed"));
+            }
+        }
+        Ok(())
+    }
 }
 
 impl From<ConversationError> for AppError {

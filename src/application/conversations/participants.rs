@@ -52,6 +52,7 @@ impl ParticipantsHandler {
                 format!("unknown users: {}", unknown.join(", ")),
             ));
         }
+        deps.check_invites(me, &users).await?;
         let now = deps.clock.now();
         let members: Vec<Participant> = users
             .iter()

@@ -54,6 +54,18 @@ impl Relationships {
             .allows(self.between(from, to).await?))
     }
 
+    /// Whether `inviter` may add `invitee` to a group or channel.
+    pub async fn may_add_to_group(
+        &self,
+        inviter: UserId,
+        invitee: UserId,
+    ) -> Result<bool, AppError> {
+        let settings = self.settings.get(invitee).await?;
+        Ok(settings
+            .group_invites
+            .allows(self.between(inviter, invitee).await?))
+    }
+
     /// Whether `viewer` may see `owner`'s presence (online/away/offline).
     pub async fn may_see_presence(&self, viewer: UserId, owner: UserId) -> Result<bool, AppError> {
         if viewer == owner {

@@ -11,6 +11,7 @@ pub struct SettingsChanges {
     pub presence: Option<Visibility>,
     pub last_seen: Option<Visibility>,
     pub direct_messages: Option<DirectMessagePolicy>,
+    pub group_invites: Option<Visibility>,
     pub notify_messages: Option<bool>,
     pub notify_mentions: Option<bool>,
     pub notify_contact_requests: Option<bool>,
@@ -35,6 +36,7 @@ impl SettingsHandler {
         settings.presence = changes.presence.unwrap_or(settings.presence);
         settings.last_seen = changes.last_seen.unwrap_or(settings.last_seen);
         settings.direct_messages = changes.direct_messages.unwrap_or(settings.direct_messages);
+        settings.group_invites = changes.group_invites.unwrap_or(settings.group_invites);
         n.messages = changes.notify_messages.unwrap_or(n.messages);
         n.mentions = changes.notify_mentions.unwrap_or(n.mentions);
         n.contact_requests = changes

@@ -30,6 +30,8 @@ pub struct Settings {
     pub presence: Visibility,
     pub last_seen: Visibility,
     pub direct_messages: DirectMessagePolicy,
+    /// Who may add me to a group or channel.
+    pub group_invites: Visibility,
     pub notifications: NotificationPreferences,
 }
 
@@ -39,6 +41,7 @@ impl Default for Settings {
             presence: Visibility::Everyone,
             last_seen: Visibility::Everyone,
             direct_messages: DirectMessagePolicy::Everyone,
+            group_invites: Visibility::Everyone,
             notifications: NotificationPreferences {
                 messages: true,
                 mentions: true,

@@ -207,6 +207,7 @@ impl SettingsRepository for SeaOrmSettingsRepository {
                 "contacts" => DirectMessagePolicy::Contacts,
                 _ => return Err(corrupt("direct_messages")),
             },
+            group_invites: visibility_from_str(&row.group_invites)?,
             notifications: NotificationPreferences {
                 messages: row.notify_messages,
                 mentions: row.notify_mentions,
@@ -231,6 +232,7 @@ impl SettingsRepository for SeaOrmSettingsRepository {
                 DirectMessagePolicy::Contacts => "contacts",
             }
             .to_owned()),
+            group_invites: Set(visibility_to_str(settings.group_invites).to_owned()),
             notify_messages: Set(settings.notifications.messages),
             notify_mentions: Set(settings.notifications.mentions),
             notify_contact_requests: Set(settings.notifications.contact_requests),
@@ -243,6 +245,7 @@ impl SettingsRepository for SeaOrmSettingsRepository {
                 C::Presence,
                 C::LastSeen,
                 C::DirectMessages,
+                C::GroupInvites,
                 C::NotifyMessages,
                 C::NotifyMentions,
                 C::NotifyContactRequests,

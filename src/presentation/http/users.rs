@@ -179,6 +179,8 @@ pub struct PrivacySettings {
     pub last_seen: VisibilityBody,
     /// Who may start a direct chat with me.
     pub direct_messages: DirectMessagesBody,
+    /// Who may add me to a group or channel (403 `group_invite_not_allowed` for the others).
+    pub group_invites: VisibilityBody,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -202,6 +204,7 @@ impl From<Settings> for SettingsResponse {
                 presence: s.presence.into(),
                 last_seen: s.last_seen.into(),
                 direct_messages: s.direct_messages.into(),
+                group_invites: s.group_invites.into(),
             },
             notifications: NotificationSettings {
                 messages: s.notifications.messages,
@@ -219,6 +222,7 @@ pub struct PrivacyChanges {
     pub presence: Option<VisibilityBody>,
     pub last_seen: Option<VisibilityBody>,
     pub direct_messages: Option<DirectMessagesBody>,
+    pub group_invites: Option<VisibilityBody>,
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -471,6 +475,7 @@ pub async fn update_settings(
         presence: body.privacy.presence.map(Into::into),
         last_seen: body.privacy.last_seen.map(Into::into),
         direct_messages: body.privacy.direct_messages.map(Into::into),
+        group_invites: body.privacy.group_invites.map(Into::into),
         notify_messages: body.notifications.messages,
         notify_mentions: body.notifications.mentions,
         notify_contact_requests: body.notifications.contact_requests,

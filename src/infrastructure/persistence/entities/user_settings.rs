@@ -8,6 +8,7 @@ pub struct Model {
     pub presence: String,
     pub last_seen: String,
     pub direct_messages: String,
+    pub group_invites: String,
     pub notify_messages: bool,
     pub notify_mentions: bool,
     pub notify_contact_requests: bool,
