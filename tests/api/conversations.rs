@@ -52,14 +52,17 @@ async fn direct_chats_respect_blocks_and_contacts_only_settings() {
     )
     .await;
 
+    // Blocked or held off by a contacts-only setting: the same answer, so a block cannot be
+    // told apart.
     let blocked = direct(&app, &alice, &bob).await;
-    assert_eq!(blocked.status(), StatusCode::NOT_FOUND);
-    assert_eq!(blocked.problem().await.code, "user_not_found");
+    assert_eq!(blocked.status(), StatusCode::FORBIDDEN);
+    assert_eq!(blocked.problem().await.code, "direct_chat_not_allowed");
     let by_blocker = direct(&app, &bob, &alice).await;
     assert_eq!(by_blocker.status(), StatusCode::FORBIDDEN);
     assert_eq!(by_blocker.problem().await.code, "direct_chat_not_allowed");
     let stranger = direct(&app, &alice, &carol).await;
     assert_eq!(stranger.status(), StatusCode::FORBIDDEN);
+    assert_eq!(stranger.problem().await.code, "direct_chat_not_allowed");
 
     app.post_json(
         "/api/v1/contacts",
@@ -102,7 +105,7 @@ async fn a_block_stops_direct_messages_in_an_existing_chat() {
         .await;
 
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
-    assert_eq!(response.problem().await.code, "direct_messages_blocked");
+    assert_eq!(response.problem().await.code, "direct_chat_not_allowed");
 }
 
 #[tokio::test]

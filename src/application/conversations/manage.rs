@@ -99,9 +99,7 @@ impl ConversationsHandler {
         if me == with {
             return Err(AppError::invalid("user_id", "must be someone else"));
         }
-        if deps.profiles.find(with).await?.is_none()
-            || deps.relationships.is_blocked_by(with, me).await?
-        {
+        if deps.profiles.find(with).await?.is_none() {
             return Err(AppError::NotFound("user_not_found"));
         }
         let key = Conversation::direct_key(me, with);
@@ -109,6 +107,7 @@ impl ConversationsHandler {
             let (conversation, participant) = deps.member_of(existing.id, me).await?;
             return Ok((self.view(conversation, participant).await?, false));
         }
+        // A block answers exactly like a contacts-only setting, so it cannot be told apart.
         if !deps.relationships.may_message_directly(me, with).await? {
             return Err(AppError::Forbidden("direct_chat_not_allowed"));
         }

@@ -61,7 +61,8 @@ impl MessageCommandsHandler {
             && let Some(other) = participants.iter().copied().find(|id| *id != me)
             && deps.relationships.is_blocked(me, other).await?
         {
-            return Err(AppError::Forbidden("direct_messages_blocked"));
+            // The same answer as a contacts-only refusal: a block is not told apart.
+            return Err(AppError::Forbidden("direct_chat_not_allowed"));
         }
         if let Some(reply_to) = cmd.reply_to
             && deps

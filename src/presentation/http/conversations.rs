@@ -385,7 +385,7 @@ pub async fn chat_list(
     responses((status = 201, description = "Created", body = ConversationResponse),
         (status = 200, description = "The existing direct chat", body = ConversationResponse),
         (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`direct_chat_not_allowed`: the user only takes direct chats from contacts, or a block", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`direct_chat_not_allowed`: the user only takes direct chats from contacts, or a block (the two answer alike); `group_invite_not_allowed`: a member's group_invites setting refuses the creator", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`user_not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`conversation_full`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
@@ -506,7 +506,7 @@ pub async fn list_participants(
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/participants", tag = "conversations", security(("bearer" = [])), params(("id" = Uuid, Path)),
     request_body = AddParticipantsBody,
     responses((status = 200, body = AddedResponse), (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`admin_only` or `direct_chat_is_fixed`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`admin_only`, `direct_chat_is_fixed`, or `group_invite_not_allowed` (a user's group_invites setting refuses the caller; nobody is added)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`conversation_not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`conversation_full`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown users", body = Problem, content_type = "application/problem+json")))]

@@ -259,7 +259,7 @@ pub async fn history(
     responses((status = 201, description = "Stored", body = MessageResponse),
         (status = 200, description = "A retry: the original message", body = MessageResponse),
         (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`channel_is_admin_only` or `direct_messages_blocked`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`channel_is_admin_only`, or `direct_chat_not_allowed` (a block, told apart from nothing else)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`conversation_not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
 #[post("/conversations/{id}/messages")]
