@@ -509,6 +509,7 @@ fn build_realtime(
         };
     let dispatcher = Dispatcher::new(
         conversations.clone(),
+        blocks.clone(),
         messages,
         hub.clone(),
         fanout,
@@ -561,7 +562,7 @@ async fn expire_typing(typing: Arc<TypingTracker>, dispatcher: Dispatcher) {
                 typing: false,
             };
             dispatcher
-                .send_to_conversation(conversation_id, Some(user_id), &event)
+                .send_to_conversation(conversation_id, user_id, &event)
                 .await;
         }
     }

@@ -614,3 +614,59 @@ async fn deliveries_follow_members_added_and_removed_after_the_first_message() {
     assert_eq!(carol_ws.expect("message.created").await["data"]["seq"], 3);
     bob_ws.assert_no_event("message.created", SHORT).await;
 }
+
+#[tokio::test]
+async fn a_blocked_users_typing_reactions_and_read_markers_never_reach_the_blocker() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let bob = app.register("bob").await;
+    let carol = app.register("carol").await;
+    let group = app.create_group(&carol, "g", &[&alice, &bob]).await;
+    let message = app.send_message(&carol, &group, "hello all").await;
+    app.send(
+        Method::PUT,
+        &format!("/api/v1/users/{}/block", alice.id),
+        None,
+        &bob.access_token,
+    )
+    .await;
+    let mut alice_ws = app.ws(&alice.access_token).await;
+    let mut bob_ws = app.ws(&bob.access_token).await;
+    let mut carol_ws = app.ws(&carol.access_token).await;
+
+    let typing = alice_ws
+        .command(json!({"type": "typing.start", "conversation_id": group}))
+        .await;
+    assert_eq!(typing["type"], "ack", "{typing}");
+    let reacted = app
+        .send(
+            Method::PUT,
+            &format!(
+                "/api/v1/conversations/{group}/messages/{}/reactions/%F0%9F%91%8D",
+                message["id"].as_str().unwrap()
+            ),
+            None,
+            &alice.access_token,
+        )
+        .await;
+    assert_eq!(reacted.status(), StatusCode::NO_CONTENT);
+    let read = alice_ws
+        .command(json!({"type": "read", "conversation_id": group, "seq": 1}))
+        .await;
+    assert_eq!(read["type"], "ack", "{read}");
+
+    // Carol, not blocking anyone, hears all three.
+    carol_ws.expect("typing").await;
+    carol_ws.expect("reaction.added").await;
+    assert_eq!(
+        carol_ws.expect("read").await["data"]["user_id"],
+        alice.id.as_str()
+    );
+    // Events reach a socket in order: once Bob has Carol's later message, nothing of Alice's
+    // from before it can still come.
+    app.send_message(&carol, &group, "barrier").await;
+    bob_ws.expect("message.created").await;
+    for kind in ["typing", "reaction.added", "read"] {
+        bob_ws.assert_no_event(kind, Duration::from_millis(1)).await;
+    }
+}

@@ -9,6 +9,7 @@ use crate::application::messages::MessageView;
 use crate::domain::conversations::ConversationRepository;
 use crate::domain::messages::{Message, MessageRepository};
 use crate::domain::shared::{ConversationId, DomainEvent, MessageId, SessionId, UserId};
+use crate::domain::users::BlockRepository;
 
 /// Conversations whose member lists one instance keeps for delivery.
 const MEMBER_LISTS_CACHED: u64 = 100_000;
@@ -40,6 +41,7 @@ const DELIVERED_EVENTS_MAX_PARTICIPANTS: usize = 10;
 #[derive(Clone)]
 pub struct Dispatcher {
     members: Arc<Members>,
+    blocks: Arc<dyn BlockRepository>,
     messages: Arc<dyn MessageRepository>,
     hub: Arc<Hub>,
     fanout: Arc<dyn FanOut>,
@@ -50,6 +52,7 @@ pub struct Dispatcher {
 impl Dispatcher {
     pub fn new(
         conversations: Arc<dyn ConversationRepository>,
+        blocks: Arc<dyn BlockRepository>,
         messages: Arc<dyn MessageRepository>,
         hub: Arc<Hub>,
         fanout: Arc<dyn FanOut>,
@@ -58,6 +61,7 @@ impl Dispatcher {
     ) -> Self {
         Self {
             members: Arc::new(Members::new(conversations, MEMBER_LISTS_CACHED)),
+            blocks,
             messages,
             hub,
             fanout,
@@ -90,24 +94,40 @@ impl Dispatcher {
         }
     }
 
-    /// Sends an ephemeral event to everyone in the conversation but `except`.
+    /// Sends an ephemeral event of `actor`'s (typing) to everyone else in the conversation who
+    /// has not blocked them.
     pub async fn send_to_conversation(
         &self,
         id: ConversationId,
-        except: Option<UserId>,
+        actor: UserId,
         event: &RealtimeEvent,
     ) {
-        match self.members.of(id).await {
-            Ok(participants) => {
-                let recipients = participants
-                    .iter()
-                    .copied()
-                    .filter(|u| Some(*u) != except)
-                    .collect();
-                self.send(recipients, event).await;
-            }
-            Err(error) => tracing::warn!(%error, "recipients unavailable"),
+        let recipients = match self.members.of(id).await {
+            Ok(participants) => participants
+                .iter()
+                .copied()
+                .filter(|u| *u != actor)
+                .collect(),
+            Err(error) => return tracing::warn!(%error, "recipients unavailable"),
+        };
+        match self.unblocked(recipients, actor).await {
+            Ok(recipients) => self.send(recipients, event).await,
+            Err(error) => tracing::warn!(error = %format!("{error:#}"), "blocks unavailable"),
         }
+    }
+
+    /// `recipients` without those who blocked `actor`: what a blocked user does (typing,
+    /// reactions, read markers) never reaches the one who blocked them.
+    async fn unblocked(
+        &self,
+        mut recipients: Vec<UserId>,
+        actor: UserId,
+    ) -> anyhow::Result<Vec<UserId>> {
+        let blockers = self.blocks.blockers(actor).await?;
+        if !blockers.is_empty() {
+            recipients.retain(|u| !blockers.contains(u));
+        }
+        Ok(recipients)
     }
 
     /// Registers a live connection of `user` opened with `session`, which receives the events
@@ -228,6 +248,7 @@ impl Dispatcher {
                 emoji,
             } => {
                 let recipients = self.participants(conversation_id).await?;
+                let recipients = self.unblocked(recipients, user_id).await?;
                 let event = RealtimeEvent::ReactionAdded {
                     conversation_id,
                     message_id,
@@ -243,6 +264,7 @@ impl Dispatcher {
                 emoji,
             } => {
                 let recipients = self.participants(conversation_id).await?;
+                let recipients = self.unblocked(recipients, user_id).await?;
                 let event = RealtimeEvent::ReactionRemoved {
                     conversation_id,
                     message_id,
@@ -257,6 +279,7 @@ impl Dispatcher {
                 seq,
             } => {
                 let recipients = self.participants(conversation_id).await?;
+                let recipients = self.unblocked(recipients, user_id).await?;
                 self.local(
                     position,
                     recipients,

@@ -477,7 +477,7 @@ impl Live {
                     };
                     realtime
                         .dispatcher
-                        .send_to_conversation(id, Some(me), &event)
+                        .send_to_conversation(id, me, &event)
                         .await;
                 }
                 Ok(json!({}))
@@ -493,7 +493,7 @@ impl Live {
                     };
                     realtime
                         .dispatcher
-                        .send_to_conversation(id, Some(me), &event)
+                        .send_to_conversation(id, me, &event)
                         .await;
                 }
                 Ok(json!({}))
