@@ -223,7 +223,12 @@ impl SessionRepository for SeaOrmSessionRepository {
             .into_iter()
             .map(|row| row.id)
             .collect();
-        let oldest = live.get(policy.max_live_sessions..).unwrap_or_default();
+        let Some(oldest) = live
+            .get(policy.max_live_sessions..)
+            .filter(|o| !o.is_empty())
+        else {
+            return txn.commit().await.map_err(unexpected);
+        };
         let filter = sea_orm::Condition::all().add(sessions::Column::Id.is_in(oldest.to_vec()));
         revoke_where(txn, filter, session.created_at, &self.signal).await?;
         Ok(())

@@ -246,7 +246,7 @@ impl DeviceRepository for SeaOrmDeviceRepository {
         let backend = self.db.get_database_backend();
         let sql = "INSERT INTO push_receipts (notification_id, device_id, sent_at_ms) \
                    VALUES (?, ?, ?) ON CONFLICT DO NOTHING";
-        let now = (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
+        let now = outbox::now_ms();
         let done = self
             .db
             .execute_raw(Statement::from_sql_and_values(

@@ -66,7 +66,7 @@ impl Default for OutboxSignal {
     }
 }
 
-fn now_ms() -> i64 {
+pub(super) fn now_ms() -> i64 {
     (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
 
@@ -88,16 +88,11 @@ pub async fn record<C: ConnectionTrait>(txn: &C, events: &[DomainEvent]) -> Resu
     for (i, event) in events.iter().enumerate() {
         let payload = serde_json::to_string(event)
             .map_err(|error| RepoError::Unexpected(anyhow::Error::new(error)))?;
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        match backend {
-            DbBackend::Postgres => sql.push_str(&format!("(${}, ${})", i * 2 + 1, i * 2 + 2)),
-            _ => sql.push_str("(?, ?)"),
-        }
+        sql.push_str(if i > 0 { ", (?, ?)" } else { "(?, ?)" });
         values.push(payload.into());
         values.push(now.into());
     }
+    let sql = placeholders(backend, &sql);
     txn.execute_raw(Statement::from_sql_and_values(backend, sql, values))
         .await
         .map_err(unexpected)?;
