@@ -203,14 +203,32 @@ impl From<LimitSetting> for RateLimit {
     }
 }
 
+/// What the Redis-backed limiters do while Redis cannot be reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WhenRedisDown {
+    /// Count in each instance's memory until Redis is back (limits become per instance).
+    Local,
+    /// Let every request through.
+    Allow,
+    /// Refuse limited requests with 503 `rate_limiter_unavailable`.
+    Refuse,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct RateLimitSettings {
+    pub when_redis_down: WhenRedisDown,
+    /// Failed logins (and password confirmations) per account and client network.
     pub login_per_account: LimitSetting,
     pub login_per_ip: LimitSetting,
     pub register_per_ip: LimitSetting,
     pub forgot_per_ip: LimitSetting,
     pub reset_per_ip: LimitSetting,
     pub forgot_per_email: LimitSetting,
+    pub messages_per_user: LimitSetting,
+    pub reactions_per_user: LimitSetting,
+    pub uploads_per_user: LimitSetting,
+    pub conversations_per_user: LimitSetting,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

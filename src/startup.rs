@@ -14,6 +14,7 @@ use crate::application::attachments::{AttachmentsDeps, AttachmentsHandler, Orpha
 use crate::application::auth::{AuthDeps, AuthHandlers, AuthPolicy};
 use crate::application::conversations::{ConversationsDeps, ConversationsHandlers};
 use crate::application::events::{self, EventLog, LogOptions};
+use crate::application::limits::WriteLimit;
 use crate::application::messages::{MessagesDeps, MessagesHandlers, RetentionJob};
 use crate::application::notifications::{
     NotificationsDeps, NotificationsHandlers, NotificationsSubscriber, PushSender, Pusher,
@@ -24,7 +25,7 @@ use crate::application::realtime::{
     RealtimeEvent, TypingTracker,
 };
 use crate::application::users::{UsersDeps, UsersHandlers};
-use crate::config::{MailTransport, Settings, SqliteSync};
+use crate::config::{LimitSetting, MailTransport, Settings, SqliteSync};
 use crate::domain::auth::SessionPolicy;
 use crate::infrastructure::cache::in_process::MokaProfileCache;
 use crate::infrastructure::cache::redis::RedisProfileCache;
@@ -239,6 +240,7 @@ fn build_state(
         Some(redis) => Arc::new(RedisRateLimiter::new(
             redis.clone(),
             &settings.redis.key_prefix,
+            settings.rate_limit.when_redis_down,
         )),
         None => Arc::new(InProcessRateLimiter::default()),
     };
@@ -260,6 +262,8 @@ fn build_state(
         }
     };
     let limits = &settings.rate_limit;
+    let write_limit =
+        |kind, limit: LimitSetting| WriteLimit::new(limiter.clone(), kind, limit.into());
     let policy = AuthPolicy {
         sessions: SessionPolicy {
             idle_timeout: time::Duration::days(auth.session_idle_days.into()),
@@ -320,6 +324,7 @@ fn build_state(
         relationships: users.relationships.clone(),
         clock: clock.clone(),
         max_group_participants: settings.conversations.max_group_participants,
+        create_limit: write_limit("conversations", limits.conversations_per_user),
     });
     let messages = Arc::new(SeaOrmMessageRepository::new(db.clone(), signal.clone()));
     let messages_deps = Arc::new(MessagesDeps {
@@ -327,6 +332,8 @@ fn build_state(
         messages: messages.clone(),
         relationships: users.relationships.clone(),
         clock: clock.clone(),
+        send_limit: write_limit("messages", limits.messages_per_user),
+        react_limit: write_limit("reactions", limits.reactions_per_user),
     });
     let realtime = build_realtime(
         settings,
@@ -355,6 +362,7 @@ fn build_state(
         media: Arc::new(ImageMediaTools),
         clock: clock.clone(),
         max_bytes: settings.attachments.max_bytes,
+        upload_limit: write_limit("uploads", limits.uploads_per_user),
     });
     let cleanup = OrphanCleanup::new(
         attachments_deps.clone(),

@@ -115,6 +115,19 @@ impl From<crate::application::ports::HashError> for AppError {
     }
 }
 
+impl From<crate::application::ports::Refusal> for AppError {
+    fn from(refusal: crate::application::ports::Refusal) -> Self {
+        match refusal {
+            crate::application::ports::Refusal::Limited(retry_after) => {
+                Self::RateLimited { retry_after }
+            }
+            crate::application::ports::Refusal::Unavailable => {
+                Self::Unavailable("rate_limiter_unavailable")
+            }
+        }
+    }
+}
+
 impl From<RepoError> for AppError {
     fn from(error: RepoError) -> Self {
         match error {

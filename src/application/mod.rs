@@ -6,6 +6,7 @@ pub mod auth;
 pub mod conversations;
 pub mod error;
 pub mod events;
+pub mod limits;
 pub mod messages;
 pub mod notifications;
 pub mod ports;

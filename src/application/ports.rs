@@ -66,12 +66,24 @@ pub struct RateLimit {
     pub per: Duration,
 }
 
-/// Counts hits per key; shared by every instance when backed by Redis.
+/// Why a rate limiter refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Over the limit: try again after this long.
+    Limited(Duration),
+    /// The shared counter cannot be reached and the limiter is set to refuse meanwhile.
+    Unavailable,
+}
+
+/// Counts hits per key in fixed windows; shared by every instance when backed by Redis.
 #[async_trait]
 pub trait RateLimiter: Send + Sync {
-    /// Records one hit. `Err(retry_after)` when over the limit. A backend outage lets the hit
-    /// through (and is logged): rate limiting must not take the service down with it.
-    async fn hit(&self, key: &str, limit: RateLimit) -> Result<(), Duration>;
+    /// Records one hit; refused when it is over the limit.
+    async fn hit(&self, key: &str, limit: RateLimit) -> Result<(), Refusal>;
+
+    /// Whether `key` has already used up `limit`, without counting a hit: for limits that
+    /// count only failures (a failure is recorded with `hit` afterwards).
+    async fn peek(&self, key: &str, limit: RateLimit) -> Result<(), Refusal>;
 }
 
 #[derive(Debug, Clone)]

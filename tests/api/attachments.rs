@@ -224,6 +224,31 @@ async fn files_over_the_limit_are_refused_and_leave_nothing_behind() {
 }
 
 #[tokio::test]
+async fn uploads_are_limited_per_user_and_a_refused_one_stores_nothing() {
+    let app = spawn_app_with(|s| {
+        s.rate_limit.uploads_per_user.max = 2;
+        s.rate_limit.uploads_per_user.per_secs = 600;
+    })
+    .await;
+    let alice = app.register("alice").await;
+    let bob = app.register("bob").await;
+    upload(&app, &alice, "one.pdf", &pdf(1000)).await;
+    upload(&app, &alice, "two.pdf", &pdf(1000)).await;
+
+    let refused = post_form(
+        &app,
+        &alice,
+        form("file", "three.pdf", "application/pdf", &pdf(1000)),
+    )
+    .await;
+
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(refused.headers().contains_key("retry-after"));
+    assert_eq!(stored_files(&app).await, 2);
+    upload(&app, &bob, "bob.pdf", &pdf(1000)).await;
+}
+
+#[tokio::test]
 async fn the_type_comes_from_the_bytes_never_the_name_or_the_claim() {
     let app = spawn_app().await;
     let alice = app.register("alice").await;

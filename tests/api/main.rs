@@ -4,6 +4,7 @@ mod bad_input;
 mod contacts;
 mod conversations;
 mod helpers;
+mod limits;
 mod messages;
 mod notifications;
 mod operations;

@@ -14,28 +14,9 @@ use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
 use crate::helpers::{
-    JWT_SECRET, TestApp, TestUser, WsClient, replace_database, spawn_app, spawn_app_with,
-    spawn_twin,
+    JWT_SECRET, PATIENCE, PrivateRedis, TestApp, TestUser, WsClient, eventually, replace_database,
+    spawn_app, spawn_app_with, spawn_twin,
 };
-
-/// Generous: CI machines are busy, and a passing run never waits this long.
-const PATIENCE: Duration = Duration::from_secs(120);
-
-/// Polls `check` until it answers `Some`, or panics after `PATIENCE`.
-async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "never: {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 /// Every notification of `user`, paging through the whole inbox.
 async fn all_notifications(app: &TestApp, user: &TestUser) -> Vec<Value> {
@@ -362,44 +343,6 @@ async fn sigterm_mid_burst_loses_nothing_and_the_next_process_takes_over_at_once
     stopped_mid_burst_loses_nothing(libc::SIGTERM, 3600).await;
 }
 
-/// A Redis of this test's own, to stop and start.
-struct PrivateRedis {
-    child: Child,
-    port: u16,
-}
-
-impl PrivateRedis {
-    async fn start(port: u16) -> PrivateRedis {
-        let child = Command::new("redis-server")
-            .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-            .args(["--port", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server runs");
-        let address = format!("127.0.0.1:{port}");
-        eventually("Redis answers", || async {
-            tokio::net::TcpStream::connect(&address)
-                .await
-                .ok()
-                .map(drop)
-        })
-        .await;
-        PrivateRedis { child, port }
-    }
-
-    fn stop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for PrivateRedis {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
 /// Takes message.created frames until `count` distinct seqs arrived; returns how often each
 /// seq came.
 async fn receive_messages(ws: &mut WsClient, count: usize) -> HashMap<i64, usize> {
@@ -423,7 +366,7 @@ async fn redis_stopped_between_two_instances_loses_no_message() {
         .and_then(|l| l.local_addr())
         .expect("a free port")
         .port();
-    let mut redis = PrivateRedis::start(port).await;
+    let mut redis = PrivateRedis::start_on(port).await;
     let redis_url = format!("redis://127.0.0.1:{}", redis.port);
     let a = spawn_app_with(|s| s.redis.url = redis_url.clone()).await;
     let b = spawn_twin(&a).await.expect("a second instance");
@@ -439,7 +382,7 @@ async fn redis_stopped_between_two_instances_loses_no_message() {
     for n in 0..10 {
         a.send_message(&alice, &group, &format!("during {n}")).await;
     }
-    let mut redis = PrivateRedis::start(port).await;
+    let mut redis = PrivateRedis::start_on(port).await;
     for n in 0..20 {
         a.send_message(&alice, &group, &format!("after {n}")).await;
     }

@@ -14,6 +14,7 @@ use futures_util::stream::BoxStream;
 pub use cleanup::OrphanCleanup;
 pub use upload::{AttachmentsHandler, Download};
 
+use crate::application::limits::WriteLimit;
 use crate::application::ports::Clock;
 use crate::domain::attachments::{Attachment, AttachmentRepository, MediaType};
 use crate::domain::conversations::ConversationRepository;
@@ -108,4 +109,5 @@ pub struct AttachmentsDeps {
     pub clock: Arc<dyn Clock>,
     /// Largest upload accepted, in bytes.
     pub max_bytes: u64,
+    pub upload_limit: WriteLimit,
 }

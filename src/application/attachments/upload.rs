@@ -47,6 +47,7 @@ impl AttachmentsHandler {
         E: Into<AppError>,
     {
         let deps = &self.deps;
+        deps.upload_limit.spend(me).await?;
         let too_large = AppError::TooLarge {
             limit_bytes: deps.max_bytes,
         };

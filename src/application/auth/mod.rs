@@ -4,7 +4,6 @@ pub mod commands;
 pub mod queries;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use crate::application::error::AppError;
 use crate::application::ports::{
@@ -50,8 +49,25 @@ pub struct ClientInfo {
 }
 
 impl ClientInfo {
-    fn ip_key(&self) -> &str {
-        self.device.ip.as_deref().unwrap_or("unknown")
+    /// The client's network for rate limits: its IPv4 address, or its IPv6 /64 (one
+    /// subscriber's usual allocation, so hopping addresses within it does not help).
+    fn ip_key(&self) -> String {
+        network_key(self.device.ip.as_deref())
+    }
+}
+
+fn network_key(ip: Option<&str>) -> String {
+    match ip.and_then(|ip| ip.parse::<std::net::IpAddr>().ok()) {
+        Some(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Some(std::net::IpAddr::V6(v6)) => v6
+            .to_ipv4_mapped()
+            .map(|v4| v4.to_string())
+            .unwrap_or_default(),
+        Some(ip) => ip.to_string(),
+        None => "unknown".to_owned(),
     }
 }
 
@@ -97,10 +113,27 @@ impl AuthDeps {
     }
 
     async fn limit(&self, key: String, limit: RateLimit) -> Result<(), AppError> {
-        self.limiter
-            .hit(&key, limit)
-            .await
-            .map_err(|retry_after: Duration| AppError::RateLimited { retry_after })
+        Ok(self.limiter.hit(&key, limit).await?)
+    }
+
+    /// Refused while `key` has failed `limit` times; `verify` then decides, and only a
+    /// failure counts. So nobody else's failures lock out a client that is not failing.
+    async fn unless_failing<F>(
+        &self,
+        key: String,
+        limit: RateLimit,
+        verify: F,
+    ) -> Result<bool, AppError>
+    where
+        F: std::future::Future<Output = Result<bool, AppError>>,
+    {
+        self.limiter.peek(&key, limit).await?;
+        let verified = verify.await?;
+        if !verified {
+            // Counted even past the limit's edge: the answer to this attempt stays 401/403.
+            let _ = self.limiter.hit(&key, limit).await;
+        }
+        Ok(verified)
     }
 }
 

@@ -76,6 +76,7 @@ impl ConversationsHandler {
         me: UserId,
         command: CreateConversation,
     ) -> Result<(ConversationView, bool), AppError> {
+        self.0.create_limit.spend(me).await?;
         match command {
             CreateConversation::Direct { with } => self.create_direct(me, with).await,
             CreateConversation::Group {

@@ -13,6 +13,7 @@ pub use manage::{ConversationView, ConversationsHandler, CreateConversation, Upd
 pub use participants::ParticipantsHandler;
 
 use crate::application::error::AppError;
+use crate::application::limits::WriteLimit;
 use crate::application::ports::Clock;
 use crate::application::users::Relationships;
 use crate::domain::conversations::{
@@ -27,6 +28,7 @@ pub struct ConversationsDeps {
     pub relationships: Relationships,
     pub clock: Arc<dyn Clock>,
     pub max_group_participants: u64,
+    pub create_limit: WriteLimit,
 }
 
 impl ConversationsDeps {

@@ -18,6 +18,7 @@ pub use search::{SearchHandler, SearchMessages};
 pub use send::{EditMessage, MessageCommandsHandler, SendMessage};
 
 use crate::application::error::AppError;
+use crate::application::limits::WriteLimit;
 use crate::application::ports::Clock;
 use crate::application::users::Relationships;
 use crate::domain::conversations::{Conversation, ConversationRepository, Participant};
@@ -29,6 +30,8 @@ pub struct MessagesDeps {
     pub messages: Arc<dyn MessageRepository>,
     pub relationships: Relationships,
     pub clock: Arc<dyn Clock>,
+    pub send_limit: WriteLimit,
+    pub react_limit: WriteLimit,
 }
 
 impl MessagesDeps {

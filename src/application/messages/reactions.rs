@@ -22,6 +22,7 @@ impl ReactionsHandler {
         emoji: Emoji,
     ) -> Result<(), AppError> {
         let deps = &self.0;
+        deps.react_limit.spend(me).await?;
         deps.member_of(id, me).await?;
         let message = deps.message(id, message_id).await?;
         if message.is_deleted() {

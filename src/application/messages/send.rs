@@ -40,6 +40,7 @@ impl MessageCommandsHandler {
         cmd: SendMessage,
     ) -> Result<(MessageView, bool), AppError> {
         let deps = &self.0;
+        deps.send_limit.spend(me).await?;
         let (conversation, participant) = deps.member_of(cmd.conversation_id, me).await?;
         if let Some(client_id) = &cmd.client_message_id
             && let Some(original) = deps

@@ -46,9 +46,7 @@ impl Admission {
         }
         if let Some(ip) = ip {
             let key = format!("ws-upgrade:{ip}");
-            if let Err(retry_after) = self.limiter.hit(&key, limits.upgrades_per_ip).await {
-                return Err(AppError::RateLimited { retry_after });
-            }
+            self.limiter.hit(&key, limits.upgrades_per_ip).await?;
         }
         Ok(())
     }

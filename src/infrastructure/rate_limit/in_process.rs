@@ -1,84 +1,132 @@
 use std::collections::HashMap;
-use std::num::NonZeroU32;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::Instant;
 
 use async_trait::async_trait;
-use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota};
 
-use crate::application::ports::{RateLimit, RateLimiter};
+use crate::application::ports::{RateLimit, RateLimiter, Refusal};
 
-/// GCRA limits kept in memory (governor): a burst of `max`, refilled evenly over `per`.
+/// Past this many keys, expired windows are swept before a new one is added.
+const SWEEP_AT: usize = 10_000;
+
+/// Fixed-window counters in this process's memory, the same rule as the Redis limiter's: at
+/// most `max` hits per key in a window of `per` that starts at the key's first hit.
 #[derive(Default)]
 pub struct InProcessRateLimiter {
-    limiters: Mutex<HashMap<RateLimit, Arc<DefaultKeyedRateLimiter<String>>>>,
-    hits: AtomicU64,
+    windows: Mutex<HashMap<(RateLimit, String), Window>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    hits: u32,
+    ends: Instant,
 }
 
 impl InProcessRateLimiter {
-    fn limiter(&self, limit: RateLimit) -> Option<Arc<DefaultKeyedRateLimiter<String>>> {
-        let mut limiters = self
-            .limiters
+    fn count(&self, key: &str, limit: RateLimit, add: u32) -> Result<(), Refusal> {
+        // A zero limit or period means "no limit".
+        if limit.max == 0 || limit.per.is_zero() {
+            return Ok(());
+        }
+        let now = Instant::now();
+        let mut windows = self
+            .windows
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(limiter) = limiters.get(&limit) {
-            return Some(limiter.clone());
+        if windows.len() >= SWEEP_AT {
+            windows.retain(|_, w| w.ends > now);
         }
-        let max = NonZeroU32::new(limit.max)?;
-        let quota = Quota::with_period(limit.per / limit.max)?.allow_burst(max);
-        let limiter = Arc::new(DefaultKeyedRateLimiter::keyed(quota));
-        limiters.insert(limit, limiter.clone());
-        Some(limiter)
+        let window = windows
+            .entry((limit, key.to_owned()))
+            .and_modify(|w| {
+                if w.ends <= now {
+                    *w = Window {
+                        hits: 0,
+                        ends: now + limit.per,
+                    }
+                }
+            })
+            .or_insert(Window {
+                hits: 0,
+                ends: now + limit.per,
+            });
+        let allowed = window.hits + add <= limit.max && (add > 0 || window.hits < limit.max);
+        window.hits = window.hits.saturating_add(add);
+        if allowed {
+            Ok(())
+        } else {
+            Err(Refusal::Limited(window.ends - now))
+        }
     }
 }
 
 #[async_trait]
 impl RateLimiter for InProcessRateLimiter {
-    async fn hit(&self, key: &str, limit: RateLimit) -> Result<(), Duration> {
-        // A zero limit or period means "no limit".
-        let Some(limiter) = self.limiter(limit) else {
-            return Ok(());
-        };
-        // Forget idle keys now and then so memory stays bounded by the active ones.
-        if self.hits.fetch_add(1, Ordering::Relaxed) % 4096 == 4095 {
-            limiter.retain_recent();
-        }
-        limiter
-            .check_key(&key.to_owned())
-            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+    async fn hit(&self, key: &str, limit: RateLimit) -> Result<(), Refusal> {
+        self.count(key, limit, 1)
+    }
+
+    async fn peek(&self, key: &str, limit: RateLimit) -> Result<(), Refusal> {
+        self.count(key, limit, 0)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
+    const LIMIT: RateLimit = RateLimit {
+        max: 3,
+        per: Duration::from_secs(60),
+    };
+
     #[tokio::test]
-    async fn allows_a_burst_then_refuses_with_a_wait() {
+    async fn allows_max_hits_per_window_then_refuses_with_the_window_s_rest() {
         let limiter = InProcessRateLimiter::default();
-        let limit = RateLimit {
-            max: 3,
-            per: Duration::from_secs(60),
-        };
         for _ in 0..3 {
-            assert!(limiter.hit("k", limit).await.is_ok());
+            assert!(limiter.hit("k", LIMIT).await.is_ok());
         }
-        let wait = limiter.hit("k", limit).await.unwrap_err();
-        assert!(wait > Duration::from_secs(1) && wait <= Duration::from_secs(20));
-        assert!(limiter.hit("other", limit).await.is_ok());
-        assert!(
-            limiter
-                .hit(
-                    "k",
-                    RateLimit {
-                        max: 0,
-                        per: Duration::from_secs(1)
-                    }
-                )
-                .await
-                .is_ok()
-        );
+        let Err(Refusal::Limited(wait)) = limiter.hit("k", LIMIT).await else {
+            panic!("the fourth hit passed");
+        };
+        assert!(wait > Duration::from_secs(50) && wait <= Duration::from_secs(60));
+        assert!(limiter.hit("other", LIMIT).await.is_ok());
+        let unlimited = RateLimit {
+            max: 0,
+            per: Duration::from_secs(1),
+        };
+        assert!(limiter.hit("k", unlimited).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn peeking_counts_nothing() {
+        let limiter = InProcessRateLimiter::default();
+        for _ in 0..5 {
+            assert!(limiter.peek("k", LIMIT).await.is_ok());
+        }
+        for _ in 0..3 {
+            limiter.hit("k", LIMIT).await.unwrap();
+        }
+        assert!(matches!(
+            limiter.peek("k", LIMIT).await,
+            Err(Refusal::Limited(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_window_ends() {
+        let limiter = InProcessRateLimiter::default();
+        let short = RateLimit {
+            max: 1,
+            per: Duration::from_millis(1),
+        };
+        limiter.hit("k", short).await.unwrap();
+        let started = Instant::now();
+        while limiter.hit("k", short).await.is_err() {
+            assert!(started.elapsed() < Duration::from_secs(10), "never reset");
+            tokio::task::yield_now().await;
+        }
     }
 }

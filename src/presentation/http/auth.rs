@@ -260,7 +260,7 @@ pub async fn register(
         (status = 200, description = "Signed in", body = AuthResponse),
         (status = 401, description = "`invalid_credentials`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many attempts for this account or IP; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed attempts for this account from this client network, or too many attempts from this IP; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/login")]

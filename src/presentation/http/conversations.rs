@@ -388,6 +388,8 @@ pub async fn chat_list(
         (status = 403, description = "`direct_chat_not_allowed`: the user only takes direct chats from contacts, or a block (the two answer alike); `group_invite_not_allowed`: a member's group_invites setting refuses the creator", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`user_not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`conversation_full`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`: over the user's conversation creation limit; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`rate_limiter_unavailable`: the limit cannot be counted (`when_redis_down = refuse`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
 #[post("/conversations")]
 pub async fn create_conversation(

@@ -261,6 +261,8 @@ pub async fn history(
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`channel_is_admin_only`, or `direct_chat_not_allowed` (a block, told apart from nothing else)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`conversation_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`: over the user's message limit; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`rate_limiter_unavailable`: the limit cannot be counted (`when_redis_down = refuse`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
 #[post("/conversations/{id}/messages")]
 pub async fn send_message(
@@ -367,7 +369,9 @@ pub async fn delete_message(
     params(("id" = Uuid, Path), ("message_id" = Uuid, Path), ("emoji" = String, Path, description = "URL-encoded emoji")),
     responses((status = 204, description = "Reacted"), (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`conversation_not_found` or `message_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`message_deleted`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`message_deleted`, or `too_many_reactions`: the message has 20 distinct emoji already", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`: over the user's reaction limit; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`rate_limiter_unavailable`: the limit cannot be counted (`when_redis_down = refuse`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not an emoji", body = Problem, content_type = "application/problem+json")))]
 #[put("/conversations/{id}/messages/{message_id}/reactions/{emoji}")]
 pub async fn add_reaction(

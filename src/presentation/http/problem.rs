@@ -128,7 +128,7 @@ impl From<AppError> for Problem {
                 let mut problem = Problem::new(
                     StatusCode::SERVICE_UNAVAILABLE,
                     code,
-                    "The server is at capacity; try again shortly.",
+                    "The server cannot take this now; try again shortly.",
                 );
                 problem.retry_after_secs = Some(5);
                 problem

@@ -38,15 +38,16 @@ impl LoginHandler {
             (None, Some(login)) => login.key().to_owned(),
             (None, None) => cmd.login.trim().to_lowercase(),
         };
-        deps.limit(
-            format!("login:account:{account_key}"),
-            deps.policy.login_per_account,
-        )
-        .await?;
-
         // Unknown accounts cost a full hash too, so timing does not reveal which exist.
         let hash = account.as_ref().map(|a| a.password_hash.clone());
-        let verified = deps.hasher.verify(cmd.password, hash).await?;
+        let verify = async { Ok(deps.hasher.verify(cmd.password, hash).await?) };
+        let verified = deps
+            .unless_failing(
+                format!("login-failed:{account_key}:{}", cmd.client.ip_key()),
+                deps.policy.login_per_account,
+                verify,
+            )
+            .await?;
         let Some(account) = account.filter(|_| verified) else {
             return Err(AppError::Unauthenticated("invalid_credentials"));
         };

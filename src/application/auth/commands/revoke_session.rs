@@ -56,20 +56,21 @@ impl RevokeOtherSessionsHandler {
 }
 
 impl AuthDeps {
-    /// Re-authentication for sensitive actions; rate limited like a login.
+    /// Re-authentication for sensitive actions. Failures count per session, so a thief
+    /// guessing with a stolen session cannot stop the owner from revoking it.
     pub(super) async fn confirm_password(
         &self,
         caller: AccessClaims,
         password: String,
     ) -> Result<(), AppError> {
-        self.limit(
-            format!("login:account:{}", caller.user_id),
-            self.policy.login_per_account,
-        )
-        .await?;
         let account = self.accounts.find(caller.user_id).await?;
         let hash = account.map(|a| a.password_hash);
-        if self.hasher.verify(password, hash).await? {
+        let verify = async { Ok(self.hasher.verify(password, hash).await?) };
+        let key = format!("confirm-failed:{}:{}", caller.user_id, caller.session_id);
+        if self
+            .unless_failing(key, self.policy.login_per_account, verify)
+            .await?
+        {
             Ok(())
         } else {
             Err(AppError::Forbidden("invalid_password"))
