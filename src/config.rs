@@ -32,6 +32,24 @@ pub struct Settings {
     pub events: EventSettings,
     pub notifications: NotificationSettings,
     pub attachments: AttachmentSettings,
+    pub metrics: MetricsSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct MetricsSettings {
+    /// Empty: `/metrics` on the main port; else only on this `host:port`.
+    pub listen: String,
+    /// When set, `/metrics` requires `Authorization: Bearer <token>`.
+    pub token: Option<SecretString>,
+}
+
+/// Response headers for browsers; an empty value sends no header.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SecurityHeaders {
+    pub hsts: String,
+    pub frame_options: String,
+    pub referrer_policy: String,
+    pub content_security_policy: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -152,6 +170,7 @@ pub struct ServerSettings {
     pub shutdown_timeout_secs: u64,
     pub trust_forwarded_for: bool,
     pub cors_allowed_origins: Vec<String>,
+    pub headers: SecurityHeaders,
 }
 
 #[derive(Debug, Clone, Deserialize)]

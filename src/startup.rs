@@ -69,6 +69,8 @@ pub struct Application {
     port: u16,
     server: Server,
     shutdown: watch::Sender<bool>,
+    /// `/metrics` on its own address, when configured.
+    metrics: Option<(u16, Server)>,
     /// Shared event consumers, which give their leases up on shutdown.
     consumers: Vec<tokio::task::JoinHandle<()>>,
 }
@@ -101,15 +103,25 @@ impl Application {
                 )
             })?;
         let port = listener.local_addr()?.port();
+        let endpoint = web::Data::new(http::metrics::MetricsEndpoint {
+            handle: http::metrics::recorder(),
+            token: settings.metrics.token.clone(),
+        });
+        let metrics = match settings.metrics.listen.as_str() {
+            "" => None,
+            address => Some(metrics_server(address, endpoint.clone())?),
+        };
         let options = HttpOptions {
             json_limit_bytes: settings.server.json_limit_bytes,
             cors_allowed_origins: settings.server.cors_allowed_origins.clone(),
+            metrics: metrics.is_none().then_some(endpoint),
         };
+        let headers = settings.server.headers.clone();
         let json_limit = settings.server.json_limit_bytes;
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(http::error_safety_net())
-                .wrap(http::security_headers())
+                .wrap(http::security_headers(&headers))
                 .wrap(http::cors(&options.cors_allowed_origins))
                 .wrap(actix_web::middleware::from_fn(move |req, next| {
                     crate::presentation::nul::refuse_nul(json_limit, req, next)
@@ -134,8 +146,14 @@ impl Application {
             port,
             server,
             shutdown,
+            metrics,
             consumers,
         })
+    }
+
+    /// The port `/metrics` listens on, when it has its own.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(port, _)| *port)
     }
 
     pub fn port(&self) -> u16 {
@@ -152,20 +170,52 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let handle = self.server.handle();
         let shutdown = self.shutdown;
+        let metrics = self.metrics.map(|(_, server)| {
+            let handle = server.handle();
+            tokio::spawn(server);
+            handle
+        });
         let mut server = std::pin::pin!(self.server);
-        tokio::select! {
-            result = &mut server => return result,
-            () = stop_signal() => tracing::info!("shutting down"),
-        }
-        let _ = shutdown.send(true);
-        // The server future processes the stop command, so it must be polled meanwhile.
-        let (_, result) = tokio::join!(handle.stop(true), server);
-        for consumer in self.consumers {
-            // A lease not given up in time lapses by itself; the wait is only to hand over fast.
-            let _ = tokio::time::timeout(Duration::from_secs(5), consumer).await;
+        let result = tokio::select! {
+            result = &mut server => result,
+            () = stop_signal() => {
+                tracing::info!("shutting down");
+                let _ = shutdown.send(true);
+                // The server future processes the stop command, so it must be polled meanwhile.
+                let (_, result) = tokio::join!(handle.stop(true), server);
+                for consumer in self.consumers {
+                    // A lease not given up in time lapses by itself; the wait is only to hand
+                    // over fast.
+                    let _ = tokio::time::timeout(Duration::from_secs(5), consumer).await;
+                }
+                result
+            }
+        };
+        if let Some(metrics) = metrics {
+            metrics.stop(false).await;
         }
         result
     }
+}
+
+/// A server of its own for `/metrics`, e.g. on an address only the monitoring network reaches.
+fn metrics_server(
+    address: &str,
+    endpoint: web::Data<http::metrics::MetricsEndpoint>,
+) -> anyhow::Result<(u16, Server)> {
+    let listener = TcpListener::bind(address)
+        .with_context(|| format!("cannot listen on {address} (metrics.listen)"))?;
+    let port = listener.local_addr()?.port();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(endpoint.clone())
+            .service(http::metrics::render)
+    })
+    .listen(listener)?
+    .workers(1)
+    .disable_signals()
+    .run();
+    Ok((port, server))
 }
 
 async fn stop_signal() {
@@ -448,7 +498,6 @@ fn build_state(
         realtime,
         clock,
         health,
-        metrics: http::metrics::recorder(),
         trust_forwarded_for: settings.server.trust_forwarded_for,
     };
     Ok((state, consumers))

@@ -29,6 +29,8 @@ pub struct TestApp {
     pub settings: Settings,
     pub client: reqwest::Client,
     pub mail_dir: PathBuf,
+    /// Where `/metrics` is served when `metrics.listen` gives it its own address.
+    pub metrics_address: Option<String>,
     /// `None` for a server in another process.
     server: Option<actix_web::dev::ServerHandle>,
     database: Option<PostgresDatabase>,
@@ -109,12 +111,16 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
         .expect("server builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let server = Some(app.handle());
+    let metrics_address = app
+        .metrics_port()
+        .map(|port| format!("http://127.0.0.1:{port}/metrics"));
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
         settings,
         client: reqwest::Client::new(),
         mail_dir,
+        metrics_address,
         server,
         database,
         _dir: dir,
@@ -130,6 +136,7 @@ impl TestApp {
             settings: Settings::defaults().expect("default settings"),
             client: reqwest::Client::new(),
             mail_dir: dir.path().join("mail"),
+            metrics_address: None,
             server: None,
             database: None,
             _dir: dir,
@@ -155,6 +162,7 @@ pub async fn spawn_twin(app: &TestApp) -> Option<TestApp> {
         settings,
         client: reqwest::Client::new(),
         mail_dir,
+        metrics_address: None,
         server,
         database: None,
         _dir: dir,

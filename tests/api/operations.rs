@@ -1,7 +1,7 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::{spawn_app, spawn_app_with};
+use crate::helpers::{ResponseExt, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn liveness_and_readiness_report_ok() {
@@ -69,6 +69,113 @@ async fn responses_carry_security_headers() {
 
     assert_eq!(response.headers()["x-content-type-options"], "nosniff");
     assert_eq!(response.headers()["x-frame-options"], "DENY");
+    assert_eq!(response.headers()["referrer-policy"], "no-referrer");
+    assert!(response.headers().contains_key("strict-transport-security"));
+    let csp = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap();
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+}
+
+#[tokio::test]
+async fn security_headers_are_settings_and_empty_ones_are_not_sent() {
+    let app = spawn_app_with(|s| {
+        let headers = &mut s.server.headers;
+        headers.hsts = "max-age=600; includeSubDomains".into();
+        headers.frame_options = String::new();
+        headers.content_security_policy = "default-src 'none'".into();
+    })
+    .await;
+
+    let response = app.get("/health/live", None).await;
+
+    let headers = response.headers();
+    assert_eq!(
+        headers["strict-transport-security"],
+        "max-age=600; includeSubDomains"
+    );
+    assert!(!headers.contains_key("x-frame-options"));
+    assert_eq!(headers["content-security-policy"], "default-src 'none'");
+}
+
+/// The default CSP allows same-origin scripts only: every page the server serves must load
+/// all of its scripts from its own origin, none inline.
+#[tokio::test]
+async fn the_pages_served_need_no_inline_or_foreign_script() {
+    let app = spawn_app().await;
+    let csp = app.get("/health/live", None).await.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(csp.starts_with("default-src 'self'"), "{csp}");
+    assert!(
+        !csp.contains("script-src"),
+        "scripts follow default-src: {csp}"
+    );
+
+    let page = app.get("/docs/", None).await.text().await.unwrap();
+    let scripts: Vec<&str> = page.split("<script").skip(1).collect();
+    assert!(!scripts.is_empty(), "{page}");
+    for script in scripts {
+        let (tag, rest) = script.split_once('>').expect("a closed tag");
+        let src = tag
+            .split("src=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .unwrap_or_else(|| panic!("an inline script: {script}"));
+        assert!(
+            !src.contains("//") && !src.starts_with("data:"),
+            "a foreign script: {src}"
+        );
+        let body = rest.split("</script>").next().unwrap_or_default();
+        assert!(
+            body.trim().is_empty(),
+            "script with src and a body: {script}"
+        );
+        let fetched = app
+            .get(&format!("/docs/{}", src.trim_start_matches("./")), None)
+            .await;
+        assert_eq!(fetched.status(), StatusCode::OK, "{src}");
+    }
+    assert!(
+        !page.contains(" onload=") && !page.contains(" onclick="),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn metrics_can_require_a_token() {
+    let app = spawn_app_with(|s| s.metrics.token = Some("a metrics token".to_owned().into())).await;
+
+    let without = app.get("/metrics", None).await;
+    let wrong = app.get("/metrics", Some("another token")).await;
+    let right = app.get("/metrics", Some("a metrics token")).await;
+
+    assert_eq!(without.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(without.problem().await.code, "unauthenticated");
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(right.status(), StatusCode::OK);
+    assert!(right.text().await.unwrap().contains("http_requests_total"));
+}
+
+#[tokio::test]
+async fn metrics_can_have_an_address_of_their_own() {
+    let app = spawn_app_with(|s| s.metrics.listen = "127.0.0.1:0".into()).await;
+    app.get("/health/live", None).await;
+
+    let on_main_port = app.get("/metrics", None).await;
+    let own = reqwest::get(app.metrics_address.as_deref().expect("a metrics address"))
+        .await
+        .expect("metrics answer");
+
+    assert_eq!(on_main_port.status(), StatusCode::NOT_FOUND);
+    assert_eq!(own.status(), StatusCode::OK);
+    assert!(
+        own.text()
+            .await
+            .unwrap()
+            .contains(r#"route="/health/live""#)
+    );
 }
 
 #[tokio::test]

@@ -9,7 +9,36 @@ use actix_web::middleware::Next;
 use actix_web::{HttpResponse, get, web};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
-use super::AppState;
+use super::problem::Problem;
+
+/// `GET /metrics` and who may read it.
+#[derive(Debug)]
+pub struct MetricsEndpoint {
+    pub handle: Option<PrometheusHandle>,
+    /// When set, the request must carry `Authorization: Bearer <token>`.
+    pub token: Option<secrecy::SecretString>,
+}
+
+impl MetricsEndpoint {
+    fn allows(&self, req: &actix_web::HttpRequest) -> bool {
+        use secrecy::ExposeSecret;
+        let Some(token) = &self.token else {
+            return true;
+        };
+        let given = req
+            .headers()
+            .get(actix_web::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        constant_time_eq(given.as_bytes(), token.expose_secret().as_bytes())
+    }
+}
+
+/// Compares without an early exit, so the time taken does not reveal the matching prefix.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
 
 const LATENCY_BUCKETS: &[f64] = &[
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
@@ -67,11 +96,25 @@ pub async fn track(
     Ok(response)
 }
 
-/// Prometheus text exposition.
-#[utoipa::path(get, path = "/metrics", tag = "health", responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain")))]
+/// Prometheus text exposition. Served on its own address instead when `metrics.listen` is set.
+#[utoipa::path(get, path = "/metrics", tag = "health", security((), ("bearer" = [])),
+    responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain"),
+        (status = 401, description = "`metrics.token` is set and the request does not carry it", body = Problem, content_type = "application/problem+json")))]
 #[get("/metrics")]
-pub async fn render(state: web::Data<AppState>) -> HttpResponse {
-    let Some(handle) = &state.metrics else {
+pub async fn render(
+    req: actix_web::HttpRequest,
+    state: web::Data<MetricsEndpoint>,
+) -> HttpResponse {
+    use actix_web::ResponseError;
+    if !state.allows(&req) {
+        return Problem::new(
+            actix_web::http::StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "The metrics token is required.",
+        )
+        .error_response();
+    }
+    let Some(handle) = &state.handle else {
         return HttpResponse::Ok()
             .content_type("text/plain; version=0.0.4")
             .body("");

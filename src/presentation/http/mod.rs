@@ -19,7 +19,6 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{DefaultHeaders, ErrorHandlerResponse, ErrorHandlers, Next};
 use actix_web::{HttpMessage, ResponseError, web};
-use metrics_exporter_prometheus::PrometheusHandle;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 use validator::Validate;
@@ -45,7 +44,6 @@ pub struct AppState {
     pub realtime: crate::presentation::ws::gateway::Realtime,
     pub clock: Arc<dyn crate::application::ports::Clock>,
     pub health: Vec<Arc<dyn HealthCheck>>,
-    pub metrics: Option<PrometheusHandle>,
     pub trust_forwarded_for: bool,
 }
 
@@ -54,6 +52,8 @@ pub struct AppState {
 pub struct HttpOptions {
     pub json_limit_bytes: usize,
     pub cors_allowed_origins: Vec<String>,
+    /// `/metrics` on this server; `None` when it has its own address.
+    pub metrics: Option<web::Data<metrics::MetricsEndpoint>>,
 }
 
 /// Mounts every route and middleware on an app.
@@ -70,7 +70,11 @@ pub fn configure(
             .app_data(web::PayloadConfig::default().limit(options.json_limit_bytes))
             .service(health::live)
             .service(health::ready)
-            .service(metrics::render)
+            .configure(|cfg| {
+                if let Some(endpoint) = options.metrics.clone() {
+                    cfg.app_data(endpoint).service(metrics::render);
+                }
+            })
             .service(web::redirect("/docs", "/docs/"))
             .service(
                 SwaggerUi::new("/docs/{_:.*}")
@@ -92,11 +96,22 @@ pub fn configure(
     }
 }
 
-pub fn security_headers() -> DefaultHeaders {
-    DefaultHeaders::new()
-        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .add((header::X_FRAME_OPTIONS, "DENY"))
-        .add((header::REFERRER_POLICY, "no-referrer"))
+pub fn security_headers(configured: &crate::config::SecurityHeaders) -> DefaultHeaders {
+    let mut headers = DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"));
+    for (name, value) in [
+        (header::STRICT_TRANSPORT_SECURITY, &configured.hsts),
+        (header::X_FRAME_OPTIONS, &configured.frame_options),
+        (header::REFERRER_POLICY, &configured.referrer_policy),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            &configured.content_security_policy,
+        ),
+    ] {
+        if !value.is_empty() {
+            headers = headers.add((name, value.as_str()));
+        }
+    }
+    headers
 }
 
 pub fn cors(origins: &[String]) -> actix_cors::Cors {
