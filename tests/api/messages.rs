@@ -787,6 +787,60 @@ async fn a_message_carries_at_most_twenty_different_emoji() {
     assert_eq!(reactions[0]["count"], 2);
 }
 
+#[tokio::test]
+async fn a_reaction_is_an_emoji_of_the_unicode_list() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let bob = app.register("bob").await;
+    let group = app.create_group(&alice, "g", &[&bob]).await;
+    let message = app.send_message(&alice, &group, "react to me").await;
+    let base = format!(
+        "/api/v1/conversations/{group}/messages/{}/reactions",
+        message["id"].as_str().unwrap()
+    );
+    let react = |user: &TestUser, emoji: &str| {
+        let path = format!("{base}/{}", urlencode(emoji));
+        let (app, token) = (&app, user.access_token.clone());
+        async move { app.send(Method::PUT, &path, None, &token).await }
+    };
+
+    // Symbols, private-use, lone modifiers and halves of a flag are not emoji.
+    for bad in ["→", "★", "\u{E000}", "\u{1F3FD}", "🇫", "👍👍", "\u{200D}"] {
+        let refused = react(&alice, bad).await;
+        assert_eq!(
+            refused.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad:?}"
+        );
+        assert_eq!(refused.problem().await.fields, ["emoji"], "{bad:?}");
+    }
+    for good in ["🇫🇷", "👍🏽", "❤"] {
+        assert_eq!(
+            react(&alice, good).await.status(),
+            StatusCode::NO_CONTENT,
+            "{good}"
+        );
+    }
+    // The heart without its variation selector is the same reaction as with it.
+    assert_eq!(react(&bob, "❤️").await.status(), StatusCode::NO_CONTENT);
+
+    let page = app
+        .get_ok(
+            &format!("/api/v1/conversations/{group}/messages"),
+            &alice.access_token,
+        )
+        .await;
+    let reactions = page["messages"][0]["reactions"]
+        .as_array()
+        .expect("reactions");
+    assert_eq!(reactions.len(), 3, "{reactions:?}");
+    let heart = reactions
+        .iter()
+        .find(|r| r["emoji"] == "❤️")
+        .expect("one heart");
+    assert_eq!(heart["count"], 2);
+}
+
 fn urlencode(text: &str) -> String {
     text.bytes().map(|b| format!("%{b:02X}")).collect()
 }

@@ -21,7 +21,7 @@ pub enum MessageError {
     ContentLength,
     #[error("must be 1 to 64 printable ASCII characters")]
     ClientMessageId,
-    #[error("must be a single emoji")]
+    #[error("must be one emoji of the Unicode emoji list")]
     Emoji,
     #[error("only the author may edit a message")]
     NotAuthor,
@@ -64,16 +64,18 @@ impl ClientMessageId {
 }
 
 impl Emoji {
+    /// One emoji of the Unicode emoji list (with skin tones, ZWJ sequences and flags), kept in
+    /// its fully-qualified form, so that "❤" and "❤️" are the same reaction.
     pub fn parse(raw: &str) -> Result<Self, MessageError> {
-        let chars = raw.chars().count();
-        let pictographic = raw.chars().any(|c| c as u32 >= 0x2000);
-        let clean = raw
-            .chars()
-            .all(|c| !c.is_whitespace() && !c.is_control() && !c.is_ascii_alphanumeric());
-        if !(1..=16).contains(&chars) || !pictographic || !clean {
+        const LONGEST: usize = 64;
+        if raw.len() > LONGEST {
             return Err(MessageError::Emoji);
         }
-        Ok(Self(raw.to_owned()))
+        let known = emojis::get(raw).or_else(|| emojis::get(&format!("{raw}\u{fe0f}")));
+        match known {
+            Some(emoji) => Ok(Self(emoji.as_str().to_owned())),
+            None => Err(MessageError::Emoji),
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -185,12 +187,31 @@ mod tests {
 
     #[test]
     fn emojis_are_single_pictographs() {
-        for good in ["👍", "❤️", "👍🏽", "👨‍👩‍👧"] {
-            assert!(Emoji::parse(good).is_ok(), "{good}");
+        for good in ["👍", "❤️", "👍🏽", "👨‍👩‍👧", "🇫🇷", "🏳️‍🌈", "🫠"]
+        {
+            assert_eq!(Emoji::parse(good).map(|e| e.0), Ok(good.to_owned()));
         }
-        for bad in ["", "a", "👍 👍", "lol", "x👍", &"👍".repeat(17)] {
-            assert!(Emoji::parse(bad).is_err(), "{bad}");
+        // Symbols that are not emoji, or not one: refused.
+        for bad in [
+            "",
+            "a",
+            "👍 👍",
+            "lol",
+            "x👍",
+            "👍👍",
+            "→",
+            "★",
+            "™x",
+            "\u{2063}",
+            "\u{E000}",
+            "\u{1F3FD}",
+            "\u{200D}",
+            "🇫",
+            &"👍".repeat(17),
+        ] {
+            assert!(Emoji::parse(bad).is_err(), "{bad:?}");
         }
+        assert_eq!(Emoji::parse("❤").map(|e| e.0), Ok("❤️".to_owned()));
     }
 
     #[test]

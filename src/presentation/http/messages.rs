@@ -366,7 +366,7 @@ pub async fn delete_message(
 
 /// React with an emoji (once per user and emoji; repeating is harmless).
 #[utoipa::path(put, path = "/api/v1/conversations/{id}/messages/{message_id}/reactions/{emoji}", tag = "messages", security(("bearer" = [])),
-    params(("id" = Uuid, Path), ("message_id" = Uuid, Path), ("emoji" = String, Path, description = "URL-encoded emoji")),
+    params(("id" = Uuid, Path), ("message_id" = Uuid, Path), ("emoji" = String, Path, description = "One URL-encoded emoji of the Unicode emoji list (skin tones, ZWJ sequences and flags included); kept in its fully-qualified form")),
     responses((status = 204, description = "Reacted"), (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`conversation_not_found` or `message_not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`message_deleted`, or `too_many_reactions`: the message has 20 distinct emoji already", body = Problem, content_type = "application/problem+json"),
@@ -396,7 +396,7 @@ pub async fn add_reaction(
 
 /// Take a reaction back.
 #[utoipa::path(delete, path = "/api/v1/conversations/{id}/messages/{message_id}/reactions/{emoji}", tag = "messages", security(("bearer" = [])),
-    params(("id" = Uuid, Path), ("message_id" = Uuid, Path), ("emoji" = String, Path, description = "URL-encoded emoji")),
+    params(("id" = Uuid, Path), ("message_id" = Uuid, Path), ("emoji" = String, Path, description = "One URL-encoded emoji of the Unicode emoji list (skin tones, ZWJ sequences and flags included); kept in its fully-qualified form")),
     responses((status = 204, description = "Removed"), (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`conversation_not_found`, `message_not_found` or `reaction_not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not an emoji", body = Problem, content_type = "application/problem+json")))]
