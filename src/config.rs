@@ -248,6 +248,7 @@ pub struct RateLimitSettings {
     pub reactions_per_user: LimitSetting,
     pub uploads_per_user: LimitSetting,
     pub conversations_per_user: LimitSetting,
+    pub prekey_claims_per_caller: LimitSetting,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

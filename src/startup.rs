@@ -362,6 +362,7 @@ fn build_state(
         keys: Arc::new(SeaOrmKeyRepository::new(db.clone())),
         cache,
         clock: clock.clone(),
+        claim_limit: write_limit("prekey-claims", limits.prekey_claims_per_caller),
     };
     let users = UsersHandlers::new(users);
     let conversations = Arc::new(SeaOrmConversationRepository::new(

@@ -12,6 +12,7 @@ mod m20261201_090000_create_notifications;
 mod m20261201_100000_create_attachments;
 mod m20261202_090000_create_outbox;
 mod m20261202_100000_add_group_invites_setting;
+mod m20261203_090000_add_fallback_prekey;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_100000_create_attachments::Migration),
             Box::new(m20261202_090000_create_outbox::Migration),
             Box::new(m20261202_100000_add_group_invites_setting::Migration),
+            Box::new(m20261203_090000_add_fallback_prekey::Migration),
         ]
     }
 }

@@ -3,7 +3,7 @@ use base64::engine::general_purpose::STANDARD;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{ResponseExt, TestApp, TestUser, spawn_app};
+use crate::helpers::{ResponseExt, TestApp, TestUser, spawn_app, spawn_app_with};
 
 async fn request_contact(app: &TestApp, from: &TestUser, to: &TestUser) -> reqwest::Response {
     app.post_json(
@@ -374,6 +374,87 @@ async fn a_key_bundle_hands_out_each_one_time_prekey_once() {
     assert_eq!(claimed, [10, 11, 12]);
     assert_eq!(exhausted["one_time_prekey"], Value::Null);
     assert_eq!(exhausted["identity_key"], key(1));
+}
+
+#[tokio::test]
+async fn once_one_time_prekeys_run_out_the_fallback_is_handed_out() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let bob = app.register("bob").await;
+    let none_yet = app
+        .get("/api/v1/users/me/keys", Some(&alice.access_token))
+        .await;
+    assert_eq!(none_yet.status(), StatusCode::NOT_FOUND);
+    let mut keys = upload(10..11);
+    keys["fallback_prekey"] =
+        json!({"key_id": 99, "public_key": key(9), "signature": STANDARD.encode([4u8; 64])});
+    let uploaded = app
+        .put_json("/api/v1/users/me/keys", &keys, &alice.access_token)
+        .await;
+    assert_eq!(
+        uploaded.json::<Value>().await.unwrap(),
+        json!({"one_time_prekeys_left": 1, "has_fallback_prekey": true})
+    );
+    let path = format!("/api/v1/users/{}/keys", alice.id);
+
+    let first = app.get_ok(&path, &bob.access_token).await;
+    let second = app.get_ok(&path, &bob.access_token).await;
+
+    assert_eq!(first["one_time_prekey"]["key_id"], 10);
+    assert_eq!(first["fallback_prekey"], Value::Null);
+    assert_eq!(second["one_time_prekey"], Value::Null);
+    assert_eq!(second["fallback_prekey"]["key_id"], 99);
+    assert_eq!(second["fallback_prekey"]["public_key"], key(9));
+    // The owner sees they ran out, and an upload without a fallback keeps the stored one.
+    let status = app
+        .get_ok("/api/v1/users/me/keys", &alice.access_token)
+        .await;
+    assert_eq!(
+        status,
+        json!({"one_time_prekeys_left": 0, "has_fallback_prekey": true})
+    );
+    app.put_json(
+        "/api/v1/users/me/keys",
+        &upload(20..22),
+        &alice.access_token,
+    )
+    .await;
+    let status = app
+        .get_ok("/api/v1/users/me/keys", &alice.access_token)
+        .await;
+    assert_eq!(
+        status,
+        json!({"one_time_prekeys_left": 2, "has_fallback_prekey": true})
+    );
+}
+
+#[tokio::test]
+async fn one_caller_cannot_drain_someone_s_prekeys() {
+    let app = spawn_app_with(|s| {
+        s.rate_limit.prekey_claims_per_caller.max = 3;
+        s.rate_limit.prekey_claims_per_caller.per_secs = 3600;
+    })
+    .await;
+    let alice = app.register("alice").await;
+    let mallory = app.register("mallory").await;
+    let bob = app.register("bob").await;
+    app.put_json("/api/v1/users/me/keys", &upload(0..50), &alice.access_token)
+        .await;
+    let path = format!("/api/v1/users/{}/keys", alice.id);
+    for _ in 0..3 {
+        app.get_ok(&path, &mallory.access_token).await;
+    }
+
+    let refused = app.get(&path, Some(&mallory.access_token)).await;
+
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(refused.headers().contains_key("retry-after"));
+    let bundle = app.get_ok(&path, &bob.access_token).await;
+    assert_eq!(bundle["one_time_prekey"]["key_id"], 3);
+    let status = app
+        .get_ok("/api/v1/users/me/keys", &alice.access_token)
+        .await;
+    assert_eq!(status["one_time_prekeys_left"], 46);
 }
 
 #[tokio::test]

@@ -15,6 +15,7 @@ pub use profiles::{ProfilesHandler, SearchUsers, SelfView};
 pub use relationships::Relationships;
 pub use settings::{SettingsChanges, SettingsHandler};
 
+use crate::application::limits::WriteLimit;
 use crate::application::ports::{Clock, ProfileCache};
 use crate::domain::auth::AccountRepository;
 use crate::domain::users::{
@@ -31,6 +32,8 @@ pub struct UsersDeps {
     pub keys: Arc<dyn KeyRepository>,
     pub cache: Arc<dyn ProfileCache>,
     pub clock: Arc<dyn Clock>,
+    /// One-time prekeys one caller may claim of one owner.
+    pub claim_limit: WriteLimit,
 }
 
 /// Every users handler, built once at startup.

@@ -49,12 +49,21 @@ pub struct OneTimePrekey {
 }
 
 /// What another user needs to open an encrypted session with a user: a one-time prekey is
-/// handed out once, then gone; `None` when the owner has run out.
+/// handed out once, then gone; when the owner has run out, their signed last-resort
+/// (fallback) prekey instead, if they uploaded one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyBundle {
     pub identity_key: PublicKey,
     pub signed_prekey: SignedPrekey,
     pub one_time_prekey: Option<OneTimePrekey>,
+    pub fallback_prekey: Option<SignedPrekey>,
+}
+
+/// What the owner sees of their own keys, to know when to upload more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyStatus {
+    pub one_time_prekeys_left: u64,
+    pub has_fallback_prekey: bool,
 }
 
 /// Checks one upload's one-time prekeys.

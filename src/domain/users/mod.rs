@@ -13,7 +13,9 @@ mod username;
 
 pub use display_name::{DisplayName, DisplayNameError};
 pub use email::{Email, EmailError};
-pub use keys::{KeyBundle, KeyError, OneTimePrekey, PublicKey, SignedPrekey, check_prekeys};
+pub use keys::{
+    KeyBundle, KeyError, KeyStatus, OneTimePrekey, PublicKey, SignedPrekey, check_prekeys,
+};
 pub use profile::{Bio, Profile, ProfileChanges, ProfileError, StatusText};
 pub use relationship::{Contact, ContactStatus, Relationship};
 pub use repository::{

@@ -1,7 +1,9 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use super::{Contact, KeyBundle, OneTimePrekey, Profile, PublicKey, Settings, SignedPrekey};
+use super::{
+    Contact, KeyBundle, KeyStatus, OneTimePrekey, Profile, PublicKey, Settings, SignedPrekey,
+};
 use crate::domain::shared::{DomainEvent, RepoError, UserId};
 
 /// One page of a user search, ordered by username.
@@ -108,13 +110,14 @@ pub trait BlockRepository: Send + Sync {
 
 #[async_trait]
 pub trait KeyRepository: Send + Sync {
-    /// Replaces the identity key and signed prekey, and adds the one-time prekeys (an id
-    /// uploaded again replaces the earlier key of that id).
+    /// Replaces the identity key, the signed prekey and (when given) the fallback prekey, and
+    /// adds the one-time prekeys (an id uploaded again replaces the earlier key of that id).
     async fn save(
         &self,
         user: UserId,
         identity_key: &PublicKey,
         signed_prekey: &SignedPrekey,
+        fallback_prekey: Option<&SignedPrekey>,
         one_time_prekeys: &[OneTimePrekey],
         now: OffsetDateTime,
     ) -> Result<(), RepoError>;
@@ -123,6 +126,7 @@ pub trait KeyRepository: Send + Sync {
     /// receive the same prekey. `None` when the user never uploaded keys.
     async fn claim_bundle(&self, user: UserId) -> Result<Option<KeyBundle>, RepoError>;
 
-    /// How many one-time prekeys the user has left.
-    async fn prekeys_left(&self, user: UserId) -> Result<u64, RepoError>;
+    /// How many one-time prekeys the user has left, and whether a fallback is there; `None`
+    /// when the user never uploaded keys.
+    async fn status(&self, user: UserId) -> Result<Option<KeyStatus>, RepoError>;
 }

@@ -17,8 +17,8 @@ use super::{repo_error, unexpected};
 use crate::domain::shared::{DomainEvent, RepoError, UserId};
 use crate::domain::users::{
     Bio, BlockRepository, Contact, ContactRepository, ContactStatus, DirectMessagePolicy,
-    DisplayName, KeyBundle, KeyRepository, NotificationPreferences, OneTimePrekey, Profile,
-    ProfileRepository, PublicKey, SearchPage, Settings, SettingsRepository, SignedPrekey,
+    DisplayName, KeyBundle, KeyRepository, KeyStatus, NotificationPreferences, OneTimePrekey,
+    Profile, ProfileRepository, PublicKey, SearchPage, Settings, SettingsRepository, SignedPrekey,
     StatusText, Username, Visibility,
 };
 
@@ -505,6 +505,7 @@ impl KeyRepository for SeaOrmKeyRepository {
         user: UserId,
         identity_key: &PublicKey,
         signed_prekey: &SignedPrekey,
+        fallback_prekey: Option<&SignedPrekey>,
         one_time_prekeys: &[OneTimePrekey],
         now: OffsetDateTime,
     ) -> Result<(), RepoError> {
@@ -515,19 +516,31 @@ impl KeyRepository for SeaOrmKeyRepository {
             signed_prekey_id: Set(i64::from(signed_prekey.key_id)),
             signed_prekey: Set(signed_prekey.public_key.as_str().to_owned()),
             signed_prekey_signature: Set(signed_prekey.signature.as_str().to_owned()),
+            fallback_prekey_id: Set(fallback_prekey.map(|k| i64::from(k.key_id))),
+            fallback_prekey: Set(fallback_prekey.map(|k| k.public_key.as_str().to_owned())),
+            fallback_prekey_signature: Set(fallback_prekey.map(|k| k.signature.as_str().to_owned())),
             updated_at: Set(now),
         };
         use user_keys::Column as K;
+        let mut replaced = vec![
+            K::IdentityKey,
+            K::SignedPrekeyId,
+            K::SignedPrekey,
+            K::SignedPrekeySignature,
+            K::UpdatedAt,
+        ];
+        // An upload without a fallback keeps the one there.
+        if fallback_prekey.is_some() {
+            replaced.extend([
+                K::FallbackPrekeyId,
+                K::FallbackPrekey,
+                K::FallbackPrekeySignature,
+            ]);
+        }
         user_keys::Entity::insert(keys)
             .on_conflict(
                 OnConflict::column(K::UserId)
-                    .update_columns([
-                        K::IdentityKey,
-                        K::SignedPrekeyId,
-                        K::SignedPrekey,
-                        K::SignedPrekeySignature,
-                        K::UpdatedAt,
-                    ])
+                    .update_columns(replaced)
                     .to_owned(),
             )
             .exec_without_returning(&txn)
@@ -595,18 +608,49 @@ impl KeyRepository for SeaOrmKeyRepository {
                 break;
             }
         }
+        let fallback_prekey = match &one_time_prekey {
+            Some(_) => None,
+            None => fallback(&keys)?,
+        };
         Ok(Some(KeyBundle {
             identity_key: stored_key(&keys.identity_key)?,
             signed_prekey,
             one_time_prekey,
+            fallback_prekey,
         }))
     }
 
-    async fn prekeys_left(&self, user: UserId) -> Result<u64, RepoError> {
-        one_time_prekeys::Entity::find()
+    async fn status(&self, user: UserId) -> Result<Option<KeyStatus>, RepoError> {
+        let Some(keys) = user_keys::Entity::find_by_id(user.as_uuid())
+            .one(&self.db)
+            .await
+            .map_err(unexpected)?
+        else {
+            return Ok(None);
+        };
+        let left = one_time_prekeys::Entity::find()
             .filter(one_time_prekeys::Column::UserId.eq(user.as_uuid()))
             .count(&self.db)
             .await
-            .map_err(unexpected)
+            .map_err(unexpected)?;
+        Ok(Some(KeyStatus {
+            one_time_prekeys_left: left,
+            has_fallback_prekey: keys.fallback_prekey.is_some(),
+        }))
     }
+}
+
+fn fallback(keys: &user_keys::Model) -> Result<Option<SignedPrekey>, RepoError> {
+    let (Some(id), Some(key), Some(signature)) = (
+        keys.fallback_prekey_id,
+        &keys.fallback_prekey,
+        &keys.fallback_prekey_signature,
+    ) else {
+        return Ok(None);
+    };
+    Ok(Some(SignedPrekey {
+        key_id: u32::try_from(id).map_err(|_| corrupt("fallback_prekey_id"))?,
+        public_key: stored_key(key)?,
+        signature: stored_key(signature)?,
+    }))
 }

@@ -16,7 +16,7 @@ use super::{
         auth::forgot_password, auth::reset_password,
         users::get_me, users::update_me, users::get_settings, users::update_settings,
         users::search_users, users::get_user, users::block_user, users::unblock_user,
-        users::list_blocks, users::upload_keys, users::get_key_bundle,
+        users::list_blocks, users::upload_keys, users::key_status, users::get_key_bundle,
         users::list_contacts, users::request_contact, users::accept_contact, users::remove_contact,
         conversations::chat_list, conversations::create_conversation, conversations::get_conversation,
         conversations::update_conversation, conversations::delete_conversation,

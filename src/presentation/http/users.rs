@@ -16,8 +16,9 @@ use crate::application::error::{AppError, FieldErrors};
 use crate::application::users::{ContactView, SearchUsers, SelfView, SettingsChanges, UploadKeys};
 use crate::domain::shared::UserId;
 use crate::domain::users::{
-    Bio, ContactStatus, DirectMessagePolicy, DisplayName, KeyBundle, OneTimePrekey, Profile,
-    ProfileChanges, PublicKey, Settings, SignedPrekey, StatusText, Visibility, check_prekeys,
+    Bio, ContactStatus, DirectMessagePolicy, DisplayName, KeyBundle, KeyStatus, OneTimePrekey,
+    Profile, ProfileChanges, PublicKey, Settings, SignedPrekey, StatusText, Visibility,
+    check_prekeys,
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -28,6 +29,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(update_settings)
         .service(list_blocks)
         .service(upload_keys)
+        .service(key_status)
         .service(search_users)
         .service(get_user)
         .service(block_user)
@@ -331,6 +333,16 @@ pub struct SignedPrekeyBody {
     pub signature: String,
 }
 
+impl From<&SignedPrekey> for SignedPrekeyBody {
+    fn from(key: &SignedPrekey) -> Self {
+        Self {
+            key_id: key.key_id,
+            public_key: key.public_key.as_str().to_owned(),
+            signature: key.signature.as_str().to_owned(),
+        }
+    }
+}
+
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct OneTimePrekeyBody {
     pub key_id: u32,
@@ -344,6 +356,10 @@ pub struct OneTimePrekeyBody {
 pub struct UploadKeysBody {
     pub identity_key: String,
     pub signed_prekey: SignedPrekeyBody,
+    /// Signed last-resort prekey, handed out once the one-time prekeys run out; replaces the
+    /// stored one when given, kept when omitted.
+    #[serde(default)]
+    pub fallback_prekey: Option<SignedPrekeyBody>,
     #[serde(default)]
     pub one_time_prekeys: Vec<OneTimePrekeyBody>,
 }
@@ -373,6 +389,21 @@ impl UploadKeysBody {
             }
         }
         errors.check("one_time_prekeys", check_prekeys(&one_time_prekeys));
+        let fallback_prekey = self.fallback_prekey.and_then(|body| {
+            let public_key = errors.check(
+                "fallback_prekey.public_key",
+                PublicKey::parse(&body.public_key),
+            )?;
+            let signature = errors.check(
+                "fallback_prekey.signature",
+                PublicKey::parse(&body.signature),
+            )?;
+            Some(SignedPrekey {
+                key_id: body.key_id,
+                public_key,
+                signature,
+            })
+        });
         let (Some(identity_key), Some(public_key), Some(signature), true) =
             (identity_key, public_key, signature, errors.is_empty())
         else {
@@ -386,15 +417,27 @@ impl UploadKeysBody {
         Ok(UploadKeys {
             identity_key,
             signed_prekey,
+            fallback_prekey,
             one_time_prekeys,
         })
     }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct KeysUploadedResponse {
+pub struct KeyStatusResponse {
     /// One-time prekeys still unclaimed; upload more when it runs low.
     pub one_time_prekeys_left: u64,
+    /// Whether a fallback prekey is stored for when they run out.
+    pub has_fallback_prekey: bool,
+}
+
+impl From<KeyStatus> for KeyStatusResponse {
+    fn from(status: KeyStatus) -> Self {
+        Self {
+            one_time_prekeys_left: status.one_time_prekeys_left,
+            has_fallback_prekey: status.has_fallback_prekey,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -404,6 +447,9 @@ pub struct KeyBundleResponse {
     pub signed_prekey: SignedPrekeyBody,
     /// Claimed for the caller alone; `null` when the owner has none left.
     pub one_time_prekey: Option<OneTimePrekeyBody>,
+    /// The owner's signed last-resort prekey, only when `one_time_prekey` is `null` (and the
+    /// owner uploaded one).
+    pub fallback_prekey: Option<SignedPrekeyBody>,
 }
 
 impl KeyBundleResponse {
@@ -411,15 +457,12 @@ impl KeyBundleResponse {
         Self {
             user_id,
             identity_key: bundle.identity_key.as_str().to_owned(),
-            signed_prekey: SignedPrekeyBody {
-                key_id: bundle.signed_prekey.key_id,
-                public_key: bundle.signed_prekey.public_key.as_str().to_owned(),
-                signature: bundle.signed_prekey.signature.as_str().to_owned(),
-            },
+            signed_prekey: SignedPrekeyBody::from(&bundle.signed_prekey),
             one_time_prekey: bundle.one_time_prekey.map(|k| OneTimePrekeyBody {
                 key_id: k.key_id,
                 public_key: k.public_key.as_str().to_owned(),
             }),
+            fallback_prekey: bundle.fallback_prekey.as_ref().map(SignedPrekeyBody::from),
         }
     }
 }
@@ -603,9 +646,22 @@ pub async fn list_blocks(
     Ok(HttpResponse::Ok().json(BlockListResponse { blocks }))
 }
 
+/// How many of the caller's one-time prekeys are left, and whether a fallback is stored.
+#[utoipa::path(get, path = "/api/v1/users/me/keys", tag = "users", security(("bearer" = [])),
+    responses((status = 200, body = KeyStatusResponse), (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`keys_not_found`: none uploaded yet", body = Problem, content_type = "application/problem+json")))]
+#[get("/users/me/keys")]
+pub async fn key_status(
+    state: web::Data<AppState>,
+    user: AuthUser,
+) -> Result<HttpResponse, Problem> {
+    let status = state.users.keys.status(user.0.user_id).await?;
+    Ok(HttpResponse::Ok().json(KeyStatusResponse::from(status)))
+}
+
 /// Upload the caller's public E2EE keys.
 #[utoipa::path(put, path = "/api/v1/users/me/keys", tag = "users", security(("bearer" = [])), request_body = UploadKeysBody,
-    responses((status = 200, body = KeysUploadedResponse), (status = 401, body = Problem, content_type = "application/problem+json"),
+    responses((status = 200, body = KeyStatusResponse), (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid keys", body = Problem, content_type = "application/problem+json")))]
 #[put("/users/me/keys")]
 pub async fn upload_keys(
@@ -614,15 +670,15 @@ pub async fn upload_keys(
     body: web::Json<UploadKeysBody>,
 ) -> Result<HttpResponse, Problem> {
     let command = body.into_inner().into_command()?;
-    let left = state.users.keys.upload(user.0.user_id, command).await?;
-    Ok(HttpResponse::Ok().json(KeysUploadedResponse {
-        one_time_prekeys_left: left,
-    }))
+    let status = state.users.keys.upload(user.0.user_id, command).await?;
+    Ok(HttpResponse::Ok().json(KeyStatusResponse::from(status)))
 }
 
-/// Fetch a user's key bundle; claims one of their one-time prekeys for the caller.
+/// Fetch a user's key bundle; claims one of their one-time prekeys for the caller (or, once
+/// they are gone, hands out the fallback prekey).
 #[utoipa::path(get, path = "/api/v1/users/{id}/keys", tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, body = KeyBundleResponse), (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`: this caller claimed too many of this user's prekeys; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`keys_not_found`: no keys uploaded (or not visible)", body = Problem, content_type = "application/problem+json")))]
 #[get("/users/{id}/keys")]
 pub async fn get_key_bundle(

@@ -9,6 +9,9 @@ pub struct Model {
     pub signed_prekey_id: i64,
     pub signed_prekey: String,
     pub signed_prekey_signature: String,
+    pub fallback_prekey_id: Option<i64>,
+    pub fallback_prekey: Option<String>,
+    pub fallback_prekey_signature: Option<String>,
     pub updated_at: TimeDateTimeWithTimeZone,
 }
 
