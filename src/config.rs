@@ -105,6 +105,9 @@ pub struct RealtimeSettings {
     pub commands_per_second: u32,
     pub command_burst: u32,
     pub typing_ttl_secs: u64,
+    /// How often an instance says it is alive (with Redis); one silent for three beats is
+    /// taken for dead and its users announced offline.
+    pub instance_heartbeat_secs: u64,
     pub write_timeout_ms: u64,
     pub close_grace_secs: u64,
     /// Live sockets one user may hold across instances; 0: no limit.

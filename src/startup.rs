@@ -584,6 +584,19 @@ fn build_realtime(
         options.typing_ttl_secs.max(1),
     )));
     tokio::spawn(expire_typing(typing.clone(), dispatcher.clone()));
+    let presence = PresenceTracker::new(
+        store.clone(),
+        conversations,
+        contacts,
+        blocks,
+        user_settings,
+    );
+    tokio::spawn(presence.clone().watch_instances(
+        dispatcher.clone(),
+        Arc::new(SystemClock),
+        Duration::from_secs(options.instance_heartbeat_secs.max(1)),
+        shutdown.clone(),
+    ));
     let limits = AdmissionLimits {
         per_user: options.max_connections_per_user,
         per_instance: options.max_connections,
@@ -592,7 +605,7 @@ fn build_realtime(
     Ok(Realtime {
         admission: Admission::new(hub.clone(), store.clone(), limiter, limits),
         hub,
-        presence: PresenceTracker::new(store, conversations, contacts, blocks, user_settings),
+        presence,
         typing,
         dispatcher,
         options: WsOptions {

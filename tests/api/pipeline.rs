@@ -189,6 +189,16 @@ impl ServerProcess {
         database_url: Option<&str>,
         lease_secs: u64,
     ) -> ServerProcess {
+        Self::start_with(dir, database_url, lease_secs, &[]).await
+    }
+
+    /// `start`, with more environment (settings) for the process.
+    async fn start_with(
+        dir: &std::path::Path,
+        database_url: Option<&str>,
+        lease_secs: u64,
+        env: &[(&str, &str)],
+    ) -> ServerProcess {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
@@ -215,6 +225,7 @@ impl ServerProcess {
         if let Some(url) = database_url {
             command.env("DATABASE_URL", url);
         }
+        command.envs(env.iter().copied());
         let child = command.spawn().expect("server starts");
         let address = format!("http://127.0.0.1:{port}");
         let client = reqwest::Client::new();
@@ -415,4 +426,44 @@ async fn a_live_client_gets_each_message_once_while_others_are_sent_fast() {
     seqs.sort_unstable();
     assert_eq!(seqs, (1..=400).collect::<Vec<_>>());
     assert!(seen.values().all(|n| *n == 1), "a message came twice");
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL and redis-server: set TEST_DATABASE_URL and TEST_REDIS_URL and run with --include-ignored (CI's second pass does)"]
+async fn a_killed_instance_s_users_are_announced_offline_by_the_others() {
+    const BEAT: (&str, &str) = ("CHAT__REALTIME__INSTANCE_HEARTBEAT_SECS", "1");
+    let a = spawn_app_with(|s| s.realtime.instance_heartbeat_secs = 1).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let redis = &a.settings.redis;
+    let env = [
+        BEAT,
+        ("REDIS_URL", redis.url.as_str()),
+        ("CHAT__REDIS__KEY_PREFIX", redis.key_prefix.as_str()),
+    ];
+    let mut b =
+        ServerProcess::start_with(dir.path(), Some(&a.settings.database.url), 15, &env).await;
+    let on_b = TestApp::remote(b.address.clone());
+    let alice = a.register("alice").await;
+    let bob = a.register("bob").await;
+    a.create_group(&alice, "crash", &[&bob]).await;
+    let mut alice_ws = a.ws(&alice.access_token).await;
+    let _bob_ws = on_b.ws(&bob.access_token).await;
+    let online = alice_ws.expect("presence").await;
+    assert_eq!(online["data"]["user_id"], bob.id.as_str());
+    assert_eq!(online["data"]["status"], "online");
+
+    let _ = b.child.kill();
+    let _ = b.child.wait();
+
+    let offline = alice_ws
+        .next_event_within("presence", PATIENCE)
+        .await
+        .expect("bob announced offline");
+    assert_eq!(offline["data"]["user_id"], bob.id.as_str());
+    assert_eq!(offline["data"]["status"], "offline");
+    assert!(offline["data"]["last_seen_at"].is_string(), "{offline}");
+    let seen = alice_ws
+        .command(json!({"type": "presence.query", "user_ids": [bob.id]}))
+        .await;
+    assert_eq!(seen["data"]["presence"][0]["status"], "offline", "{seen}");
 }

@@ -84,4 +84,11 @@ pub trait PresenceStore: Send + Sync {
     async fn get(&self, users: &[UserId]) -> Vec<(UserId, PresenceStatus, Option<OffsetDateTime>)>;
     /// How many live connections `user` holds.
     async fn connections(&self, user: UserId) -> usize;
+    /// Marks this instance alive for `ttl`; once that lapses, other instances count its
+    /// connections as gone.
+    async fn heartbeat(&self, ttl: std::time::Duration);
+    /// Removes the connections of instances that died without a word (their heartbeat
+    /// lapsed), each dead instance swept by one instance only; returns the users who went
+    /// offline with them, their last-seen time set to `now`.
+    async fn sweep(&self, now: OffsetDateTime) -> Vec<UserId>;
 }

@@ -1,10 +1,12 @@
 use std::collections::HashSet;
 use std::sync::Arc;
+use std::time::Duration;
 
 use time::OffsetDateTime;
 
-use super::{PresenceStatus, PresenceStore};
+use super::{Dispatcher, PresenceStatus, PresenceStore, RealtimeEvent};
 use crate::application::error::AppError;
+use crate::application::ports::Clock;
 use crate::domain::conversations::ConversationRepository;
 use crate::domain::shared::UserId;
 use crate::domain::users::{
@@ -30,6 +32,7 @@ pub struct PresenceAudience {
     pub status_only: Vec<UserId>,
 }
 
+#[derive(Clone)]
 pub struct PresenceTracker {
     store: Arc<dyn PresenceStore>,
     conversations: Arc<dyn ConversationRepository>,
@@ -103,6 +106,58 @@ impl PresenceTracker {
             }
         }
         Ok(audience)
+    }
+
+    /// Tells everyone allowed to see it that `owner` is now `status`.
+    pub async fn announce(
+        &self,
+        dispatcher: &Dispatcher,
+        owner: UserId,
+        status: PresenceStatus,
+        now: OffsetDateTime,
+    ) {
+        let audience = match self.audience(owner).await {
+            Ok(audience) => audience,
+            Err(error) => return tracing::warn!(%error, "presence audience unavailable"),
+        };
+        let last_seen = (status == PresenceStatus::Offline).then_some(now);
+        let full = RealtimeEvent::Presence {
+            user_id: owner,
+            status,
+            last_seen_at: last_seen,
+        };
+        dispatcher.send(audience.with_last_seen, &full).await;
+        let status_only = RealtimeEvent::Presence {
+            user_id: owner,
+            status,
+            last_seen_at: None,
+        };
+        dispatcher.send(audience.status_only, &status_only).await;
+    }
+
+    /// Keeps this instance's heartbeat, and announces the users of instances that died
+    /// without a word as offline (their sockets are gone with them). Runs until `shutdown`.
+    pub async fn watch_instances(
+        self,
+        dispatcher: Dispatcher,
+        clock: Arc<dyn Clock>,
+        every: Duration,
+        mut shutdown: tokio::sync::watch::Receiver<bool>,
+    ) {
+        let mut ticker = tokio::time::interval(every);
+        loop {
+            tokio::select! {
+                _ = ticker.tick() => {}
+                _ = shutdown.changed() => return,
+            }
+            // Three beats may be missed before the others give this instance up.
+            self.store.heartbeat(every * 3).await;
+            let now = clock.now();
+            for user in self.store.sweep(now).await {
+                self.announce(&dispatcher, user, PresenceStatus::Offline, now)
+                    .await;
+            }
+        }
     }
 
     /// What `viewer` may see of each of `users`; hidden users read as offline with no time.

@@ -77,6 +77,13 @@ impl PresenceStore for InProcessPresenceStore {
         self.lock().get(&user).map_or(0, |e| e.connections.len())
     }
 
+    // One process: if it dies, its presence dies with it.
+    async fn heartbeat(&self, _ttl: std::time::Duration) {}
+
+    async fn sweep(&self, _now: OffsetDateTime) -> Vec<UserId> {
+        Vec::new()
+    }
+
     async fn get(&self, users: &[UserId]) -> Vec<(UserId, PresenceStatus, Option<OffsetDateTime>)> {
         let entries = self.lock();
         users

@@ -144,6 +144,7 @@ pub struct RedisPresenceStore {
     ttl: Duration,
     connect: Script,
     disconnect: Script,
+    sweep_user: Script,
 }
 
 // KEYS[1] = live set; ARGV = member, expiry (ms), now (ms). Returns how many are live.
@@ -153,6 +154,24 @@ redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return redis.call('ZCARD', KEYS[1])
 ";
+
+// KEYS[1] = live set; ARGV = prefix of a dead instance's members, now (ms). Returns how many
+// remain live, -1 if none of the instance's were there.
+const SWEEP_USER: &str = r"
+local removed = 0
+for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  if string.sub(member, 1, #ARGV[1]) == ARGV[1] then
+    redis.call('ZREM', KEYS[1], member)
+    removed = removed + 1
+  end
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+if removed == 0 then return -1 end
+return redis.call('ZCARD', KEYS[1])
+";
+
+/// How long the instance that claimed a dead one's sweep holds it.
+const SWEEP_CLAIM_SECS: u64 = 60;
 
 // KEYS[1] = live set; ARGV = member, now (ms). Returns how many remain live, -1 if the member
 // was not there.
@@ -172,6 +191,88 @@ impl RedisPresenceStore {
             ttl,
             connect: Script::new(CONNECT),
             disconnect: Script::new(DISCONNECT),
+            sweep_user: Script::new(SWEEP_USER),
+        }
+    }
+
+    /// Live instances, scored by when their heartbeat lapses.
+    fn instances(&self) -> String {
+        format!("{}instances", self.prefix)
+    }
+
+    /// Users with a connection on `instance` (or who had one): what to sweep if it dies.
+    fn instance_users(&self, instance: &str) -> String {
+        format!("{}instance-users:{instance}", self.prefix)
+    }
+
+    /// Records that `user` is connected here, for the sweep should this instance die.
+    async fn track(&self, user: UserId) {
+        let mut redis = self.redis.clone();
+        let added: redis::RedisResult<()> = redis
+            .sadd(self.instance_users(&self.instance), user.to_string())
+            .await;
+        if let Err(error) = added {
+            tracing::warn!(%error, "presence unavailable");
+        }
+    }
+
+    async fn sweep_instance(
+        &self,
+        dead: &str,
+        now: OffsetDateTime,
+    ) -> redis::RedisResult<Vec<UserId>> {
+        let mut redis = self.redis.clone();
+        let claim = format!("{}sweeping:{dead}", self.prefix);
+        let claimed: bool = redis::cmd("SET")
+            .arg(&claim)
+            .arg(&self.instance)
+            .arg("NX")
+            .arg("EX")
+            .arg(SWEEP_CLAIM_SECS)
+            .query_async::<Option<String>>(&mut redis)
+            .await?
+            .is_some();
+        if !claimed {
+            return Ok(Vec::new());
+        }
+        let users: Vec<String> = redis.smembers(self.instance_users(dead)).await?;
+        let prefix = format!("{dead}:");
+        let mut offline = Vec::new();
+        for user in users {
+            let Ok(id) = user.parse::<Uuid>().map(UserId::from_uuid) else {
+                continue;
+            };
+            let left: i64 = self
+                .sweep_user
+                .key(self.live(id))
+                .arg(&prefix)
+                .arg(Self::now_ms())
+                .invoke_async(&mut redis)
+                .await?;
+            if left == 0 {
+                self.went_offline(id, now).await;
+                offline.push(id);
+            }
+        }
+        redis::pipe()
+            .del(self.instance_users(dead))
+            .zrem(self.instances(), dead)
+            .query_async::<()>(&mut redis)
+            .await?;
+        Ok(offline)
+    }
+
+    async fn went_offline(&self, user: UserId, now: OffsetDateTime) {
+        let mut redis = self.redis.clone();
+        let last_seen = format!("{}last_seen:{user}", self.prefix);
+        let away = format!("{}away:{user}", self.prefix);
+        let stored: redis::RedisResult<()> = redis::pipe()
+            .set(last_seen, now.unix_timestamp())
+            .del(away)
+            .query_async(&mut redis)
+            .await;
+        if let Err(error) = stored {
+            tracing::warn!(%error, "last-seen not stored");
         }
     }
 
@@ -204,7 +305,10 @@ impl PresenceStore for RedisPresenceStore {
             .invoke_async(&mut redis)
             .await;
         match live {
-            Ok(count) => count == 1,
+            Ok(count) => {
+                self.track(user).await;
+                count == 1
+            }
             Err(error) => {
                 tracing::warn!(%error, "presence unavailable");
                 false
@@ -222,16 +326,7 @@ impl PresenceStore for RedisPresenceStore {
             .invoke_async(&mut redis)
             .await;
         if matches!(left, Ok(0)) {
-            let last_seen = format!("{}last_seen:{user}", self.prefix);
-            let away = format!("{}away:{user}", self.prefix);
-            let stored: redis::RedisResult<()> = redis::pipe()
-                .set(last_seen, now.unix_timestamp())
-                .del(away)
-                .query_async(&mut redis)
-                .await;
-            if let Err(error) = stored {
-                tracing::warn!(%error, "last-seen not stored");
-            }
+            self.went_offline(user, now).await;
             return true;
         }
         false
@@ -241,9 +336,11 @@ impl PresenceStore for RedisPresenceStore {
         let now = Self::now_ms();
         let ttl = self.ttl.as_millis() as i64;
         let mut redis = self.redis.clone();
+        // Tracked again: a sweep may have run while this instance was stalled.
         let refreshed: redis::RedisResult<()> = redis::pipe()
             .zadd(self.live(user), self.member(connection), now + ttl)
             .pexpire(self.live(user), ttl * 2)
+            .sadd(self.instance_users(&self.instance), user.to_string())
             .query_async(&mut redis)
             .await;
         if let Err(error) = refreshed {
@@ -273,6 +370,41 @@ impl PresenceStore for RedisPresenceStore {
             tracing::warn!(%error, "presence unavailable");
             0
         })
+    }
+
+    async fn heartbeat(&self, ttl: Duration) {
+        let lapses = Self::now_ms() + ttl.as_millis() as i64;
+        let mut redis = self.redis.clone();
+        let stored: redis::RedisResult<()> =
+            redis.zadd(self.instances(), &self.instance, lapses).await;
+        if let Err(error) = stored {
+            tracing::warn!(%error, "presence heartbeat failed");
+        }
+    }
+
+    async fn sweep(&self, now: OffsetDateTime) -> Vec<UserId> {
+        let mut redis = self.redis.clone();
+        let dead: redis::RedisResult<Vec<String>> = redis
+            .zrangebyscore(self.instances(), "-inf", Self::now_ms())
+            .await;
+        let dead = match dead {
+            Ok(dead) => dead,
+            Err(error) => {
+                tracing::warn!(%error, "presence unavailable");
+                return Vec::new();
+            }
+        };
+        let mut offline = Vec::new();
+        for instance in dead.iter().filter(|i| **i != self.instance) {
+            match self.sweep_instance(instance, now).await {
+                Ok(users) => {
+                    tracing::info!(%instance, users = users.len(), "swept a dead instance's connections");
+                    offline.extend(users);
+                }
+                Err(error) => tracing::warn!(%error, %instance, "sweep failed"),
+            }
+        }
+        offline
     }
 
     async fn get(&self, users: &[UserId]) -> Vec<(UserId, PresenceStatus, Option<OffsetDateTime>)> {

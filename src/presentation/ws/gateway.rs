@@ -354,33 +354,11 @@ impl Live {
     }
 
     async fn announce_presence(&self, status: PresenceStatus) {
-        let me = self.me();
         let realtime = &self.state.realtime;
-        let audience = match realtime.presence.audience(me).await {
-            Ok(audience) => audience,
-            Err(error) => {
-                tracing::warn!(%error, "presence audience unavailable");
-                return;
-            }
-        };
-        let last_seen = (status == PresenceStatus::Offline).then(|| self.state.clock.now());
-        let full = RealtimeEvent::Presence {
-            user_id: me,
-            status,
-            last_seen_at: last_seen,
-        };
+        let now = self.state.clock.now();
         realtime
-            .dispatcher
-            .send(audience.with_last_seen, &full)
-            .await;
-        let status_only = RealtimeEvent::Presence {
-            user_id: me,
-            status,
-            last_seen_at: None,
-        };
-        realtime
-            .dispatcher
-            .send(audience.status_only, &status_only)
+            .presence
+            .announce(&realtime.dispatcher, self.me(), status, now)
             .await;
     }
 
