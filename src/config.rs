@@ -55,6 +55,12 @@ pub struct SecurityHeaders {
 #[derive(Debug, Clone, Deserialize)]
 pub struct AttachmentSettings {
     pub max_bytes: u64,
+    /// Most pixels an image may declare (width × height); more: 422 `image_too_large`.
+    pub max_image_pixels: u64,
+    /// Images decoded at once; 0: one per core.
+    pub image_workers: usize,
+    /// Images that may wait for a worker; past it 503 `busy`.
+    pub image_queue: usize,
     /// Empty: `<data_dir>/files`.
     pub dir: String,
     pub orphan_ttl_secs: u64,

@@ -10,7 +10,9 @@ use anyhow::Context;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::sync::watch;
 
-use crate::application::attachments::{AttachmentsDeps, AttachmentsHandler, OrphanCleanup};
+use crate::application::attachments::{
+    AttachmentsDeps, AttachmentsHandler, ImagePool, OrphanCleanup,
+};
 use crate::application::auth::{AuthDeps, AuthHandlers, AuthPolicy};
 use crate::application::conversations::{ConversationsDeps, ConversationsHandlers};
 use crate::application::events::{self, EventLog, LogOptions};
@@ -414,6 +416,14 @@ fn build_state(
         clock: clock.clone(),
         max_bytes: settings.attachments.max_bytes,
         upload_limit: write_limit("uploads", limits.uploads_per_user),
+        max_image_pixels: settings.attachments.max_image_pixels,
+        images: Arc::new(ImagePool::new(
+            match settings.attachments.image_workers {
+                0 => std::thread::available_parallelism().map_or(2, usize::from),
+                n => n,
+            },
+            settings.attachments.image_queue,
+        )),
     });
     let cleanup = OrphanCleanup::new(
         attachments_deps.clone(),

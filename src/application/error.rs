@@ -69,6 +69,9 @@ pub enum AppError {
     TooLarge { limit_bytes: u64 },
     #[error("unsupported media type")]
     UnsupportedMediaType,
+    /// Well-formed but refused as it is (e.g. an image of too many pixels): 422 with this code.
+    #[error("unprocessable")]
+    Unprocessable(&'static str),
     #[error("too many requests")]
     RateLimited { retry_after: Duration },
     /// A cap on what one caller may hold at once (e.g. sockets): 429 with this code.
@@ -90,6 +93,7 @@ impl AppError {
             | Self::NotFound(code)
             | Self::Conflict(code)
             | Self::TooMany(code)
+            | Self::Unprocessable(code)
             | Self::Unavailable(code) => code,
             Self::RateLimited { .. } => "rate_limited",
             Self::TooLarge { .. } => "too_large",

@@ -275,6 +275,130 @@ async fn the_type_comes_from_the_bytes_never_the_name_or_the_claim() {
     assert_eq!(stored["content_type"], "application/pdf");
 }
 
+/// A PNG whose header declares `width` × `height` pixels, with no real pixel data after it:
+/// a few hundred bytes that would decode into gigabytes.
+fn png_declaring(width: u32, height: u32) -> Vec<u8> {
+    fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+        let mut out = (data.len() as u32).to_be_bytes().to_vec();
+        out.extend_from_slice(kind);
+        out.extend_from_slice(data);
+        let crc = crc32(&out[4..]);
+        out.extend_from_slice(&crc.to_be_bytes());
+        out
+    }
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = 0xFFFF_FFFFu32;
+        for byte in bytes {
+            crc ^= u32::from(*byte);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+    let mut header = width.to_be_bytes().to_vec();
+    header.extend_from_slice(&height.to_be_bytes());
+    header.extend_from_slice(&[8, 6, 0, 0, 0]); // 8-bit RGBA
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend(chunk(b"IHDR", &header));
+    png.extend(chunk(
+        b"IDAT",
+        &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
+    ));
+    png.extend(chunk(b"IEND", &[]));
+    png
+}
+
+#[tokio::test]
+async fn an_image_declaring_too_many_pixels_is_refused_before_decoding() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let bomb = png_declaring(12_000, 12_000);
+    assert!(bomb.len() < 1000);
+
+    let response = post_form(&app, &alice, form("file", "bomb.png", "image/png", &bomb)).await;
+
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(response.problem().await.code, "image_too_large");
+    assert_eq!(stored_files(&app).await, 0);
+}
+
+#[tokio::test]
+async fn the_pixel_limit_is_a_setting() {
+    let app = spawn_app_with(|s| s.attachments.max_image_pixels = 640 * 480 - 1).await;
+    let alice = app.register("alice").await;
+
+    let response = post_form(
+        &app,
+        &alice,
+        form("file", "photo.jpg", "image/jpeg", &jpeg_with_exif()),
+    )
+    .await;
+
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(response.problem().await.code, "image_too_large");
+}
+
+/// A landscape JPEG whose EXIF says to turn it 90° clockwise, as phones store portraits.
+fn jpeg_turned_by_exif() -> Vec<u8> {
+    let image = image::RgbImage::from_fn(64, 32, |x, _| image::Rgb([(x * 4) as u8, 0, 0]));
+    let mut plain = Vec::new();
+    image
+        .write_to(&mut Cursor::new(&mut plain), image::ImageFormat::Jpeg)
+        .expect("jpeg");
+    let mut exif = b"Exif\0\0MM\0*\0\0\0\x08".to_vec();
+    exif.extend_from_slice(&1u16.to_be_bytes()); // one entry
+    exif.extend_from_slice(&0x0112u16.to_be_bytes()); // Orientation
+    exif.extend_from_slice(&3u16.to_be_bytes()); // SHORT
+    exif.extend_from_slice(&1u32.to_be_bytes());
+    exif.extend_from_slice(&[0, 6, 0, 0]); // 6: turn 90° clockwise
+    exif.extend_from_slice(&0u32.to_be_bytes());
+    let length = u16::try_from(exif.len() + 2).expect("segment size");
+    let mut with_exif = plain[..2].to_vec();
+    with_exif.extend_from_slice(&[0xFF, 0xE1]);
+    with_exif.extend_from_slice(&length.to_be_bytes());
+    with_exif.extend_from_slice(&exif);
+    with_exif.extend_from_slice(&plain[2..]);
+    with_exif
+}
+
+#[tokio::test]
+async fn photos_are_turned_as_their_exif_says_before_it_is_dropped() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+
+    let stored = upload(&app, &alice, "portrait.jpg", &jpeg_turned_by_exif()).await;
+
+    assert_eq!(
+        (stored["width"].clone(), stored["height"].clone()),
+        (json!(32), json!(64))
+    );
+    let id = stored["id"].as_str().expect("id");
+    let bytes = download(&app, &alice, &format!("/api/v1/attachments/{id}"))
+        .await
+        .bytes()
+        .await
+        .expect("body");
+    assert!(!contains(&bytes, b"Exif"));
+    let clean = image::load_from_memory(&bytes).expect("an image");
+    assert_eq!((clean.width(), clean.height()), (32, 64));
+    // Turned clockwise: the original's left edge (dark) is now the top.
+    let top = clean.to_rgb8().get_pixel(16, 2).0[0];
+    let bottom = clean.to_rgb8().get_pixel(16, 61).0[0];
+    assert!(top < bottom, "top {top}, bottom {bottom}");
+    let thumbnail = download(&app, &alice, &format!("/api/v1/attachments/{id}/thumbnail"))
+        .await
+        .bytes()
+        .await
+        .expect("body");
+    let thumbnail = image::load_from_memory(&thumbnail).expect("a thumbnail");
+    assert!(thumbnail.height() > thumbnail.width());
+}
+
 #[tokio::test]
 async fn images_lose_their_metadata_and_get_a_thumbnail() {
     let app = spawn_app().await;

@@ -2,6 +2,7 @@
 //! download, and the removal of uploads never sent.
 
 mod cleanup;
+mod image_pool;
 mod upload;
 
 use std::ops::Range;
@@ -12,6 +13,7 @@ use bytes::Bytes;
 use futures_util::stream::BoxStream;
 
 pub use cleanup::OrphanCleanup;
+pub use image_pool::ImagePool;
 pub use upload::{AttachmentsHandler, Download};
 
 use crate::application::limits::WriteLimit;
@@ -99,6 +101,8 @@ pub trait MediaTools: Send + Sync {
     /// Decodes and re-encodes an image (dropping EXIF, GPS and every other metadata) and
     /// makes a thumbnail; `Err` for a file that does not decode as `media`.
     fn clean_image(&self, bytes: &[u8], media: MediaType) -> anyhow::Result<CleanImage>;
+    /// Width and height as the image's header declares them, without decoding it.
+    fn dimensions(&self, bytes: &[u8], media: MediaType) -> anyhow::Result<(u32, u32)>;
 }
 
 pub struct AttachmentsDeps {
@@ -110,4 +114,8 @@ pub struct AttachmentsDeps {
     /// Largest upload accepted, in bytes.
     pub max_bytes: u64,
     pub upload_limit: WriteLimit,
+    /// Most pixels an image may declare; more is refused before it is decoded.
+    pub max_image_pixels: u64,
+    /// Where images are decoded: a few at a time, so memory stays bounded.
+    pub images: Arc<ImagePool>,
 }

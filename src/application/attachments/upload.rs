@@ -113,9 +113,17 @@ impl AttachmentsHandler {
         let deps = &self.deps;
         let media = deps.media.clone();
         let kind = attachment.media_type;
-        let clean = tokio::task::spawn_blocking(move || media.clean_image(&bytes, kind))
-            .await
-            .map_err(|e| AppError::Unexpected(e.into()))?
+        // The header alone: a small file may declare more pixels than memory can hold.
+        let (width, height) = media
+            .dimensions(&bytes, kind)
+            .map_err(|_| AppError::UnsupportedMediaType)?;
+        if u64::from(width) * u64::from(height) > deps.max_image_pixels {
+            return Err(AppError::Unprocessable("image_too_large"));
+        }
+        let clean = deps
+            .images
+            .run(move || media.clean_image(&bytes, kind))
+            .await?
             // Right magic bytes, but no image behind them.
             .map_err(|_| AppError::UnsupportedMediaType)?;
         attachment.size = clean.bytes.len() as u64;

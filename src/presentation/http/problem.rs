@@ -138,6 +138,11 @@ impl From<AppError> for Problem {
                 code,
                 format!("The file is larger than the limit of {limit_bytes} bytes."),
             ),
+            AppError::Unprocessable(_) => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                code,
+                unprocessable_detail(code),
+            ),
             AppError::UnsupportedMediaType => Problem::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 code,
@@ -175,6 +180,13 @@ fn conflict_detail(code: &str) -> &'static str {
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}: {}", self.status, self.code, self.detail)
+    }
+}
+
+fn unprocessable_detail(code: &str) -> &'static str {
+    match code {
+        "image_too_large" => "The image has more pixels than the server accepts.",
+        _ => "The request cannot be processed as it is.",
     }
 }
 
