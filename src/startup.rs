@@ -11,7 +11,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::sync::watch;
 
 use crate::application::attachments::{
-    AttachmentsDeps, AttachmentsHandler, ImagePool, OrphanCleanup,
+    AttachmentsDeps, AttachmentsHandler, Avatars, ImagePool, OrphanCleanup,
 };
 use crate::application::auth::{AuthDeps, AuthHandlers, AuthPolicy};
 use crate::application::conversations::{ConversationsDeps, ConversationsHandlers};
@@ -352,6 +352,8 @@ fn build_state(
         None => Arc::new(MokaProfileCache::new(100_000, profile_ttl)),
     };
     let profiles = Arc::new(SeaOrmProfileRepository::new(db.clone()));
+    let attachment_rows = Arc::new(SeaOrmAttachmentRepository::new(db.clone()));
+    let avatars = Avatars::new(attachment_rows.clone());
     let contacts = Arc::new(SeaOrmContactRepository::new(db.clone(), signal.clone()));
     let blocks = Arc::new(SeaOrmBlockRepository::new(db.clone()));
     let user_settings = Arc::new(SeaOrmSettingsRepository::new(db.clone()));
@@ -365,6 +367,7 @@ fn build_state(
         cache,
         clock: clock.clone(),
         claim_limit: write_limit("prekey-claims", limits.prekey_claims_per_caller),
+        avatars: avatars.clone(),
     };
     let users = UsersHandlers::new(users);
     let conversations = Arc::new(SeaOrmConversationRepository::new(
@@ -378,6 +381,7 @@ fn build_state(
         clock: clock.clone(),
         max_group_participants: settings.conversations.max_group_participants,
         create_limit: write_limit("conversations", limits.conversations_per_user),
+        avatars,
     });
     let messages = Arc::new(SeaOrmMessageRepository::new(db.clone(), signal.clone()));
     let messages_deps = Arc::new(MessagesDeps {
@@ -409,7 +413,7 @@ fn build_state(
         ObjectFileStore::s3(s3).context("the S3 file store is misconfigured")?
     });
     let attachments_deps = Arc::new(AttachmentsDeps {
-        attachments: Arc::new(SeaOrmAttachmentRepository::new(db.clone())),
+        attachments: attachment_rows,
         conversations: conversations.clone(),
         store: store.clone(),
         media: Arc::new(ImageMediaTools),

@@ -13,6 +13,7 @@ mod m20261201_100000_create_attachments;
 mod m20261202_090000_create_outbox;
 mod m20261202_100000_add_group_invites_setting;
 mod m20261203_090000_add_fallback_prekey;
+mod m20261203_100000_add_attachment_avatars;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_090000_create_outbox::Migration),
             Box::new(m20261202_100000_add_group_invites_setting::Migration),
             Box::new(m20261203_090000_add_fallback_prekey::Migration),
+            Box::new(m20261203_100000_add_attachment_avatars::Migration),
         ]
     }
 }

@@ -1,5 +1,6 @@
 mod attachments;
 mod auth;
+mod avatars;
 mod bad_input;
 mod contacts;
 mod conversations;

@@ -7,7 +7,7 @@ use crate::helpers::{ResponseExt, spawn_app};
 async fn the_own_profile_shows_the_email_and_updates_partially() {
     let app = spawn_app().await;
     let alice = app.register("alice").await;
-    let avatar = uuid::Uuid::now_v7();
+    let avatar = crate::avatars::upload(&app, &alice, &crate::avatars::png(1)).await;
 
     let me = app.get_ok("/api/v1/users/me", &alice.access_token).await;
     assert_eq!(me["email"], "alice@example.com");
@@ -32,7 +32,7 @@ async fn the_own_profile_shows_the_email_and_updates_partially() {
     assert_eq!(me["display_name"], "Alice A.");
     assert_eq!(me["bio"], "Reads.\nWrites.");
     assert_eq!(me["status_text"], "");
-    assert_eq!(me["avatar_id"], avatar.to_string());
+    assert_eq!(me["avatar_id"], avatar);
 
     app.patch_json(
         "/api/v1/users/me",

@@ -3,8 +3,10 @@ use std::time::Duration;
 
 use super::AttachmentsDeps;
 
-/// Deletes uploads never bound to a message once they are older than `ttl`. Safe with several
-/// instances: a row is deleted only while still unbound, and its bytes only after that.
+/// Deletes uploads neither sent nor an avatar once they are older than `ttl`, and discarded
+/// ones (of deleted messages and conversations, replaced avatars) at once. Safe with several
+/// instances: an upload is first marked discarded while still unclaimed (so nothing can take
+/// it after), then its bytes go, then its row; a removal that fails is retried next pass.
 pub struct OrphanCleanup {
     deps: Arc<AttachmentsDeps>,
     ttl: Duration,
@@ -22,13 +24,20 @@ impl OrphanCleanup {
         let before = deps.clock.now() - ttl;
         let mut removed = 0;
         for orphan in deps.attachments.orphans(before, 500).await? {
-            if !deps.attachments.delete_orphan(orphan.id).await? {
+            if !deps.attachments.discard_orphan(orphan.id).await? {
                 continue;
             }
+            let mut gone = true;
             for key in [orphan.storage_key(), orphan.thumbnail_key()] {
-                deps.store.delete(&key).await?;
+                if let Err(error) = deps.store.delete(&key).await {
+                    tracing::warn!(%error, key, "stored file not removed; retried next pass");
+                    gone = false;
+                }
             }
-            removed += 1;
+            if gone {
+                deps.attachments.delete_discarded(orphan.id).await?;
+                removed += 1;
+            }
         }
         Ok(removed)
     }

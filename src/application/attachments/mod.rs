@@ -1,6 +1,7 @@
 //! Attachments use cases: streamed upload with type sniffing and image clean-up, authorised
 //! download, and the removal of uploads never sent.
 
+mod avatars;
 mod cleanup;
 mod image_pool;
 mod upload;
@@ -12,6 +13,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use futures_util::stream::BoxStream;
 
+pub use avatars::Avatars;
 pub use cleanup::OrphanCleanup;
 pub use image_pool::ImagePool;
 pub use upload::{AttachmentsHandler, Download};

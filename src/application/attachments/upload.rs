@@ -86,6 +86,7 @@ impl AttachmentsHandler {
             conversation_id: None,
             message_id: None,
             created_at: deps.clock.now(),
+            avatar_of: None,
         };
         if media.is_image() {
             let mut whole = head;
@@ -229,7 +230,7 @@ impl AttachmentsHandler {
         let deps = &self.deps;
         let not_found = AppError::NotFound("attachment_not_found");
         let attachment = deps.attachments.find(id).await?.ok_or(not_found)?;
-        let member = match attachment.conversation_id {
+        let member = match attachment.shared_in() {
             Some(conversation) if attachment.uploader_id != me => deps
                 .conversations
                 .find_for_member(conversation, me)

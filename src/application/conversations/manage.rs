@@ -5,6 +5,7 @@ use uuid::Uuid;
 
 use super::ConversationsDeps;
 use crate::application::error::AppError;
+use crate::domain::attachments::AvatarOf;
 use crate::domain::conversations::{
     Conversation, ConversationKind, Description, Participant, Role, Title,
 };
@@ -243,6 +244,9 @@ impl ConversationsHandler {
             conversation.description = description;
         }
         if let Some(avatar_id) = changes.avatar_id {
+            let of = AvatarOf::Conversation(id);
+            let current = conversation.avatar_id;
+            deps.avatars.change(me, of, current, avatar_id).await?;
             conversation.avatar_id = avatar_id;
         }
         conversation.updated_at = deps.clock.now();

@@ -12,6 +12,7 @@ pub use chat_list::{ChatList, ChatListHandler};
 pub use manage::{ConversationView, ConversationsHandler, CreateConversation, UpdateConversation};
 pub use participants::ParticipantsHandler;
 
+use crate::application::attachments::Avatars;
 use crate::application::error::AppError;
 use crate::application::limits::WriteLimit;
 use crate::application::ports::Clock;
@@ -29,6 +30,7 @@ pub struct ConversationsDeps {
     pub clock: Arc<dyn Clock>,
     pub max_group_participants: u64,
     pub create_limit: WriteLimit,
+    pub avatars: Avatars,
 }
 
 impl ConversationsDeps {

@@ -15,6 +15,7 @@ pub use profiles::{ProfilesHandler, SearchUsers, SelfView};
 pub use relationships::Relationships;
 pub use settings::{SettingsChanges, SettingsHandler};
 
+use crate::application::attachments::Avatars;
 use crate::application::limits::WriteLimit;
 use crate::application::ports::{Clock, ProfileCache};
 use crate::domain::auth::AccountRepository;
@@ -34,6 +35,7 @@ pub struct UsersDeps {
     pub clock: Arc<dyn Clock>,
     /// One-time prekeys one caller may claim of one owner.
     pub claim_limit: WriteLimit,
+    pub avatars: Avatars,
 }
 
 /// Every users handler, built once at startup.

@@ -2,6 +2,7 @@ use std::sync::Arc;
 
 use super::UsersDeps;
 use crate::application::error::AppError;
+use crate::domain::attachments::AvatarOf;
 use crate::domain::shared::UserId;
 use crate::domain::users::{Email, Profile, ProfileChanges, SearchPage};
 
@@ -69,6 +70,13 @@ impl ProfilesHandler {
     #[tracing::instrument(skip_all, fields(user_id = %me))]
     pub async fn update(&self, me: UserId, changes: ProfileChanges) -> Result<SelfView, AppError> {
         let mut view = self.me(me).await?;
+        if let Some(to) = changes.avatar_id {
+            let current = view.profile.avatar_id;
+            self.0
+                .avatars
+                .change(me, AvatarOf::User(me), current, to)
+                .await?;
+        }
         if !changes.is_empty() {
             changes.apply(&mut view.profile);
             self.0

@@ -104,6 +104,15 @@ pub struct Attachment {
     pub conversation_id: Option<ConversationId>,
     pub message_id: Option<MessageId>,
     pub created_at: OffsetDateTime,
+    /// Whose avatar it is, if it is one.
+    pub avatar_of: Option<AvatarOf>,
+}
+
+/// What an image is the avatar of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AvatarOf {
+    User(UserId),
+    Conversation(ConversationId),
 }
 
 impl Attachment {
@@ -150,7 +159,19 @@ impl Attachment {
     /// Whether `user` may read it (`member_of_conversation`: whether they are in the
     /// conversation it was sent to).
     pub fn readable_by(&self, user: UserId, member_of_conversation: bool) -> bool {
-        self.uploader_id == user || (self.conversation_id.is_some() && member_of_conversation)
+        self.uploader_id == user
+            || matches!(self.avatar_of, Some(AvatarOf::User(_)))
+            || ((self.conversation_id.is_some()
+                || matches!(self.avatar_of, Some(AvatarOf::Conversation(_))))
+                && member_of_conversation)
+    }
+
+    /// The conversation whose members may read it (as a message's file or its avatar).
+    pub fn shared_in(&self) -> Option<ConversationId> {
+        match self.avatar_of {
+            Some(AvatarOf::Conversation(id)) => Some(id),
+            _ => self.conversation_id,
+        }
     }
 }
 
@@ -203,6 +224,7 @@ mod tests {
             conversation_id: None,
             message_id: None,
             created_at: OffsetDateTime::now_utc(),
+            avatar_of: None,
         };
         let other = UserId::new();
         assert!(file.readable_by(uploader, false));
@@ -210,5 +232,32 @@ mod tests {
         file.conversation_id = Some(ConversationId::new());
         assert!(file.readable_by(other, true));
         assert!(!file.readable_by(other, false));
+    }
+
+    #[test]
+    fn a_profile_avatar_is_anyone_s_and_a_conversation_s_its_members() {
+        let uploader = UserId::new();
+        let other = UserId::new();
+        let conversation = ConversationId::new();
+        let mut avatar = Attachment {
+            id: AttachmentId::new(),
+            uploader_id: uploader,
+            file_name: FileName::sanitize("me.png"),
+            media_type: MediaType::Png,
+            size: 1,
+            sha256: String::new(),
+            width: None,
+            height: None,
+            has_thumbnail: true,
+            conversation_id: None,
+            message_id: None,
+            created_at: OffsetDateTime::now_utc(),
+            avatar_of: Some(AvatarOf::User(uploader)),
+        };
+        assert!(avatar.readable_by(other, false));
+        avatar.avatar_of = Some(AvatarOf::Conversation(conversation));
+        assert_eq!(avatar.shared_in(), Some(conversation));
+        assert!(avatar.readable_by(other, true));
+        assert!(!avatar.readable_by(other, false));
     }
 }

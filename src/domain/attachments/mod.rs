@@ -3,5 +3,5 @@
 mod attachment;
 mod repository;
 
-pub use attachment::{Attachment, FileName, MediaType};
+pub use attachment::{Attachment, AvatarOf, FileName, MediaType};
 pub use repository::AttachmentRepository;

@@ -1,13 +1,14 @@
 //! Attachment metadata; the bytes live in the file store.
 
 use async_trait::async_trait;
+use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use time::OffsetDateTime;
 
 use super::db::Db;
 use super::entities::attachments;
 use super::unexpected;
-use crate::domain::attachments::{Attachment, AttachmentRepository, FileName, MediaType};
+use crate::domain::attachments::{Attachment, AttachmentRepository, AvatarOf, FileName, MediaType};
 use crate::domain::shared::{AttachmentId, ConversationId, MessageId, RepoError, UserId};
 
 fn from_row(row: attachments::Model) -> Result<Attachment, RepoError> {
@@ -25,7 +26,30 @@ fn from_row(row: attachments::Model) -> Result<Attachment, RepoError> {
         conversation_id: row.conversation_id.map(ConversationId::from_uuid),
         message_id: row.message_id.map(MessageId::from_uuid),
         created_at: row.created_at,
+        avatar_of: match (row.avatar_user, row.avatar_conversation) {
+            (Some(user), _) => Some(AvatarOf::User(UserId::from_uuid(user))),
+            (None, Some(id)) => Some(AvatarOf::Conversation(ConversationId::from_uuid(id))),
+            (None, None) => None,
+        },
     })
+}
+
+/// Neither sent in a message nor an avatar, nor discarded yet.
+fn unclaimed() -> Condition {
+    use attachments::Column as A;
+    Condition::all()
+        .add(A::MessageId.is_null())
+        .add(A::AvatarUser.is_null())
+        .add(A::AvatarConversation.is_null())
+        .add(A::Discarded.eq(false))
+}
+
+fn avatar_of(of: AvatarOf) -> Condition {
+    use attachments::Column as A;
+    match of {
+        AvatarOf::User(user) => Condition::all().add(A::AvatarUser.eq(user.as_uuid())),
+        AvatarOf::Conversation(id) => Condition::all().add(A::AvatarConversation.eq(id.as_uuid())),
+    }
 }
 
 pub struct SeaOrmAttachmentRepository {
@@ -54,6 +78,9 @@ impl AttachmentRepository for SeaOrmAttachmentRepository {
             conversation_id: Set(a.conversation_id.map(|c| c.as_uuid())),
             message_id: Set(a.message_id.map(|m| m.as_uuid())),
             created_at: Set(a.created_at),
+            avatar_user: Set(None),
+            avatar_conversation: Set(None),
+            discarded: Set(false),
         };
         attachments::Entity::insert(row)
             .exec_without_returning(&self.db)
@@ -64,6 +91,7 @@ impl AttachmentRepository for SeaOrmAttachmentRepository {
 
     async fn find(&self, id: AttachmentId) -> Result<Option<Attachment>, RepoError> {
         attachments::Entity::find_by_id(id.as_uuid())
+            .filter(attachments::Column::Discarded.eq(false))
             .one(&self.db)
             .await
             .map_err(unexpected)?
@@ -78,8 +106,11 @@ impl AttachmentRepository for SeaOrmAttachmentRepository {
     ) -> Result<Vec<Attachment>, RepoError> {
         use attachments::Column as A;
         attachments::Entity::find()
-            .filter(A::MessageId.is_null())
-            .filter(A::CreatedAt.lt(before))
+            .filter(
+                Condition::any()
+                    .add(A::Discarded.eq(true))
+                    .add(unclaimed().add(A::CreatedAt.lt(before))),
+            )
             .order_by_asc(A::CreatedAt)
             .limit(limit)
             .all(&self.db)
@@ -90,14 +121,73 @@ impl AttachmentRepository for SeaOrmAttachmentRepository {
             .collect()
     }
 
-    async fn delete_orphan(&self, id: AttachmentId) -> Result<bool, RepoError> {
+    async fn discard_orphan(&self, id: AttachmentId) -> Result<bool, RepoError> {
         use attachments::Column as A;
-        let result = attachments::Entity::delete_many()
+        let result = attachments::Entity::update_many()
+            .col_expr(A::Discarded, Expr::value(true))
             .filter(A::Id.eq(id.as_uuid()))
-            .filter(A::MessageId.is_null())
+            .filter(Condition::any().add(A::Discarded.eq(true)).add(unclaimed()))
             .exec(&self.db)
             .await
             .map_err(unexpected)?;
         Ok(result.rows_affected == 1)
+    }
+
+    async fn delete_discarded(&self, id: AttachmentId) -> Result<(), RepoError> {
+        use attachments::Column as A;
+        attachments::Entity::delete_many()
+            .filter(A::Id.eq(id.as_uuid()))
+            .filter(A::Discarded.eq(true))
+            .exec(&self.db)
+            .await
+            .map_err(unexpected)?;
+        Ok(())
+    }
+
+    async fn set_avatar(
+        &self,
+        id: AttachmentId,
+        uploader: UserId,
+        of: AvatarOf,
+    ) -> Result<bool, RepoError> {
+        use attachments::Column as A;
+        let txn = self.db.begin().await.map_err(unexpected)?;
+        let (user, conversation) = match of {
+            AvatarOf::User(user) => (Some(user.as_uuid()), None),
+            AvatarOf::Conversation(id) => (None, Some(id.as_uuid())),
+        };
+        let taken = attachments::Entity::update_many()
+            .col_expr(A::AvatarUser, Expr::value(user))
+            .col_expr(A::AvatarConversation, Expr::value(conversation))
+            .filter(A::Id.eq(id.as_uuid()))
+            .filter(A::UploaderId.eq(uploader.as_uuid()))
+            .filter(A::HasThumbnail.eq(true))
+            .filter(unclaimed())
+            .exec(&txn)
+            .await
+            .map_err(unexpected)?;
+        if taken.rows_affected != 1 {
+            return Ok(false);
+        }
+        attachments::Entity::update_many()
+            .col_expr(A::Discarded, Expr::value(true))
+            .filter(avatar_of(of))
+            .filter(A::Id.ne(id.as_uuid()))
+            .exec(&txn)
+            .await
+            .map_err(unexpected)?;
+        txn.commit().await.map_err(unexpected)?;
+        Ok(true)
+    }
+
+    async fn remove_avatar(&self, of: AvatarOf) -> Result<(), RepoError> {
+        use attachments::Column as A;
+        attachments::Entity::update_many()
+            .col_expr(A::Discarded, Expr::value(true))
+            .filter(avatar_of(of))
+            .exec(&self.db)
+            .await
+            .map_err(unexpected)?;
+        Ok(())
     }
 }

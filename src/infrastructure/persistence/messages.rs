@@ -549,6 +549,9 @@ async fn append_in<C: ConnectionTrait>(db: &C, draft: &MessageDraft) -> Result<M
             .filter(attachments::Column::Id.is_in(attachments.iter().copied()))
             .filter(attachments::Column::UploaderId.eq(draft.sender_id.as_uuid()))
             .filter(attachments::Column::MessageId.is_null())
+            .filter(attachments::Column::AvatarUser.is_null())
+            .filter(attachments::Column::AvatarConversation.is_null())
+            .filter(attachments::Column::Discarded.eq(false))
             .exec(db)
             .await
             .map_err(unexpected)?;
@@ -632,6 +635,7 @@ async fn erase<C: ConnectionTrait>(
             attachments::Column::ConversationId,
             Expr::value(Option::<Uuid>::None),
         )
+        .col_expr(attachments::Column::Discarded, Expr::value(true))
         .filter(attachments::Column::MessageId.is_in(ids))
         .exec(db)
         .await

@@ -141,7 +141,8 @@ impl CreateConversationBody {
 pub struct UpdateConversationBody {
     pub title: Option<String>,
     pub description: Option<String>,
-    /// `null` removes the avatar.
+    /// An image the caller uploaded and has not sent (else 422): kept from then on, readable
+    /// by the conversation's members; the avatar it replaces is removed. `null` removes the avatar.
     #[serde(default, deserialize_with = "super::double_option")]
     #[schema(value_type = Option<Uuid>)]
     pub avatar_id: Option<Option<Uuid>>,

@@ -93,7 +93,8 @@ pub struct UpdateProfileBody {
     pub bio: Option<String>,
     /// Up to 140 characters on one line; empty clears it.
     pub status_text: Option<String>,
-    /// An attachment id; `null` removes the avatar.
+    /// An image the caller uploaded and has not sent (else 422): kept from then on, readable
+    /// by every signed-in user; the avatar it replaces is removed. `null` removes the avatar.
     #[serde(default, deserialize_with = "super::double_option")]
     #[schema(value_type = Option<Uuid>)]
     pub avatar_id: Option<Option<Uuid>>,

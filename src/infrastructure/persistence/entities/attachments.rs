@@ -16,6 +16,9 @@ pub struct Model {
     pub conversation_id: Option<Uuid>,
     pub message_id: Option<Uuid>,
     pub created_at: TimeDateTimeWithTimeZone,
+    pub avatar_user: Option<Uuid>,
+    pub avatar_conversation: Option<Uuid>,
+    pub discarded: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
