@@ -207,6 +207,8 @@ pub struct RedisSettings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct AuthSettings {
     pub jwt_secret: Option<SecretString>,
+    /// Earlier signing keys, still accepted for tokens they signed (rotation).
+    pub jwt_previous_secrets: Vec<SecretString>,
     pub access_token_ttl_secs: u64,
     pub session_idle_days: u32,
     pub session_max_days: u32,
@@ -291,6 +293,7 @@ impl Settings {
                 .separator("__")
                 .list_separator(",")
                 .with_list_parse_key("server.cors_allowed_origins")
+                .with_list_parse_key("auth.jwt_previous_secrets")
                 .try_parsing(true),
         );
         for (variable, key) in [
@@ -349,6 +352,14 @@ impl Settings {
                  set it to at least 32 random bytes, e.g. `openssl rand -base64 48`"
             ),
             _ => {}
+        }
+        if self
+            .auth
+            .jwt_previous_secrets
+            .iter()
+            .any(|s| s.expose_secret().len() < 32)
+        {
+            bail!("every CHAT__AUTH__JWT_PREVIOUS_SECRETS entry must be at least 32 bytes long");
         }
         if self.mail.transport == MailTransport::Smtp && self.mail.smtp_url.is_none() {
             bail!("CHAT__MAIL__SMTP_URL is required when CHAT__MAIL__TRANSPORT=smtp");

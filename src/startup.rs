@@ -284,8 +284,14 @@ fn build_state(
         },
         auth.hash_queue,
     )?;
-    let tokens = JwtAccessTokens::new(
+    let previous: Vec<Vec<u8>> = auth
+        .jwt_previous_secrets
+        .iter()
+        .map(|s| s.expose_secret().as_bytes().to_vec())
+        .collect();
+    let tokens = JwtAccessTokens::rotating(
         &settings.jwt_secret()?,
+        &previous,
         time::Duration::seconds(i64::try_from(auth.access_token_ttl_secs).unwrap_or(900)),
     );
     let limiter: Arc<dyn RateLimiter> = match &redis {

@@ -212,6 +212,55 @@ async fn registrations_are_rate_limited_per_ip() {
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
 }
 
+#[tokio::test]
+async fn signing_keys_rotate_and_tokens_name_their_key() {
+    const NEW: &str = "a new signing secret, 32 bytes at least";
+    let app = spawn_app_with(|s| {
+        s.auth.jwt_secret = Some(NEW.to_owned().into());
+        s.auth.jwt_previous_secrets = vec![JWT_SECRET.to_owned().into()];
+    })
+    .await;
+    let alice = app.register("alice").await;
+    let header = jsonwebtoken::decode_header(&alice.access_token).unwrap();
+    let kid = header.kid.expect("a kid");
+    assert_eq!(
+        kid,
+        chat_server::infrastructure::security::jwt::key_id(NEW.as_bytes())
+    );
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let claims = json!({"sub": alice.id, "sid": alice.session_id, "iss": "chat-server", "iat": now, "exp": now + 600});
+    let old_kid = chat_server::infrastructure::security::jwt::key_id(JWT_SECRET.as_bytes());
+    let signed_with = |secret: &str, kid: Option<&str>| {
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = kid.map(str::to_owned);
+        forge(&header, &claims, secret.as_bytes())
+    };
+
+    // The previous key still verifies what it signed...
+    assert!(
+        app.token_works(&signed_with(JWT_SECRET, Some(&old_kid)))
+            .await
+    );
+    // ...but a token must name the key that signed it; one without a name is the current key's.
+    assert!(!app.token_works(&signed_with(JWT_SECRET, Some(&kid))).await);
+    assert!(!app.token_works(&signed_with(JWT_SECRET, None)).await);
+    assert!(app.token_works(&signed_with(NEW, None)).await);
+    assert!(!app.token_works(&signed_with(NEW, Some("unknown"))).await);
+
+    // Once the old key is dropped, its tokens stop working.
+    let dropped = spawn_app_with(|s| s.auth.jwt_secret = Some(NEW.to_owned().into())).await;
+    let bob = dropped.register("bob").await;
+    let claims = json!({"sub": bob.id, "sid": bob.session_id, "iss": "chat-server", "iat": now, "exp": now + 600});
+    let mut header = Header::new(Algorithm::HS256);
+    header.kid = Some(old_kid);
+    assert!(
+        !dropped
+            .token_works(&forge(&header, &claims, JWT_SECRET.as_bytes()))
+            .await
+    );
+    assert!(dropped.token_works(&bob.access_token).await);
+}
+
 fn forge(header: &Header, claims: &Value, secret: &[u8]) -> String {
     encode(header, claims, &EncodingKey::from_secret(secret)).unwrap()
 }
