@@ -35,6 +35,7 @@ use crate::infrastructure::clock::SystemClock;
 use crate::infrastructure::health::{DatabaseHealth, RedisHealth};
 use crate::infrastructure::mail::{FileMailer, LogMailer, SmtpMailer};
 use crate::infrastructure::media::ImageMediaTools;
+use crate::infrastructure::persistence::activity::SeaOrmActivityRepository;
 use crate::infrastructure::persistence::attachments::SeaOrmAttachmentRepository;
 use crate::infrastructure::persistence::auth::{
     SeaOrmAccountRepository, SeaOrmPasswordResetRepository, SeaOrmSessionRepository,
@@ -494,6 +495,7 @@ fn build_state(
         mailer,
         clock: clock.clone(),
         policy,
+        activity: Arc::new(SeaOrmActivityRepository::new(db.clone())),
     };
     let mut health: Vec<Arc<dyn HealthCheck>> = vec![Arc::new(DatabaseHealth(db.writer().clone()))];
     if let Some(redis) = redis {

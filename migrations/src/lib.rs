@@ -14,6 +14,7 @@ mod m20261202_090000_create_outbox;
 mod m20261202_100000_add_group_invites_setting;
 mod m20261203_090000_add_fallback_prekey;
 mod m20261203_100000_add_attachment_avatars;
+mod m20261203_110000_create_account_activity;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_100000_add_group_invites_setting::Migration),
             Box::new(m20261203_090000_add_fallback_prekey::Migration),
             Box::new(m20261203_100000_add_attachment_avatars::Migration),
+            Box::new(m20261203_110000_create_account_activity::Migration),
         ]
     }
 }

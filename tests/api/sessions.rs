@@ -252,3 +252,89 @@ async fn opening_more_than_the_maximum_sessions_revokes_the_oldest() {
         .unwrap();
     assert_eq!(list["sessions"].as_array().unwrap().len(), 3);
 }
+
+#[tokio::test]
+async fn the_activity_log_shows_the_owner_sign_ins_failures_and_ended_sessions() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let bob = app.register("bob").await;
+    let failed = app.login("alice", "not the password").await;
+    assert_eq!(failed.status(), StatusCode::UNAUTHORIZED);
+    let laptop: Value = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .header("user-agent", "TestBrowser/1.0")
+        .json(&json!({"login": "alice", "password": alice.password, "device_name": "Laptop"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let laptop_session = laptop["tokens"]["session_id"].as_str().unwrap().to_owned();
+    let revoked = app
+        .delete(
+            &format!("/api/v1/auth/sessions/{laptop_session}"),
+            Some(&alice.access_token),
+        )
+        .await;
+    assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
+    let changed = app
+        .post_json(
+            "/api/v1/auth/password/change",
+            &json!({"current_password": alice.password, "new_password": "another long passphrase"}),
+            Some(&alice.access_token),
+        )
+        .await;
+    assert_eq!(changed.status(), StatusCode::NO_CONTENT);
+
+    let log = app
+        .get_ok("/api/v1/auth/activity", &alice.access_token)
+        .await;
+
+    let activity = log["activity"].as_array().expect("activity");
+    let kinds: Vec<&str> = activity
+        .iter()
+        .map(|a| a["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "password_changed",
+            "session_revoked",
+            "login",
+            "login_failed"
+        ],
+        "newest first"
+    );
+    assert_eq!(activity[1]["session_id"], laptop_session.as_str());
+    assert_eq!(activity[2]["session_id"], laptop_session.as_str());
+    assert_eq!(activity[2]["user_agent"], "TestBrowser/1.0");
+    assert_eq!(activity[2]["device_name"], "Laptop");
+    assert_eq!(activity[3]["ip"], "127.0.0.1");
+    assert_eq!(activity[3]["session_id"], Value::Null);
+    assert_eq!(log["next_cursor"], Value::Null);
+    // Pages of two, by cursor.
+    let first = app
+        .get_ok("/api/v1/auth/activity?limit=2", &alice.access_token)
+        .await;
+    let cursor = first["next_cursor"].as_str().expect("a cursor").to_owned();
+    let second = app
+        .get_ok(
+            &format!("/api/v1/auth/activity?limit=2&cursor={cursor}"),
+            &alice.access_token,
+        )
+        .await;
+    assert_eq!(first["activity"][1]["kind"], "session_revoked");
+    assert_eq!(second["activity"][0]["kind"], "login");
+    assert_eq!(second["activity"].as_array().map(Vec::len), Some(2));
+    assert_eq!(second["next_cursor"], Value::Null);
+    // Each sees their own only.
+    let bobs = app.get_ok("/api/v1/auth/activity", &bob.access_token).await;
+    assert_eq!(bobs["activity"], json!([]));
+    let bad = app
+        .get("/api/v1/auth/activity?limit=0", Some(&alice.access_token))
+        .await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    bad.problem().await;
+}

@@ -10,10 +10,10 @@ use crate::application::ports::{
     AccessClaims, AccessToken, AccessTokens, Clock, Mailer, PasswordHasher, RateLimit, RateLimiter,
 };
 use crate::domain::auth::{
-    AccountRepository, Device, OpaqueToken, PasswordResetRepository, Session, SessionPolicy,
-    SessionRepository,
+    AccountRepository, Activity, ActivityKind, ActivityRepository, Device, OpaqueToken,
+    PasswordResetRepository, Session, SessionPolicy, SessionRepository,
 };
-use crate::domain::shared::SessionId;
+use crate::domain::shared::{SessionId, UserId};
 use crate::domain::users::User;
 
 /// The ports every auth handler draws on.
@@ -27,6 +27,7 @@ pub struct AuthDeps {
     pub mailer: Arc<dyn Mailer>,
     pub clock: Arc<dyn Clock>,
     pub policy: AuthPolicy,
+    pub activity: Arc<dyn ActivityRepository>,
 }
 
 /// Tunables of the auth context, from configuration.
@@ -112,6 +113,20 @@ impl AuthDeps {
         })
     }
 
+    /// Adds to the owner's activity log. Best effort: the action stands if the log fails.
+    async fn note(
+        &self,
+        user: UserId,
+        kind: ActivityKind,
+        client: &ClientInfo,
+        session: Option<SessionId>,
+    ) {
+        let activity = Activity::new(user, kind, client.device.clone(), session, self.clock.now());
+        if let Err(error) = self.activity.record(&activity).await {
+            tracing::warn!(%error, kind = kind.as_str(), "activity not recorded");
+        }
+    }
+
     async fn limit(&self, key: String, limit: RateLimit) -> Result<(), AppError> {
         Ok(self.limiter.hit(&key, limit).await?)
     }
@@ -145,6 +160,7 @@ pub struct AuthHandlers {
     pub refresh: commands::RefreshHandler,
     pub logout: commands::LogoutHandler,
     pub sessions: queries::SessionListHandler,
+    pub activity: queries::ActivityHandler,
     pub revoke_session: commands::RevokeSessionHandler,
     pub revoke_other_sessions: commands::RevokeOtherSessionsHandler,
     pub change_password: commands::ChangePasswordHandler,
@@ -157,6 +173,7 @@ impl AuthHandlers {
         let deps = Arc::new(deps);
         Self {
             authenticate: queries::Authenticate::new(deps.clone()),
+            activity: queries::ActivityHandler::new(deps.clone()),
             register: commands::RegisterHandler::new(deps.clone()),
             login: commands::LoginHandler::new(deps.clone()),
             refresh: commands::RefreshHandler::new(deps.clone()),

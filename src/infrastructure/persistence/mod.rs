@@ -1,5 +1,6 @@
 //! sea-orm adapters: one code path for SQLite and PostgreSQL.
 
+pub mod activity;
 pub mod attachments;
 pub mod auth;
 pub mod conversations;

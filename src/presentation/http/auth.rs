@@ -26,6 +26,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(refresh)
         .service(logout)
         .service(list_sessions)
+        .service(super::activity::list_activity)
         .service(revoke_other_sessions)
         .service(revoke_session)
         .service(change_password)
@@ -312,8 +313,16 @@ pub async fn refresh(
     )
 )]
 #[post("/auth/logout")]
-pub async fn logout(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, Problem> {
-    state.auth.logout.handle(user.0).await?;
+pub async fn logout(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    meta: ClientMeta,
+) -> Result<HttpResponse, Problem> {
+    state
+        .auth
+        .logout
+        .handle(user.0, meta.into_client(None))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -350,12 +359,17 @@ pub async fn list_sessions(
 pub async fn revoke_session(
     state: web::Data<AppState>,
     user: AuthUser,
+    meta: ClientMeta,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, Problem> {
     state
         .auth
         .revoke_session
-        .handle(user.0, SessionId::from_uuid(id.into_inner()))
+        .handle(
+            user.0,
+            SessionId::from_uuid(id.into_inner()),
+            meta.into_client(None),
+        )
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -376,13 +390,14 @@ pub async fn revoke_session(
 pub async fn revoke_other_sessions(
     state: web::Data<AppState>,
     user: AuthUser,
+    meta: ClientMeta,
     body: web::Json<PasswordBody>,
 ) -> Result<HttpResponse, Problem> {
     only_validator(&*body)?;
     let revoked = state
         .auth
         .revoke_other_sessions
-        .handle(user.0, body.into_inner().password)
+        .handle(user.0, body.into_inner().password, meta.into_client(None))
         .await?;
     Ok(HttpResponse::Ok().json(RevokedResponse { revoked }))
 }
@@ -403,6 +418,7 @@ pub async fn revoke_other_sessions(
 pub async fn change_password(
     state: web::Data<AppState>,
     user: AuthUser,
+    meta: ClientMeta,
     body: web::Json<ChangePasswordBody>,
 ) -> Result<HttpResponse, Problem> {
     let body = body.into_inner();
@@ -416,7 +432,11 @@ pub async fn change_password(
         current_password: body.current_password,
         new_password,
     };
-    state.auth.change_password.handle(user.0, command).await?;
+    state
+        .auth
+        .change_password
+        .handle(user.0, command, meta.into_client(None))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -1,5 +1,6 @@
 //! The REST API: routes per context, problem+json errors, extractors, middleware, OpenAPI.
 
+pub mod activity;
 pub mod attachments;
 pub mod auth;
 pub mod conversations;

@@ -4,7 +4,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    attachments, auth, conversations, health, messages, metrics, notifications, problem, users,
+    activity, attachments, auth, conversations, health, messages, metrics, notifications, problem,
+    users,
 };
 
 #[derive(OpenApi)]
@@ -13,7 +14,7 @@ use super::{
     paths(
         auth::register, auth::login, auth::refresh, auth::logout, auth::list_sessions,
         auth::revoke_session, auth::revoke_other_sessions, auth::change_password,
-        auth::forgot_password, auth::reset_password,
+        auth::forgot_password, auth::reset_password, activity::list_activity,
         users::get_me, users::update_me, users::get_settings, users::update_settings,
         users::search_users, users::get_user, users::block_user, users::unblock_user,
         users::list_blocks, users::upload_keys, users::key_status, users::get_key_bundle,

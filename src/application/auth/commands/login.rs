@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use crate::application::auth::{AuthDeps, AuthGrant, ClientInfo};
 use crate::application::error::AppError;
-use crate::domain::auth::Login;
+use crate::domain::auth::{ActivityKind, Login};
 
 pub struct LogIn {
     /// Email or username, as typed.
@@ -48,10 +48,31 @@ impl LoginHandler {
                 verify,
             )
             .await?;
-        let Some(account) = account.filter(|_| verified) else {
+        let Some(account) = account else {
             return Err(AppError::Unauthenticated("invalid_credentials"));
         };
+        if !verified {
+            deps.note(
+                account.user.id,
+                ActivityKind::LoginFailed,
+                &cmd.client,
+                None,
+            )
+            .await;
+            return Err(AppError::Unauthenticated("invalid_credentials"));
+        }
         tracing::info!(user_id = %account.user.id, "user logged in");
-        deps.start_session(account.user, cmd.client.device).await
+        let user_id = account.user.id;
+        let grant = deps
+            .start_session(account.user, cmd.client.device.clone())
+            .await?;
+        deps.note(
+            user_id,
+            ActivityKind::Login,
+            &cmd.client,
+            Some(grant.session_id),
+        )
+        .await;
+        Ok(grant)
     }
 }

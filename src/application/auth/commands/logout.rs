@@ -1,8 +1,9 @@
 use std::sync::Arc;
 
-use crate::application::auth::AuthDeps;
+use crate::application::auth::{AuthDeps, ClientInfo};
 use crate::application::error::AppError;
 use crate::application::ports::AccessClaims;
+use crate::domain::auth::ActivityKind;
 
 /// Ends the caller's own session: its access and refresh tokens stop working at once.
 pub struct LogoutHandler(Arc<AuthDeps>);
@@ -13,12 +14,19 @@ impl LogoutHandler {
     }
 
     #[tracing::instrument(skip_all, fields(user_id = %caller.user_id))]
-    pub async fn handle(&self, caller: AccessClaims) -> Result<(), AppError> {
+    pub async fn handle(&self, caller: AccessClaims, client: ClientInfo) -> Result<(), AppError> {
         let now = self.0.clock.now();
-        self.0
+        if self
+            .0
             .sessions
             .revoke(caller.user_id, caller.session_id, now)
-            .await?;
+            .await?
+        {
+            let session = Some(caller.session_id);
+            self.0
+                .note(caller.user_id, ActivityKind::Logout, &client, session)
+                .await;
+        }
         Ok(())
     }
 }

@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use crate::application::auth::{AuthDeps, ClientInfo};
 use crate::application::error::AppError;
-use crate::domain::auth::{OpaqueToken, Password};
+use crate::domain::auth::{ActivityKind, OpaqueToken, Password};
 
 pub struct ResetPassword {
     pub token: OpaqueToken,
@@ -43,6 +43,8 @@ impl ResetPasswordHandler {
             .ok_or_else(refused)?;
         deps.accounts.set_password_hash(user_id, &hash, now).await?;
         let revoked = deps.sessions.revoke_all(user_id, None, now).await?;
+        deps.note(user_id, ActivityKind::PasswordReset, &cmd.client, None)
+            .await;
         tracing::info!(%user_id, revoked, "password reset");
         Ok(())
     }

@@ -1,8 +1,9 @@
 use std::sync::Arc;
 
-use crate::application::auth::AuthDeps;
+use crate::application::auth::{AuthDeps, ClientInfo};
 use crate::application::error::AppError;
 use crate::application::ports::AccessClaims;
+use crate::domain::auth::ActivityKind;
 use crate::domain::shared::SessionId;
 
 /// Signs one of the caller's devices out.
@@ -18,6 +19,7 @@ impl RevokeSessionHandler {
         &self,
         caller: AccessClaims,
         session_id: SessionId,
+        client: ClientInfo,
     ) -> Result<(), AppError> {
         let now = self.0.clock.now();
         // Someone else's session and no session look the same.
@@ -27,6 +29,10 @@ impl RevokeSessionHandler {
             .revoke(caller.user_id, session_id, now)
             .await?
         {
+            let kind = ActivityKind::SessionRevoked;
+            self.0
+                .note(caller.user_id, kind, &client, Some(session_id))
+                .await;
             Ok(())
         } else {
             Err(AppError::NotFound("session_not_found"))
@@ -44,13 +50,21 @@ impl RevokeOtherSessionsHandler {
     }
 
     #[tracing::instrument(skip_all, fields(user_id = %caller.user_id))]
-    pub async fn handle(&self, caller: AccessClaims, password: String) -> Result<u64, AppError> {
+    pub async fn handle(
+        &self,
+        caller: AccessClaims,
+        password: String,
+        client: ClientInfo,
+    ) -> Result<u64, AppError> {
         let deps = &self.0;
         deps.confirm_password(caller, password).await?;
         let revoked = deps
             .sessions
             .revoke_all(caller.user_id, Some(caller.session_id), deps.clock.now())
             .await?;
+        let kind = ActivityKind::OtherSessionsRevoked;
+        deps.note(caller.user_id, kind, &client, Some(caller.session_id))
+            .await;
         Ok(revoked)
     }
 }

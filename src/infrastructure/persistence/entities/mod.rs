@@ -1,5 +1,6 @@
 //! One sea-orm entity per table; mirrors `migrations/`.
 
+pub mod account_activity;
 pub mod attachments;
 pub mod blocks;
 pub mod contacts;
