@@ -4,7 +4,9 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{PrivateRedis, ProblemBody, ResponseExt, TestApp, TestUser, spawn_app_with};
+use crate::helpers::{
+    PrivateRedis, ProblemBody, ResponseExt, TestApp, TestUser, spawn_app_with, spawn_twin,
+};
 
 async fn login_from(app: &TestApp, ip: &str, login: &str, password: &str) -> StatusCode {
     app.client
@@ -184,6 +186,37 @@ async fn writes_are_limited_per_user() {
     }
     let refused = react("🔥").await;
     assert_limited(refused.status(), "a third reaction");
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL and Redis: set TEST_DATABASE_URL and TEST_REDIS_URL and run with --include-ignored (CI's second pass does)"]
+async fn a_user_s_write_budget_is_shared_by_every_instance() {
+    let a = spawn_app_with(|s| {
+        s.rate_limit.messages_per_user.max = 4;
+        s.rate_limit.messages_per_user.per_secs = 600;
+    })
+    .await;
+    let b = spawn_twin(&a).await.expect("a second instance");
+    let alice = a.register("alice").await;
+    let group = a.create_group(&alice, "shared", &[]).await;
+    let path = format!("/api/v1/conversations/{group}/messages");
+    let send = |app: &TestApp, n: usize| {
+        let body = json!({"content": format!("m{n}")});
+        let (path, token) = (path.clone(), alice.access_token.clone());
+        let request = app
+            .client
+            .post(app.url(&path))
+            .bearer_auth(token)
+            .json(&body);
+        async move { request.send().await.expect("request sent").status() }
+    };
+    for n in 0..4 {
+        let instance = if n % 2 == 0 { &a } else { &b };
+        assert_eq!(send(instance, n).await, StatusCode::CREATED, "message {n}");
+    }
+
+    assert_limited(send(&a, 4).await, "a fifth message on a");
+    assert_limited(send(&b, 5).await, "a fifth message on b");
 }
 
 #[tokio::test]

@@ -26,7 +26,6 @@ use crate::presentation::http::AppState;
 use crate::presentation::http::extract::{ClientMeta, bearer_token};
 use crate::presentation::http::messages::MessageResponse;
 use crate::presentation::http::problem::Problem;
-use crate::presentation::nul::{NUL_REFUSED, nul_field};
 
 /// Tunables of the gateway.
 #[derive(Debug, Clone)]
@@ -364,34 +363,9 @@ impl Live {
 
     /// Runs one command; the answer is an `ack` or an `error` frame, never a closed connection.
     async fn command(&mut self, text: &str) -> String {
-        let value: Value = match serde_json::from_str(text) {
-            Ok(value) => value,
-            Err(_) => {
-                return protocol::error(&Value::Null, "invalid_json", "The frame is not JSON.");
-            }
-        };
-        let reference = value.get("ref").cloned().unwrap_or(Value::Null);
-        if let Some(field) = nul_field(&value) {
-            let message = format!("{field}: {NUL_REFUSED}");
-            return protocol::error(&reference, "validation_failed", &message);
-        }
-        let kind = value
-            .get("type")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
-        if !protocol::COMMAND_TYPES.contains(&kind.as_str()) {
-            return protocol::error(
-                &reference,
-                "unknown_type",
-                &format!("Unknown command type `{kind}`."),
-            );
-        }
-        let command = match serde_json::from_value::<ClientCommand>(value) {
-            Ok(command) => command,
-            Err(error) => {
-                return protocol::error(&reference, "invalid_command", &error.to_string());
-            }
+        let (reference, command) = match protocol::parse(text) {
+            Ok(parsed) => parsed,
+            Err(error) => return error,
         };
         match self.execute(command).await {
             Ok(data) => protocol::ack(&reference, data),

@@ -8,6 +8,7 @@ use uuid::Uuid;
 use crate::application::realtime::{PresenceView, RealtimeEvent};
 use crate::presentation::http::messages::MessageResponse;
 use crate::presentation::http::notifications::NotificationResponse;
+use crate::presentation::nul::{NUL_REFUSED, nul_field};
 
 #[derive(Debug, Deserialize)]
 pub struct SyncEntry {
@@ -67,6 +68,30 @@ pub const COMMAND_TYPES: &[&str] = &[
 pub enum PresenceChoice {
     Online,
     Away,
+}
+
+/// A client frame as the gateway takes it: its `ref` and command, or the `error` frame that
+/// answers it (not JSON, a NUL byte in a field, an unknown type, a malformed command).
+pub fn parse(text: &str) -> Result<(Value, ClientCommand), String> {
+    let value: Value = serde_json::from_str(text)
+        .map_err(|_| error(&Value::Null, "invalid_json", "The frame is not JSON."))?;
+    let reference = value.get("ref").cloned().unwrap_or(Value::Null);
+    if let Some(field) = nul_field(&value) {
+        let message = format!("{field}: {NUL_REFUSED}");
+        return Err(error(&reference, "validation_failed", &message));
+    }
+    let kind = value
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if !COMMAND_TYPES.contains(&kind) {
+        let message = format!("Unknown command type `{kind}`.");
+        return Err(error(&reference, "unknown_type", &message));
+    }
+    match serde_json::from_value::<ClientCommand>(value) {
+        Ok(command) => Ok((reference, command)),
+        Err(e) => Err(error(&reference, "invalid_command", &e.to_string())),
+    }
 }
 
 pub fn ack(reference: &Value, data: Value) -> String {
