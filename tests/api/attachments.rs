@@ -3,14 +3,13 @@
 //! downloads through signed URLs of an S3-compatible store.
 
 use std::io::Cursor;
-use std::time::Duration;
 
 use reqwest::redirect::Policy;
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::helpers::{ResponseExt, TestApp, TestUser, spawn_app, spawn_app_with};
+use crate::helpers::{ResponseExt, TestApp, TestUser, eventually, spawn_app, spawn_app_with};
 
 const BOUNDARY: &str = "chat-test-boundary-7d3f";
 
@@ -636,15 +635,10 @@ async fn uploads_never_sent_are_removed_and_sent_ones_kept() {
     assert_eq!(response.status(), StatusCode::CREATED);
 
     let unsent_path = format!("/api/v1/attachments/{}", unsent["id"].as_str().expect("id"));
-    let mut removed = false;
-    for _ in 0..100 {
-        if download(&app, &alice, &unsent_path).await.status() == StatusCode::NOT_FOUND {
-            removed = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(removed, "the unsent upload was never removed");
+    eventually("the unsent upload is removed", || async {
+        (download(&app, &alice, &unsent_path).await.status() == StatusCode::NOT_FOUND).then_some(())
+    })
+    .await;
     let sent_path = format!("/api/v1/attachments/{}", sent["id"].as_str().expect("id"));
     assert_eq!(
         download(&app, &bob, &sent_path).await.status(),
@@ -767,18 +761,11 @@ async fn a_deleted_message_takes_its_files_with_it() {
         )
         .await;
     assert_eq!(page["messages"][0]["attachment_ids"], json!([]));
-    let mut left = stored_files(&app).await;
-    for _ in 0..100 {
-        if left == 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        left = stored_files(&app).await;
-    }
-    assert_eq!(
-        left, 0,
-        "the file and its thumbnail are removed from storage"
-    );
+    eventually(
+        "the file and its thumbnail are removed from storage",
+        || async { (stored_files(&app).await == 0).then_some(()) },
+    )
+    .await;
     assert_eq!(
         download(&app, &alice, &path).await.status(),
         StatusCode::NOT_FOUND

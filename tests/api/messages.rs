@@ -3,7 +3,7 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{ResponseExt, TestApp, TestUser, spawn_app, spawn_app_with};
+use crate::helpers::{ResponseExt, TestApp, TestUser, eventually, spawn_app, spawn_app_with};
 
 fn seqs(page: &Value) -> Vec<i64> {
     page["messages"]
@@ -531,18 +531,13 @@ async fn retention_soft_deletes_old_messages() {
     app.send_message(&alice, &group, "ephemeral").await;
 
     let path = format!("/api/v1/conversations/{group}/messages");
-    let mut expired = false;
-    for _ in 0..100 {
+    let page = eventually("the message expires", || async {
         let page = app.get_ok(&path, &alice.access_token).await;
-        if page["messages"][0]["deleted"] == true {
-            assert_eq!(page["messages"][0]["content"], Value::Null);
-            assert_eq!(page["messages"][0]["seq"], 1, "the seq stays");
-            expired = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(expired, "the message outlived its retention");
+        (page["messages"][0]["deleted"] == true).then_some(page)
+    })
+    .await;
+    assert_eq!(page["messages"][0]["content"], Value::Null);
+    assert_eq!(page["messages"][0]["seq"], 1, "the seq stays");
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::helpers::{spawn_app, spawn_app_with, spawn_twin};
+use crate::helpers::{eventually, spawn_app, spawn_app_with, spawn_twin};
 
 const SHORT: Duration = Duration::from_millis(700);
 
@@ -329,18 +329,15 @@ async fn receiving_a_message_moves_the_delivered_marker() {
         "/api/v1/conversations/{group}/messages/{}/receipts",
         message["id"].as_str().unwrap()
     );
-    let mut delivered = false;
-    for _ in 0..50 {
+    let receipts = eventually("the delivered marker moves", || async {
         let receipts = app.get_ok(&path, &alice.access_token).await;
-        if receipts["receipts"][0]["delivered_at"].is_string() {
-            assert_eq!(receipts["receipts"][0]["user_id"], bob.id.as_str());
-            assert_eq!(receipts["receipts"][0]["read_at"], Value::Null);
-            delivered = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(delivered, "the delivered marker never moved");
+        receipts["receipts"][0]["delivered_at"]
+            .is_string()
+            .then_some(receipts)
+    })
+    .await;
+    assert_eq!(receipts["receipts"][0]["user_id"], bob.id.as_str());
+    assert_eq!(receipts["receipts"][0]["read_at"], Value::Null);
 }
 
 #[tokio::test]
