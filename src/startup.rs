@@ -23,8 +23,7 @@ use crate::application::notifications::{
 };
 use crate::application::ports::{HealthCheck, Mailer, ProfileCache, RateLimiter};
 use crate::application::realtime::{
-    Admission, AdmissionLimits, Dispatcher, FanOut, Hub, PresenceStore, PresenceTracker,
-    RealtimeEvent, TypingTracker,
+    Admission, AdmissionLimits, Dispatcher, FanOut, Hub, PresenceStore, PresenceTracker, Typing,
 };
 use crate::application::users::{UsersDeps, UsersHandlers};
 use crate::config::{LimitSetting, MailTransport, Settings, SqliteSync};
@@ -602,10 +601,11 @@ fn build_realtime(
         Arc::new(dispatcher.clone()),
         log_options,
     ));
-    let typing = Arc::new(TypingTracker::new(Duration::from_secs(
-        options.typing_ttl_secs.max(1),
-    )));
-    tokio::spawn(expire_typing(typing.clone(), dispatcher.clone()));
+    let typing = Typing::new(
+        Duration::from_secs(options.typing_ttl_secs.max(1)),
+        dispatcher.clone(),
+    );
+    tokio::spawn(typing.clone().expire_every(Duration::from_millis(250)));
     let presence = PresenceTracker::new(
         store.clone(),
         conversations,
@@ -641,22 +641,4 @@ fn build_realtime(
         },
         shutdown,
     })
-}
-
-/// Announces the end of typing indicators whose last `typing.start` is too old.
-async fn expire_typing(typing: Arc<TypingTracker>, dispatcher: Dispatcher) {
-    let mut ticker = tokio::time::interval(Duration::from_millis(250));
-    loop {
-        ticker.tick().await;
-        for (conversation_id, user_id) in typing.expire(std::time::Instant::now()) {
-            let event = RealtimeEvent::Typing {
-                conversation_id,
-                user_id,
-                typing: false,
-            };
-            dispatcher
-                .send_to_conversation(conversation_id, user_id, &event)
-                .await;
-        }
-    }
 }

@@ -94,6 +94,11 @@ impl Dispatcher {
         }
     }
 
+    /// Whether `user` is in conversation `id`, from the member lists kept for delivery.
+    pub async fn is_member(&self, id: ConversationId, user: UserId) -> Result<bool, AppError> {
+        Ok(self.members.of(id).await?.contains(&user))
+    }
+
     /// Sends an ephemeral event of `actor`'s (typing) to everyone else in the conversation who
     /// has not blocked them.
     pub async fn send_to_conversation(

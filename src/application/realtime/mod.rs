@@ -21,7 +21,7 @@ pub use event::{Encoder, RealtimeEvent};
 pub use hub::{Connection, Hub, Outbound};
 pub use members::Members;
 pub use presence::{PresenceTracker, PresenceView};
-pub use typing::TypingTracker;
+pub use typing::{Typing, TypingTracker};
 
 use crate::domain::shared::{ConversationId, UserId};
 

@@ -1,8 +1,70 @@
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use super::{Dispatcher, RealtimeEvent};
+use crate::application::error::AppError;
 use crate::domain::shared::{ConversationId, UserId};
+
+/// The typing use case: `typing.start` and `typing.stop`, and indicators that run out.
+#[derive(Clone)]
+pub struct Typing {
+    tracker: Arc<TypingTracker>,
+    dispatcher: Dispatcher,
+}
+
+impl Typing {
+    pub fn new(ttl: Duration, dispatcher: Dispatcher) -> Self {
+        Self {
+            tracker: Arc::new(TypingTracker::new(ttl)),
+            dispatcher,
+        }
+    }
+
+    /// `me` starts or stops typing in a conversation they are in; the others hear of a change
+    /// only (a repeated start prolongs the indicator silently).
+    pub async fn set(
+        &self,
+        me: UserId,
+        conversation_id: ConversationId,
+        typing: bool,
+    ) -> Result<(), AppError> {
+        if !self.dispatcher.is_member(conversation_id, me).await? {
+            return Err(AppError::NotFound("conversation_not_found"));
+        }
+        let changed = if typing {
+            self.tracker.start(conversation_id, me, Instant::now())
+        } else {
+            self.tracker.stop(conversation_id, me)
+        };
+        if changed {
+            self.announce(conversation_id, me, typing).await;
+        }
+        Ok(())
+    }
+
+    async fn announce(&self, conversation_id: ConversationId, user_id: UserId, typing: bool) {
+        let event = RealtimeEvent::Typing {
+            conversation_id,
+            user_id,
+            typing,
+        };
+        self.dispatcher
+            .send_to_conversation(conversation_id, user_id, &event)
+            .await;
+    }
+
+    /// Announces the end of indicators whose last start is too old, every `period`.
+    pub async fn expire_every(self, period: Duration) {
+        let mut ticker = tokio::time::interval(period);
+        loop {
+            ticker.tick().await;
+            for (conversation_id, user_id) in self.tracker.expire(Instant::now()) {
+                self.announce(conversation_id, user_id, false).await;
+            }
+        }
+    }
+}
 
 /// Who is typing where, on this instance (the typist's connection lives here). An indicator
 /// expires `ttl` after the last `start`.

@@ -18,7 +18,7 @@ use crate::application::error::AppError;
 use crate::application::messages::SendMessage;
 use crate::application::ports::AccessClaims;
 use crate::application::realtime::{
-    Admission, Dispatcher, Hub, PresenceStatus, PresenceTracker, RealtimeEvent, TypingTracker,
+    Admission, Dispatcher, Hub, PresenceStatus, PresenceTracker, RealtimeEvent, Typing,
 };
 use crate::domain::messages::{ClientMessageId, HistoryRange, MessageContent};
 use crate::domain::shared::{AttachmentId, ConversationId, MessageId, UserId};
@@ -46,7 +46,7 @@ pub struct Realtime {
     pub admission: Admission,
     pub hub: Arc<Hub>,
     pub presence: PresenceTracker,
-    pub typing: Arc<TypingTracker>,
+    pub typing: Typing,
     pub dispatcher: Dispatcher,
     pub options: WsOptions,
     /// Flips to `true` when the server shuts down: connections close with 1001.
@@ -420,34 +420,12 @@ impl Live {
             }
             ClientCommand::TypingStart { conversation_id } => {
                 let id = ConversationId::from_uuid(conversation_id);
-                state.conversations.conversations.get(me, id).await?;
-                if realtime.typing.start(id, me, Instant::now()) {
-                    let event = RealtimeEvent::Typing {
-                        conversation_id: id,
-                        user_id: me,
-                        typing: true,
-                    };
-                    realtime
-                        .dispatcher
-                        .send_to_conversation(id, me, &event)
-                        .await;
-                }
+                realtime.typing.set(me, id, true).await?;
                 Ok(json!({}))
             }
             ClientCommand::TypingStop { conversation_id } => {
                 let id = ConversationId::from_uuid(conversation_id);
-                state.conversations.conversations.get(me, id).await?;
-                if realtime.typing.stop(id, me) {
-                    let event = RealtimeEvent::Typing {
-                        conversation_id: id,
-                        user_id: me,
-                        typing: false,
-                    };
-                    realtime
-                        .dispatcher
-                        .send_to_conversation(id, me, &event)
-                        .await;
-                }
+                realtime.typing.set(me, id, false).await?;
                 Ok(json!({}))
             }
             ClientCommand::Read {
