@@ -191,7 +191,7 @@ async fn typing_reaches_others_not_the_typist_and_expires() {
         (Some(alice.id.as_str()), Some(true))
     );
     let expired = bob_ws
-        .next_event_within("typing", Duration::from_secs(3))
+        .next_event_within("typing", Duration::from_secs(60))
         .await
         .expect("typing expiry");
     assert_eq!(expired["data"]["typing"], false);
@@ -209,6 +209,13 @@ async fn typing_reaches_others_not_the_typist_and_expires() {
         .command(json!({"type": "typing.start", "conversation_id": uuid::Uuid::now_v7()}))
         .await;
     assert_eq!(outsider["code"], "conversation_not_found");
+    let carol = app.register("carol").await;
+    let mut carol_ws = app.ws(&carol.access_token).await;
+    let not_in_it = carol_ws
+        .command(json!({"type": "typing.start", "conversation_id": group}))
+        .await;
+    assert_eq!(not_in_it["code"], "conversation_not_found");
+    bob_ws.assert_no_event("typing", SHORT).await;
 }
 
 #[tokio::test]
