@@ -216,6 +216,8 @@ pub struct AuthSettings {
     pub reset_token_ttl_minutes: u32,
     pub hash_concurrency: usize,
     pub hash_queue: usize,
+    /// Account activity entries kept per user (the newest).
+    pub activity_kept: u64,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]

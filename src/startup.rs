@@ -494,7 +494,10 @@ fn build_state(
         mailer,
         clock: clock.clone(),
         policy,
-        activity: Arc::new(SeaOrmActivityRepository::new(db.clone())),
+        activity: Arc::new(SeaOrmActivityRepository::new(
+            db.clone(),
+            auth.activity_kept,
+        )),
     };
     let mut health: Vec<Arc<dyn HealthCheck>> = vec![Arc::new(DatabaseHealth(db.writer().clone()))];
     if let Some(redis) = redis {

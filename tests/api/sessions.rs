@@ -338,3 +338,29 @@ async fn the_activity_log_shows_the_owner_sign_ins_failures_and_ended_sessions()
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
     bad.problem().await;
 }
+
+#[tokio::test]
+async fn the_activity_log_keeps_the_newest_entries_only() {
+    let app = spawn_app_with(|s| s.auth.activity_kept = 3).await;
+    let alice = app.register("alice").await;
+    assert_eq!(
+        app.login("alice", &alice.password).await.status(),
+        StatusCode::OK
+    );
+    for _ in 0..4 {
+        let failed = app.login("alice", "not the password").await;
+        assert_eq!(failed.status(), StatusCode::UNAUTHORIZED);
+    }
+
+    let log = app
+        .get_ok("/api/v1/auth/activity", &alice.access_token)
+        .await;
+
+    let kinds: Vec<&str> = log["activity"]
+        .as_array()
+        .expect("activity")
+        .iter()
+        .map(|a| a["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["login_failed", "login_failed", "login_failed"]);
+}

@@ -1,9 +1,13 @@
 //! The account activity log.
 
 use async_trait::async_trait;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Statement,
+};
 use uuid::Uuid;
 
+use super::conversations::placeholders;
 use super::db::Db;
 use super::entities::account_activity;
 use super::unexpected;
@@ -12,11 +16,17 @@ use crate::domain::shared::{RepoError, SessionId, UserId};
 
 pub struct SeaOrmActivityRepository {
     db: Db,
+    /// Entries kept per user: the newest, so that nobody can grow another's log without bound
+    /// (failed sign-ins can be caused by anyone who knows a login).
+    kept: u64,
 }
 
 impl SeaOrmActivityRepository {
-    pub fn new(db: Db) -> Self {
-        Self { db }
+    pub fn new(db: Db, kept: u64) -> Self {
+        Self {
+            db,
+            kept: kept.max(1),
+        }
     }
 }
 
@@ -40,6 +50,19 @@ impl ActivityRepository for SeaOrmActivityRepository {
         };
         account_activity::Entity::insert(row)
             .exec_without_returning(&self.db)
+            .await
+            .map_err(unexpected)?;
+        let backend = self.db.get_database_backend();
+        let sql = "DELETE FROM account_activity WHERE user_id = ? AND id NOT IN \
+                   (SELECT id FROM account_activity WHERE user_id = ? ORDER BY id DESC LIMIT ?)";
+        let user = a.user_id.as_uuid();
+        let kept = i64::try_from(self.kept).unwrap_or(i64::MAX);
+        self.db
+            .execute_raw(Statement::from_sql_and_values(
+                backend,
+                placeholders(backend, sql),
+                [user.into(), user.into(), kept.into()],
+            ))
             .await
             .map_err(unexpected)?;
         Ok(())
