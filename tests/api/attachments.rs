@@ -14,7 +14,7 @@ use crate::helpers::{ResponseExt, TestApp, TestUser, eventually, spawn_app, spaw
 const BOUNDARY: &str = "chat-test-boundary-7d3f";
 
 /// A multipart body with one field `name` holding `bytes` as file `file_name`.
-fn form(name: &str, file_name: &str, claimed_type: &str, bytes: &[u8]) -> Vec<u8> {
+pub fn form(name: &str, file_name: &str, claimed_type: &str, bytes: &[u8]) -> Vec<u8> {
     let mut body = format!(
         "--{BOUNDARY}\r\ncontent-disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\ncontent-type: {claimed_type}\r\n\r\n"
     )
@@ -24,7 +24,7 @@ fn form(name: &str, file_name: &str, claimed_type: &str, bytes: &[u8]) -> Vec<u8
     body
 }
 
-async fn post_form(app: &TestApp, user: &TestUser, body: Vec<u8>) -> Response {
+pub async fn post_form(app: &TestApp, user: &TestUser, body: Vec<u8>) -> Response {
     app.client
         .post(app.url("/api/v1/attachments"))
         .bearer_auth(&user.access_token)

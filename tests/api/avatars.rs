@@ -4,9 +4,8 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use crate::attachments::{form, post_form};
 use crate::helpers::{ResponseExt, TestApp, TestUser, eventually, spawn_app_with};
-
-const BOUNDARY: &str = "avatar-test-boundary";
 
 pub fn png(seed: u8) -> Vec<u8> {
     let image = image::RgbImage::from_fn(48, 48, |x, y| image::Rgb([seed, x as u8, y as u8]));
@@ -21,24 +20,8 @@ pub fn png(seed: u8) -> Vec<u8> {
 }
 
 pub async fn upload(app: &TestApp, user: &TestUser, bytes: &[u8]) -> String {
-    let mut body = format!(
-        "--{BOUNDARY}\r\ncontent-disposition: form-data; name=\"file\"; filename=\"f\"\r\ncontent-type: application/octet-stream\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
-    let response = app
-        .client
-        .post(app.url("/api/v1/attachments"))
-        .bearer_auth(&user.access_token)
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={BOUNDARY}"),
-        )
-        .body(body)
-        .send()
-        .await
-        .expect("request sent");
+    let body = form("file", "f", "application/octet-stream", bytes);
+    let response = post_form(app, user, body).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let stored: Value = response.json().await.expect("json");
     stored["id"].as_str().expect("id").to_owned()

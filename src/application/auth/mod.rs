@@ -11,7 +11,7 @@ use crate::application::ports::{
 };
 use crate::domain::auth::{
     AccountRepository, Activity, ActivityKind, ActivityRepository, Device, OpaqueToken,
-    PasswordResetRepository, Session, SessionPolicy, SessionRepository,
+    PasswordHash, PasswordResetRepository, Session, SessionPolicy, SessionRepository,
 };
 use crate::domain::shared::{SessionId, UserId};
 use crate::domain::users::User;
@@ -131,19 +131,18 @@ impl AuthDeps {
         Ok(self.limiter.hit(&key, limit).await?)
     }
 
-    /// Refused while `key` has failed `limit` times; `verify` then decides, and only a
-    /// failure counts. So nobody else's failures lock out a client that is not failing.
-    async fn unless_failing<F>(
+    /// Checks `password` against `hash` (`None`: no such account, at the same cost), refused
+    /// while `failures` has failed `login_per_account` times. Only a failure counts, so nobody
+    /// else's failures lock out a client that is not failing.
+    async fn verify_password(
         &self,
-        key: String,
-        limit: RateLimit,
-        verify: F,
-    ) -> Result<bool, AppError>
-    where
-        F: std::future::Future<Output = Result<bool, AppError>>,
-    {
+        failures: String,
+        password: String,
+        hash: Option<PasswordHash>,
+    ) -> Result<bool, AppError> {
+        let (key, limit) = (failures, self.policy.login_per_account);
         self.limiter.peek(&key, limit).await?;
-        let verified = verify.await?;
+        let verified = self.hasher.verify(password, hash).await?;
         if !verified {
             // Counted even past the limit's edge: the answer to this attempt stays 401/403.
             let _ = self.limiter.hit(&key, limit).await;

@@ -2,7 +2,10 @@
 
 use async_trait::async_trait;
 use sea_orm::sea_query::{Condition, Expr};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 use time::OffsetDateTime;
 
 use super::db::Db;
@@ -34,8 +37,9 @@ fn from_row(row: attachments::Model) -> Result<Attachment, RepoError> {
     })
 }
 
-/// Neither sent in a message nor an avatar, nor discarded yet.
-fn unclaimed() -> Condition {
+/// Neither sent in a message nor an avatar, nor discarded yet: free to be sent or made an
+/// avatar, or removed as an orphan.
+pub(super) fn unclaimed() -> Condition {
     use attachments::Column as A;
     Condition::all()
         .add(A::MessageId.is_null())
@@ -190,4 +194,30 @@ impl AttachmentRepository for SeaOrmAttachmentRepository {
             .map_err(unexpected)?;
         Ok(())
     }
+}
+
+/// Discards every file of a conversation being deleted (its messages' and its avatar), in
+/// `db`'s transaction: the next cleanup pass removes them.
+pub(super) async fn discard_conversation_files<C: ConnectionTrait>(
+    db: &C,
+    id: ConversationId,
+) -> Result<(), RepoError> {
+    use attachments::Column as A;
+    attachments::Entity::update_many()
+        .col_expr(A::ConversationId, Expr::value(Option::<uuid::Uuid>::None))
+        .col_expr(A::MessageId, Expr::value(Option::<uuid::Uuid>::None))
+        .col_expr(
+            A::AvatarConversation,
+            Expr::value(Option::<uuid::Uuid>::None),
+        )
+        .col_expr(A::Discarded, Expr::value(true))
+        .filter(
+            Condition::any()
+                .add(A::ConversationId.eq(id.as_uuid()))
+                .add(A::AvatarConversation.eq(id.as_uuid())),
+        )
+        .exec(db)
+        .await
+        .map_err(unexpected)?;
+    Ok(())
 }

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use sea_orm::sea_query::{Condition, Expr, OnConflict, Query};
+use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement, Value,
@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::db::Db;
-use super::entities::{attachments, conversations, participants};
+use super::entities::{conversations, participants};
 use super::outbox::{self, OutboxSignal};
 use super::{repo_error, unexpected};
 use crate::domain::conversations::{
@@ -293,21 +293,7 @@ impl ConversationRepository for SeaOrmConversationRepository {
 
     async fn delete(&self, id: ConversationId, announce: &[DomainEvent]) -> Result<(), RepoError> {
         let txn = self.db.begin().await.map_err(unexpected)?;
-        // Its files outlive the rows that pointed at them only until the next cleanup pass.
-        use attachments::Column as A;
-        attachments::Entity::update_many()
-            .col_expr(A::ConversationId, Expr::value(Option::<Uuid>::None))
-            .col_expr(A::MessageId, Expr::value(Option::<Uuid>::None))
-            .col_expr(A::AvatarConversation, Expr::value(Option::<Uuid>::None))
-            .col_expr(A::Discarded, Expr::value(true))
-            .filter(
-                Condition::any()
-                    .add(A::ConversationId.eq(id.as_uuid()))
-                    .add(A::AvatarConversation.eq(id.as_uuid())),
-            )
-            .exec(&txn)
-            .await
-            .map_err(unexpected)?;
+        super::attachments::discard_conversation_files(&txn, id).await?;
         let deleted = conversations::Entity::delete_by_id(id.as_uuid())
             .exec(&txn)
             .await

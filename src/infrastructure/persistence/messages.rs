@@ -548,10 +548,7 @@ async fn append_in<C: ConnectionTrait>(db: &C, draft: &MessageDraft) -> Result<M
             )
             .filter(attachments::Column::Id.is_in(attachments.iter().copied()))
             .filter(attachments::Column::UploaderId.eq(draft.sender_id.as_uuid()))
-            .filter(attachments::Column::MessageId.is_null())
-            .filter(attachments::Column::AvatarUser.is_null())
-            .filter(attachments::Column::AvatarConversation.is_null())
-            .filter(attachments::Column::Discarded.eq(false))
+            .filter(super::attachments::unclaimed())
             .exec(db)
             .await
             .map_err(unexpected)?;

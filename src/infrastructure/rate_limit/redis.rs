@@ -76,12 +76,12 @@ impl RedisRateLimiter {
         if limit.max == 0 || limit.per.is_zero() {
             return Ok(());
         }
-        let window_ms = limit.per.as_millis().max(1) as u64;
-        let redis_key = format!("{}rl:{}:{}:{}", self.prefix, limit.max, window_ms, key);
-        let script = if hit { &self.hit } else { &self.peek };
         if self.elapsed_ms() < self.down_until_ms.load(Ordering::Relaxed) {
             return self.fallback(key, limit, hit).await;
         }
+        let window_ms = limit.per.as_millis().max(1) as u64;
+        let redis_key = format!("{}rl:{}:{}:{}", self.prefix, limit.max, window_ms, key);
+        let script = if hit { &self.hit } else { &self.peek };
         let mut redis = self.redis.clone();
         let mut invocation = script.key(&redis_key);
         invocation.arg(window_ms);

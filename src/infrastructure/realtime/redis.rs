@@ -147,11 +147,13 @@ pub struct RedisPresenceStore {
     sweep_user: Script,
 }
 
-// KEYS[1] = live set; ARGV = member, expiry (ms), now (ms). Returns how many are live.
+// KEYS[1] = live set, KEYS[2] = this instance's users; ARGV = member, expiry (ms), now (ms),
+// the set's lifetime (ms), user. Returns how many are live.
 const CONNECT: &str = r"
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('SADD', KEYS[2], ARGV[5])
 return redis.call('ZCARD', KEYS[1])
 ";
 
@@ -203,17 +205,6 @@ impl RedisPresenceStore {
     /// Users with a connection on `instance` (or who had one): what to sweep if it dies.
     fn instance_users(&self, instance: &str) -> String {
         format!("{}instance-users:{instance}", self.prefix)
-    }
-
-    /// Records that `user` is connected here, for the sweep should this instance die.
-    async fn track(&self, user: UserId) {
-        let mut redis = self.redis.clone();
-        let added: redis::RedisResult<()> = redis
-            .sadd(self.instance_users(&self.instance), user.to_string())
-            .await;
-        if let Err(error) = added {
-            tracing::warn!(%error, "presence unavailable");
-        }
     }
 
     async fn sweep_instance(
@@ -298,17 +289,17 @@ impl PresenceStore for RedisPresenceStore {
         let live: redis::RedisResult<i64> = self
             .connect
             .key(self.live(user))
+            // Who is connected here, for the sweep should this instance die.
+            .key(self.instance_users(&self.instance))
             .arg(self.member(connection))
             .arg(now + ttl)
             .arg(now)
             .arg(ttl * 2)
+            .arg(user.to_string())
             .invoke_async(&mut redis)
             .await;
         match live {
-            Ok(count) => {
-                self.track(user).await;
-                count == 1
-            }
+            Ok(count) => count == 1,
             Err(error) => {
                 tracing::warn!(%error, "presence unavailable");
                 false

@@ -40,14 +40,8 @@ impl LoginHandler {
         };
         // Unknown accounts cost a full hash too, so timing does not reveal which exist.
         let hash = account.as_ref().map(|a| a.password_hash.clone());
-        let verify = async { Ok(deps.hasher.verify(cmd.password, hash).await?) };
-        let verified = deps
-            .unless_failing(
-                format!("login-failed:{account_key}:{}", cmd.client.ip_key()),
-                deps.policy.login_per_account,
-                verify,
-            )
-            .await?;
+        let failures = format!("login-failed:{account_key}:{}", cmd.client.ip_key());
+        let verified = deps.verify_password(failures, cmd.password, hash).await?;
         let Some(account) = account else {
             return Err(AppError::Unauthenticated("invalid_credentials"));
         };

@@ -79,12 +79,8 @@ impl AuthDeps {
     ) -> Result<(), AppError> {
         let account = self.accounts.find(caller.user_id).await?;
         let hash = account.map(|a| a.password_hash);
-        let verify = async { Ok(self.hasher.verify(password, hash).await?) };
-        let key = format!("confirm-failed:{}:{}", caller.user_id, caller.session_id);
-        if self
-            .unless_failing(key, self.policy.login_per_account, verify)
-            .await?
-        {
+        let failures = format!("confirm-failed:{}:{}", caller.user_id, caller.session_id);
+        if self.verify_password(failures, password, hash).await? {
             Ok(())
         } else {
             Err(AppError::Forbidden("invalid_password"))
