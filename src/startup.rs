@@ -17,13 +17,14 @@ use crate::application::auth::{AuthDeps, AuthHandlers, AuthPolicy};
 use crate::application::conversations::{ConversationsDeps, ConversationsHandlers};
 use crate::application::events::{self, EventLog, LogOptions};
 use crate::application::limits::WriteLimit;
-use crate::application::messages::{MessagesDeps, MessagesHandlers, RetentionJob};
+use crate::application::messages::{HistoryHandler, MessagesDeps, MessagesHandlers, RetentionJob};
 use crate::application::notifications::{
     NotificationsDeps, NotificationsHandlers, NotificationsSubscriber, PushSender, Pusher,
 };
 use crate::application::ports::{HealthCheck, Mailer, ProfileCache, RateLimiter};
 use crate::application::realtime::{
-    Admission, AdmissionLimits, Dispatcher, FanOut, Hub, PresenceStore, PresenceTracker, Typing,
+    Admission, AdmissionLimits, CatchUp, Dispatcher, FanOut, Hub, PresenceStore, PresenceTracker,
+    Typing,
 };
 use crate::application::users::{UsersDeps, UsersHandlers};
 use crate::config::{LimitSetting, MailTransport, Settings, SqliteSync};
@@ -398,8 +399,14 @@ fn build_state(
         send_limit: write_limit("messages", limits.messages_per_user),
         react_limit: write_limit("reactions", limits.reactions_per_user),
     });
+    let catch_up = CatchUp::new(
+        Arc::new(HistoryHandler::new(messages_deps.clone())),
+        clock.clone(),
+        settings.messages.retention(),
+    );
     let realtime = build_realtime(
         settings,
+        catch_up,
         &redis,
         conversations.clone(),
         messages,
@@ -545,6 +552,7 @@ fn push_sender(settings: &Settings) -> anyhow::Result<Option<Arc<dyn PushSender>
 #[allow(clippy::too_many_arguments)]
 fn build_realtime(
     settings: &Settings,
+    catch_up: CatchUp,
     redis: &Option<ConnectionManager>,
     conversations: Arc<SeaOrmConversationRepository>,
     messages: Arc<SeaOrmMessageRepository>,
@@ -632,6 +640,7 @@ fn build_realtime(
         hub,
         presence,
         typing,
+        catch_up,
         dispatcher,
         options: WsOptions {
             auth_timeout: Duration::from_secs(options.auth_timeout_secs.max(1)),

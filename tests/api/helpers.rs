@@ -547,15 +547,17 @@ impl WsClient {
             return self.buffered.remove(i).expect("buffered");
         }
         loop {
-            let frame = self
-                .read(Duration::from_secs(5))
-                .await
-                .expect("a reply within 5 s");
+            let frame = self.read(PATIENCE).await.expect("a reply");
             if matches(&frame) {
                 return frame;
             }
             self.buffered.push_back(frame);
         }
+    }
+
+    /// The frames read and kept so far, oldest first.
+    pub fn take_buffered(&mut self) -> Vec<Value> {
+        self.buffered.drain(..).collect()
     }
 
     /// Asserts that nothing of `kind` arrives within `within`.

@@ -13,5 +13,6 @@ mod passwords;
 mod pipeline;
 mod sessions;
 mod socket_sessions;
+mod sync;
 mod users;
 mod ws;

@@ -25,6 +25,11 @@ impl HistoryHandler {
         Self(deps)
     }
 
+    /// The newest seq of a conversation `me` is in.
+    pub async fn last_seq(&self, me: UserId, id: ConversationId) -> Result<i64, AppError> {
+        Ok(self.0.member_of(id, me).await?.0.last_seq)
+    }
+
     #[tracing::instrument(skip_all, fields(user_id = %me, conversation_id = %id))]
     pub async fn history(
         &self,

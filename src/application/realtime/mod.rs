@@ -8,6 +8,7 @@ mod event;
 mod hub;
 mod members;
 mod presence;
+mod sync;
 mod typing;
 
 use std::sync::Arc;
@@ -21,6 +22,7 @@ pub use event::{Encoder, RealtimeEvent};
 pub use hub::{Connection, Hub, Outbound};
 pub use members::Members;
 pub use presence::{PresenceTracker, PresenceView};
+pub use sync::{CatchUp, Closed, Replayed, SYNC_CONVERSATIONS_MAX, SyncEntry, SyncOutcome};
 pub use typing::{Typing, TypingTracker};
 
 use crate::domain::shared::{ConversationId, UserId};

@@ -10,7 +10,7 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, Session};
 use governor::{DefaultDirectRateLimiter, Quota};
 use serde_json::{Value, json};
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 use tracing::Instrument;
 
 use super::protocol::{self, ClientCommand, PresenceChoice, SyncResult};
@@ -18,9 +18,10 @@ use crate::application::error::AppError;
 use crate::application::messages::SendMessage;
 use crate::application::ports::AccessClaims;
 use crate::application::realtime::{
-    Admission, Dispatcher, Hub, PresenceStatus, PresenceTracker, RealtimeEvent, Typing,
+    Admission, CatchUp, Dispatcher, Hub, PresenceStatus, PresenceTracker, RealtimeEvent, Replayed,
+    SyncEntry, Typing,
 };
-use crate::domain::messages::{ClientMessageId, HistoryRange, MessageContent};
+use crate::domain::messages::{ClientMessageId, MessageContent};
 use crate::domain::shared::{AttachmentId, ConversationId, MessageId, UserId};
 use crate::presentation::http::AppState;
 use crate::presentation::http::extract::{ClientMeta, bearer_token};
@@ -47,6 +48,7 @@ pub struct Realtime {
     pub hub: Arc<Hub>,
     pub presence: PresenceTracker,
     pub typing: Typing,
+    pub catch_up: CatchUp,
     pub dispatcher: Dispatcher,
     pub options: WsOptions,
     /// Flips to `true` when the server shuts down: connections close with 1001.
@@ -58,9 +60,8 @@ const CLOSE_TIMEOUT: u16 = 4000;
 const CLOSE_TOO_SLOW: u16 = 4008;
 const CLOSE_SESSION_ENDED: u16 = 4003;
 const CLOSE_TOO_MANY: u16 = 4029;
-const SYNC_CONVERSATIONS_MAX: usize = 100;
-const SYNC_PAGE: u64 = 100;
-const SYNC_PAGES_MAX: usize = 10;
+/// Replayed frames buffered ahead of the socket: the replay waits for a slow client.
+const SYNC_QUEUE: usize = 32;
 
 fn close_reason(code: u16, description: &str) -> Option<CloseReason> {
     Some(CloseReason {
@@ -161,6 +162,7 @@ async fn run(
         session,
         replayed: HashMap::new(),
         live_sent: HashSet::new(),
+        catching_up: None,
         too_slow: false,
     }
     .serve(stream, connection)
@@ -199,6 +201,8 @@ struct Live {
     replayed: HashMap<ConversationId, i64>,
     /// Messages sent live, so that a `sync` racing with them does not send them again.
     live_sent: HashSet<(ConversationId, i64)>,
+    /// The running sync's `ref` and replay, drained between live events.
+    catching_up: Option<(Value, mpsc::Receiver<Replayed>)>,
     too_slow: bool,
 }
 
@@ -252,9 +256,11 @@ impl Live {
                             let reply = if limiter.check().is_ok() {
                                 self.command(&text).await
                             } else {
-                                protocol::error(&reference(&text), "rate_limited", "Too many commands; slow down.")
+                                Some(protocol::error(&reference(&text), "rate_limited", "Too many commands; slow down."))
                             };
-                            open = self.write(reply).await;
+                            if let Some(reply) = reply {
+                                open = self.write(reply).await;
+                            }
                         }
                         Some(Ok(AggregatedMessage::Binary(_))) => {
                             let reply = protocol::error(&Value::Null, "unsupported_frame", "Send JSON text frames.");
@@ -282,6 +288,7 @@ impl Live {
                     }
                     open = self.write(outbound.payload.to_string()).await;
                 }
+                item = next_replayed(&mut self.catching_up) => open = self.replayed(item).await,
                 () = connection.overflow.notified() => {
                     tracing::info!("client too slow; closing");
                     close = close_reason(CLOSE_TOO_SLOW, "too slow: reconnect and catch up by seq");
@@ -362,26 +369,32 @@ impl Live {
     }
 
     /// Runs one command; the answer is an `ack` or an `error` frame, never a closed connection.
-    async fn command(&mut self, text: &str) -> String {
+    /// `None` when the answer comes later (a sync's ack follows its replay).
+    async fn command(&mut self, text: &str) -> Option<String> {
         let (reference, command) = match protocol::parse(text) {
             Ok(parsed) => parsed,
-            Err(error) => return error,
+            Err(error) => return Some(error),
         };
-        match self.execute(command).await {
-            Ok(data) => protocol::ack(&reference, data),
-            Err(error) => {
-                let problem = Problem::from(error);
-                let message = match &problem.errors {
-                    Some(fields) => fields
-                        .iter()
-                        .map(|f| format!("{}: {}", f.field, f.message))
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                    None => problem.detail.clone(),
-                };
-                protocol::error(&reference, &problem.code, &message)
-            }
+        if let ClientCommand::Sync { conversations } = command {
+            return self.start_sync(reference, conversations);
         }
+        Some(match self.execute(command).await {
+            Ok(data) => protocol::ack(&reference, data),
+            Err(error) => self.refusal(&reference, error),
+        })
+    }
+
+    fn refusal(&self, reference: &Value, error: AppError) -> String {
+        let problem = Problem::from(error);
+        let message = match &problem.errors {
+            Some(fields) => fields
+                .iter()
+                .map(|f| format!("{}: {}", f.field, f.message))
+                .collect::<Vec<_>>()
+                .join("; "),
+            None => problem.detail.clone(),
+        };
+        protocol::error(reference, &problem.code, &message)
     }
 
     async fn execute(&mut self, command: ClientCommand) -> Result<Value, AppError> {
@@ -460,102 +473,92 @@ impl Live {
                     json!({"presence": views.iter().map(protocol::presence_data).collect::<Vec<_>>()}),
                 )
             }
-            ClientCommand::Sync { conversations } => self.sync(conversations).await,
+            // Started by `command`, answered once replayed.
+            ClientCommand::Sync { .. } => Ok(Value::Null),
         }
     }
 
-    /// Sends every message after each `after_seq` as `message.created` frames, in seq order,
-    /// then acknowledges with where each conversation stands.
-    async fn sync(&mut self, entries: Vec<protocol::SyncEntry>) -> Result<Value, AppError> {
-        if entries.len() > SYNC_CONVERSATIONS_MAX {
-            return Err(AppError::invalid(
-                "conversations",
-                format!("at most {SYNC_CONVERSATIONS_MAX} per sync"),
-            ));
+    /// Starts replaying what the client missed; the `ack` follows the replayed frames. Live
+    /// events keep flowing meanwhile, so a newer message may arrive before older replayed ones.
+    fn start_sync(
+        &mut self,
+        reference: Value,
+        entries: Vec<protocol::SyncEntry>,
+    ) -> Option<String> {
+        if self.catching_up.is_some() {
+            let message = "A sync is running on this connection; wait for its ack.";
+            return Some(protocol::error(&reference, "sync_in_progress", message));
         }
-        let mut results = Vec::with_capacity(entries.len());
-        for entry in entries {
-            let conversation_id = entry.conversation_id;
-            let after_seq = entry.after_seq;
-            // One bad conversation answers for itself; a closed connection ends the sync.
-            match self.sync_one(entry).await {
-                Ok(result) => results.push(result),
-                Err(AppError::Unexpected(error)) => return Err(AppError::Unexpected(error)),
-                Err(error) => results.push(SyncResult {
-                    conversation_id,
-                    last_seq: after_seq,
-                    has_more: false,
-                    error: Some(error.code()),
-                }),
-            }
+        let entries: Vec<SyncEntry> = entries
+            .into_iter()
+            .map(|e| SyncEntry {
+                conversation_id: ConversationId::from_uuid(e.conversation_id),
+                after_seq: e.after_seq,
+            })
+            .collect();
+        if let Err(error) = CatchUp::check(&entries) {
+            return Some(self.refusal(&reference, error));
         }
-        Ok(json!({"conversations": results}))
-    }
-
-    /// Replays one conversation after `after_seq`.
-    async fn sync_one(&mut self, entry: protocol::SyncEntry) -> Result<SyncResult, AppError> {
+        let (sender, receiver) = mpsc::channel(SYNC_QUEUE);
+        let catch_up = self.state.realtime.catch_up.clone();
         let me = self.me();
-        let state = self.state.clone();
-        let id = ConversationId::from_uuid(entry.conversation_id);
-        let last_seq = state
-            .conversations
-            .conversations
-            .get(me, id)
-            .await?
-            .conversation
-            .last_seq;
-        if entry.after_seq > last_seq || entry.after_seq < 0 {
-            // The client knows of messages this server does not: it must start over.
-            let frame = protocol::event(
-                "resync_required",
-                json!({"conversation_id": entry.conversation_id, "from_seq": entry.after_seq, "to_seq": last_seq}),
-            );
-            if !self.write(frame).await {
-                return Err(AppError::Unexpected(anyhow::anyhow!(
-                    "connection closed during sync"
-                )));
-            }
-            return Ok(SyncResult {
-                conversation_id: entry.conversation_id,
-                last_seq,
-                has_more: false,
-                error: None,
-            });
-        }
-        let mut after = entry.after_seq;
-        let mut has_more = false;
-        for page_number in 0..SYNC_PAGES_MAX {
-            let range = HistoryRange {
-                before_seq: None,
-                after_seq: Some(after),
-                limit: SYNC_PAGE,
-            };
-            let page = state.messages.history.history(me, id, range).await?;
-            for view in page.messages {
-                after = view.message.seq;
-                if self.live_sent.contains(&(id, after)) {
-                    continue;
+        actix_web::rt::spawn(async move {
+            let _ = catch_up.replay(me, entries, &sender).await;
+        });
+        self.catching_up = Some((reference, receiver));
+        None
+    }
+
+    /// Writes one replayed item; `false` when the connection is gone.
+    async fn replayed(&mut self, item: Option<Replayed>) -> bool {
+        let Some(item) = item else {
+            // The replay ended without its outcomes: it failed.
+            let (reference, _) = self.catching_up.take().expect("a sync was running");
+            let message = "The sync failed; send it again.";
+            return self
+                .write(protocol::error(&reference, "internal_error", message))
+                .await;
+        };
+        match item {
+            Replayed::Message(view) => {
+                let (id, seq) = (view.message.conversation_id, view.message.seq);
+                let replayed = self.replayed.entry(id).or_default();
+                *replayed = (*replayed).max(seq);
+                if self.live_sent.contains(&(id, seq)) {
+                    return true;
                 }
-                let frame = protocol::encode(&RealtimeEvent::MessageCreated(view));
-                if !self.write(frame).await {
-                    return Err(AppError::Unexpected(anyhow::anyhow!(
-                        "connection closed during sync"
-                    )));
-                }
+                self.write(protocol::encode(&RealtimeEvent::MessageCreated(*view)))
+                    .await
             }
-            has_more = page.has_more && page_number + 1 == SYNC_PAGES_MAX;
-            if !page.has_more {
-                break;
+            Replayed::Resync {
+                conversation_id,
+                from_seq,
+                to_seq,
+                reason,
+            } => {
+                let frame = protocol::event(
+                    "resync_required",
+                    json!({"conversation_id": conversation_id.as_uuid(), "from_seq": from_seq, "to_seq": to_seq, "reason": reason}),
+                );
+                self.write(frame).await
+            }
+            Replayed::Done(outcomes) => {
+                let (reference, _) = self.catching_up.take().expect("a sync was running");
+                let results: Vec<SyncResult> = outcomes.into_iter().map(SyncResult::from).collect();
+                self.write(protocol::ack(&reference, json!({"conversations": results})))
+                    .await
             }
         }
-        let replayed = self.replayed.entry(id).or_default();
-        *replayed = (*replayed).max(after);
-        Ok(SyncResult {
-            conversation_id: entry.conversation_id,
-            last_seq: after,
-            has_more,
-            error: None,
-        })
+    }
+}
+
+/// The next item of the running sync, if any; pending for ever when none runs.
+async fn next_replayed(
+    catching_up: &mut Option<(Value, mpsc::Receiver<Replayed>)>,
+) -> Option<Replayed> {
+    match catching_up {
+        Some((_, receiver)) => receiver.recv().await,
+        None => std::future::pending().await,
     }
 }
 

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::application::realtime::{PresenceView, RealtimeEvent};
+use crate::application::realtime::{PresenceView, RealtimeEvent, SyncOutcome};
 use crate::presentation::http::messages::MessageResponse;
 use crate::presentation::http::notifications::NotificationResponse;
 use crate::presentation::nul::{NUL_REFUSED, nul_field};
@@ -234,6 +234,17 @@ pub struct SyncResult {
     /// Why this conversation was not replayed (e.g. `conversation_not_found`); the others were.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<&'static str>,
+}
+
+impl From<SyncOutcome> for SyncResult {
+    fn from(outcome: SyncOutcome) -> Self {
+        Self {
+            conversation_id: outcome.conversation_id.as_uuid(),
+            last_seq: outcome.last_seq,
+            has_more: outcome.has_more,
+            error: outcome.error,
+        }
+    }
 }
 
 #[cfg(test)]
