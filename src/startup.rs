@@ -61,7 +61,6 @@ use crate::infrastructure::security::jwt::JwtAccessTokens;
 use crate::infrastructure::storage::object_store::ObjectFileStore;
 use crate::presentation::http::{self, AppState, HttpOptions};
 use crate::presentation::ws::gateway::{Realtime, WsOptions};
-use crate::presentation::ws::protocol;
 use secrecy::ExposeSecret;
 
 /// How often received messages' delivered markers are written, all in one transaction.
@@ -604,7 +603,6 @@ fn build_realtime(
         hub.clone(),
         fanout,
         log.clone(),
-        Arc::new(protocol::encode),
     );
     tokio::spawn(events::run_local(
         "realtime",

@@ -5,6 +5,7 @@ mod devices;
 mod inbox;
 mod push;
 mod subscriber;
+mod view;
 
 use std::sync::Arc;
 
@@ -14,6 +15,7 @@ pub use devices::{DevicesHandler, RegisterDevice};
 pub use inbox::{InboxHandler, InboxPage, MarkRead};
 pub use push::Pusher;
 pub use subscriber::NotificationsSubscriber;
+pub use view::NotificationView;
 
 use crate::application::ports::Clock;
 use crate::application::realtime::PresenceStore;

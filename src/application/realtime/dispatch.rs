@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use super::{Connection, Delivery, DeliveryReceipt, Encoder, FanOut, Hub, Members, RealtimeEvent};
+use super::{Connection, Delivery, DeliveryReceipt, FanOut, Hub, Members, RealtimeEvent};
 use crate::application::error::AppError;
 use crate::application::events::{EventHandler, EventLog, Gap, LoggedEvent};
 use crate::application::messages::MessageView;
@@ -46,7 +46,6 @@ pub struct Dispatcher {
     hub: Arc<Hub>,
     fanout: Arc<dyn FanOut>,
     log: Arc<dyn EventLog>,
-    encode: Encoder,
 }
 
 impl Dispatcher {
@@ -57,7 +56,6 @@ impl Dispatcher {
         hub: Arc<Hub>,
         fanout: Arc<dyn FanOut>,
         log: Arc<dyn EventLog>,
-        encode: Encoder,
     ) -> Self {
         Self {
             members: Arc::new(Members::new(conversations, MEMBER_LISTS_CACHED)),
@@ -66,7 +64,6 @@ impl Dispatcher {
             hub,
             fanout,
             log,
-            encode,
         }
     }
 
@@ -79,7 +76,7 @@ impl Dispatcher {
     ) -> Delivery {
         Delivery {
             recipients,
-            payload: Arc::from((self.encode)(event)),
+            payload: event.frame(),
             durable,
             receipt,
             position: 0,
@@ -382,7 +379,7 @@ impl Dispatcher {
             }
             DomainEvent::NotificationCreated { notification } => {
                 let recipient = vec![notification.user_id];
-                let event = RealtimeEvent::NotificationCreated(notification);
+                let event = RealtimeEvent::NotificationCreated(notification.as_ref().into());
                 self.local(position, recipient, &event, true, None).await;
             }
             DomainEvent::SessionsEnded { user_id, sessions } => {
@@ -409,7 +406,6 @@ impl EventHandler for Dispatcher {
             through = gap.through,
             "events missed; clients told to resync"
         );
-        self.hub
-            .deliver_all(Arc::from((self.encode)(&RealtimeEvent::ResyncRequired)));
+        self.hub.deliver_all(RealtimeEvent::EVENTS_MISSED.frame());
     }
 }

@@ -1,75 +1,147 @@
 use std::sync::Arc;
 
-use super::PresenceStatus;
+use serde::Serialize;
+
+use super::PresenceView;
 use crate::application::messages::MessageView;
-use crate::domain::notifications::Notification;
+use crate::application::notifications::NotificationView;
 use crate::domain::shared::{ConversationId, MessageId, UserId};
 
-/// What clients are told, before it is put into wire format.
-#[derive(Debug, Clone)]
+/// What clients are told. Its serde form is the frame on the wire, `{"type": …, "data": …}`:
+/// one type for the event and its wire format, serialised once per delivery.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", content = "data")]
 pub enum RealtimeEvent {
+    #[serde(rename = "message.created")]
     MessageCreated(MessageView),
+    #[serde(rename = "message.updated")]
     MessageUpdated(MessageView),
+    #[serde(rename = "message.deleted")]
     MessageDeleted {
         conversation_id: ConversationId,
         message_id: MessageId,
         seq: i64,
     },
+    #[serde(rename = "reaction.added")]
     ReactionAdded {
         conversation_id: ConversationId,
         message_id: MessageId,
         user_id: UserId,
         emoji: String,
     },
+    #[serde(rename = "reaction.removed")]
     ReactionRemoved {
         conversation_id: ConversationId,
         message_id: MessageId,
         user_id: UserId,
         emoji: String,
     },
+    #[serde(rename = "read")]
     Read {
         conversation_id: ConversationId,
         user_id: UserId,
         seq: i64,
     },
+    #[serde(rename = "delivered")]
     Delivered {
         conversation_id: ConversationId,
         user_id: UserId,
         seq: i64,
     },
+    /// `expires_in_ms` is 0 when the user stopped.
+    #[serde(rename = "typing")]
     Typing {
         conversation_id: ConversationId,
         user_id: UserId,
         typing: bool,
+        expires_in_ms: u64,
     },
-    Presence {
-        user_id: UserId,
-        status: PresenceStatus,
-        last_seen_at: Option<time::OffsetDateTime>,
-    },
-    ConversationCreated {
-        conversation_id: ConversationId,
-    },
-    ConversationUpdated {
-        conversation_id: ConversationId,
-    },
-    ConversationDeleted {
-        conversation_id: ConversationId,
-    },
+    #[serde(rename = "presence")]
+    Presence(PresenceView),
+    #[serde(rename = "conversation.created")]
+    ConversationCreated { conversation_id: ConversationId },
+    #[serde(rename = "conversation.updated")]
+    ConversationUpdated { conversation_id: ConversationId },
+    #[serde(rename = "conversation.deleted")]
+    ConversationDeleted { conversation_id: ConversationId },
+    #[serde(rename = "participant.added")]
     ParticipantAdded {
         conversation_id: ConversationId,
         user_id: UserId,
         by: UserId,
     },
+    #[serde(rename = "participant.removed")]
     ParticipantRemoved {
         conversation_id: ConversationId,
         user_id: UserId,
         by: UserId,
     },
-    NotificationCreated(Arc<Notification>),
-    /// Events were lost to this instance's connections: every client must catch up by seq.
-    ResyncRequired,
+    #[serde(rename = "notification.created")]
+    NotificationCreated(NotificationView),
+    /// The client must reload: one conversation from `from_seq` (the server cannot continue
+    /// from there), or, with no conversation, every one it shows (live events were lost).
+    #[serde(rename = "resync_required")]
+    ResyncRequired {
+        conversation_id: Option<ConversationId>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        from_seq: Option<i64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        to_seq: Option<i64>,
+        reason: &'static str,
+    },
 }
 
-/// Puts an event into wire format; provided by the presentation layer.
-pub type Encoder = Arc<dyn Fn(&RealtimeEvent) -> String + Send + Sync>;
+impl RealtimeEvent {
+    /// Live events were lost to this instance's connections.
+    pub const EVENTS_MISSED: Self = Self::ResyncRequired {
+        conversation_id: None,
+        from_seq: None,
+        to_seq: None,
+        reason: "events_missed",
+    };
+
+    /// The frame that carries it.
+    pub fn frame(&self) -> Arc<str> {
+        // Ids, numbers, strings and timestamps only: serialising cannot fail.
+        Arc::from(serde_json::to_string(self).expect("an event serialises"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+    use time::macros::datetime;
+
+    use super::*;
+    use crate::application::realtime::PresenceStatus;
+
+    fn wire(event: &RealtimeEvent) -> Value {
+        serde_json::from_str(&event.frame()).unwrap()
+    }
+
+    #[test]
+    fn the_serde_form_is_the_frame() {
+        let user = UserId::from_uuid(uuid::Uuid::nil());
+        let presence = RealtimeEvent::Presence(PresenceView {
+            user_id: user,
+            status: PresenceStatus::Offline,
+            last_seen_at: Some(datetime!(2026-11-22 01:02:03 UTC)),
+        });
+        assert_eq!(
+            wire(&presence),
+            json!({"type": "presence", "data": {"user_id": user, "status": "offline", "last_seen_at": "2026-11-22T01:02:03Z"}})
+        );
+        assert_eq!(
+            wire(&RealtimeEvent::EVENTS_MISSED),
+            json!({"type": "resync_required", "data": {"conversation_id": null, "reason": "events_missed"}})
+        );
+        let conversation = ConversationId::from_uuid(uuid::Uuid::nil());
+        let deleted = RealtimeEvent::ConversationDeleted {
+            conversation_id: conversation,
+        };
+        assert_eq!(
+            wire(&deleted),
+            json!({"type": "conversation.deleted", "data": {"conversation_id": conversation}})
+        );
+    }
+}

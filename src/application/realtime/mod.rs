@@ -18,7 +18,7 @@ use time::OffsetDateTime;
 
 pub use admission::{Admission, AdmissionLimits};
 pub use dispatch::Dispatcher;
-pub use event::{Encoder, RealtimeEvent};
+pub use event::RealtimeEvent;
 pub use hub::{Connection, Hub, Outbound};
 pub use members::Members;
 pub use presence::{PresenceTracker, PresenceView};
@@ -48,14 +48,15 @@ pub struct Delivery {
     pub position: i64,
 }
 
-/// Hands a delivery to every instance's live connections.
+/// Hands an ephemeral delivery (typing, presence) to every instance's live connections.
 #[async_trait]
 pub trait FanOut: Send + Sync {
     async fn publish(&self, delivery: Delivery);
 }
 
 /// Online/away/offline as clients see it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum PresenceStatus {
     Online,
     Away,

@@ -14,11 +14,12 @@ use crate::domain::users::{
 };
 
 /// A user's presence as one viewer may see it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PresenceView {
     pub user_id: UserId,
     pub status: PresenceStatus,
     /// `None` when hidden by the owner's settings or never seen.
+    #[serde(with = "time::serde::rfc3339::option")]
     pub last_seen_at: Option<OffsetDateTime>,
 }
 
@@ -121,17 +122,17 @@ impl PresenceTracker {
             Err(error) => return tracing::warn!(%error, "presence audience unavailable"),
         };
         let last_seen = (status == PresenceStatus::Offline).then_some(now);
-        let full = RealtimeEvent::Presence {
+        let full = RealtimeEvent::Presence(PresenceView {
             user_id: owner,
             status,
             last_seen_at: last_seen,
-        };
+        });
         dispatcher.send(audience.with_last_seen, &full).await;
-        let status_only = RealtimeEvent::Presence {
+        let status_only = RealtimeEvent::Presence(PresenceView {
             user_id: owner,
             status,
             last_seen_at: None,
-        };
+        });
         dispatcher.send(audience.status_only, &status_only).await;
     }
 

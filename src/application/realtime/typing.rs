@@ -44,10 +44,16 @@ impl Typing {
     }
 
     async fn announce(&self, conversation_id: ConversationId, user_id: UserId, typing: bool) {
+        let expires_in = if typing {
+            self.tracker.ttl
+        } else {
+            Duration::ZERO
+        };
         let event = RealtimeEvent::Typing {
             conversation_id,
             user_id,
             typing,
+            expires_in_ms: expires_in.as_millis() as u64,
         };
         self.dispatcher
             .send_to_conversation(conversation_id, user_id, &event)

@@ -5,22 +5,43 @@ use async_trait::async_trait;
 use futures_util::StreamExt;
 use redis::aio::ConnectionManager;
 use redis::{AsyncCommands, Script};
-use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::application::realtime::{
-    Delivery, DeliveryReceipt, FanOut, Hub, PresenceStatus, PresenceStore,
-};
-use crate::domain::shared::{ConversationId, UserId};
+use crate::application::realtime::{Delivery, FanOut, Hub, PresenceStatus, PresenceStore};
+use crate::domain::shared::UserId;
 use crate::infrastructure::persistence::outbox::OutboxSignal;
 
-#[derive(Serialize, Deserialize)]
-struct Wire {
-    r: Vec<Uuid>,
-    p: String,
-    d: bool,
-    c: Option<(Uuid, i64, Uuid)>,
+/// A delivery on the channel: the recipient count (u32, big-endian), each recipient's 16
+/// bytes, then the frame's bytes as serialised once. Only ephemeral events cross instances
+/// this way; durable ones each instance reads from the event log.
+fn encode(delivery: &Delivery) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(4 + 16 * delivery.recipients.len() + delivery.payload.len());
+    bytes.extend_from_slice(&(delivery.recipients.len() as u32).to_be_bytes());
+    for user in &delivery.recipients {
+        bytes.extend_from_slice(user.as_uuid().as_bytes());
+    }
+    bytes.extend_from_slice(delivery.payload.as_bytes());
+    bytes
+}
+
+fn decode(bytes: &[u8]) -> Option<Delivery> {
+    let count = u32::from_be_bytes(bytes.get(..4)?.try_into().ok()?) as usize;
+    let end = count.checked_mul(16)?.checked_add(4)?;
+    let recipients = bytes
+        .get(4..end)?
+        .chunks_exact(16)
+        .map(|raw| Uuid::from_slice(raw).map(UserId::from_uuid))
+        .collect::<Result<_, _>>()
+        .ok()?;
+    let payload = std::str::from_utf8(bytes.get(end..)?).ok()?;
+    Some(Delivery {
+        recipients,
+        payload: Arc::from(payload),
+        durable: false,
+        receipt: None,
+        position: 0,
+    })
 }
 
 /// Publishes each delivery once to a Redis channel; every instance holds one subscription to
@@ -64,22 +85,9 @@ impl RedisFanOut {
                                 signal.wake();
                                 continue;
                             }
-                            let Ok(raw) = message.get_payload::<String>() else {
-                                continue;
-                            };
-                            match serde_json::from_str::<Wire>(&raw) {
-                                Ok(wire) => hub.deliver(&Delivery {
-                                    recipients: wire.r.into_iter().map(UserId::from_uuid).collect(),
-                                    payload: Arc::from(wire.p),
-                                    durable: wire.d,
-                                    receipt: wire.c.map(|(c, seq, s)| DeliveryReceipt {
-                                        conversation_id: ConversationId::from_uuid(c),
-                                        seq,
-                                        sender: UserId::from_uuid(s),
-                                    }),
-                                    position: 0,
-                                }),
-                                Err(error) => tracing::warn!(%error, "malformed fan-out message"),
+                            match decode(message.get_payload_bytes()) {
+                                Some(delivery) => hub.deliver(&delivery),
+                                None => tracing::warn!("malformed fan-out message"),
                             }
                         }
                         tracing::warn!("fan-out subscription ended; resubscribing");
@@ -115,19 +123,9 @@ pub async fn relay_wakeups(redis: ConnectionManager, prefix: String, signal: Out
 #[async_trait]
 impl FanOut for RedisFanOut {
     async fn publish(&self, delivery: Delivery) {
-        let wire = Wire {
-            r: delivery.recipients.iter().map(UserId::as_uuid).collect(),
-            p: delivery.payload.to_string(),
-            d: delivery.durable,
-            c: delivery
-                .receipt
-                .map(|r| (r.conversation_id.as_uuid(), r.seq, r.sender.as_uuid())),
-        };
-        let Ok(json) = serde_json::to_string(&wire) else {
-            return;
-        };
         let mut redis = self.redis.clone();
-        let published: redis::RedisResult<()> = redis.publish(&self.channel, json).await;
+        let published: redis::RedisResult<()> =
+            redis.publish(&self.channel, encode(&delivery)).await;
         if let Err(error) = published {
             // The event is lost for live clients; they converge by seq on their next sync.
             tracing::warn!(%error, "fan-out publish failed");
@@ -430,5 +428,33 @@ impl PresenceStore for RedisPresenceStore {
                 )
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_delivery_crosses_the_channel_as_it_was_serialised() {
+        let delivery = Delivery {
+            recipients: vec![
+                UserId::from_uuid(Uuid::now_v7()),
+                UserId::from_uuid(Uuid::now_v7()),
+            ],
+            payload: Arc::from(r#"{"type":"typing","data":{"typing":true}}"#),
+            durable: false,
+            receipt: None,
+            position: 0,
+        };
+        let decoded = decode(&encode(&delivery)).expect("decodes");
+        assert_eq!(decoded.recipients, delivery.recipients);
+        assert_eq!(decoded.payload, delivery.payload);
+        assert!(
+            decode(&encode(&delivery)[..20]).is_none(),
+            "a cut recipient list"
+        );
+        assert!(decode(&[0, 0, 0, 1]).is_none());
+        assert!(decode(&[0xff, 0xff, 0xff, 0xff]).is_none(), "no overflow");
     }
 }

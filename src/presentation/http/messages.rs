@@ -29,7 +29,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(search_messages);
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+/// The wire form of a reaction count (documentation: `Reaction` serialises it).
+#[derive(ToSchema)]
 pub struct ReactionResponse {
     pub emoji: String,
     pub count: u64,
@@ -37,7 +38,9 @@ pub struct ReactionResponse {
     pub me: bool,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+/// The wire form of a message, for the document; `MessageView` serialises it, over REST and
+/// the socket alike.
+#[derive(ToSchema)]
 pub struct MessageResponse {
     pub id: Uuid,
     pub conversation_id: Uuid,
@@ -54,46 +57,9 @@ pub struct MessageResponse {
     /// Files sent with it (`GET /attachments/{id}`); empty once deleted.
     pub attachment_ids: Vec<Uuid>,
     pub reactions: Vec<ReactionResponse>,
-    #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339::option")]
     pub edited_at: Option<OffsetDateTime>,
     pub deleted: bool,
-}
-
-impl From<MessageView> for MessageResponse {
-    fn from(view: MessageView) -> Self {
-        let m = view.message;
-        let deleted = m.is_deleted();
-        Self {
-            id: m.id.as_uuid(),
-            conversation_id: m.conversation_id.as_uuid(),
-            seq: m.seq,
-            sender_id: m.sender_id.as_uuid(),
-            content: (!deleted).then_some(m.content),
-            client_message_id: m.client_message_id,
-            reply_to: m.reply_to.map(|r| r.as_uuid()),
-            reply_count: m.reply_count,
-            mentions: m.mentions.into_iter().map(|u| u.as_uuid()).collect(),
-            attachment_ids: if deleted {
-                Vec::new()
-            } else {
-                m.attachment_ids.iter().map(|a| a.as_uuid()).collect()
-            },
-            reactions: view
-                .reactions
-                .into_iter()
-                .map(|r| ReactionResponse {
-                    emoji: r.emoji,
-                    count: r.count,
-                    me: r.me,
-                })
-                .collect(),
-            created_at: m.created_at,
-            edited_at: m.edited_at,
-            deleted,
-        }
-    }
 }
 
 #[derive(Debug, Deserialize, Validate, IntoParams)]
@@ -112,7 +78,8 @@ pub struct HistoryQuery {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HistoryResponse {
     /// Ascending by seq.
-    pub messages: Vec<MessageResponse>,
+    #[schema(value_type = Vec<MessageResponse>)]
+    pub messages: Vec<MessageView>,
     /// More messages lie beyond this page in the direction read.
     pub has_more: bool,
 }
@@ -151,8 +118,10 @@ pub struct ThreadQuery {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ThreadResponse {
-    pub root: MessageResponse,
-    pub replies: Vec<MessageResponse>,
+    #[schema(value_type = MessageResponse)]
+    pub root: MessageView,
+    #[schema(value_type = Vec<MessageResponse>)]
+    pub replies: Vec<MessageView>,
     pub has_more: bool,
 }
 
@@ -203,7 +172,8 @@ pub struct SearchQuery {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SearchResponse {
     /// Best match first.
-    pub results: Vec<MessageResponse>,
+    #[schema(value_type = Vec<MessageResponse>)]
+    pub results: Vec<MessageView>,
 }
 
 fn validated(query: &impl Validate) -> Result<(), AppError> {
@@ -241,13 +211,8 @@ pub async fn history(
         .history
         .history(user.0.user_id, ConversationId::from_uuid(*id), range)
         .await?;
-    let messages = page
-        .messages
-        .into_iter()
-        .map(MessageResponse::from)
-        .collect();
     Ok(HttpResponse::Ok().json(HistoryResponse {
-        messages,
+        messages: page.messages,
         has_more: page.has_more,
     }))
 }
@@ -301,11 +266,10 @@ pub async fn send_message(
         .commands
         .send(user.0.user_id, command)
         .await?;
-    let response = MessageResponse::from(view);
     Ok(if created {
-        HttpResponse::Created().json(response)
+        HttpResponse::Created().json(view)
     } else {
-        HttpResponse::Ok().json(response)
+        HttpResponse::Ok().json(view)
     })
 }
 
@@ -336,7 +300,7 @@ pub async fn edit_message(
         .commands
         .edit(user.0.user_id, command)
         .await?;
-    Ok(HttpResponse::Ok().json(MessageResponse::from(view)))
+    Ok(HttpResponse::Ok().json(view))
 }
 
 /// Delete a message (author, or an owner or admin): its content disappears, its seq stays.
@@ -447,12 +411,8 @@ pub async fn thread(
         )
         .await?;
     Ok(HttpResponse::Ok().json(ThreadResponse {
-        root: thread.root.into(),
-        replies: thread
-            .replies
-            .into_iter()
-            .map(MessageResponse::from)
-            .collect(),
+        root: thread.root,
+        replies: thread.replies,
         has_more: thread.has_more,
     }))
 }
@@ -558,7 +518,5 @@ pub async fn search_messages(
         limit: query.limit.unwrap_or(20),
     };
     let results = state.messages.search.handle(user.0.user_id, search).await?;
-    Ok(HttpResponse::Ok().json(SearchResponse {
-        results: results.into_iter().map(MessageResponse::from).collect(),
-    }))
+    Ok(HttpResponse::Ok().json(SearchResponse { results }))
 }

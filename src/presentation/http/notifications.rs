@@ -11,10 +11,8 @@ use super::extract::AuthUser;
 use super::problem::Problem;
 use super::{AppState, check};
 use crate::application::error::{AppError, FieldErrors};
-use crate::application::notifications::{MarkRead, RegisterDevice};
-use crate::domain::notifications::{
-    Device, DeviceId, Notification, NotificationId, Platform, PushToken,
-};
+use crate::application::notifications::{MarkRead, NotificationView, RegisterDevice};
+use crate::domain::notifications::{Device, DeviceId, NotificationId, Platform, PushToken};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(list_notifications)
@@ -24,7 +22,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(remove_device);
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+/// The wire form of a notification, for the document; `NotificationView` serialises it.
+#[derive(ToSchema)]
 pub struct NotificationResponse {
     pub id: Uuid,
     /// `mention`, `message`, `contact_request`, `contact_accepted` or `added_to_conversation`.
@@ -33,26 +32,9 @@ pub struct NotificationResponse {
     pub actor_id: Uuid,
     pub conversation_id: Option<Uuid>,
     pub message_id: Option<Uuid>,
-    #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339::option")]
     pub read_at: Option<OffsetDateTime>,
     pub read: bool,
-}
-
-impl From<&Notification> for NotificationResponse {
-    fn from(n: &Notification) -> Self {
-        Self {
-            id: n.id.as_uuid(),
-            kind: n.kind.as_str().to_owned(),
-            actor_id: n.actor_id.as_uuid(),
-            conversation_id: n.conversation_id.map(|c| c.as_uuid()),
-            message_id: n.message_id.map(|m| m.as_uuid()),
-            created_at: n.created_at,
-            read_at: n.read_at,
-            read: n.is_read(),
-        }
-    }
 }
 
 #[derive(Debug, Deserialize, Validate, IntoParams)]
@@ -69,7 +51,8 @@ pub struct InboxQuery {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct InboxResponse {
     /// Newest first.
-    pub notifications: Vec<NotificationResponse>,
+    #[schema(value_type = Vec<NotificationResponse>)]
+    pub notifications: Vec<NotificationView>,
     /// All unread notifications, not only this page's.
     pub unread_count: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -104,7 +87,7 @@ pub async fn list_notifications(
         notifications: page
             .notifications
             .iter()
-            .map(NotificationResponse::from)
+            .map(NotificationView::from)
             .collect(),
         unread_count: page.unread_count,
         next_cursor: page.next_cursor.map(|id| id.as_uuid()),

@@ -25,7 +25,6 @@ use crate::domain::messages::{ClientMessageId, MessageContent};
 use crate::domain::shared::{AttachmentId, ConversationId, MessageId, UserId};
 use crate::presentation::http::AppState;
 use crate::presentation::http::extract::{ClientMeta, bearer_token};
-use crate::presentation::http::messages::MessageResponse;
 use crate::presentation::http::problem::Problem;
 
 /// Tunables of the gateway.
@@ -429,7 +428,7 @@ impl Live {
                         .collect(),
                 };
                 let (view, created) = state.messages.commands.send(me, command).await?;
-                Ok(json!({"created": created, "message": MessageResponse::from(view)}))
+                Ok(json!({"created": created, "message": view}))
             }
             ClientCommand::TypingStart { conversation_id } => {
                 let id = ConversationId::from_uuid(conversation_id);
@@ -469,9 +468,7 @@ impl Live {
                 }
                 let users: Vec<UserId> = user_ids.into_iter().map(UserId::from_uuid).collect();
                 let views = realtime.presence.query(me, &users).await?;
-                Ok(
-                    json!({"presence": views.iter().map(protocol::presence_data).collect::<Vec<_>>()}),
-                )
+                Ok(json!({ "presence": views }))
             }
             // Started by `command`, answered once replayed.
             ClientCommand::Sync { .. } => Ok(Value::Null),
@@ -527,8 +524,8 @@ impl Live {
                 if self.live_sent.contains(&(id, seq)) {
                     return true;
                 }
-                self.write(protocol::encode(&RealtimeEvent::MessageCreated(*view)))
-                    .await
+                let frame = RealtimeEvent::MessageCreated(*view).frame();
+                self.write(frame.to_string()).await
             }
             Replayed::Resync {
                 conversation_id,
@@ -536,11 +533,13 @@ impl Live {
                 to_seq,
                 reason,
             } => {
-                let frame = protocol::event(
-                    "resync_required",
-                    json!({"conversation_id": conversation_id.as_uuid(), "from_seq": from_seq, "to_seq": to_seq, "reason": reason}),
-                );
-                self.write(frame).await
+                let event = RealtimeEvent::ResyncRequired {
+                    conversation_id: Some(conversation_id),
+                    from_seq: Some(from_seq),
+                    to_seq: Some(to_seq),
+                    reason,
+                };
+                self.write(event.frame().to_string()).await
             }
             Replayed::Done(outcomes) => {
                 let (reference, _) = self.catching_up.take().expect("a sync was running");

@@ -1,13 +1,12 @@
 //! Frames on the wire. Client commands are `{"type": …, "ref": …, …}`; the server answers
-//! `ack` or `error` with the same `ref`, and pushes events as `{"type": …, "data": …}`.
+//! `ack` or `error` with the same `ref`, and pushes events as `{"type": …, "data": …}` (the
+//! serde form of `RealtimeEvent`).
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::application::realtime::{PresenceView, RealtimeEvent, SyncOutcome};
-use crate::presentation::http::messages::MessageResponse;
-use crate::presentation::http::notifications::NotificationResponse;
+use crate::application::realtime::SyncOutcome;
 use crate::presentation::nul::{NUL_REFUSED, nul_field};
 
 #[derive(Debug, Deserialize)]
@@ -104,125 +103,6 @@ pub fn error(reference: &Value, code: &str, message: &str) -> String {
 
 pub fn event(kind: &str, data: Value) -> String {
     json!({"type": kind, "data": data}).to_string()
-}
-
-pub fn presence_data(view: &PresenceView) -> Value {
-    json!({
-        "user_id": view.user_id.as_uuid(),
-        "status": view.status.as_str(),
-        "last_seen_at": view.last_seen_at.and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok()),
-    })
-}
-
-fn message_data(view: &crate::application::messages::MessageView) -> Value {
-    serde_json::to_value(MessageResponse::from(view.clone())).unwrap_or(Value::Null)
-}
-
-/// The wire form of a realtime event.
-pub fn encode(event: &RealtimeEvent) -> String {
-    match event {
-        RealtimeEvent::MessageCreated(view) => self::event("message.created", message_data(view)),
-        RealtimeEvent::MessageUpdated(view) => self::event("message.updated", message_data(view)),
-        RealtimeEvent::MessageDeleted {
-            conversation_id,
-            message_id,
-            seq,
-        } => self::event(
-            "message.deleted",
-            json!({"conversation_id": conversation_id.as_uuid(), "message_id": message_id.as_uuid(), "seq": seq}),
-        ),
-        RealtimeEvent::ReactionAdded {
-            conversation_id,
-            message_id,
-            user_id,
-            emoji,
-        } => self::event(
-            "reaction.added",
-            json!({"conversation_id": conversation_id.as_uuid(), "message_id": message_id.as_uuid(), "user_id": user_id.as_uuid(), "emoji": emoji}),
-        ),
-        RealtimeEvent::ReactionRemoved {
-            conversation_id,
-            message_id,
-            user_id,
-            emoji,
-        } => self::event(
-            "reaction.removed",
-            json!({"conversation_id": conversation_id.as_uuid(), "message_id": message_id.as_uuid(), "user_id": user_id.as_uuid(), "emoji": emoji}),
-        ),
-        RealtimeEvent::Read {
-            conversation_id,
-            user_id,
-            seq,
-        } => self::event(
-            "read",
-            json!({"conversation_id": conversation_id.as_uuid(), "user_id": user_id.as_uuid(), "seq": seq}),
-        ),
-        RealtimeEvent::Delivered {
-            conversation_id,
-            user_id,
-            seq,
-        } => self::event(
-            "delivered",
-            json!({"conversation_id": conversation_id.as_uuid(), "user_id": user_id.as_uuid(), "seq": seq}),
-        ),
-        RealtimeEvent::Typing {
-            conversation_id,
-            user_id,
-            typing,
-        } => self::event(
-            "typing",
-            json!({"conversation_id": conversation_id.as_uuid(), "user_id": user_id.as_uuid(), "typing": typing, "expires_in_ms": if *typing { 5000 } else { 0 }}),
-        ),
-        RealtimeEvent::Presence {
-            user_id,
-            status,
-            last_seen_at,
-        } => self::event(
-            "presence",
-            presence_data(&PresenceView {
-                user_id: *user_id,
-                status: *status,
-                last_seen_at: *last_seen_at,
-            }),
-        ),
-        RealtimeEvent::ConversationCreated { conversation_id } => self::event(
-            "conversation.created",
-            json!({"conversation_id": conversation_id.as_uuid()}),
-        ),
-        RealtimeEvent::ConversationUpdated { conversation_id } => self::event(
-            "conversation.updated",
-            json!({"conversation_id": conversation_id.as_uuid()}),
-        ),
-        RealtimeEvent::ConversationDeleted { conversation_id } => self::event(
-            "conversation.deleted",
-            json!({"conversation_id": conversation_id.as_uuid()}),
-        ),
-        RealtimeEvent::ParticipantAdded {
-            conversation_id,
-            user_id,
-            by,
-        } => self::event(
-            "participant.added",
-            json!({"conversation_id": conversation_id.as_uuid(), "user_id": user_id.as_uuid(), "by": by.as_uuid()}),
-        ),
-        RealtimeEvent::ParticipantRemoved {
-            conversation_id,
-            user_id,
-            by,
-        } => self::event(
-            "participant.removed",
-            json!({"conversation_id": conversation_id.as_uuid(), "user_id": user_id.as_uuid(), "by": by.as_uuid()}),
-        ),
-        RealtimeEvent::NotificationCreated(notification) => self::event(
-            "notification.created",
-            serde_json::to_value(NotificationResponse::from(notification.as_ref()))
-                .unwrap_or(Value::Null),
-        ),
-        RealtimeEvent::ResyncRequired => self::event(
-            "resync_required",
-            json!({"conversation_id": null, "reason": "events_missed"}),
-        ),
-    }
 }
 
 #[derive(Debug, Serialize)]
