@@ -7,9 +7,12 @@ use tokio::sync::{Notify, mpsc};
 use super::{Delivery, DeliveryReceipt};
 use crate::domain::shared::{SessionId, UserId};
 
-/// One frame waiting for a connection's writer.
-#[derive(Debug, Clone)]
-pub struct Outbound {
+/// One frame waiting for connections' writers, shared by every recipient: a queue slot is one
+/// pointer, which keeps an idle connection's queue small.
+pub type Outbound = Arc<Frame>;
+
+#[derive(Debug)]
+pub struct Frame {
     pub payload: Arc<str>,
     pub receipt: Option<DeliveryReceipt>,
 }
@@ -99,10 +102,10 @@ impl Hub {
 
     /// Queues `delivery` on every local connection of its recipients.
     pub fn deliver(&self, delivery: &Delivery) {
-        let outbound = Outbound {
+        let outbound = Arc::new(Frame {
             payload: delivery.payload.clone(),
             receipt: delivery.receipt,
-        };
+        });
         let connections = self.read();
         for user in &delivery.recipients {
             for slot in connections.get(user).into_iter().flatten() {
@@ -118,10 +121,10 @@ impl Hub {
 
     /// Queues `payload` on every local connection; one that cannot take it must close (4008).
     pub fn deliver_all(&self, payload: Arc<str>) {
-        let outbound = Outbound {
+        let outbound = Arc::new(Frame {
             payload,
             receipt: None,
-        };
+        });
         for slot in self.read().values().flatten() {
             if slot.sender.try_send(outbound.clone()).is_err() {
                 slot.overflow.notify_one();

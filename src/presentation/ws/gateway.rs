@@ -120,10 +120,13 @@ async fn run(
     let from_frame = claims.is_none();
     let claims = match claims {
         Some(claims) => Some(claims),
-        None => tokio::time::timeout(timeout, authenticate(&state, &mut session, &mut stream))
-            .await
-            .ok()
-            .flatten(),
+        None => Box::pin(tokio::time::timeout(
+            timeout,
+            authenticate(&state, &mut session, &mut stream),
+        ))
+        .await
+        .ok()
+        .flatten(),
     };
     let Some(claims) = claims else {
         let _ = session
@@ -134,20 +137,27 @@ async fn run(
             .await;
         return;
     };
-    if from_frame && state.realtime.admission.user(claims.user_id).await.is_err() {
+    if from_frame
+        && Box::pin(state.realtime.admission.user(claims.user_id))
+            .await
+            .is_err()
+    {
         let _ = session
             .close(close_reason(CLOSE_TOO_MANY, "too many connections"))
             .await;
         return;
     }
-    let connection = state
-        .realtime
-        .dispatcher
-        .connect(claims.user_id, claims.session_id)
-        .await;
+    let connection = Box::pin(
+        state
+            .realtime
+            .dispatcher
+            .connect(claims.user_id, claims.session_id),
+    )
+    .await;
     // The session may have ended between authentication and registration, before the socket
     // could hear of it: look once more now that it would.
-    if !matches!(state.auth.authenticate.still_live(&claims).await, Ok(true)) {
+    let live = Box::pin(state.auth.authenticate.still_live(&claims)).await;
+    if !matches!(live, Ok(true)) {
         state.realtime.hub.unregister(claims.user_id, connection.id);
         let _ = session
             .close(close_reason(CLOSE_SESSION_ENDED, "session ended"))
@@ -223,8 +233,9 @@ impl Live {
         let realtime = &state.realtime;
         let key = connection.id.to_string();
         let me = self.me();
-        if realtime.presence.store().connect(me, &key).await {
-            self.announce_presence(PresenceStatus::Online).await;
+        // Rare steps run boxed, so that an idle connection's task holds only the loop's state.
+        if Box::pin(realtime.presence.store().connect(me, &key)).await {
+            Box::pin(self.announce_presence(PresenceStatus::Online)).await;
         }
         tracing::debug!("connected");
         let ready = protocol::event(
@@ -253,7 +264,7 @@ impl Live {
                     match frame {
                         Some(Ok(AggregatedMessage::Text(text))) => {
                             let reply = if limiter.check().is_ok() {
-                                self.command(&text).await
+                                Box::pin(self.command(&text)).await
                             } else {
                                 Some(protocol::error(&reference(&text), "rate_limited", "Too many commands; slow down."))
                             };
@@ -287,7 +298,7 @@ impl Live {
                     }
                     open = self.write(outbound.payload.to_string()).await;
                 }
-                item = next_replayed(&mut self.catching_up) => open = self.replayed(item).await,
+                item = next_replayed(&mut self.catching_up) => open = Box::pin(self.replayed(item)).await,
                 () = connection.overflow.notified() => {
                     tracing::info!("client too slow; closing");
                     close = close_reason(CLOSE_TOO_SLOW, "too slow: reconnect and catch up by seq");
@@ -304,7 +315,7 @@ impl Live {
                         close = close_reason(CLOSE_TIMEOUT, "no traffic");
                         open = false;
                     } else {
-                        realtime.presence.store().refresh(me, &key).await;
+                        Box::pin(realtime.presence.store().refresh(me, &key)).await;
                         open = self.ping().await;
                     }
                 }
@@ -321,8 +332,8 @@ impl Live {
         }
         realtime.hub.unregister(me, connection.id);
         let now = self.state.clock.now();
-        if realtime.presence.store().disconnect(me, &key, now).await {
-            self.announce_presence(PresenceStatus::Offline).await;
+        if Box::pin(realtime.presence.store().disconnect(me, &key, now)).await {
+            Box::pin(self.announce_presence(PresenceStatus::Offline)).await;
         }
         // A slow client takes the close frame only once it reads what is queued before it:
         // wait for that off this task, for a bounded time.
