@@ -3,6 +3,7 @@
 //! needs, drives real HTTP and WebSocket clients and prints a table and JSON.
 
 mod api;
+mod cpus;
 mod report;
 mod scenarios;
 mod seed;
@@ -73,6 +74,13 @@ pub struct Options {
     /// `history` and `chatlist`: requests measured.
     #[arg(long)]
     pub requests: Option<usize>,
+    /// CPUs the started servers run on (e.g. `0`); with `--client-cpus`, keeps them apart from
+    /// the load generator so that the figures measure the server.
+    #[arg(long, value_parser = cpus::parse)]
+    pub server_cpus: Option<cpus::Cpus>,
+    /// CPUs the load generator runs on (e.g. `1`).
+    #[arg(long, value_parser = cpus::parse)]
+    pub client_cpus: Option<cpus::Cpus>,
     /// Also write the JSON report to this file.
     #[arg(long)]
     pub json: Option<std::path::PathBuf>,
@@ -126,6 +134,12 @@ fn main() {
         std::process::exit(server::serve_in_child());
     }
     let options = Options::parse();
+    if let Some(cpus) = &options.client_cpus
+        && let Err(error) = cpus::pin(&cpus.0)
+    {
+        eprintln!("error: pinning the load generator: {error}");
+        std::process::exit(1);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -163,7 +177,8 @@ async fn run(options: Options) -> anyhow::Result<bool> {
         let target = Target::prepare(&options).await?;
         let outcome = scenarios::run(scenario, &options, &target).await;
         target.shutdown().await;
-        let report = outcome?;
+        let mut report = outcome?;
+        report.notes.push(options.placement());
         report.print_table();
         reports.push(report);
     }
@@ -176,6 +191,18 @@ async fn run(options: Options) -> anyhow::Result<bool> {
 }
 
 impl Options {
+    /// Where the server and the load generator ran, for the report.
+    fn placement(&self) -> String {
+        let client = cpus::current();
+        match (&self.server_cpus, self.url.is_empty()) {
+            (Some(server), true) => {
+                let server = &server.0;
+                format!("server pinned to CPUs {server:?}, load generator to CPUs {client:?}")
+            }
+            _ => format!("server and load generator unpinned (load generator on CPUs {client:?})"),
+        }
+    }
+
     pub fn backend_label(&self) -> String {
         if !self.url.is_empty() {
             return format!("external, {} instance(s)", self.url.len());

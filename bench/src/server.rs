@@ -33,6 +33,7 @@ pub struct Target {
     /// Where `history` writes its seed rows directly.
     pub seed_database_url: Option<String>,
     children: Vec<Child>,
+    server_cpus: Option<crate::cpus::Cpus>,
     data_dir: Option<PathBuf>,
     database: Option<(String, String)>,
 }
@@ -52,6 +53,7 @@ impl Target {
                 pids: options.server_pid.clone(),
                 seed_database_url: options.seed_database_url.clone(),
                 children: Vec::new(),
+                server_cpus: None,
                 data_dir: None,
                 database: None,
             });
@@ -67,6 +69,7 @@ impl Target {
             pids: Vec::new(),
             seed_database_url: None,
             children: Vec::new(),
+            server_cpus: options.server_cpus.clone(),
             data_dir: Some(data_dir.clone()),
             database: None,
         };
@@ -109,7 +112,13 @@ impl Target {
 
     async fn start_instance(&mut self, env: &[(String, String)]) -> anyhow::Result<()> {
         let port = free_port()?;
-        let child = Command::new(std::env::current_exe()?)
+        let mut command = Command::new(std::env::current_exe()?);
+        if let Some(cpus) = self.server_cpus.clone() {
+            use std::os::unix::process::CommandExt;
+            // SAFETY: between fork and exec the closure only makes one system call.
+            unsafe { command.pre_exec(move || crate::cpus::pin(&cpus.0)) };
+        }
+        let child = command
             .arg(SERVE_ARG)
             .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .env("PORT", port.to_string())
