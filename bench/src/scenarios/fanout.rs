@@ -66,7 +66,8 @@ pub async fn run(options: &Options, target: &Target) -> anyhow::Result<Report> {
     );
     let before = stats::sample(&target.pids);
     let started = Instant::now();
-    let (acked, send_errors) = send(sender, &conversation, rate, epoch, &sent_at).await;
+    let (acked, send_errors, sender_ended) =
+        send(sender, &conversation, rate, epoch, &sent_at).await;
     // Let deliveries drain: every receiver stops once it has all, or after 10 s.
     let drain = tokio::spawn(async move {
         tokio::time::sleep(Duration::from_secs(10)).await;
@@ -103,22 +104,23 @@ pub async fn run(options: &Options, target: &Target) -> anyhow::Result<Report> {
         errors: send_errors + duplicates + (count as u64).saturating_sub(acked + send_errors),
         lost: expected.saturating_sub(unique),
         server: ServerFigures::between(before, after),
-        notes: notes(acked, unique, expected, duplicates, &closed),
+        notes: notes(acked, unique, expected, duplicates, &closed, sender_ended),
     })
 }
 
-/// Sends `count` messages at `rate` per second without waiting for acks; returns (acked, errors).
+/// Sends `count` messages at `rate` per second without waiting for acks; returns (acked,
+/// errors, why the sender's connection ended before every ack came).
 async fn send(
     ws: Ws,
     conversation: &str,
     rate: u32,
     epoch: Instant,
     sent_at: &[AtomicU64],
-) -> (u64, u64) {
+) -> (u64, u64, Option<String>) {
     let (mut sink, mut stream) = ws.split();
     let count = sent_at.len() as u64;
     let acks = tokio::spawn(async move {
-        let (mut acked, mut errors) = (0u64, 0u64);
+        let (mut acked, mut errors, mut ended) = (0u64, 0u64, None);
         while acked + errors < count {
             match tokio::time::timeout(Duration::from_secs(10), stream.next()).await {
                 Ok(Some(Ok(Message::Text(text)))) => {
@@ -129,11 +131,24 @@ async fn send(
                         eprintln!("send failed: {text}");
                     }
                 }
+                Ok(Some(Ok(Message::Close(frame)))) => {
+                    ended = Some(frame.map_or("closed, no code".into(), |f| {
+                        format!("closed {}: {}", f.code, f.reason)
+                    }));
+                    break;
+                }
                 Ok(Some(Ok(_))) => {}
-                _ => break,
+                Ok(other) => {
+                    ended = Some(format!("{other:?}"));
+                    break;
+                }
+                Err(_) => {
+                    ended = Some("no frame for 10 s".into());
+                    break;
+                }
             }
         }
-        (acked, errors)
+        (acked, errors, ended)
     });
     let mut ticks = tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(rate)));
     for (index, slot) in sent_at.iter().enumerate() {
@@ -150,9 +165,9 @@ async fn send(
             break;
         }
     }
-    let (acked, errors) = acks.await.unwrap_or((0, count));
+    let (acked, errors, ended) = acks.await.unwrap_or((0, count, None));
     let _ = sink.close().await;
-    (acked, errors)
+    (acked, errors, ended)
 }
 
 async fn receive(
@@ -225,10 +240,16 @@ fn notes(
     expected: u64,
     duplicates: u64,
     closed: &[String],
+    sender_ended: Option<String>,
 ) -> Vec<String> {
     let mut notes = vec![format!(
         "{acked} messages acknowledged, {unique} of {expected} deliveries, {duplicates} duplicates"
     )];
+    if let Some(why) = sender_ended {
+        notes.push(format!(
+            "the sender's connection ended after {acked} acks: {why}"
+        ));
+    }
     if let Some(first) = closed.first() {
         notes.push(format!(
             "{} connections ended by the server early (first: {first})",
