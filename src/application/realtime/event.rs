@@ -1,5 +1,4 @@
-use std::sync::Arc;
-
+use bytestring::ByteString;
 use serde::Serialize;
 
 use super::PresenceView;
@@ -101,9 +100,9 @@ impl RealtimeEvent {
     };
 
     /// The frame that carries it.
-    pub fn frame(&self) -> Arc<str> {
+    pub fn frame(&self) -> ByteString {
         // Ids, numbers, strings and timestamps only: serialising cannot fail.
-        Arc::from(serde_json::to_string(self).expect("an event serialises"))
+        ByteString::from(serde_json::to_string(self).expect("an event serialises"))
     }
 }
 

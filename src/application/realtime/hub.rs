@@ -2,6 +2,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
+use bytestring::ByteString;
 use tokio::sync::{Notify, mpsc};
 
 use super::{Delivery, DeliveryReceipt};
@@ -13,7 +14,7 @@ pub type Outbound = Arc<Frame>;
 
 #[derive(Debug)]
 pub struct Frame {
-    pub payload: Arc<str>,
+    pub payload: ByteString,
     pub receipt: Option<DeliveryReceipt>,
 }
 
@@ -120,7 +121,7 @@ impl Hub {
     }
 
     /// Queues `payload` on every local connection; one that cannot take it must close (4008).
-    pub fn deliver_all(&self, payload: Arc<str>) {
+    pub fn deliver_all(&self, payload: ByteString) {
         let outbound = Arc::new(Frame {
             payload,
             receipt: None,
@@ -156,7 +157,7 @@ mod tests {
     fn delivery(to: UserId, durable: bool) -> Delivery {
         Delivery {
             recipients: vec![to],
-            payload: Arc::from("{}"),
+            payload: ByteString::from_static("{}"),
             durable,
             receipt: None,
             position: 0,

@@ -11,9 +11,8 @@ mod presence;
 mod sync;
 mod typing;
 
-use std::sync::Arc;
-
 use async_trait::async_trait;
+use bytestring::ByteString;
 use time::OffsetDateTime;
 
 pub use admission::{Admission, AdmissionLimits};
@@ -39,7 +38,8 @@ pub struct DeliveryReceipt {
 #[derive(Debug, Clone)]
 pub struct Delivery {
     pub recipients: Vec<UserId>,
-    pub payload: Arc<str>,
+    /// The frame, shared by every recipient's queue and written without a copy.
+    pub payload: ByteString,
     /// Durable events (messages, markers) must reach the client or close its connection;
     /// ephemeral ones (typing, presence) may be dropped under backpressure.
     pub durable: bool,

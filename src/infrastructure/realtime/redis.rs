@@ -2,6 +2,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use bytestring::ByteString;
 use futures_util::StreamExt;
 use redis::aio::ConnectionManager;
 use redis::{AsyncCommands, Script};
@@ -37,7 +38,7 @@ fn decode(bytes: &[u8]) -> Option<Delivery> {
     let payload = std::str::from_utf8(bytes.get(end..)?).ok()?;
     Some(Delivery {
         recipients,
-        payload: Arc::from(payload),
+        payload: ByteString::from(payload.to_owned()),
         durable: false,
         receipt: None,
         position: 0,
@@ -442,7 +443,7 @@ mod tests {
                 UserId::from_uuid(Uuid::now_v7()),
                 UserId::from_uuid(Uuid::now_v7()),
             ],
-            payload: Arc::from(r#"{"type":"typing","data":{"typing":true}}"#),
+            payload: ByteString::from_static(r#"{"type":"typing","data":{"typing":true}}"#),
             durable: false,
             receipt: None,
             position: 0,

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, Session};
+use bytestring::ByteString;
 use governor::{DefaultDirectRateLimiter, Quota};
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, watch};
@@ -296,7 +297,7 @@ impl Live {
                     if let Some(receipt) = outbound.receipt.filter(|r| r.sender != me) {
                         self.state.messages.delivered.record(me, receipt.conversation_id, receipt.seq);
                     }
-                    open = self.write(outbound.payload.to_string()).await;
+                    open = self.write(outbound.payload.clone()).await;
                 }
                 item = next_replayed(&mut self.catching_up) => open = Box::pin(self.replayed(item)).await,
                 () = connection.overflow.notified() => {
@@ -346,7 +347,7 @@ impl Live {
     }
 
     /// Sends a frame; `false` when the connection is gone or the client stopped reading.
-    async fn write(&mut self, frame: String) -> bool {
+    async fn write(&mut self, frame: impl Into<ByteString>) -> bool {
         let timeout = self.state.realtime.options.write_timeout;
         let sent = tokio::time::timeout(timeout, self.session.text(frame)).await;
         self.taken(sent)
@@ -536,7 +537,7 @@ impl Live {
                     return true;
                 }
                 let frame = RealtimeEvent::MessageCreated(*view).frame();
-                self.write(frame.to_string()).await
+                self.write(frame).await
             }
             Replayed::Resync {
                 conversation_id,
@@ -550,7 +551,7 @@ impl Live {
                     to_seq: Some(to_seq),
                     reason,
                 };
-                self.write(event.frame().to_string()).await
+                self.write(event.frame()).await
             }
             Replayed::Done(outcomes) => {
                 let (reference, _) = self.catching_up.take().expect("a sync was running");
