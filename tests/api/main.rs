@@ -3,6 +3,7 @@ mod auth;
 mod avatars;
 mod bad_input;
 mod contacts;
+mod contract;
 mod conversations;
 mod helpers;
 mod limits;

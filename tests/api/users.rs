@@ -236,13 +236,24 @@ async fn bad_search_queries_are_refused() {
         );
         assert_eq!(response.problem().await.fields, [field], "{query}");
     }
-    let missing = app.get("/api/v1/users", Some(&me.access_token)).await;
-    assert_eq!(missing.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(missing.problem().await.code, "invalid_query");
-    let wrong_type = app
-        .get("/api/v1/users?q=a&limit=many", Some(&me.access_token))
-        .await;
-    assert_eq!(wrong_type.status(), StatusCode::BAD_REQUEST);
+    // A missing or mistyped parameter is refused the same way as one out of range.
+    for (query, field) in [
+        ("", "q"),
+        ("?q=a&limit=many", "limit"),
+        ("?q=a&limit=-1", "limit"),
+    ] {
+        let response = app
+            .get(&format!("/api/v1/users{query}"), Some(&me.access_token))
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{query}"
+        );
+        let problem = response.problem().await;
+        assert_eq!(problem.code, "invalid_query", "{query}");
+        assert_eq!(problem.fields, [field], "{query}");
+    }
 }
 
 #[tokio::test]

@@ -8,6 +8,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::extract::AuthUser;
+use super::input::Query;
 use super::problem::Problem;
 use super::{AppState, check};
 use crate::application::error::FieldErrors;
@@ -17,6 +18,7 @@ use crate::domain::auth::Activity;
 pub struct ActivityQuery {
     /// 1 to 100, default 50.
     #[validate(range(min = 1, max = 100, message = "must be between 1 and 100"))]
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<Uuid>,
@@ -68,7 +70,7 @@ pub struct ActivityListResponse {
 pub async fn list_activity(
     state: web::Data<AppState>,
     user: AuthUser,
-    query: web::Query<ActivityQuery>,
+    query: Query<ActivityQuery>,
 ) -> Result<HttpResponse, Problem> {
     let mut errors = FieldErrors::default();
     check(&*query, &mut errors);

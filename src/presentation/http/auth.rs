@@ -8,6 +8,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::extract::{AuthUser, ClientMeta};
+use super::input::Json;
 use super::problem::Problem;
 use super::{AppState, check};
 use crate::application::auth::AuthGrant;
@@ -36,14 +37,21 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[schema(example = json!({"email": "alice@example.com", "username": "alice", "password": "correct horse battery", "display_name": "Alice", "device_name": "Alice's phone"}))]
+#[serde(deny_unknown_fields)]
 pub struct RegisterBody {
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
     /// 3 to 32 of `a-z`, `0-9`, `_` (case-insensitive).
+    #[schema(pattern = r"^\s*[A-Za-z0-9_]{3,32}\s*$")]
     pub username: String,
-    /// 8 to 128 characters, not a common password.
+    /// 8 to 128 characters, at least 4 different ones, not a common password.
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
+    /// 1 to 64 characters once trimmed, no control characters.
+    #[schema(min_length = 1, max_length = 64)]
     pub display_name: String,
     #[validate(length(max = 64, message = "must be at most 64 characters long"))]
+    #[schema(max_length = 64)]
     pub device_name: Option<String>,
 }
 
@@ -72,46 +80,64 @@ impl RegisterBody {
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[schema(example = json!({"login": "alice", "password": "correct horse battery", "device_name": "Alice's laptop"}))]
+#[serde(deny_unknown_fields)]
 pub struct LoginBody {
     /// Email or username (`email` and `username` are accepted as names of this field too).
     #[serde(alias = "email", alias = "username")]
     #[validate(length(min = 1, max = 254, message = "must be 1 to 254 characters long"))]
+    #[schema(min_length = 1, max_length = 254)]
     pub login: String,
     #[validate(length(min = 1, max = 1024, message = "must be 1 to 1024 characters long"))]
+    #[schema(min_length = 1, max_length = 1024)]
     pub password: String,
     #[validate(length(max = 64, message = "must be at most 64 characters long"))]
+    #[schema(max_length = 64)]
     pub device_name: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RefreshBody {
     #[validate(length(min = 1, max = 256, message = "must be 1 to 256 characters long"))]
+    #[schema(min_length = 1, max_length = 256)]
     pub refresh_token: String,
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PasswordBody {
     #[validate(length(min = 1, max = 1024, message = "must be 1 to 1024 characters long"))]
+    #[schema(min_length = 1, max_length = 1024)]
     pub password: String,
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ChangePasswordBody {
     #[validate(length(min = 1, max = 1024, message = "must be 1 to 1024 characters long"))]
+    #[schema(min_length = 1, max_length = 1024)]
     pub current_password: String,
+    /// 8 to 128 characters, at least 4 different ones, not a common password.
+    #[schema(min_length = 8, max_length = 128)]
     pub new_password: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ForgotPasswordBody {
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ResetPasswordBody {
     /// The token from the reset mail.
     #[validate(length(min = 1, max = 256, message = "must be 1 to 256 characters long"))]
+    #[schema(min_length = 1, max_length = 256)]
     pub token: String,
+    /// 8 to 128 characters, at least 4 different ones, not a common password.
+    #[schema(min_length = 8, max_length = 128)]
     pub new_password: String,
 }
 
@@ -247,7 +273,7 @@ fn only_validator(body: &impl Validate) -> Result<(), AppError> {
 pub async fn register(
     state: web::Data<AppState>,
     meta: ClientMeta,
-    body: web::Json<RegisterBody>,
+    body: Json<RegisterBody>,
 ) -> Result<HttpResponse, Problem> {
     let command = body.into_inner().into_command(meta)?;
     let grant = state.auth.register.handle(command).await?;
@@ -268,7 +294,7 @@ pub async fn register(
 pub async fn login(
     state: web::Data<AppState>,
     meta: ClientMeta,
-    body: web::Json<LoginBody>,
+    body: Json<LoginBody>,
 ) -> Result<HttpResponse, Problem> {
     let body = body.into_inner();
     only_validator(&body)?;
@@ -294,7 +320,7 @@ pub async fn login(
 #[post("/auth/refresh")]
 pub async fn refresh(
     state: web::Data<AppState>,
-    body: web::Json<RefreshBody>,
+    body: Json<RefreshBody>,
 ) -> Result<HttpResponse, Problem> {
     only_validator(&*body)?;
     let command = Refresh {
@@ -391,7 +417,7 @@ pub async fn revoke_other_sessions(
     state: web::Data<AppState>,
     user: AuthUser,
     meta: ClientMeta,
-    body: web::Json<PasswordBody>,
+    body: Json<PasswordBody>,
 ) -> Result<HttpResponse, Problem> {
     only_validator(&*body)?;
     let revoked = state
@@ -419,7 +445,7 @@ pub async fn change_password(
     state: web::Data<AppState>,
     user: AuthUser,
     meta: ClientMeta,
-    body: web::Json<ChangePasswordBody>,
+    body: Json<ChangePasswordBody>,
 ) -> Result<HttpResponse, Problem> {
     let body = body.into_inner();
     let mut errors = FieldErrors::default();
@@ -453,7 +479,7 @@ pub async fn change_password(
 pub async fn forgot_password(
     state: web::Data<AppState>,
     meta: ClientMeta,
-    body: web::Json<ForgotPasswordBody>,
+    body: Json<ForgotPasswordBody>,
 ) -> Result<HttpResponse, Problem> {
     let email = Email::parse(&body.email).map_err(|e| AppError::invalid("email", e.to_string()))?;
     let command = ForgotPassword {
@@ -478,7 +504,7 @@ pub async fn forgot_password(
 pub async fn reset_password(
     state: web::Data<AppState>,
     meta: ClientMeta,
-    body: web::Json<ResetPasswordBody>,
+    body: Json<ResetPasswordBody>,
 ) -> Result<HttpResponse, Problem> {
     let body = body.into_inner();
     let mut errors = FieldErrors::default();

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::extract::AuthUser;
+use super::input::{Json, Query};
 use super::problem::Problem;
 use super::{AppState, check};
 use crate::application::conversations::{ConversationView, CreateConversation, UpdateConversation};
@@ -82,6 +83,7 @@ impl From<RoleBody> for Role {
 /// `direct` needs `user_id`; `group` and `channel` need `title` and take `member_ids`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[schema(example = json!({"kind": "group", "title": "Book club", "member_ids": ["01935f5e-8b5c-7cc4-9d1e-6e1f2a3b4c5d"]}))]
+#[serde(deny_unknown_fields)]
 pub struct CreateConversationBody {
     pub kind: KindBody,
     pub user_id: Option<Uuid>,
@@ -138,6 +140,7 @@ impl CreateConversationBody {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct UpdateConversationBody {
     pub title: Option<String>,
     pub description: Option<String>,
@@ -199,6 +202,7 @@ impl From<ConversationView> for ConversationResponse {
 pub struct PageQuery {
     /// 1 to 100, default 50.
     #[validate(range(min = 1, max = 100, message = "must be between 1 and 100"))]
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -295,6 +299,7 @@ pub struct ParticipantListResponse {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct AddParticipantsBody {
     pub user_ids: Vec<Uuid>,
 }
@@ -306,6 +311,7 @@ pub struct AddedResponse {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ChangeRoleBody {
     pub role: RoleBody,
 }
@@ -319,7 +325,7 @@ pub struct ChangeRoleBody {
 pub async fn chat_list(
     state: web::Data<AppState>,
     user: AuthUser,
-    query: web::Query<PageQuery>,
+    query: Query<PageQuery>,
 ) -> Result<HttpResponse, Problem> {
     let mut errors = FieldErrors::default();
     check(&*query, &mut errors);
@@ -396,7 +402,7 @@ pub async fn chat_list(
 pub async fn create_conversation(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<CreateConversationBody>,
+    body: Json<CreateConversationBody>,
 ) -> Result<HttpResponse, Problem> {
     let command = body.into_inner().into_command()?;
     let (view, created) = state
@@ -442,7 +448,7 @@ pub async fn update_conversation(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<Uuid>,
-    body: web::Json<UpdateConversationBody>,
+    body: Json<UpdateConversationBody>,
 ) -> Result<HttpResponse, Problem> {
     let body = body.into_inner();
     let mut errors = FieldErrors::default();
@@ -518,7 +524,7 @@ pub async fn add_participants(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<Uuid>,
-    body: web::Json<AddParticipantsBody>,
+    body: Json<AddParticipantsBody>,
 ) -> Result<HttpResponse, Problem> {
     if body.user_ids.is_empty() || body.user_ids.len() > 1000 {
         return Err(AppError::invalid("user_ids", "must list 1 to 1000 users").into());
@@ -577,7 +583,7 @@ pub async fn change_role(
     state: web::Data<AppState>,
     user: AuthUser,
     path: web::Path<(Uuid, Uuid)>,
-    body: web::Json<ChangeRoleBody>,
+    body: Json<ChangeRoleBody>,
 ) -> Result<HttpResponse, Problem> {
     let (id, target) = path.into_inner();
     let participant = state

@@ -1,11 +1,11 @@
 //! Request extractors: the caller's identity, where the request came from, and the
-//! extractor configs that turn malformed input into problem+json.
+//! path config that turns a malformed id into problem+json.
 
 use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
-use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::error::PathError;
 use actix_web::http::{StatusCode, header};
 use actix_web::{FromRequest, HttpRequest, web};
 
@@ -93,65 +93,15 @@ impl FromRequest for ClientMeta {
     }
 }
 
-pub fn json_config(limit: usize) -> web::JsonConfig {
-    web::JsonConfig::default()
-        .limit(limit)
-        .error_handler(|error, _| json_problem(error).into())
-}
-
-fn json_problem(error: JsonPayloadError) -> Problem {
-    match error {
-        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
-            Problem::for_status(StatusCode::PAYLOAD_TOO_LARGE)
-        }
-        JsonPayloadError::ContentType => Problem::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "Send the body as application/json.",
-        ),
-        JsonPayloadError::Deserialize(error) if error.is_data() => Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_body",
-            without_position(&error),
-        ),
-        JsonPayloadError::Deserialize(error) => Problem::new(
-            StatusCode::BAD_REQUEST,
-            "malformed_body",
-            format!("The body is not valid JSON: {}", without_position(&error)),
-        ),
-        _ => Problem::new(
-            StatusCode::BAD_REQUEST,
-            "malformed_body",
-            "The body could not be read.",
-        ),
-    }
-}
-
-/// serde's message without "at line 1 column 9", which helps nobody reading an API error.
-fn without_position(error: &serde_json::Error) -> String {
-    let message = error.to_string();
-    match message.rfind(" at line ") {
-        Some(at) => message[..at].to_owned(),
-        None => message,
-    }
-}
-
 pub fn path_config() -> web::PathConfig {
-    web::PathConfig::default().error_handler(|error: PathError, _| {
+    web::PathConfig::default().error_handler(|error: PathError, req| {
+        if let Some(response) = super::allow::wrong_method(req) {
+            return actix_web::error::InternalError::from_response(error, response).into();
+        }
         let detail = match &error {
             PathError::Deserialize(e) => format!("Invalid path parameter: {e}"),
             _ => "Invalid path parameter.".to_owned(),
         };
         Problem::new(StatusCode::BAD_REQUEST, "invalid_path", detail).into()
-    })
-}
-
-pub fn query_config() -> web::QueryConfig {
-    web::QueryConfig::default().error_handler(|error: QueryPayloadError, _| {
-        let detail = match &error {
-            QueryPayloadError::Deserialize(e) => format!("Invalid query string: {e}"),
-            _ => "Invalid query string.".to_owned(),
-        };
-        Problem::new(StatusCode::BAD_REQUEST, "invalid_query", detail).into()
     })
 }

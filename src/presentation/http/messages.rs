@@ -8,6 +8,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::extract::AuthUser;
+use super::input::{Json, Query};
 use super::problem::Problem;
 use super::{AppState, check};
 use crate::application::error::{AppError, FieldErrors};
@@ -66,12 +67,15 @@ pub struct MessageResponse {
 pub struct HistoryQuery {
     /// Messages before this seq (newest first page when both cursors are absent).
     #[validate(range(min = 1, message = "must be at least 1"))]
+    #[param(minimum = 1)]
     pub before_seq: Option<i64>,
     /// Messages after this seq, oldest first: the catch-up direction.
     #[validate(range(min = 0, message = "must be at least 0"))]
+    #[param(minimum = 0)]
     pub after_seq: Option<i64>,
     /// 1 to 100, default 50.
     #[validate(range(min = 1, max = 100, message = "must be between 1 and 100"))]
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u64>,
 }
 
@@ -86,6 +90,7 @@ pub struct HistoryResponse {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[schema(example = json!({"content": "Hello!", "client_message_id": "c-42"}))]
+#[serde(deny_unknown_fields)]
 pub struct SendMessageBody {
     /// 1 to 4000 characters; may be empty or left out when `attachment_ids` has files.
     #[serde(default)]
@@ -104,6 +109,7 @@ pub struct SendMessageBody {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct EditMessageBody {
     pub content: String,
 }
@@ -111,8 +117,10 @@ pub struct EditMessageBody {
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 pub struct ThreadQuery {
     #[validate(range(min = 0, message = "must be at least 0"))]
+    #[param(minimum = 0)]
     pub after_seq: Option<i64>,
     #[validate(range(min = 1, max = 100, message = "must be between 1 and 100"))]
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u64>,
 }
 
@@ -142,6 +150,7 @@ pub struct ReceiptsResponse {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct MarkerBody {
     pub seq: i64,
 }
@@ -161,11 +170,13 @@ pub struct DeliveredResponse {
 pub struct SearchQuery {
     /// Words to find (all must match).
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters long"))]
+    #[param(min_length = 1, max_length = 200)]
     pub q: String,
     /// Only this conversation.
     pub conversation_id: Option<Uuid>,
     /// 1 to 100, default 20.
     #[validate(range(min = 1, max = 100, message = "must be between 1 and 100"))]
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u64>,
 }
 
@@ -198,7 +209,7 @@ pub async fn history(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<Uuid>,
-    query: web::Query<HistoryQuery>,
+    query: Query<HistoryQuery>,
 ) -> Result<HttpResponse, Problem> {
     validated(&*query)?;
     let range = HistoryRange {
@@ -234,7 +245,7 @@ pub async fn send_message(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<Uuid>,
-    body: web::Json<SendMessageBody>,
+    body: Json<SendMessageBody>,
 ) -> Result<HttpResponse, Problem> {
     let body = body.into_inner();
     let mut errors = FieldErrors::default();
@@ -286,7 +297,7 @@ pub async fn edit_message(
     state: web::Data<AppState>,
     user: AuthUser,
     path: web::Path<(Uuid, Uuid)>,
-    body: web::Json<EditMessageBody>,
+    body: Json<EditMessageBody>,
 ) -> Result<HttpResponse, Problem> {
     let (id, message_id) = path.into_inner();
     let content = MessageContent::parse(&body.content).map_err(AppError::from)?;
@@ -395,7 +406,7 @@ pub async fn thread(
     state: web::Data<AppState>,
     user: AuthUser,
     path: web::Path<(Uuid, Uuid)>,
-    query: web::Query<ThreadQuery>,
+    query: Query<ThreadQuery>,
 ) -> Result<HttpResponse, Problem> {
     validated(&*query)?;
     let (id, message_id) = path.into_inner();
@@ -465,7 +476,7 @@ pub async fn mark_read(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<Uuid>,
-    body: web::Json<MarkerBody>,
+    body: Json<MarkerBody>,
 ) -> Result<HttpResponse, Problem> {
     let read_seq = state
         .messages
@@ -486,7 +497,7 @@ pub async fn mark_delivered(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<Uuid>,
-    body: web::Json<MarkerBody>,
+    body: Json<MarkerBody>,
 ) -> Result<HttpResponse, Problem> {
     let delivered_seq = state
         .messages
@@ -505,7 +516,7 @@ pub async fn mark_delivered(
 pub async fn search_messages(
     state: web::Data<AppState>,
     user: AuthUser,
-    query: web::Query<SearchQuery>,
+    query: Query<SearchQuery>,
 ) -> Result<HttpResponse, Problem> {
     validated(&*query)?;
     let query = query.into_inner();

@@ -1,11 +1,13 @@
 //! The REST API: routes per context, problem+json errors, extractors, middleware, OpenAPI.
 
 pub mod activity;
+pub mod allow;
 pub mod attachments;
 pub mod auth;
 pub mod conversations;
 pub mod extract;
 pub mod health;
+pub mod input;
 pub mod messages;
 pub mod metrics;
 pub mod notifications;
@@ -65,9 +67,7 @@ pub fn configure(
     let options = options.clone();
     move |cfg| {
         cfg.app_data(state)
-            .app_data(extract::json_config(options.json_limit_bytes))
             .app_data(extract::path_config())
-            .app_data(extract::query_config())
             .app_data(web::PayloadConfig::default().limit(options.json_limit_bytes))
             .service(health::live)
             .service(health::ready)
@@ -91,9 +91,7 @@ pub fn configure(
                     .configure(notifications::routes)
                     .service(crate::presentation::ws::gateway::connect),
             )
-            .default_service(web::to(|| async {
-                Problem::for_status(actix_web::http::StatusCode::NOT_FOUND).error_response()
-            }));
+            .default_service(web::to(allow::unrouted));
     }
 }
 

@@ -8,6 +8,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::extract::AuthUser;
+use super::input::{Json, Query};
 use super::problem::Problem;
 use super::{AppState, check};
 use crate::application::error::{AppError, FieldErrors};
@@ -43,6 +44,7 @@ pub struct InboxQuery {
     pub unread: Option<bool>,
     /// 1 to 100, default 50.
     #[validate(range(min = 1, max = 100, message = "must be between 1 and 100"))]
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<Uuid>,
@@ -68,7 +70,7 @@ pub struct InboxResponse {
 pub async fn list_notifications(
     state: web::Data<AppState>,
     user: AuthUser,
-    query: web::Query<InboxQuery>,
+    query: Query<InboxQuery>,
 ) -> Result<HttpResponse, Problem> {
     let mut errors = FieldErrors::default();
     check(&*query, &mut errors);
@@ -97,6 +99,7 @@ pub async fn list_notifications(
 /// Either `ids` or `"all": true`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[schema(example = json!({"ids": ["01935f5e-8b5c-7cc4-9d1e-6e1f2a3b4c5d"]}))]
+#[serde(deny_unknown_fields)]
 pub struct MarkReadBody {
     pub ids: Option<Vec<Uuid>>,
     #[serde(default)]
@@ -133,7 +136,7 @@ pub struct MarkReadResponse {
 pub async fn mark_notifications_read(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<MarkReadBody>,
+    body: Json<MarkReadBody>,
 ) -> Result<HttpResponse, Problem> {
     let which = body.into_inner().into_command()?;
     let (updated, unread_count) = state
@@ -149,6 +152,7 @@ pub async fn mark_notifications_read(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[schema(example = json!({"platform": "android", "token": "fcm-registration-token"}))]
+#[serde(deny_unknown_fields)]
 pub struct RegisterDeviceBody {
     /// `ios`, `android` or `web`.
     pub platform: String,
@@ -203,7 +207,7 @@ pub struct DeviceListResponse {
 pub async fn register_device(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<RegisterDeviceBody>,
+    body: Json<RegisterDeviceBody>,
 ) -> Result<HttpResponse, Problem> {
     let command = body.into_inner().into_command()?;
     let (device, new) = state

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::extract::AuthUser;
+use super::input::{Json, Query};
 use super::problem::Problem;
 use super::{AppState, check};
 use crate::application::error::{AppError, FieldErrors};
@@ -87,6 +88,7 @@ impl From<SelfView> for MeResponse {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct UpdateProfileBody {
     pub display_name: Option<String>,
     /// Up to 500 characters; empty clears it.
@@ -187,6 +189,7 @@ pub struct PrivacySettings {
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NotificationSettings {
     pub messages: bool,
     pub mentions: bool,
@@ -251,9 +254,11 @@ pub struct UpdateSettingsBody {
 pub struct SearchQuery {
     /// Prefix of a username or display name, case-insensitive.
     #[validate(length(min = 1, max = 64, message = "must be 1 to 64 characters long"))]
+    #[param(min_length = 1, max_length = 64)]
     pub q: String,
     /// 1 to 100, default 50.
     #[validate(range(min = 1, max = 100, message = "must be between 1 and 100"))]
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -309,6 +314,7 @@ pub struct ContactListResponse {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ContactRequestBody {
     pub user_id: Uuid,
 }
@@ -326,6 +332,7 @@ pub struct BlockListResponse {
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SignedPrekeyBody {
     pub key_id: u32,
     /// Standard base64, 1 to 512 bytes.
@@ -345,6 +352,7 @@ impl From<&SignedPrekey> for SignedPrekeyBody {
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct OneTimePrekeyBody {
     pub key_id: u32,
     /// Standard base64, 1 to 512 bytes.
@@ -354,6 +362,7 @@ pub struct OneTimePrekeyBody {
 /// Public keys only; the identity key and signed prekey replace earlier ones, one-time
 /// prekeys are added (up to 100 per upload).
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct UploadKeysBody {
     pub identity_key: String,
     pub signed_prekey: SignedPrekeyBody,
@@ -485,7 +494,7 @@ pub async fn get_me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpRe
 pub async fn update_me(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<UpdateProfileBody>,
+    body: Json<UpdateProfileBody>,
 ) -> Result<HttpResponse, Problem> {
     let changes = body.into_inner().into_changes()?;
     let me = state.users.profiles.update(user.0.user_id, changes).await?;
@@ -512,7 +521,7 @@ pub async fn get_settings(
 pub async fn update_settings(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<UpdateSettingsBody>,
+    body: Json<UpdateSettingsBody>,
 ) -> Result<HttpResponse, Problem> {
     let body = body.into_inner();
     let changes = SettingsChanges {
@@ -537,7 +546,7 @@ pub async fn update_settings(
 pub async fn search_users(
     state: web::Data<AppState>,
     user: AuthUser,
-    query: web::Query<SearchQuery>,
+    query: Query<SearchQuery>,
 ) -> Result<HttpResponse, Problem> {
     let query = query.into_inner();
     let mut errors = FieldErrors::default();
@@ -668,7 +677,7 @@ pub async fn key_status(
 pub async fn upload_keys(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<UploadKeysBody>,
+    body: Json<UploadKeysBody>,
 ) -> Result<HttpResponse, Problem> {
     let command = body.into_inner().into_command()?;
     let status = state.users.keys.upload(user.0.user_id, command).await?;
@@ -720,7 +729,7 @@ pub async fn list_contacts(
 pub async fn request_contact(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<ContactRequestBody>,
+    body: Json<ContactRequestBody>,
 ) -> Result<HttpResponse, Problem> {
     let view = state
         .users

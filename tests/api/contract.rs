@@ -1,0 +1,211 @@
+//! The server answers as its OpenAPI document says: one status per kind of refusal, the
+//! document listing each, a wrong method told apart from a wrong path.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{ResponseExt, spawn_app};
+
+#[tokio::test]
+async fn a_wrong_method_is_405_with_the_methods_the_path_takes() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    for (method, path, allow) in [
+        (Method::GET, "/api/v1/auth/login", "POST"),
+        (Method::POST, "/api/v1/users/me", "GET, PATCH"),
+        // The router would take this for `/auth/sessions/{id}` and refuse the id.
+        (
+            Method::DELETE,
+            "/api/v1/auth/sessions/revoke-others",
+            "POST",
+        ),
+        (
+            Method::PUT,
+            "/api/v1/conversations/01935f5e-8b5c-7cc4-9d1e-6e1f2a3b4c5d",
+            "DELETE, GET, PATCH",
+        ),
+    ] {
+        let response = app
+            .client
+            .request(method.clone(), app.url(path))
+            .bearer_auth(&alice.access_token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {path}"
+        );
+        assert_eq!(response.headers()["allow"], allow, "{method} {path}");
+        assert_eq!(response.problem().await.code, "method_not_allowed");
+    }
+    let unknown = app.get("/api/v1/users/me/nothing", None).await;
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn unknown_fields_are_refused_naming_them_and_change_nothing() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let group = app.create_group(&alice, "Book club", &[]).await;
+    let path = format!("/api/v1/conversations/{group}");
+
+    let response = app
+        .patch_json(&path, &json!({"name": "Renamed"}), &alice.access_token)
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let problem = response.problem().await;
+    assert_eq!(
+        (problem.code.as_str(), problem.fields),
+        ("invalid_body", vec!["name".to_owned()])
+    );
+    let response = app
+        .patch_json(
+            &path,
+            &json!({"title": "Renamed", "colour": "red"}),
+            &alice.access_token,
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(response.problem().await.fields, ["colour"]);
+    assert_eq!(
+        app.get_ok(&path, &alice.access_token).await["title"],
+        "Book club"
+    );
+
+    let login = app
+        .post_json(
+            "/api/v1/auth/login",
+            &json!({"login": "alice", "password": alice.password, "remember": true}),
+            None,
+        )
+        .await;
+    assert_eq!(login.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(login.problem().await.fields, ["remember"]);
+}
+
+#[tokio::test]
+async fn syntax_errors_are_400_and_wrong_shapes_422() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let group = app.create_group(&alice, "g", &[]).await;
+    let path = format!("/api/v1/conversations/{group}");
+    for (body, status) in [
+        ("[1, 2", StatusCode::BAD_REQUEST),
+        ("{\"title\": ", StatusCode::BAD_REQUEST),
+        ("{\"title\": \"a\"} trailing", StatusCode::BAD_REQUEST),
+        ("[null, null]", StatusCode::UNPROCESSABLE_ENTITY),
+        ("{\"title\": 5}", StatusCode::UNPROCESSABLE_ENTITY),
+    ] {
+        let response = app
+            .client
+            .patch(app.url(&path))
+            .bearer_auth(&alice.access_token)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), status, "{body}");
+        let code = response.problem().await.code;
+        let expected = if status == StatusCode::BAD_REQUEST {
+            "malformed_body"
+        } else {
+            "invalid_body"
+        };
+        assert_eq!(code, expected, "{body}");
+    }
+    assert_eq!(app.get_ok(&path, &alice.access_token).await["title"], "g");
+}
+
+#[tokio::test]
+async fn a_whole_number_written_as_a_float_is_an_integer() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let group = app.create_group(&alice, "g", &[]).await;
+    app.send_message(&alice, &group, "one").await;
+    let read = app
+        .post_json(
+            &format!("/api/v1/conversations/{group}/read"),
+            &json!({"seq": 1.0}),
+            Some(&alice.access_token),
+        )
+        .await;
+    assert!(read.status().is_success(), "{}", read.status());
+    let half = app
+        .post_json(
+            &format!("/api/v1/conversations/{group}/read"),
+            &json!({"seq": 1.5}),
+            Some(&alice.access_token),
+        )
+        .await;
+    assert_eq!(half.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(half.problem().await.fields, ["seq"]);
+}
+
+#[tokio::test]
+async fn a_bad_query_parameter_is_one_status_whatever_is_wrong_with_it() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    for limit in ["-1", "0", "101", "many", "1.5"] {
+        let response = app
+            .get(
+                &format!("/api/v1/notifications?limit={limit}"),
+                Some(&alice.access_token),
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{limit}"
+        );
+        assert_eq!(response.problem().await.fields, ["limit"], "{limit}");
+    }
+}
+
+#[tokio::test]
+async fn the_document_lists_the_refusals_every_operation_can_give() {
+    let app = spawn_app().await;
+    let doc: Value = app
+        .client
+        .get(app.url("/api-docs/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let responses = |path: &str, method: &str| -> Vec<String> {
+        let operation = &doc["paths"][path][method];
+        operation["responses"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{method} {path} documented"))
+            .keys()
+            .cloned()
+            .collect()
+    };
+    let patch = responses("/api/v1/conversations/{id}", "patch");
+    for status in ["400", "401", "413", "415", "422"] {
+        assert!(
+            patch.contains(&status.to_owned()),
+            "PATCH conversation: {status} in {patch:?}"
+        );
+    }
+    let history = responses("/api/v1/conversations/{id}/messages", "get");
+    for status in ["400", "401", "422"] {
+        assert!(
+            history.contains(&status.to_owned()),
+            "history: {status} in {history:?}"
+        );
+    }
+    let limit = doc["paths"]["/api/v1/notifications"]["get"]["parameters"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["name"] == "limit"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(limit["schema"]["minimum"], 1, "{limit}");
+    assert_eq!(limit["schema"]["maximum"], 100, "{limit}");
+    let body = &doc["components"]["schemas"]["UpdateConversationBody"];
+    assert_eq!(body["additionalProperties"], false, "{body}");
+}
