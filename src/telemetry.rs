@@ -3,27 +3,66 @@
 use actix_web::HttpMessage;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use tracing::Span;
+use tracing::field::{Field, Visit};
+use tracing::{Event, Metadata, Span};
 use tracing_actix_web::RootSpanBuilder;
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::{Context, Filter, SubscriberExt};
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer};
 
 /// Installs the global subscriber: JSON lines in production, human-readable otherwise.
 /// `RUST_LOG` overrides the default filter. Safe to call more than once (later calls are no-ops).
 pub fn init(json: bool, default_filter: &str) {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_target(false);
-    let _ = if json {
-        builder
+    let output = tracing_subscriber::fmt::layer().with_target(false);
+    let output = if json {
+        output
             .json()
             .flatten_event(true)
             .with_current_span(true)
-            .try_init()
+            .boxed()
     } else {
-        builder.try_init()
+        output.boxed()
     };
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(output.with_filter(NoClientErrors))
+        .try_init();
+}
+
+/// Drops the HTTP layer's error line for a request it could not parse (a NUL in a header,
+/// a broken request line): that is the client's mistake, already answered 400, and a client
+/// must not be able to write error-level lines into the server's log.
+struct NoClientErrors;
+
+impl<S> Filter<S> for NoClientErrors {
+    fn enabled(&self, _: &Metadata<'_>, _: &Context<'_, S>) -> bool {
+        true
+    }
+
+    fn event_enabled(&self, event: &Event<'_>, _: &Context<'_, S>) -> bool {
+        if !event.metadata().target().starts_with("actix_http") {
+            return true;
+        }
+        let mut message = Message(String::new());
+        event.record(&mut message);
+        !is_client_parse_error(&message.0)
+    }
+}
+
+struct Message(String);
+
+impl Visit for Message {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "message" {
+            self.0 = format!("{value:?}");
+        }
+    }
+}
+
+fn is_client_parse_error(message: &str) -> bool {
+    message.starts_with("stream error: request parse error")
 }
 
 /// The id of one request: the caller's `X-Request-Id` when well-formed, else a new UUID v7.
@@ -71,5 +110,20 @@ impl RootSpanBuilder for RequestSpan {
         };
         span.record("status", status.as_u16());
         span.in_scope(|| tracing::debug!("request finished"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_client_parse_error;
+
+    #[test]
+    fn only_a_request_the_client_malformed_is_kept_out_of_the_log() {
+        assert!(is_client_parse_error(
+            "stream error: request parse error: invalid Header provided"
+        ));
+        assert!(!is_client_parse_error(
+            "Response payload stream error: Io(BrokenPipe)"
+        ));
     }
 }
