@@ -17,7 +17,7 @@ pub enum MediaType {
 }
 
 impl MediaType {
-    const ALL: [MediaType; 8] = [
+    pub const ALL: [MediaType; 8] = [
         Self::Png,
         Self::Jpeg,
         Self::Gif,
