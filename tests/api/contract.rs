@@ -208,4 +208,99 @@ async fn the_document_lists_the_refusals_every_operation_can_give() {
     assert_eq!(limit["schema"]["maximum"], 100, "{limit}");
     let body = &doc["components"]["schemas"]["UpdateConversationBody"];
     assert_eq!(body["additionalProperties"], false, "{body}");
+    // Files are typed as bytes for each type they are served as.
+    let download = &doc["paths"]["/api/v1/attachments/{id}"]["get"]["responses"]["200"]["content"];
+    for served in ["image/png", "application/pdf", "audio/ogg"] {
+        assert_eq!(
+            download[served]["schema"]["format"], "binary",
+            "{served}: {download}"
+        );
+    }
+    let thumbnail =
+        &doc["paths"]["/api/v1/attachments/{id}/thumbnail"]["get"]["responses"]["200"]["content"];
+    assert_eq!(
+        thumbnail["image/jpeg"]["schema"]["format"], "binary",
+        "{thumbnail}"
+    );
+}
+
+fn seqs(page: &Value, key: &str) -> Vec<i64> {
+    page[key]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|m| m["seq"].as_i64().expect("seq"))
+        .collect()
+}
+
+#[tokio::test]
+async fn history_and_threads_page_by_next_cursor_like_every_other_list() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let group = app.create_group(&alice, "g", &[]).await;
+    let root = app.send_message(&alice, &group, "root").await;
+    for i in 2..=25 {
+        let body = json!({"content": format!("m{i}"), "reply_to": root["id"]});
+        let sent = app
+            .post_json(
+                &format!("/api/v1/conversations/{group}/messages"),
+                &body,
+                Some(&alice.access_token),
+            )
+            .await;
+        assert_eq!(sent.status(), StatusCode::CREATED);
+    }
+    let history = format!("/api/v1/conversations/{group}/messages");
+
+    for (first, reversed) in [("limit=10", true), ("after_seq=0&limit=7", false)] {
+        let mut seen = Vec::new();
+        let mut query = first.to_owned();
+        loop {
+            let page = app
+                .get_ok(&format!("{history}?{query}"), &alice.access_token)
+                .await;
+            let mut page_seqs = seqs(&page, "messages");
+            if reversed {
+                page_seqs.extend(seen);
+                seen = page_seqs;
+            } else {
+                seen.extend(page_seqs);
+            }
+            match page["next_cursor"].as_str() {
+                Some(cursor) => query = format!("cursor={cursor}&limit=10"),
+                None => {
+                    assert_eq!(page["has_more"], false);
+                    break;
+                }
+            }
+        }
+        assert_eq!(seen, (1..=25).collect::<Vec<_>>(), "from {first}");
+    }
+
+    let thread = format!("{history}/{}/thread", root["id"].as_str().unwrap());
+    let mut replies = Vec::new();
+    let mut query = "limit=10".to_owned();
+    loop {
+        let page = app
+            .get_ok(&format!("{thread}?{query}"), &alice.access_token)
+            .await;
+        replies.extend(seqs(&page, "replies"));
+        match page["next_cursor"].as_str() {
+            Some(cursor) => query = format!("cursor={cursor}&limit=10"),
+            None => break,
+        }
+    }
+    assert_eq!(replies, (2..=25).collect::<Vec<_>>());
+
+    for query in ["cursor=b5&before_seq=9", "cursor=zz", "cursor=b0"] {
+        let response = app
+            .get(&format!("{history}?{query}"), Some(&alice.access_token))
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{query}"
+        );
+        assert_eq!(response.problem().await.fields, ["cursor"], "{query}");
+    }
 }

@@ -10,12 +10,17 @@ pub struct HistoryPage {
     pub messages: Vec<MessageView>,
     /// More messages lie beyond this page in the direction read.
     pub has_more: bool,
+    /// When `has_more`: the seq the next page starts beyond (its `before_seq` reading back,
+    /// its `after_seq` reading forward).
+    pub next_seq: Option<i64>,
 }
 
 pub struct Thread {
     pub root: MessageView,
     pub replies: Vec<MessageView>,
     pub has_more: bool,
+    /// When `has_more`: the `after_seq` of the next page.
+    pub next_seq: Option<i64>,
 }
 
 pub struct HistoryHandler(Arc<MessagesDeps>);
@@ -58,9 +63,16 @@ impl HistoryHandler {
                 Some(messages.remove(0))
             };
         }
+        let boundary = if range.after_seq.is_some() {
+            messages.last()
+        } else {
+            messages.first()
+        };
+        let next_seq = boundary.filter(|_| has_more).map(|m| m.seq);
         Ok(HistoryPage {
             messages: deps.views(messages, me).await?,
             has_more,
+            next_seq,
         })
     }
 
@@ -82,6 +94,7 @@ impl HistoryHandler {
             .await?;
         let has_more = replies.len() as u64 > limit;
         replies.truncate(limit as usize);
+        let next_seq = replies.last().filter(|_| has_more).map(|m| m.seq);
         let mut views = deps
             .views(std::iter::once(root).chain(replies).collect(), me)
             .await?;
@@ -90,6 +103,7 @@ impl HistoryHandler {
             root,
             replies: views,
             has_more,
+            next_seq,
         })
     }
 }

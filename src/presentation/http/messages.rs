@@ -10,6 +10,7 @@ use validator::Validate;
 use super::extract::AuthUser;
 use super::input::{Json, Query};
 use super::problem::Problem;
+use super::seq_cursor::SeqCursor;
 use super::{AppState, check};
 use crate::application::error::{AppError, FieldErrors};
 use crate::application::messages::{EditMessage, MessageView, SearchMessages, SendMessage};
@@ -77,6 +78,8 @@ pub struct HistoryQuery {
     #[validate(range(min = 1, max = 100, message = "must be between 1 and 100"))]
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u64>,
+    /// `next_cursor` of the previous page (not with `before_seq` or `after_seq`).
+    pub cursor: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -86,6 +89,8 @@ pub struct HistoryResponse {
     pub messages: Vec<MessageView>,
     /// More messages lie beyond this page in the direction read.
     pub has_more: bool,
+    /// The `cursor` of the next page in the same direction; `null` on the last one.
+    pub next_cursor: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -116,12 +121,16 @@ pub struct EditMessageBody {
 
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 pub struct ThreadQuery {
+    /// Replies after this seq.
     #[validate(range(min = 0, message = "must be at least 0"))]
     #[param(minimum = 0)]
     pub after_seq: Option<i64>,
+    /// 1 to 100, default 50.
     #[validate(range(min = 1, max = 100, message = "must be between 1 and 100"))]
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u64>,
+    /// `next_cursor` of the previous page (not with `after_seq`).
+    pub cursor: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -131,6 +140,8 @@ pub struct ThreadResponse {
     #[schema(value_type = Vec<MessageResponse>)]
     pub replies: Vec<MessageView>,
     pub has_more: bool,
+    /// The `cursor` of the next page of replies; `null` on the last one.
+    pub next_cursor: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -212,9 +223,11 @@ pub async fn history(
     query: Query<HistoryQuery>,
 ) -> Result<HttpResponse, Problem> {
     validated(&*query)?;
+    let (before_seq, after_seq) =
+        SeqCursor::resolve(query.cursor.as_deref(), query.before_seq, query.after_seq)?;
     let range = HistoryRange {
-        before_seq: query.before_seq,
-        after_seq: query.after_seq,
+        before_seq,
+        after_seq,
         limit: query.limit.unwrap_or(50),
     };
     let page = state
@@ -222,9 +235,14 @@ pub async fn history(
         .history
         .history(user.0.user_id, ConversationId::from_uuid(*id), range)
         .await?;
+    let next = |seq| match after_seq {
+        Some(_) => SeqCursor::After(seq),
+        None => SeqCursor::Before(seq),
+    };
     Ok(HttpResponse::Ok().json(HistoryResponse {
         messages: page.messages,
         has_more: page.has_more,
+        next_cursor: page.next_seq.map(|seq| next(seq).encode()),
     }))
 }
 
@@ -409,6 +427,12 @@ pub async fn thread(
     query: Query<ThreadQuery>,
 ) -> Result<HttpResponse, Problem> {
     validated(&*query)?;
+    let after_seq = match SeqCursor::resolve(query.cursor.as_deref(), None, query.after_seq)? {
+        (None, after_seq) => after_seq,
+        (Some(_), _) => {
+            return Err(AppError::invalid("cursor", "is not a cursor of replies").into());
+        }
+    };
     let (id, message_id) = path.into_inner();
     let thread = state
         .messages
@@ -417,7 +441,7 @@ pub async fn thread(
             user.0.user_id,
             ConversationId::from_uuid(id),
             MessageId::from_uuid(message_id),
-            query.after_seq.unwrap_or(0),
+            after_seq.unwrap_or(0),
             query.limit.unwrap_or(50),
         )
         .await?;
@@ -425,6 +449,7 @@ pub async fn thread(
         root: thread.root,
         replies: thread.replies,
         has_more: thread.has_more,
+        next_cursor: thread.next_seq.map(|seq| SeqCursor::After(seq).encode()),
     }))
 }
 

@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod notifications;
 pub mod openapi;
 pub mod problem;
+pub mod seq_cursor;
 pub mod users;
 
 use std::sync::Arc;
