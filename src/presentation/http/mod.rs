@@ -23,7 +23,6 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{DefaultHeaders, ErrorHandlerResponse, ErrorHandlers, Next};
 use actix_web::{HttpMessage, ResponseError, web};
-use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 use validator::Validate;
 
@@ -80,7 +79,7 @@ pub fn configure(
             .service(web::redirect("/docs", "/docs/"))
             .service(
                 SwaggerUi::new("/docs/{_:.*}")
-                    .url("/api-docs/openapi.json", openapi::ApiDoc::openapi()),
+                    .external_url_unchecked("/api-docs/openapi.json", openapi::document()),
             )
             .service(
                 web::scope("/api/v1")

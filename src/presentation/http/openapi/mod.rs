@@ -1,0 +1,80 @@
+//! The OpenAPI document, generated from the route annotations, then completed by modifiers:
+//! the refusals every operation can give, binary downloads, and links between operations.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+mod files;
+mod links;
+mod refusals;
+
+use files::BinaryFiles;
+use refusals::CommonRefusals;
+
+use super::{
+    activity, attachments, auth, conversations, health, messages, metrics, notifications, problem,
+    users,
+};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Chat API", description = "REST API of the chat server. Errors are `application/problem+json` (RFC 9457); branch on `code`. Text fields never hold U+0000 (NUL): 422 naming the field."),
+    paths(
+        auth::register, auth::login, auth::refresh, auth::logout, auth::list_sessions,
+        auth::revoke_session, auth::revoke_other_sessions, auth::change_password,
+        auth::forgot_password, auth::reset_password, activity::list_activity,
+        users::get_me, users::update_me, users::get_settings, users::update_settings,
+        users::search_users, users::get_user, users::block_user, users::unblock_user,
+        users::list_blocks, users::upload_keys, users::key_status, users::get_key_bundle,
+        users::list_contacts, users::request_contact, users::accept_contact, users::remove_contact,
+        conversations::chat_list, conversations::create_conversation, conversations::get_conversation,
+        conversations::update_conversation, conversations::delete_conversation,
+        conversations::list_participants, conversations::add_participants,
+        conversations::remove_participant, conversations::change_role, conversations::mute,
+        conversations::unmute,
+        messages::history, messages::send_message, messages::edit_message, messages::delete_message,
+        messages::add_reaction, messages::remove_reaction, messages::thread, messages::receipts,
+        messages::mark_read, messages::mark_delivered, messages::search_messages,
+        notifications::list_notifications, notifications::mark_notifications_read,
+        notifications::list_devices, notifications::register_device, notifications::remove_device,
+        attachments::upload_attachment, attachments::download_attachment, attachments::get_thumbnail,
+        health::live, health::ready, metrics::render,
+    ),
+    components(schemas(problem::Problem, problem::ProblemField)),
+    modifiers(&BearerAuth, &CommonRefusals, &BinaryFiles),
+    tags(
+        (name = "auth", description = "Accounts, sessions and tokens"),
+        (name = "users", description = "Profiles, settings, search, blocks and E2EE keys"),
+        (name = "contacts", description = "Contact requests and contacts"),
+        (name = "conversations", description = "Direct chats, groups, channels, participants and the chat list"),
+        (name = "messages", description = "Messages, history, threads, reactions, receipts and search"),
+        (name = "notifications", description = "The notification inbox and push devices"),
+        (name = "attachments", description = "File uploads, downloads and thumbnails"),
+        (name = "health", description = "Probes and metrics"),
+    )
+)]
+pub struct ApiDoc;
+
+/// The document as served at `/api-docs/openapi.json`.
+pub fn document() -> serde_json::Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    links::add(&mut doc);
+    doc
+}
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
