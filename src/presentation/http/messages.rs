@@ -102,6 +102,7 @@ pub struct SendMessageBody {
     pub content: String,
     /// The sender's idempotency key (1 to 64 printable ASCII): a retry with it returns the
     /// original message with 200.
+    #[schema(pattern = "^[!-~]{1,64}$")]
     pub client_message_id: Option<String>,
     /// Reply in the thread of this message.
     pub reply_to: Option<Uuid>,
@@ -116,6 +117,8 @@ pub struct SendMessageBody {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EditMessageBody {
+    /// 1 to 4000 characters once trimmed.
+    #[schema(max_length = 4000, pattern = r"\S")]
     pub content: String,
 }
 

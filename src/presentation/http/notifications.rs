@@ -155,8 +155,10 @@ pub async fn mark_notifications_read(
 #[serde(deny_unknown_fields)]
 pub struct RegisterDeviceBody {
     /// `ios`, `android` or `web`.
+    #[schema(pattern = "^(ios|android|web)$")]
     pub platform: String,
     /// The push service's token for this install: 1 to 4096 printable ASCII characters.
+    #[schema(pattern = r"^\s*[!-~]{1,4096}\s*$")]
     pub token: String,
 }
 

@@ -336,8 +336,18 @@ pub struct BlockListResponse {
 pub struct SignedPrekeyBody {
     pub key_id: u32,
     /// Standard base64, 1 to 512 bytes.
+    #[schema(
+        min_length = 4,
+        max_length = 684,
+        pattern = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/][AQgw]==|[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=)?$"
+    )]
     pub public_key: String,
     /// Standard base64, 1 to 512 bytes.
+    #[schema(
+        min_length = 4,
+        max_length = 684,
+        pattern = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/][AQgw]==|[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=)?$"
+    )]
     pub signature: String,
 }
 
@@ -356,6 +366,11 @@ impl From<&SignedPrekey> for SignedPrekeyBody {
 pub struct OneTimePrekeyBody {
     pub key_id: u32,
     /// Standard base64, 1 to 512 bytes.
+    #[schema(
+        min_length = 4,
+        max_length = 684,
+        pattern = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/][AQgw]==|[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=)?$"
+    )]
     pub public_key: String,
 }
 
@@ -364,6 +379,12 @@ pub struct OneTimePrekeyBody {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UploadKeysBody {
+    /// Standard base64, 1 to 512 bytes.
+    #[schema(
+        min_length = 4,
+        max_length = 684,
+        pattern = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/][AQgw]==|[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=)?$"
+    )]
     pub identity_key: String,
     pub signed_prekey: SignedPrekeyBody,
     /// Signed last-resort prekey, handed out once the one-time prekeys run out; replaces the
@@ -371,6 +392,7 @@ pub struct UploadKeysBody {
     #[serde(default)]
     pub fallback_prekey: Option<SignedPrekeyBody>,
     #[serde(default)]
+    #[schema(max_items = 100)]
     pub one_time_prekeys: Vec<OneTimePrekeyBody>,
 }
 
