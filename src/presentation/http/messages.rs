@@ -79,6 +79,7 @@ pub struct HistoryQuery {
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u64>,
     /// `next_cursor` of the previous page (not with `before_seq` or `after_seq`).
+    #[param(pattern = "^(b[1-9][0-9]{0,18}|a[0-9]{1,19})$")]
     pub cursor: Option<String>,
 }
 
@@ -133,6 +134,7 @@ pub struct ThreadQuery {
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u64>,
     /// `next_cursor` of the previous page (not with `after_seq`).
+    #[param(pattern = "^a[0-9]{1,19}$")]
     pub cursor: Option<String>,
 }
 
@@ -166,6 +168,8 @@ pub struct ReceiptsResponse {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MarkerBody {
+    /// At least 1 and at most the conversation's last seq.
+    #[schema(minimum = 1)]
     pub seq: i64,
 }
 

@@ -334,6 +334,7 @@ pub struct BlockListResponse {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignedPrekeyBody {
+    #[schema(value_type = u64, maximum = 4294967295_u64)]
     pub key_id: u32,
     /// Standard base64, 1 to 512 bytes.
     #[schema(
@@ -364,6 +365,7 @@ impl From<&SignedPrekey> for SignedPrekeyBody {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OneTimePrekeyBody {
+    #[schema(value_type = u64, maximum = 4294967295_u64)]
     pub key_id: u32,
     /// Standard base64, 1 to 512 bytes.
     #[schema(
