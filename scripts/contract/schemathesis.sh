@@ -9,20 +9,9 @@ examples="${2:-25}"
 venv="${CONTRACT_VENV:-$HOME/.cache/chat-contract-venv}"
 [ -x "$venv/bin/st" ] || { python3 -m venv "$venv" && "$venv/bin/pip" install -q 'schemathesis==4.32.5'; }
 
-work="$(mktemp -d)"
-port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-export CONTRACT_BASE_URL="http://127.0.0.1:$port"
 export CONTRACT_PASSWORD="contract-check-passphrase"
-(
-  cd "$work"
-  # Logins and sign-ups without limits: the fuzzer makes thousands.
-  PORT="$port" CHAT__RATE_LIMIT__LOGIN_PER_IP__MAX=0 CHAT__RATE_LIMIT__LOGIN_PER_ACCOUNT__MAX=0 \
-    CHAT__RATE_LIMIT__REGISTER_PER_IP__MAX=0 CHAT__AUTH__MAX_SESSIONS=1000 \
-    exec "$server" >"$work/server.log" 2>&1
-) &
-server_pid=$!
-trap 'kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 100); do curl -fs -o /dev/null "$CONTRACT_BASE_URL/health/live" && break; sleep 0.2; done
+# shellcheck source=server.sh
+source "$here/server.sh" "$server"
 curl -fs -o /dev/null -X POST "$CONTRACT_BASE_URL/api/v1/auth/register" -H 'content-type: application/json' \
   -d "{\"email\":\"contract@example.com\",\"username\":\"contract\",\"password\":\"$CONTRACT_PASSWORD\",\"display_name\":\"Contract\"}"
 
@@ -50,5 +39,5 @@ echo "=== signed in"
 both || status=1
 echo "=== without a token"
 CONTRACT_ANONYMOUS=1 both || status=1
-if grep -q "panicked" "$work/server.log"; then echo "the server panicked"; status=1; fi
+if contract_panicked; then echo "the server panicked"; status=1; fi
 exit "$status"
