@@ -168,11 +168,8 @@ async fn a_bad_query_parameter_is_one_status_whatever_is_wrong_with_it() {
 async fn the_document_lists_the_refusals_every_operation_can_give() {
     let app = spawn_app().await;
     let doc: Value = app
-        .client
-        .get(app.url("/api-docs/openapi.json"))
-        .send()
+        .get("/api-docs/openapi.json", None)
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
