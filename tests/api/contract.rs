@@ -301,3 +301,26 @@ async fn history_and_threads_page_by_next_cursor_like_every_other_list() {
         assert_eq!(response.problem().await.fields, ["cursor"], "{query}");
     }
 }
+
+#[tokio::test]
+async fn the_socket_has_an_asyncapi_document_naming_the_server_it_came_from() {
+    let app = spawn_app().await;
+    let response = app.get("/api-docs/asyncapi.json", None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let doc: Value = response.json().await.unwrap();
+    assert_eq!(doc["asyncapi"], "3.1.0");
+    assert_eq!(doc["channels"]["gateway"]["address"], "/api/v1/ws");
+    let host = app.address.trim_start_matches("http://");
+    assert_eq!(doc["servers"]["chat"]["host"], host);
+    assert_eq!(doc["servers"]["chat"]["protocol"], "ws");
+    // The frames the server sends and takes, each a message of its own.
+    for name in [
+        "command.message.send",
+        "ack.message.send",
+        "error",
+        "ready",
+        "event.message.created",
+    ] {
+        assert!(doc["components"]["messages"][name].is_object(), "{name}");
+    }
+}

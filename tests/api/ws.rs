@@ -129,8 +129,11 @@ async fn browsers_authenticate_with_a_first_frame_and_anything_else_is_closed_wi
 
     let mut browser = app.ws_raw(None).await;
     browser
-        .send_json(json!({"type": "auth", "token": alice.access_token}))
+        .send_json(json!({"type": "auth", "ref": "a1", "token": alice.access_token}))
         .await;
+    let ack = browser.reply(json!("a1")).await;
+    assert_eq!(ack["type"], "ack");
+    assert_eq!(ack["data"]["user_id"], alice.id.as_str());
     let ready = browser.expect("ready").await;
     assert_eq!(ready["data"]["user_id"], alice.id.as_str());
 

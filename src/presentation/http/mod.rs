@@ -77,6 +77,7 @@ pub fn configure(
                 }
             })
             .service(web::redirect("/docs", "/docs/"))
+            .service(crate::presentation::ws::asyncapi::serve)
             .service(
                 SwaggerUi::new("/docs/{_:.*}")
                     .external_url_unchecked("/api-docs/openapi.json", openapi::document()),

@@ -10,10 +10,14 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, Session};
 use bytestring::ByteString;
 use governor::{DefaultDirectRateLimiter, Quota};
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::sync::{mpsc, watch};
 use tracing::Instrument;
 
+use super::frames::{
+    Acked, AuthAck, EmptyAck, PongAck, PresenceQueryAck, PresenceSetAck, ReadAck, Ready, SendAck,
+    SyncAck,
+};
 use super::protocol::{self, ClientCommand, PresenceChoice, SyncResult};
 use crate::application::error::AppError;
 use crate::application::messages::SendMessage;
@@ -119,11 +123,12 @@ async fn run(
     let timeout = state.realtime.options.auth_timeout;
     // Known at the upgrade, the user's socket count was checked there already.
     let from_frame = claims.is_none();
+    let mut auth_ref = None;
     let claims = match claims {
         Some(claims) => Some(claims),
         None => Box::pin(tokio::time::timeout(
             timeout,
-            authenticate(&state, &mut session, &mut stream),
+            authenticate(&state, &mut session, &mut stream, &mut auth_ref),
         ))
         .await
         .ok()
@@ -175,21 +180,24 @@ async fn run(
         catching_up: None,
         too_slow: false,
     }
-    .serve(stream, connection)
+    .serve(stream, connection, auth_ref)
     .instrument(span)
     .await;
 }
 
-/// Waits for the first frame to be a valid `auth` command.
+/// Waits for the first frame to be a valid `auth` command; `reference` takes its `ref`, for
+/// the ack that precedes `ready`.
 async fn authenticate(
     state: &AppState,
     session: &mut Session,
     stream: &mut AggregatedMessageStream,
+    reference: &mut Option<Value>,
 ) -> Option<AccessClaims> {
     loop {
         match stream.recv().await? {
             Ok(AggregatedMessage::Text(text)) => {
                 let value: Value = serde_json::from_str(&text).ok()?;
+                *reference = Some(value.get("ref").cloned().unwrap_or(Value::Null));
                 let Ok(ClientCommand::Auth { token }) = serde_json::from_value(value) else {
                     return None;
                 };
@@ -229,6 +237,7 @@ impl Live {
         mut self,
         mut stream: AggregatedMessageStream,
         mut connection: crate::application::realtime::Connection,
+        auth_ref: Option<Value>,
     ) {
         let state = self.state.clone();
         let realtime = &state.realtime;
@@ -239,10 +248,15 @@ impl Live {
             Box::pin(self.announce_presence(PresenceStatus::Online)).await;
         }
         tracing::debug!("connected");
-        let ready = protocol::event(
-            "ready",
-            json!({"user_id": me.as_uuid(), "connection_id": connection.id}),
-        );
+        if let Some(reference) = auth_ref {
+            let user_id = me.as_uuid();
+            self.write(protocol::ack(&reference, Acked::Auth(AuthAck { user_id })))
+                .await;
+        }
+        let ready = protocol::ready(Ready {
+            user_id: me.as_uuid(),
+            connection_id: connection.id,
+        });
         let mut open = self.write(ready).await;
 
         let options = realtime.options.clone();
@@ -408,13 +422,15 @@ impl Live {
         protocol::error(reference, &problem.code, &message)
     }
 
-    async fn execute(&mut self, command: ClientCommand) -> Result<Value, AppError> {
+    async fn execute(&mut self, command: ClientCommand) -> Result<Acked, AppError> {
         let me = self.me();
         let state = self.state.clone();
         let realtime = &state.realtime;
         match command {
-            ClientCommand::Auth { .. } => Ok(json!({"user_id": me.as_uuid()})),
-            ClientCommand::Ping => Ok(json!({"pong": true})),
+            ClientCommand::Auth { .. } => Ok(Acked::Auth(AuthAck {
+                user_id: me.as_uuid(),
+            })),
+            ClientCommand::Ping => Ok(Acked::Pong(PongAck { pong: true })),
             ClientCommand::SendMessage {
                 conversation_id,
                 content,
@@ -440,17 +456,20 @@ impl Live {
                         .collect(),
                 };
                 let (view, created) = state.messages.commands.send(me, command).await?;
-                Ok(json!({"created": created, "message": view}))
+                Ok(Acked::Sent(Box::new(SendAck {
+                    created,
+                    message: view,
+                })))
             }
             ClientCommand::TypingStart { conversation_id } => {
                 let id = ConversationId::from_uuid(conversation_id);
                 realtime.typing.set(me, id, true).await?;
-                Ok(json!({}))
+                Ok(Acked::Done(EmptyAck {}))
             }
             ClientCommand::TypingStop { conversation_id } => {
                 let id = ConversationId::from_uuid(conversation_id);
                 realtime.typing.set(me, id, false).await?;
-                Ok(json!({}))
+                Ok(Acked::Done(EmptyAck {}))
             }
             ClientCommand::Read {
                 conversation_id,
@@ -461,7 +480,7 @@ impl Live {
                     .markers
                     .read(me, ConversationId::from_uuid(conversation_id), seq)
                     .await?;
-                Ok(json!({"read_seq": read_seq}))
+                Ok(Acked::Read(ReadAck { read_seq }))
             }
             ClientCommand::PresenceSet { status } => {
                 let away = status == PresenceChoice::Away;
@@ -472,7 +491,7 @@ impl Live {
                     PresenceStatus::Online
                 })
                 .await;
-                Ok(json!({"status": if away { "away" } else { "online" }}))
+                Ok(Acked::Presence(PresenceSetAck { status }))
             }
             ClientCommand::PresenceQuery { user_ids } => {
                 if user_ids.len() > 200 {
@@ -480,10 +499,10 @@ impl Live {
                 }
                 let users: Vec<UserId> = user_ids.into_iter().map(UserId::from_uuid).collect();
                 let views = realtime.presence.query(me, &users).await?;
-                Ok(json!({ "presence": views }))
+                Ok(Acked::PresenceQuery(PresenceQueryAck { presence: views }))
             }
             // Started by `command`, answered once replayed.
-            ClientCommand::Sync { .. } => Ok(Value::Null),
+            ClientCommand::Sync { .. } => Ok(Acked::Done(EmptyAck {})),
         }
     }
 
@@ -556,8 +575,13 @@ impl Live {
             Replayed::Done(outcomes) => {
                 let (reference, _) = self.catching_up.take().expect("a sync was running");
                 let results: Vec<SyncResult> = outcomes.into_iter().map(SyncResult::from).collect();
-                self.write(protocol::ack(&reference, json!({"conversations": results})))
-                    .await
+                self.write(protocol::ack(
+                    &reference,
+                    Acked::Sync(SyncAck {
+                        conversations: results,
+                    }),
+                ))
+                .await
             }
         }
     }

@@ -1,5 +1,8 @@
-//! The WebSocket gateway at `/api/v1/ws`: the JSON protocol (`protocol.rs`) and one task per
+//! The WebSocket gateway at `/api/v1/ws`: the frames a client sends (`protocol.rs`) and the
+//! server sends (`frames.rs`), their AsyncAPI document (`asyncapi.rs`), and one task per
 //! connection (`gateway.rs`). Commands call the same handlers as REST.
 
+pub mod asyncapi;
+pub mod frames;
 pub mod gateway;
 pub mod protocol;

@@ -3,31 +3,42 @@
 //! serde form of `RealtimeEvent`).
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
+use utoipa::ToSchema;
 use uuid::Uuid;
+
+use super::frames::{AckFrame, Acked, ErrorFrame, Ready};
 
 use crate::application::realtime::SyncOutcome;
 use crate::presentation::nul::{NUL_REFUSED, nul_field};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct SyncEntry {
     pub conversation_id: Uuid,
+    /// The last seq the client holds (0 for none).
     pub after_seq: i64,
 }
 
 /// What a client may ask. Unknown fields are ignored; unknown types get an `error` frame.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(tag = "type")]
 pub enum ClientCommand {
+    /// Sign in on a connection opened without `Authorization` (browsers): the first frame,
+    /// within 10 s, or the server closes with 4001.
     #[serde(rename = "auth")]
     Auth { token: String },
     #[serde(rename = "ping")]
     Ping,
+    /// Like `POST /conversations/{id}/messages`: a retry with the same `client_message_id`
+    /// answers the first message.
     #[serde(rename = "message.send")]
     SendMessage {
         conversation_id: Uuid,
+        /// 1 to 4000 characters; may be empty or left out when `attachment_ids` has files.
         #[serde(default)]
         content: String,
+        /// The sender's idempotency key (1 to 64 printable ASCII).
+        #[schema(pattern = "^[!-~]{1,64}$")]
         client_message_id: Option<String>,
         reply_to: Option<Uuid>,
         #[serde(default)]
@@ -35,19 +46,31 @@ pub enum ClientCommand {
         #[serde(default)]
         attachment_ids: Vec<Uuid>,
     },
+    /// Others see `typing` for a few seconds; send again to keep it up.
     #[serde(rename = "typing.start")]
     TypingStart { conversation_id: Uuid },
     #[serde(rename = "typing.stop")]
     TypingStop { conversation_id: Uuid },
+    /// Moves the read marker forward to `seq`.
     #[serde(rename = "read")]
-    Read { conversation_id: Uuid, seq: i64 },
+    Read {
+        conversation_id: Uuid,
+        #[schema(minimum = 1)]
+        seq: i64,
+    },
     #[serde(rename = "presence.set")]
     PresenceSet { status: PresenceChoice },
     #[serde(rename = "presence.query")]
-    PresenceQuery { user_ids: Vec<Uuid> },
-    /// Catch-up: every message after `after_seq` in each conversation, in order.
+    PresenceQuery {
+        #[schema(max_items = 200)]
+        user_ids: Vec<Uuid>,
+    },
+    /// Catch-up: every message after `after_seq` in each conversation, in order, then the ack.
     #[serde(rename = "sync")]
-    Sync { conversations: Vec<SyncEntry> },
+    Sync {
+        #[schema(max_items = 100)]
+        conversations: Vec<SyncEntry>,
+    },
 }
 
 pub const COMMAND_TYPES: &[&str] = &[
@@ -62,7 +85,7 @@ pub const COMMAND_TYPES: &[&str] = &[
     "sync",
 ];
 
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum PresenceChoice {
     Online,
@@ -93,19 +116,32 @@ pub fn parse(text: &str) -> Result<(Value, ClientCommand), String> {
     }
 }
 
-pub fn ack(reference: &Value, data: Value) -> String {
-    json!({"type": "ack", "ref": reference, "data": data}).to_string()
+pub fn ack(reference: &Value, data: Acked) -> String {
+    let frame = AckFrame {
+        kind: "ack",
+        reference,
+        data,
+    };
+    serde_json::to_string(&frame).expect("an ack serialises")
 }
 
 pub fn error(reference: &Value, code: &str, message: &str) -> String {
-    json!({"type": "error", "ref": reference, "code": code, "message": message}).to_string()
+    let frame = ErrorFrame {
+        kind: "error",
+        reference,
+        code,
+        message,
+    };
+    serde_json::to_string(&frame).expect("an error serialises")
 }
 
-pub fn event(kind: &str, data: Value) -> String {
-    json!({"type": kind, "data": data}).to_string()
+/// The first frame on an authenticated connection: `{"type": "ready", "data": …}`.
+pub fn ready(ready: Ready) -> String {
+    let frame = serde_json::json!({"type": "ready", "data": ready});
+    frame.to_string()
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct SyncResult {
     pub conversation_id: Uuid,
     pub last_seq: i64,
@@ -113,6 +149,7 @@ pub struct SyncResult {
     pub has_more: bool,
     /// Why this conversation was not replayed (e.g. `conversation_not_found`); the others were.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = String, required = false)]
     pub error: Option<&'static str>,
 }
 
