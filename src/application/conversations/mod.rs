@@ -4,12 +4,14 @@
 
 mod chat_list;
 mod manage;
+mod members;
 mod participants;
 
 use std::sync::Arc;
 
 pub use chat_list::{ChatList, ChatListHandler};
 pub use manage::{ConversationView, ConversationsHandler, CreateConversation, UpdateConversation};
+pub use members::{MEMBER_LISTS_CACHED, Members, membership_changed};
 pub use participants::ParticipantsHandler;
 
 use crate::application::attachments::Avatars;

@@ -4,6 +4,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::NotificationsDeps;
+use crate::application::conversations::{MEMBER_LISTS_CACHED, Members, membership_changed};
 use crate::application::error::AppError;
 use crate::application::events::{EventHandler, LoggedEvent};
 use crate::application::realtime::PresenceStatus;
@@ -17,11 +18,13 @@ use crate::domain::users::NotificationPreferences;
 /// notification per trigger and recipient.
 pub struct NotificationsSubscriber {
     deps: Arc<NotificationsDeps>,
+    members: Members,
 }
 
 impl NotificationsSubscriber {
     pub fn new(deps: Arc<NotificationsDeps>) -> Self {
-        Self { deps }
+        let members = Members::new(deps.conversations.clone(), MEMBER_LISTS_CACHED);
+        Self { deps, members }
     }
 }
 
@@ -30,6 +33,9 @@ impl EventHandler for NotificationsSubscriber {
     async fn handle(&self, logged: &LoggedEvent) -> Result<(), AppError> {
         let now = self.deps.clock.now();
         let position = logged.position;
+        if let Some(changed) = membership_changed(&logged.event) {
+            self.members.forget(changed).await;
+        }
         match &logged.event {
             DomainEvent::MessageCreated { message } => self.on_message(message).await,
             DomainEvent::ContactRequested { from, to } => {
@@ -57,19 +63,19 @@ impl EventHandler for NotificationsSubscriber {
 
 impl NotificationsSubscriber {
     /// Mentioned participants hear of it; the others only while they have no live connection.
-    /// Nobody hears of their own messages or of conversations they muted.
+    /// Nobody hears of their own messages or of conversations they muted. Members come from
+    /// the cached list; who muted is read only when someone is to be told.
     async fn on_message(&self, message: &Message) -> Result<(), AppError> {
         if message.is_deleted() {
             return Ok(());
         }
         let deps = &self.deps;
-        let recipients: Vec<UserId> = deps
-            .conversations
-            .participants(message.conversation_id)
-            .await?
-            .into_iter()
-            .filter(|p| p.user_id != message.sender_id && !p.muted)
-            .map(|p| p.user_id)
+        let conversation = message.conversation_id;
+        let members = self.members.of(conversation).await?;
+        let recipients: Vec<UserId> = members
+            .iter()
+            .copied()
+            .filter(|user| *user != message.sender_id)
             .collect();
         let mentioned: HashSet<UserId> = message.mentions.iter().copied().collect();
         let unmentioned: Vec<UserId> = recipients
@@ -88,15 +94,34 @@ impl NotificationsSubscriber {
                 .map(|(user, _, _)| user)
                 .collect()
         };
+        let told: Vec<(UserId, NotificationKind)> = recipients
+            .into_iter()
+            .filter_map(|user| {
+                if mentioned.contains(&user) {
+                    Some((user, NotificationKind::Mention))
+                } else {
+                    offline
+                        .contains(&user)
+                        .then_some((user, NotificationKind::Message))
+                }
+            })
+            .collect();
+        if told.is_empty() {
+            return Ok(());
+        }
+        let muted: HashSet<UserId> = deps
+            .conversations
+            .participants(conversation)
+            .await?
+            .into_iter()
+            .filter(|p| p.muted)
+            .map(|p| p.user_id)
+            .collect();
         let now = deps.clock.now();
-        for user in recipients {
-            let kind = if mentioned.contains(&user) {
-                NotificationKind::Mention
-            } else if offline.contains(&user) {
-                NotificationKind::Message
-            } else {
+        for (user, kind) in told {
+            if muted.contains(&user) {
                 continue;
-            };
+            }
             let n = Notification::new(user, kind, message.sender_id, now)
                 .about_message(message.conversation_id, message.id);
             self.notify(n).await?;

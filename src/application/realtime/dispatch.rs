@@ -2,7 +2,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use super::{Connection, Delivery, DeliveryReceipt, FanOut, Hub, Members, RealtimeEvent};
+use super::{Connection, Delivery, DeliveryReceipt, FanOut, Hub, RealtimeEvent};
+use crate::application::conversations::{MEMBER_LISTS_CACHED, Members, membership_changed};
 use crate::application::error::AppError;
 use crate::application::events::{EventHandler, EventLog, Gap, LoggedEvent};
 use crate::application::messages::MessageView;
@@ -10,26 +11,6 @@ use crate::domain::conversations::ConversationRepository;
 use crate::domain::messages::{Message, MessageRepository};
 use crate::domain::shared::{ConversationId, DomainEvent, MessageId, SessionId, UserId};
 use crate::domain::users::BlockRepository;
-
-/// Conversations whose member lists one instance keeps for delivery.
-const MEMBER_LISTS_CACHED: u64 = 100_000;
-
-/// The conversation whose members `event` changes.
-fn membership_changed(event: &DomainEvent) -> Option<ConversationId> {
-    match event {
-        DomainEvent::ConversationCreated { conversation_id }
-        | DomainEvent::ConversationDeleted {
-            conversation_id, ..
-        }
-        | DomainEvent::ParticipantAdded {
-            conversation_id, ..
-        }
-        | DomainEvent::ParticipantRemoved {
-            conversation_id, ..
-        } => Some(*conversation_id),
-        _ => None,
-    }
-}
 
 // Delivered markers of large groups would fan out quadratically; their clients read receipts
 // on demand instead.
