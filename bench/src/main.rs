@@ -93,16 +93,19 @@ pub enum Scenario {
     Connections,
     History,
     Chatlist,
+    /// `kill -9`, then SIGTERM, in the middle of a burst of sends.
+    Faults,
     All,
 }
 
 impl Scenario {
-    const EACH: [Scenario; 5] = [
+    const EACH: [Scenario; 6] = [
         Scenario::Send,
         Scenario::Fanout,
         Scenario::Connections,
         Scenario::History,
         Scenario::Chatlist,
+        Scenario::Faults,
     ];
 
     fn name(self) -> &'static str {
@@ -112,6 +115,7 @@ impl Scenario {
             Scenario::Connections => "connections",
             Scenario::History => "history",
             Scenario::Chatlist => "chatlist",
+            Scenario::Faults => "faults",
             Scenario::All => "all",
         }
     }
@@ -174,8 +178,8 @@ async fn run(options: Options) -> anyhow::Result<bool> {
     let mut reports = Vec::new();
     for scenario in scenarios {
         eprintln!("--- {} ({})", scenario.name(), options.backend_label());
-        let target = Target::prepare(&options).await?;
-        let outcome = scenarios::run(scenario, &options, &target).await;
+        let mut target = Target::prepare(&options).await?;
+        let outcome = scenarios::run(scenario, &options, &mut target).await;
         target.shutdown().await;
         let mut report = outcome?;
         report.notes.push(options.placement());

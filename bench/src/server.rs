@@ -36,6 +36,8 @@ pub struct Target {
     server_cpus: Option<crate::cpus::Cpus>,
     data_dir: Option<PathBuf>,
     database: Option<(String, String)>,
+    /// The started instances' environment, to start one again.
+    env: Vec<(String, String)>,
 }
 
 impl Target {
@@ -56,6 +58,7 @@ impl Target {
                 server_cpus: None,
                 data_dir: None,
                 database: None,
+                env: Vec::new(),
             });
         }
         if options.backend == Backend::Sqlite && options.instances != 1 {
@@ -72,6 +75,7 @@ impl Target {
             server_cpus: options.server_cpus.clone(),
             data_dir: Some(data_dir.clone()),
             database: None,
+            env: Vec::new(),
         };
         let mut env = base_env(&data_dir);
         match options.backend {
@@ -100,9 +104,10 @@ impl Target {
                 ));
             }
         }
+        target.env = env;
         // The first instance migrates the database; the others start once it is ready.
         for _ in 0..options.instances {
-            if let Err(error) = target.start_instance(&env).await {
+            if let Err(error) = target.start_instance().await {
                 target.shutdown().await;
                 return Err(error);
             }
@@ -110,7 +115,43 @@ impl Target {
         Ok(target)
     }
 
-    async fn start_instance(&mut self, env: &[(String, String)]) -> anyhow::Result<()> {
+    /// Whether the tool started the servers itself (and so can stop and restart them).
+    pub fn started(&self) -> bool {
+        !self.children.is_empty()
+    }
+
+    /// Sends `signal` to instance `index` and waits (up to 60 s) for it to exit.
+    pub async fn stop_instance(&mut self, index: usize, signal: i32) -> anyhow::Result<()> {
+        let child = self.children.get_mut(index).context("no such instance")?;
+        let pid = i32::try_from(child.id())?;
+        // SAFETY: signalling a child process of ours that has not been reaped yet.
+        unsafe { libc::kill(pid, signal) };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while child.try_wait()?.is_none() {
+            if Instant::now() > deadline {
+                bail!("instance {index} did not exit within 60 s of signal {signal}");
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        Ok(())
+    }
+
+    /// Starts instance `index` again on the same data, at a new address.
+    pub async fn restart_instance(&mut self, index: usize) -> anyhow::Result<()> {
+        self.start_instance().await?;
+        let (url, pid, child) = (
+            self.urls.pop().context("started")?,
+            self.pids.pop().context("started")?,
+            self.children.pop().context("started")?,
+        );
+        self.urls[index] = url;
+        self.pids[index] = pid;
+        self.children[index] = child;
+        Ok(())
+    }
+
+    async fn start_instance(&mut self) -> anyhow::Result<()> {
+        let env = self.env.clone();
         let port = free_port()?;
         let mut command = Command::new(std::env::current_exe()?);
         if let Some(cpus) = self.server_cpus.clone() {
@@ -202,6 +243,7 @@ fn base_env(data_dir: &std::path::Path) -> Vec<(String, String)> {
         "REGISTER_PER_IP",
         "FORGOT_PER_IP",
         "FORGOT_PER_EMAIL",
+        "MESSAGES_PER_USER",
     ] {
         env.push((format!("CHAT__RATE_LIMIT__{limit}__MAX"), "0".to_owned()));
     }

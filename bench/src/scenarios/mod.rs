@@ -3,6 +3,7 @@
 mod chatlist;
 mod connections;
 mod fanout;
+mod faults;
 mod history;
 mod send;
 
@@ -10,13 +11,18 @@ use crate::report::Report;
 use crate::server::Target;
 use crate::{Options, Scenario};
 
-pub async fn run(scenario: Scenario, options: &Options, target: &Target) -> anyhow::Result<Report> {
+pub async fn run(
+    scenario: Scenario,
+    options: &Options,
+    target: &mut Target,
+) -> anyhow::Result<Report> {
     match scenario {
         Scenario::Send => send::run(options, target).await,
         Scenario::Fanout => fanout::run(options, target).await,
         Scenario::Connections => connections::run(options, target).await,
         Scenario::History => history::run(options, target).await,
         Scenario::Chatlist => chatlist::run(options, target).await,
+        Scenario::Faults => faults::run(options, target).await,
         Scenario::All => anyhow::bail!("`all` is expanded before running"),
     }
 }
