@@ -38,6 +38,68 @@ pub struct Target {
     database: Option<(String, String)>,
     /// The started instances' environment, to start one again.
     env: Vec<(String, String)>,
+    /// A Redis of the run's own (`faults` on PostgreSQL stops and starts it).
+    redis: Option<PrivateRedis>,
+}
+
+/// A `redis-server` the tool runs on a port of its own.
+pub struct PrivateRedis {
+    port: u16,
+    child: Option<Child>,
+}
+
+impl Drop for PrivateRedis {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+impl PrivateRedis {
+    fn start(port: u16) -> anyhow::Result<Self> {
+        let mut redis = Self { port, child: None };
+        redis.resume()?;
+        Ok(redis)
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Kills it: every connection to it breaks at once.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts it again on the same port, empty, and waits until it answers.
+    pub fn resume(&mut self) -> anyhow::Result<()> {
+        let port = self.port.to_string();
+        let child = Command::new("redis-server")
+            .args([
+                "--port",
+                &port,
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(Stdio::null())
+            .spawn()
+            .context("starting redis-server (Debian's redis-server package)")?;
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            if Instant::now() > deadline {
+                bail!("redis-server did not listen on {port} within 30 s");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok(())
+    }
 }
 
 impl Target {
@@ -59,6 +121,7 @@ impl Target {
                 data_dir: None,
                 database: None,
                 env: Vec::new(),
+                redis: None,
             });
         }
         if options.backend == Backend::Sqlite && options.instances != 1 {
@@ -76,6 +139,7 @@ impl Target {
             data_dir: Some(data_dir.clone()),
             database: None,
             env: Vec::new(),
+            redis: None,
         };
         let mut env = base_env(&data_dir);
         match options.backend {
@@ -96,7 +160,15 @@ impl Target {
                 let url = replace_database(&options.postgres_url, &name);
                 target.seed_database_url = Some(url.clone());
                 env.push(("DATABASE_URL".into(), url));
-                env.push(("REDIS_URL".into(), options.redis_url.clone()));
+                let redis_url = if options.scenario == crate::Scenario::Faults {
+                    let redis = PrivateRedis::start(free_port()?)?;
+                    let url = redis.url();
+                    target.redis = Some(redis);
+                    url
+                } else {
+                    options.redis_url.clone()
+                };
+                env.push(("REDIS_URL".into(), redis_url));
                 env.push(("CHAT__REDIS__KEY_PREFIX".into(), format!("bench{run}:")));
                 env.push((
                     "CHAT__AUTH__JWT_SECRET".into(),
@@ -118,6 +190,11 @@ impl Target {
     /// Whether the tool started the servers itself (and so can stop and restart them).
     pub fn started(&self) -> bool {
         !self.children.is_empty()
+    }
+
+    /// The run's own Redis, when it has one.
+    pub fn redis(&mut self) -> Option<&mut PrivateRedis> {
+        self.redis.as_mut()
     }
 
     /// Sends `signal` to instance `index` and waits (up to 60 s) for it to exit.
@@ -208,6 +285,9 @@ impl Target {
                 let _ = child.kill();
                 let _ = child.wait();
             }
+        }
+        if let Some(redis) = &mut self.redis {
+            redis.stop();
         }
         if let Some(dir) = self.data_dir.take() {
             let _ = std::fs::remove_dir_all(dir);

@@ -70,6 +70,18 @@ pub async fn run(options: &Options, target: &mut Target) -> anyhow::Result<Repor
         acked += outcome.acked;
         lost += outcome.lost + outcome.missing + outcome.duplicated;
     }
+    if target.redis().is_some() && target.urls.len() >= 2 {
+        eprintln!(
+            "Redis stopped and started again under {} instances",
+            target.urls.len()
+        );
+        let outage = super::redis_outage::run(target, senders, before_fault / 2).await?;
+        notes.push(outage.note);
+        acked += outage.acked;
+        lost += outage.lost;
+    } else {
+        notes.push("the Redis outage step runs with --backend postgres --instances 2".to_owned());
+    }
     let elapsed = started.elapsed().as_secs_f64();
     Ok(Report {
         scenario: "faults",
