@@ -176,6 +176,13 @@ impl Target {
                 ));
             }
         }
+        if options.scenario == crate::Scenario::Faults {
+            // One user sends thousands of messages a minute; the other scenarios keep the limit.
+            env.push((
+                "CHAT__RATE_LIMIT__MESSAGES_PER_USER__MAX".into(),
+                "0".into(),
+            ));
+        }
         target.env = env;
         // The first instance migrates the database; the others start once it is ready.
         for _ in 0..options.instances {
@@ -323,7 +330,6 @@ fn base_env(data_dir: &std::path::Path) -> Vec<(String, String)> {
         "REGISTER_PER_IP",
         "FORGOT_PER_IP",
         "FORGOT_PER_EMAIL",
-        "MESSAGES_PER_USER",
     ] {
         env.push((format!("CHAT__RATE_LIMIT__{limit}__MAX"), "0".to_owned()));
     }

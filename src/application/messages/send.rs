@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use super::{MessageView, MessagesDeps};
 use crate::application::error::AppError;
-use crate::domain::conversations::ConversationKind;
+use crate::domain::conversations::{Conversation, ConversationKind, Participant};
 use crate::domain::messages::{ClientMessageId, MessageContent, MessageDraft};
 use crate::domain::shared::{
     AttachmentId, ConversationId, DomainEvent, MessageId, RepoError, UserId,
@@ -42,14 +42,33 @@ impl MessageCommandsHandler {
         let deps = &self.0;
         deps.send_limit.spend(me).await?;
         let (conversation, participant) = deps.member_of(cmd.conversation_id, me).await?;
-        if let Some(client_id) = &cmd.client_message_id
-            && let Some(original) = deps
-                .messages
-                .find_by_client_id(conversation.id, me, client_id.as_str())
-                .await?
-        {
-            return Ok((self.view(original, me).await?, false));
+        let (conversation_id, key) = (conversation.id, cmd.client_message_id.clone());
+        // The unique index finds a retry when it is stored; a retry that would be refused now
+        // (posting rights lost, a block since) still gets its original.
+        match self.store(me, conversation, participant, cmd).await {
+            Err(refused) if key.is_some() => {
+                let key = key.as_ref().map(|k| k.as_str()).unwrap_or_default();
+                match deps
+                    .messages
+                    .find_by_client_id(conversation_id, me, key)
+                    .await?
+                {
+                    Some(original) => Ok((self.view(original, me).await?, false)),
+                    None => Err(refused),
+                }
+            }
+            stored => stored,
         }
+    }
+
+    async fn store(
+        &self,
+        me: UserId,
+        conversation: Conversation,
+        participant: Participant,
+        cmd: SendMessage,
+    ) -> Result<(MessageView, bool), AppError> {
+        let deps = &self.0;
         conversation.check_can_post(&participant)?;
         // Only direct chats (blocks) and mentions need the member list: skip its query otherwise.
         let participants =

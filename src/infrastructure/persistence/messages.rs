@@ -15,6 +15,7 @@ use uuid::Uuid;
 use super::conversations::placeholders;
 use super::db::Db;
 use super::entities::{attachments, conversations, messages, participants, reactions};
+use super::message_batch;
 use super::outbox::{self, OutboxSignal};
 use super::{inserted_unless_present, repo_error, unexpected};
 use crate::domain::messages::{
@@ -151,20 +152,42 @@ async fn append_group(
     group: &[(MessageDraft, Appended)],
 ) -> Result<Vec<Result<Message, RepoError>>, RepoError> {
     let txn = db.begin().await.map_err(unexpected)?;
-    let mut results = Vec::with_capacity(group.len());
-    for (draft, _) in group {
+    let mut results: Vec<Option<Result<Message, RepoError>>> = group.iter().map(|_| None).collect();
+    let plain: Vec<usize> = (0..group.len())
+        .filter(|i| message_batch::plain(&group[*i].0))
+        .collect();
+    if plain.len() > 1 {
+        let drafts: Vec<&MessageDraft> = plain.iter().map(|i| &group[*i].0).collect();
+        let savepoint = txn.begin().await.map_err(unexpected)?;
+        match message_batch::append_batch(&savepoint, &drafts).await {
+            Ok(messages) => {
+                savepoint.commit().await.map_err(unexpected)?;
+                for (i, message) in plain.iter().zip(messages) {
+                    results[*i] = Some(Ok(message));
+                }
+            }
+            // A duplicate key: the sends go in one by one below, which tells it apart.
+            Err(RepoError::Duplicate(_)) => savepoint.rollback().await.map_err(unexpected)?,
+            Err(error) => return Err(error),
+        }
+    }
+    for ((draft, _), result) in group.iter().zip(results.iter_mut()) {
+        if result.is_some() {
+            continue;
+        }
         let savepoint = txn.begin().await.map_err(unexpected)?;
         match append_in(&savepoint, draft).await {
             Ok(message) => {
                 savepoint.commit().await.map_err(unexpected)?;
-                results.push(Ok(message));
+                *result = Some(Ok(message));
             }
             Err(error) => {
                 savepoint.rollback().await.map_err(unexpected)?;
-                results.push(Err(error));
+                *result = Some(Err(error));
             }
         }
     }
+    let results: Vec<Result<Message, RepoError>> = results.into_iter().flatten().collect();
     let events: Vec<DomainEvent> = results.iter().flatten().map(created).collect();
     outbox::commit_with(txn, &events, signal).await?;
     Ok(results)

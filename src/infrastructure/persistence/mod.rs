@@ -6,6 +6,7 @@ pub mod auth;
 pub mod conversations;
 pub mod db;
 mod entities;
+mod message_batch;
 pub mod messages;
 pub mod notifications;
 pub mod outbox;
