@@ -80,6 +80,10 @@ impl ConnectionTrait for Db {
     }
 }
 
+/// A pooled connection is checked with a round trip only after this long unused: checking on
+/// every checkout cost one hand-off (a network round trip on PostgreSQL) per statement.
+const PING_IF_IDLE: Duration = Duration::from_secs(30);
+
 /// Opens the database for serving: the writer of `connect`, and on a SQLite file a pool of
 /// read connections beside it.
 pub async fn connect_for_serving(
@@ -97,7 +101,9 @@ pub async fn connect_for_serving(
         .min_connections(1)
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10))
-        .sqlx_logging(false);
+        .test_before_acquire_if_idle_for(PING_IF_IDLE)
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|options| options.pragma("temp_store", "memory"));
     let read = Database::connect(options)
         .await
         .with_context(|| format!("cannot open the database at {}", redact(url)))?;
@@ -123,17 +129,21 @@ pub async fn connect(
         .min_connections(if sqlite { 1 } else { 2.min(max_connections) })
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10))
+        .test_before_acquire_if_idle_for(PING_IF_IDLE)
         .sqlx_logging(false)
         // JIT compilation costs more than it saves on short OLTP queries (about 15 ms on the
         // chat list); PostgreSQL turns it on by cost estimate alone.
         .map_sqlx_postgres_opts(|options| options.options([("jit", "off")]))
         .map_sqlx_sqlite_opts(move |options| {
             use sea_orm::sqlx::sqlite::SqliteSynchronous;
-            options.synchronous(if full_sync {
-                SqliteSynchronous::Full
-            } else {
-                SqliteSynchronous::Normal
-            })
+            options
+                .synchronous(if full_sync {
+                    SqliteSynchronous::Full
+                } else {
+                    SqliteSynchronous::Normal
+                })
+                // Statement journals of savepoints in memory, not a file made per statement.
+                .pragma("temp_store", "memory")
         });
     let db = Database::connect(options)
         .await
