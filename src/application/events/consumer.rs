@@ -189,9 +189,7 @@ pub async fn run_shared(
         let mut stored = (position, Instant::now());
         loop {
             if *shutdown.borrow() {
-                if let Err(error) = log.release(name, &owner, reader.position).await {
-                    tracing::warn!(%error, consumer = name, "lease not released; it will lapse");
-                }
+                release(log.as_ref(), name, &owner, reader.position).await;
                 return;
             }
             let busy = reader.step(name).await;
@@ -229,6 +227,20 @@ pub async fn prune_every(log: Arc<dyn EventLog>, retention: Duration, interval: 
             Ok(0) => {}
             Ok(deleted) => tracing::debug!(deleted, "event log pruned"),
             Err(error) => tracing::warn!(%error, "event log not pruned"),
+        }
+    }
+}
+/// Gives the lease up at shutdown, so that the next process takes over at once. A pooled
+/// connection may break as the server's workers stop: each attempt takes another.
+async fn release(log: &dyn EventLog, name: &str, owner: &str, position: i64) {
+    const ATTEMPTS: usize = 3;
+    for attempt in 1..=ATTEMPTS {
+        match log.release(name, owner, position).await {
+            Ok(()) => return,
+            Err(error) if attempt == ATTEMPTS => {
+                tracing::warn!(%error, consumer = name, "lease not released; it will lapse");
+            }
+            Err(_) => {}
         }
     }
 }

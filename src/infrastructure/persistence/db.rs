@@ -80,8 +80,8 @@ impl ConnectionTrait for Db {
     }
 }
 
-/// A pooled connection is checked with a round trip only after this long unused: checking on
-/// every checkout cost one hand-off (a network round trip on PostgreSQL) per statement.
+/// A pooled SQLite connection is checked only after this long unused: checking on every
+/// checkout cost one more hand-off to its thread per statement.
 const PING_IF_IDLE: Duration = Duration::from_secs(30);
 
 /// Opens the database for serving: the writer of `connect`, and on a SQLite file a pool of
@@ -129,7 +129,6 @@ pub async fn connect(
         .min_connections(if sqlite { 1 } else { 2.min(max_connections) })
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10))
-        .test_before_acquire_if_idle_for(PING_IF_IDLE)
         .sqlx_logging(false)
         // JIT compilation costs more than it saves on short OLTP queries (about 15 ms on the
         // chat list); PostgreSQL turns it on by cost estimate alone.
@@ -145,6 +144,11 @@ pub async fn connect(
                 // Statement journals of savepoints in memory, not a file made per statement.
                 .pragma("temp_store", "memory")
         });
+    if sqlite {
+        // Not on PostgreSQL: a connection opened on an HTTP worker's runtime breaks when that
+        // worker stops, and the check on checkout is what replaces it during a shutdown.
+        options.test_before_acquire_if_idle_for(PING_IF_IDLE);
+    }
     let db = Database::connect(options)
         .await
         .with_context(|| format!("cannot open the database at {}", redact(url)))?;
