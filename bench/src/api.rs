@@ -138,6 +138,27 @@ impl Api {
             .await
     }
 
+    /// Every message of a conversation, read forwards page by page.
+    pub async fn all_messages(
+        &self,
+        token: &str,
+        conversation: &str,
+    ) -> anyhow::Result<Vec<Value>> {
+        let base = format!("/api/v1/conversations/{conversation}/messages?limit=100");
+        let mut path = format!("{base}&after_seq=0");
+        let mut messages = Vec::new();
+        loop {
+            let mut page = self.get(&path, token).await?;
+            if let Value::Array(items) = page["messages"].take() {
+                messages.extend(items);
+            }
+            match page["next_cursor"].as_str() {
+                Some(cursor) => path = format!("{base}&cursor={cursor}"),
+                None => return Ok(messages),
+            }
+        }
+    }
+
     /// An authenticated WebSocket, from the given loopback source address, after `ready`.
     pub async fn connect_ws(&self, token: &str, source: Option<Ipv4Addr>) -> anyhow::Result<Ws> {
         let server: SocketAddr = self

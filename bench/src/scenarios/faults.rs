@@ -180,24 +180,13 @@ async fn burst(
     acked
 }
 
-/// Every message of the conversation, read forwards page by page.
+/// The ids of every message stored in the conversation.
 async fn stored_messages(api: &Api, user: &User, group: &str) -> anyhow::Result<HashSet<String>> {
-    let mut ids = HashSet::new();
-    let mut path = format!("/api/v1/conversations/{group}/messages?after_seq=0&limit=100");
-    loop {
-        let page = api.get(&path, &user.token).await?;
-        for message in page["messages"].as_array().into_iter().flatten() {
-            if let Some(id) = message["id"].as_str() {
-                ids.insert(id.to_owned());
-            }
-        }
-        match page["next_cursor"].as_str() {
-            Some(cursor) => {
-                path = format!("/api/v1/conversations/{group}/messages?cursor={cursor}&limit=100");
-            }
-            None => return Ok(ids),
-        }
-    }
+    let messages = api.all_messages(&user.token, group).await?;
+    Ok(messages
+        .iter()
+        .filter_map(|m| m["id"].as_str().map(str::to_owned))
+        .collect())
 }
 
 /// The messages of `group` that `user` was notified of, and how many notifications those were.

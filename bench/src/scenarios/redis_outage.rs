@@ -180,24 +180,8 @@ async fn read(mut ws: Ws, group: String, mut expected: watch::Receiver<Expected>
 
 /// The seqs of every message stored in the conversation.
 async fn stored_seqs(api: &Api, user: &User, group: &str) -> anyhow::Result<BTreeSet<i64>> {
-    let mut seqs = BTreeSet::new();
-    let mut path = format!("/api/v1/conversations/{group}/messages?after_seq=0&limit=100");
-    loop {
-        let page = api.get(&path, &user.token).await?;
-        seqs.extend(
-            page["messages"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|m| m["seq"].as_i64()),
-        );
-        match page["next_cursor"].as_str() {
-            Some(cursor) => {
-                path = format!("/api/v1/conversations/{group}/messages?cursor={cursor}&limit=100")
-            }
-            None => return Ok(seqs),
-        }
-    }
+    let messages = api.all_messages(&user.token, group).await?;
+    Ok(messages.iter().filter_map(|m| m["seq"].as_i64()).collect())
 }
 
 async fn until(deadline: Option<tokio::time::Instant>) {

@@ -141,6 +141,30 @@ pub struct Message {
     pub deleted_at: Option<OffsetDateTime>,
 }
 
+impl MessageDraft {
+    /// The message it becomes once stored at `seq`.
+    pub fn stored_at(&self, seq: i64) -> Message {
+        Message {
+            id: self.id,
+            conversation_id: self.conversation_id,
+            seq,
+            sender_id: self.sender_id,
+            content: self.content.as_str().to_owned(),
+            client_message_id: self
+                .client_message_id
+                .as_ref()
+                .map(|c| c.as_str().to_owned()),
+            reply_to: self.reply_to,
+            reply_count: 0,
+            mentions: self.mentions.clone(),
+            attachment_ids: self.attachment_ids.clone(),
+            created_at: self.created_at,
+            edited_at: None,
+            deleted_at: None,
+        }
+    }
+}
+
 impl Message {
     pub fn is_deleted(&self) -> bool {
         self.deleted_at.is_some()

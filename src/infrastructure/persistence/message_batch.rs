@@ -46,7 +46,7 @@ pub(super) async fn append_batch<C: ConnectionTrait>(
                     *seq - 1
                 })
                 .ok_or_else(|| RepoError::Unexpected(anyhow::anyhow!("conversation vanished")))?;
-            Ok(stored(draft, seq))
+            Ok(draft.stored_at(seq))
         })
         .collect::<Result<_, RepoError>>()?;
     let rows: Vec<messages::ActiveModel> = messages.iter().map(row).collect::<Result<_, _>>()?;
@@ -130,27 +130,6 @@ async fn move_sender_markers<C: ConnectionTrait>(
     let statement = Statement::from_sql_and_values(backend, placeholders(backend, &sql), values);
     db.execute_raw(statement).await.map_err(unexpected)?;
     Ok(())
-}
-
-fn stored(draft: &MessageDraft, seq: i64) -> Message {
-    Message {
-        id: draft.id,
-        conversation_id: draft.conversation_id,
-        seq,
-        sender_id: draft.sender_id,
-        content: draft.content.as_str().to_owned(),
-        client_message_id: draft
-            .client_message_id
-            .as_ref()
-            .map(|c| c.as_str().to_owned()),
-        reply_to: None,
-        reply_count: 0,
-        mentions: draft.mentions.clone(),
-        attachment_ids: Vec::new(),
-        created_at: draft.created_at,
-        edited_at: None,
-        deleted_at: None,
-    }
 }
 
 fn row(message: &Message) -> Result<messages::ActiveModel, RepoError> {

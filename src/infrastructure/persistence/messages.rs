@@ -605,24 +605,7 @@ async fn append_in<C: ConnectionTrait>(db: &C, draft: &MessageDraft) -> Result<M
             .await
             .map_err(unexpected)?;
     }
-    Ok(Message {
-        id: draft.id,
-        conversation_id: draft.conversation_id,
-        seq,
-        sender_id: draft.sender_id,
-        content: draft.content.as_str().to_owned(),
-        client_message_id: draft
-            .client_message_id
-            .as_ref()
-            .map(|c| c.as_str().to_owned()),
-        reply_to: draft.reply_to,
-        reply_count: 0,
-        mentions: draft.mentions.clone(),
-        attachment_ids: draft.attachment_ids.clone(),
-        created_at: draft.created_at,
-        edited_at: None,
-        deleted_at: None,
-    })
+    Ok(draft.stored_at(seq))
 }
 
 /// Soft-deletes the live ones of `ids`: content, mentions and files go, the row and its seq
