@@ -66,6 +66,11 @@ pub struct AttachmentSettings {
     pub orphan_ttl_secs: u64,
     pub cleanup_interval_secs: u64,
     pub s3: S3Settings,
+    /// clamd's address (`host:port`, or a Unix socket's path); empty: uploads are not scanned.
+    pub clamav_addr: String,
+    pub clamav_when_down: crate::application::attachments::WhenScannerDown,
+    /// Longest wait for clamd at each step (connect, each chunk, the verdict).
+    pub clamav_timeout_ms: u64,
 }
 
 /// An S3-compatible bucket for files, used instead of `dir` when `bucket` is set.

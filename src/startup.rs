@@ -11,7 +11,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::sync::watch;
 
 use crate::application::attachments::{
-    AttachmentsDeps, AttachmentsHandler, Avatars, ImagePool, OrphanCleanup,
+    AttachmentsDeps, AttachmentsHandler, Avatars, ImagePool, OrphanCleanup, Scanning,
 };
 use crate::application::auth::{AuthDeps, AuthHandlers, AuthPolicy};
 use crate::application::conversations::{ConversationsDeps, ConversationsHandlers};
@@ -29,6 +29,7 @@ use crate::application::realtime::{
 use crate::application::users::{UsersDeps, UsersHandlers};
 use crate::config::{LimitSetting, MailTransport, Settings, SqliteSync};
 use crate::domain::auth::SessionPolicy;
+use crate::infrastructure::antivirus::Clamd;
 use crate::infrastructure::cache::in_process::MokaProfileCache;
 use crate::infrastructure::cache::redis::RedisProfileCache;
 use crate::infrastructure::clock::SystemClock;
@@ -440,6 +441,7 @@ fn build_state(
             },
             settings.attachments.image_queue,
         )),
+        scanning: scanning(&settings.attachments),
     });
     let cleanup = OrphanCleanup::new(
         attachments_deps.clone(),
@@ -651,4 +653,16 @@ fn build_realtime(
         },
         shutdown,
     })
+}
+
+/// clamd when an address is set; otherwise uploads are kept unscanned, as before.
+fn scanning(settings: &crate::config::AttachmentSettings) -> Scanning {
+    if settings.clamav_addr.is_empty() {
+        return Scanning::off();
+    }
+    let timeout = Duration::from_millis(settings.clamav_timeout_ms.max(1));
+    Scanning {
+        scanner: Some(Arc::new(Clamd::new(&settings.clamav_addr, timeout))),
+        when_down: settings.clamav_when_down,
+    }
 }

@@ -1,5 +1,6 @@
 //! Adapters for the ports, grouped by technology. Nothing here decides business rules.
 
+pub mod antivirus;
 pub mod cache;
 pub mod clock;
 pub mod health;

@@ -70,7 +70,7 @@ async fn download(app: &TestApp, user: &TestUser, path: &str) -> Response {
     app.get(path, Some(&user.access_token)).await
 }
 
-fn pdf(len: usize) -> Vec<u8> {
+pub fn pdf(len: usize) -> Vec<u8> {
     let mut bytes = b"%PDF-1.7\n".to_vec();
     bytes.extend((0..len).map(|i| (i * 31 % 251) as u8));
     bytes
@@ -84,7 +84,7 @@ fn sha256(bytes: &[u8]) -> String {
 }
 
 /// A 640×480 JPEG carrying an EXIF segment with a GPS marker in it.
-fn jpeg_with_exif() -> Vec<u8> {
+pub fn jpeg_with_exif() -> Vec<u8> {
     let image = image::RgbImage::from_fn(640, 480, |x, y| {
         image::Rgb([(x % 256) as u8, (y % 256) as u8, 128])
     });
@@ -176,7 +176,7 @@ async fn an_upload_comes_back_byte_for_byte_and_in_ranges() {
 }
 
 /// How many objects the app's file store holds: its folder, or its bucket.
-async fn stored_files(app: &TestApp) -> usize {
+pub async fn stored_files(app: &TestApp) -> usize {
     fn count(dir: &std::path::Path) -> usize {
         std::fs::read_dir(dir).map_or(0, |entries| {
             entries

@@ -12,6 +12,7 @@ mod notifications;
 mod operations;
 mod passwords;
 mod pipeline;
+mod scanning;
 mod sessions;
 mod socket_sessions;
 mod sync;

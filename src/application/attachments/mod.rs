@@ -4,6 +4,7 @@
 mod avatars;
 mod cleanup;
 mod image_pool;
+mod scan;
 mod upload;
 
 use std::ops::Range;
@@ -16,6 +17,7 @@ use futures_util::stream::BoxStream;
 pub use avatars::Avatars;
 pub use cleanup::OrphanCleanup;
 pub use image_pool::ImagePool;
+pub use scan::{ScanStream, Scanning, Verdict, VirusScanner, WhenScannerDown};
 pub use upload::{AttachmentsHandler, Download};
 
 use crate::application::limits::WriteLimit;
@@ -120,4 +122,5 @@ pub struct AttachmentsDeps {
     pub max_image_pixels: u64,
     /// Where images are decoded: a few at a time, so memory stays bounded.
     pub images: Arc<ImagePool>,
+    pub scanning: Scanning,
 }

@@ -5,6 +5,7 @@ use bytes::{Bytes, BytesMut};
 use futures_util::{Stream, StreamExt};
 use sha2::{Digest, Sha256};
 
+use super::scan::FileScan;
 use super::{AttachmentsDeps, ObjectHeaders, ObjectRead};
 use crate::application::error::AppError;
 use crate::domain::attachments::{Attachment, FileName, MediaType};
@@ -35,6 +36,8 @@ impl AttachmentsHandler {
     /// Stores an upload of `me`'s. The type comes from the bytes, checked against the accepted
     /// list before anything is stored; images are re-encoded without metadata and get a
     /// thumbnail (held in memory, within the size limit); other files are streamed through.
+    /// With a virus scanner, every byte reaches it on the way and the file is kept only once
+    /// it is found clean.
     #[tracing::instrument(skip_all, fields(user_id = %me))]
     pub async fn upload<S, E>(
         &self,
@@ -73,6 +76,7 @@ impl AttachmentsHandler {
             .sniff(&head)
             .and_then(MediaType::from_mime)
             .ok_or(AppError::UnsupportedMediaType)?;
+        let mut scan = deps.scanning.begin().await?;
         let mut attachment = Attachment {
             id: AttachmentId::new(),
             uploader_id: me,
@@ -98,9 +102,12 @@ impl AttachmentsHandler {
                     }
                 }
             }
+            // Scanned before it is decoded: decoders are where a crafted file attacks.
+            scan.feed(&whole).await?;
+            scan.verdict().await?;
             self.store_image(&mut attachment, whole.freeze()).await?;
         } else {
-            self.store_stream(&mut attachment, head.freeze(), ended, body)
+            self.store_stream(&mut attachment, head.freeze(), ended, body, scan)
                 .await?;
         }
         if let Err(error) = deps.attachments.insert(&attachment).await {
@@ -169,6 +176,7 @@ impl AttachmentsHandler {
         head: Bytes,
         ended: bool,
         mut body: S,
+        mut scan: FileScan,
     ) -> Result<(), AppError>
     where
         S: Stream<Item = Result<Bytes, E>> + Unpin,
@@ -204,10 +212,19 @@ impl AttachmentsHandler {
                 });
             }
             hash.update(&chunk);
+            if let Err(error) = scan.feed(&chunk).await {
+                writer.abort().await;
+                return Err(error);
+            }
             if let Err(error) = writer.write(chunk).await {
                 writer.abort().await;
                 return Err(error.into());
             }
+        }
+        // Nothing becomes visible in the store before the verdict.
+        if let Err(error) = scan.verdict().await {
+            writer.abort().await;
+            return Err(error);
         }
         writer.finish().await?;
         attachment.size = size;

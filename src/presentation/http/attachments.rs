@@ -100,8 +100,8 @@ fn multipart_problem(error: MultipartError) -> Problem {
         (status = 413, description = "`too_large`: over the size limit", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "`unsupported_media_type`: not multipart, or the file's bytes are not of an accepted type", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`rate_limited`: over the user's upload limit; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`rate_limiter_unavailable`: the limit cannot be counted (`when_redis_down = refuse`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "No `file` field, or an empty file", body = Problem, content_type = "application/problem+json")))]
+        (status = 503, description = "`rate_limiter_unavailable`: the limit cannot be counted (`when_redis_down = refuse`); `scanner_unavailable`: the virus scanner cannot answer (`clamav_when_down = refuse`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: no `file` field, or an empty file; `image_too_large`; `infected_file`: the virus scanner found malware, nothing was kept", body = Problem, content_type = "application/problem+json")))]
 #[post("/attachments")]
 pub async fn upload_attachment(
     state: web::Data<AppState>,

@@ -186,6 +186,7 @@ impl fmt::Display for Problem {
 fn unprocessable_detail(code: &str) -> &'static str {
     match code {
         "image_too_large" => "The image has more pixels than the server accepts.",
+        "infected_file" => "The virus scanner found malware in the file; it was not kept.",
         _ => "The request cannot be processed as it is.",
     }
 }
