@@ -16,7 +16,7 @@ use crate::application::attachments::{
 use crate::application::auth::{AuthDeps, AuthHandlers, AuthPolicy};
 use crate::application::conversations::{ConversationsDeps, ConversationsHandlers};
 use crate::application::events::{self, EventLog, LogOptions};
-use crate::application::limits::WriteLimit;
+use crate::application::limits::{CountedLimiter, WriteLimit};
 use crate::application::messages::{HistoryHandler, MessagesDeps, MessagesHandlers, RetentionJob};
 use crate::application::notifications::{
     NotificationsDeps, NotificationsHandlers, NotificationsSubscriber, PushSender, Pusher,
@@ -90,6 +90,7 @@ impl Application {
         )
         .await?;
         db::migrate_up(db.writer()).await?;
+        tokio::spawn(db.clone().report_pools(Duration::from_secs(5)));
         let redis = match settings.redis_url() {
             Some(url) => Some(connect_redis(url).await?),
             None => None,
@@ -303,6 +304,7 @@ fn build_state(
         )),
         None => Arc::new(InProcessRateLimiter::default()),
     };
+    let limiter: Arc<dyn RateLimiter> = Arc::new(CountedLimiter(limiter));
     let mailer: Arc<dyn Mailer> = match settings.mail.transport {
         MailTransport::Log => {
             if settings.is_production() {

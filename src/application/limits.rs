@@ -1,7 +1,9 @@
 use std::sync::Arc;
 
+use async_trait::async_trait;
+
 use crate::application::error::AppError;
-use crate::application::ports::{RateLimit, RateLimiter};
+use crate::application::ports::{RateLimit, RateLimiter, Refusal};
 use crate::domain::shared::UserId;
 
 /// One user's budget for one kind of write (messages, reactions, uploads, conversations,
@@ -31,5 +33,35 @@ impl WriteLimit {
     pub async fn spend_on(&self, key: impl std::fmt::Display) -> Result<(), AppError> {
         let key = format!("{}:{key}", self.kind);
         Ok(self.limiter.hit(&key, self.limit).await?)
+    }
+}
+
+/// Counts every refusal of `inner` by the limit's name (its key up to the first `:`, e.g.
+/// `login`, `messages`, `ws-upgrade`).
+pub struct CountedLimiter(pub Arc<dyn RateLimiter>);
+
+impl CountedLimiter {
+    fn count(key: &str, result: Result<(), Refusal>) -> Result<(), Refusal> {
+        if let Err(refusal) = result {
+            let limit = key.split(':').next().unwrap_or_default().to_owned();
+            let reason = match refusal {
+                Refusal::Limited(_) => "limited",
+                Refusal::Unavailable => "unavailable",
+            };
+            metrics::counter!("rate_limit_refusals_total", "limit" => limit, "reason" => reason)
+                .increment(1);
+        }
+        result
+    }
+}
+
+#[async_trait]
+impl RateLimiter for CountedLimiter {
+    async fn hit(&self, key: &str, limit: RateLimit) -> Result<(), Refusal> {
+        Self::count(key, self.0.hit(key, limit).await)
+    }
+
+    async fn peek(&self, key: &str, limit: RateLimit) -> Result<(), Refusal> {
+        Self::count(key, self.0.peek(key, limit).await)
     }
 }

@@ -1,7 +1,7 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::{ResponseExt, spawn_app, spawn_app_with};
+use crate::helpers::{ResponseExt, eventually, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn liveness_and_readiness_report_ok() {
@@ -216,6 +216,47 @@ async fn metrics_count_unknown_methods_as_other() {
 
     assert!(!body.contains("BREW"), "{body}");
     assert!(body.contains(r#"method="other""#), "{body}");
+}
+
+#[tokio::test]
+async fn metrics_follow_the_pipeline_from_send_to_socket() {
+    let app = spawn_app_with(|s| s.rate_limit.messages_per_user.max = 1).await;
+    let alice = app.register("alice").await;
+    let bob = app.register("bob").await;
+    let group = app.create_group(&alice, "ops", &[&bob]).await;
+    let mut socket = app.ws(&bob.access_token).await;
+    app.send_message(&alice, &group, "hello").await;
+    socket.expect("message.created").await;
+    let refused = app
+        .post_json(
+            &format!("/api/v1/conversations/{group}/messages"),
+            &serde_json::json!({"content": "again"}),
+            Some(&alice.access_token),
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    drop(socket);
+
+    let expected = [
+        "message_send_duration_seconds_bucket",
+        r#"realtime_frames_total{kind="message.created"}"#,
+        r#"events_delay_seconds_bucket{consumer="realtime""#,
+        r#"events_lag_seconds{consumer="notifications"}"#,
+        r#"db_statement_duration_seconds_bucket{kind="insert""#,
+        r#"db_pool_connections{pool="#,
+        // Values are not checked: under `cargo test` every test shares one recorder.
+        r#"rate_limit_refusals_total{limit="messages",reason="limited"}"#,
+        r#"ws_closed_total{reason="client"}"#,
+        "# TYPE ws_connections gauge",
+    ];
+    eventually("every pipeline metric reported", || async {
+        let body = app.get("/metrics", None).await.text().await.ok()?;
+        expected
+            .iter()
+            .all(|line| body.contains(line))
+            .then_some(())
+    })
+    .await;
 }
 
 async fn openapi(app: &crate::helpers::TestApp) -> Value {

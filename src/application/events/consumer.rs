@@ -63,17 +63,23 @@ impl Reader {
             }
         };
         let Some(first) = batch.first() else {
+            metrics::gauge!("events_lag_seconds", "consumer" => name.to_owned()).set(0.0);
             return false;
         };
+        // The oldest event this reader has not handled yet.
+        metrics::gauge!("events_lag_seconds", "consumer" => name.to_owned())
+            .set(age_secs(first.recorded_at_ms));
         if first.position > self.position + 1 {
             self.check_gap(name).await;
         }
+        let delay = metrics::histogram!("events_delay_seconds", "consumer" => name.to_owned());
         for event in &batch {
             if self.shutdown.as_ref().is_some_and(|s| *s.borrow()) {
                 break;
             }
             self.handle(name, event).await;
             self.position = event.position;
+            delay.record(age_secs(event.recorded_at_ms));
         }
         true
     }
@@ -115,6 +121,12 @@ impl Reader {
             () = tokio::time::sleep(self.options.poll) => {}
         }
     }
+}
+
+/// Seconds since `recorded_at_ms`, by this machine's clock (0 when the clocks disagree).
+fn age_secs(recorded_at_ms: i64) -> f64 {
+    let now_ms = time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000;
+    ((now_ms - i128::from(recorded_at_ms)).max(0) as f64) / 1000.0
 }
 
 /// Feeds this instance's `handler` every event recorded from now on (live delivery to local

@@ -18,6 +18,8 @@ use crate::domain::shared::{DomainEvent, RepoError};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoggedEvent {
     pub position: i64,
+    /// When it was committed, in Unix milliseconds (the recording instance's clock).
+    pub recorded_at_ms: i64,
     pub event: DomainEvent,
 }
 

@@ -40,6 +40,7 @@ impl MessageCommandsHandler {
         cmd: SendMessage,
     ) -> Result<(MessageView, bool), AppError> {
         let deps = &self.0;
+        let started = std::time::Instant::now();
         deps.send_limit.spend(me).await?;
         let (conversation, participant) = deps.member_of(cmd.conversation_id, me).await?;
         let (conversation_id, key) = (conversation.id, cmd.client_message_id.clone());
@@ -57,7 +58,13 @@ impl MessageCommandsHandler {
                     None => Err(refused),
                 }
             }
-            stored => stored,
+            Ok(created) => {
+                // From the request to its commit (the ack follows at once).
+                metrics::histogram!("message_send_duration_seconds")
+                    .record(started.elapsed().as_secs_f64());
+                Ok(created)
+            }
+            refused => refused,
         }
     }
 

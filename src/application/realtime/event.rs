@@ -90,6 +90,37 @@ pub enum RealtimeEvent {
     },
 }
 
+/// Every event's `type`, for metric labels.
+pub const EVENT_KINDS: [&str; 16] = [
+    "message.created",
+    "message.updated",
+    "message.deleted",
+    "reaction.added",
+    "reaction.removed",
+    "read",
+    "delivered",
+    "typing",
+    "presence",
+    "conversation.created",
+    "conversation.updated",
+    "conversation.deleted",
+    "participant.added",
+    "participant.removed",
+    "notification.created",
+    "resync_required",
+];
+
+/// A frame's `type` (frames begin `{"type":"<kind>"`), or `other`.
+pub fn frame_kind(frame: &str) -> &'static str {
+    let rest = frame.strip_prefix(r#"{"type":""#).unwrap_or_default();
+    let kind = rest.split('"').next().unwrap_or_default();
+    EVENT_KINDS
+        .iter()
+        .find(|k| **k == kind)
+        .copied()
+        .unwrap_or("other")
+}
+
 impl RealtimeEvent {
     /// Live events were lost to this instance's connections.
     pub const EVENTS_MISSED: Self = Self::ResyncRequired {
@@ -142,5 +173,7 @@ mod tests {
             wire(&deleted),
             json!({"type": "conversation.deleted", "data": {"conversation_id": conversation}})
         );
+        assert_eq!(frame_kind(&deleted.frame()), "conversation.deleted");
+        assert_eq!(frame_kind(r#"{"type":"nonsense"}"#), "other");
     }
 }

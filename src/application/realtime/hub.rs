@@ -72,6 +72,7 @@ impl Hub {
             from_position,
         };
         self.write().entry(user).or_default().push(slot);
+        metrics::gauge!("ws_connections").increment(1.0);
         Connection {
             id,
             user,
@@ -94,7 +95,11 @@ impl Hub {
     pub fn unregister(&self, user: UserId, id: u64) {
         let mut connections = self.write();
         if let Some(slots) = connections.get_mut(&user) {
+            let before = slots.len();
             slots.retain(|slot| slot.id != id);
+            if slots.len() < before {
+                metrics::gauge!("ws_connections").decrement(1.0);
+            }
             if slots.is_empty() {
                 connections.remove(&user);
             }
@@ -107,17 +112,23 @@ impl Hub {
             payload: delivery.payload.clone(),
             receipt: delivery.receipt,
         });
+        let (mut queued, mut shed) = (0u64, 0u64);
         let connections = self.read();
         for user in &delivery.recipients {
             for slot in connections.get(user).into_iter().flatten() {
                 if delivery.position != 0 && delivery.position <= slot.from_position {
                     continue;
                 }
-                if slot.sender.try_send(outbound.clone()).is_err() && delivery.durable {
+                if slot.sender.try_send(outbound.clone()).is_ok() {
+                    queued += 1;
+                } else if delivery.durable {
                     slot.overflow.notify_one();
+                } else {
+                    shed += 1;
                 }
             }
         }
+        count_frames(&delivery.payload, queued, shed);
     }
 
     /// Queues `payload` on every local connection; one that cannot take it must close (4008).
@@ -147,6 +158,17 @@ impl Hub {
         self.connections
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Frames queued for connections, and ephemeral ones dropped from full queues, by event kind.
+fn count_frames(payload: &str, queued: u64, shed: u64) {
+    let kind = super::event::frame_kind(payload);
+    if queued > 0 {
+        metrics::counter!("realtime_frames_total", "kind" => kind).increment(queued);
+    }
+    if shed > 0 {
+        metrics::counter!("realtime_frames_shed_total", "kind" => kind).increment(shed);
     }
 }
 

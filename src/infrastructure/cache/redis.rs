@@ -84,6 +84,7 @@ impl ProfileCache for RedisProfileCache {
             .set_ex(self.key(profile.id), json, self.ttl.as_secs())
             .await;
         if let Err(error) = stored {
+            crate::infrastructure::redis_failed("cache");
             tracing::warn!(%error, "profile cache write failed");
         }
     }
@@ -93,6 +94,7 @@ impl ProfileCache for RedisProfileCache {
         let deleted: redis::RedisResult<()> = redis.del(self.key(id)).await;
         if let Err(error) = deleted {
             // A stale entry would outlive the change by up to the TTL.
+            crate::infrastructure::redis_failed("cache");
             tracing::error!(%error, user_id = %id, "profile cache invalidation failed");
         }
     }

@@ -19,6 +19,7 @@ const SQLITE_READERS: u32 = 4;
 pub struct Db {
     write: DatabaseConnection,
     read: DatabaseConnection,
+    one_pool: bool,
 }
 
 impl Db {
@@ -27,6 +28,7 @@ impl Db {
         Self {
             read: db.clone(),
             write: db,
+            one_pool: true,
         }
     }
 
@@ -104,10 +106,15 @@ pub async fn connect_for_serving(
         .test_before_acquire_if_idle_for(PING_IF_IDLE)
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(|options| options.pragma("temp_store", "memory"));
-    let read = Database::connect(options)
+    let mut read = Database::connect(options)
         .await
         .with_context(|| format!("cannot open the database at {}", redact(url)))?;
-    Ok(Db { write, read })
+    observe(&mut read);
+    Ok(Db {
+        write,
+        read,
+        one_pool: false,
+    })
 }
 
 /// Opens the database named by `url`, creating a SQLite file (and its folder) when needed.
@@ -149,15 +156,70 @@ pub async fn connect(
         // worker stops, and the check on checkout is what replaces it during a shutdown.
         options.test_before_acquire_if_idle_for(PING_IF_IDLE);
     }
-    let db = Database::connect(options)
+    let mut db = Database::connect(options)
         .await
         .with_context(|| format!("cannot open the database at {}", redact(url)))?;
+    observe(&mut db);
     if db.get_database_backend() == DbBackend::Sqlite {
         // WAL lets readers run beside the writer; it is a property of the file, set once.
         db.execute_unprepared("PRAGMA journal_mode = WAL;").await?;
         db.execute_unprepared("PRAGMA foreign_keys = ON;").await?;
     }
     Ok(db)
+}
+
+/// Times every statement, by its first word (`select`, `insert`, …), and counts failures.
+fn observe(db: &mut DatabaseConnection) {
+    db.set_metric_callback(|info| {
+        let kind = statement_kind(&info.statement.sql);
+        metrics::histogram!("db_statement_duration_seconds", "kind" => kind)
+            .record(info.elapsed.as_secs_f64());
+        if info.failed {
+            metrics::counter!("db_statement_errors_total", "kind" => kind).increment(1);
+        }
+    });
+}
+
+fn statement_kind(sql: &str) -> &'static str {
+    let word = sql.split_whitespace().next().unwrap_or_default();
+    [
+        "select", "insert", "update", "delete", "with", "begin", "commit", "rollback",
+    ]
+    .into_iter()
+    .find(|k| word.eq_ignore_ascii_case(k))
+    .unwrap_or("other")
+}
+
+impl Db {
+    /// Publishes how many pooled connections are in use and idle, every `every`.
+    pub async fn report_pools(self, every: Duration) {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            let pools = if self.one_pool {
+                vec![("main", &self.write)]
+            } else {
+                vec![("write", &self.write), ("read", &self.read)]
+            };
+            for (name, db) in pools {
+                let (size, idle) = match db.get_database_backend() {
+                    DbBackend::Sqlite => {
+                        let pool = db.get_sqlite_connection_pool();
+                        (pool.size(), pool.num_idle())
+                    }
+                    DbBackend::Postgres => {
+                        let pool = db.get_postgres_connection_pool();
+                        (pool.size(), pool.num_idle())
+                    }
+                    _ => continue,
+                };
+                let idle = idle as f64;
+                metrics::gauge!("db_pool_connections", "pool" => name, "state" => "idle").set(idle);
+                metrics::gauge!("db_pool_connections", "pool" => name, "state" => "busy")
+                    .set((f64::from(size) - idle).max(0.0));
+            }
+        }
+    }
 }
 
 pub async fn migrate_up(db: &DatabaseConnection) -> anyhow::Result<()> {

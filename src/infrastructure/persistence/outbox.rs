@@ -117,6 +117,7 @@ pub async fn commit_with(
 struct Row {
     position: i64,
     payload: String,
+    created_at_ms: i64,
 }
 
 #[derive(FromQueryResult)]
@@ -165,8 +166,7 @@ fn millis(duration: Duration) -> i64 {
 #[async_trait]
 impl EventLog for SeaOrmEventLog {
     async fn read_after(&self, position: i64, limit: u64) -> Result<Vec<LoggedEvent>, RepoError> {
-        let sql =
-            "SELECT position, payload FROM outbox WHERE position > ? ORDER BY position LIMIT ?";
+        let sql = "SELECT position, payload, created_at_ms FROM outbox WHERE position > ? ORDER BY position LIMIT ?";
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = Row::find_by_statement(self.statement(sql, vec![position.into(), limit.into()]))
             .all(&self.db)
@@ -177,6 +177,7 @@ impl EventLog for SeaOrmEventLog {
             match serde_json::from_str::<DomainEvent>(&row.payload) {
                 Ok(event) => events.push(LoggedEvent {
                     position: row.position,
+                    recorded_at_ms: row.created_at_ms,
                     event,
                 }),
                 // Written by a newer version, or damaged: nothing can act on it.

@@ -89,28 +89,39 @@ impl PushSender for WebhookPush {
                 .await;
             let retry = match outcome {
                 Ok(response) if response.status().is_success() => {
+                    attempted("delivered");
                     return Ok(PushOutcome::Delivered);
                 }
                 // What FCM (404 UNREGISTERED) and APNs (410) answer for a dead token.
                 Ok(response)
                     if matches!(response.status(), StatusCode::NOT_FOUND | StatusCode::GONE) =>
                 {
+                    attempted("unregistered");
                     return Ok(PushOutcome::Unregistered);
                 }
                 Ok(response) if !retryable(response.status()) => {
+                    attempted("refused");
+                    metrics::counter!("push_failures_total").increment(1);
                     bail!("push refused with {}", response.status())
                 }
                 Ok(response) => format!("status {}", response.status()),
                 Err(error) => error.to_string(),
             };
+            attempted("retryable");
             tracing::debug!(attempt, reason = %retry, "push failed");
             if attempt < self.max_attempts {
                 tokio::time::sleep(backoff).await;
                 backoff = backoff.saturating_mul(2);
             }
         }
+        metrics::counter!("push_failures_total").increment(1);
         bail!("push failed {} times", self.max_attempts)
     }
+}
+
+/// One try at the gateway, by its result.
+fn attempted(result: &'static str) {
+    metrics::counter!("push_attempts_total", "result" => result).increment(1);
 }
 
 #[cfg(test)]

@@ -108,6 +108,7 @@ impl RedisRateLimiter {
                     self.elapsed_ms() + BACK_OFF.as_millis() as u64,
                     Ordering::Relaxed,
                 );
+                crate::infrastructure::redis_failed("rate_limit");
                 tracing::warn!(%error, mode = ?self.when_down, "rate limiter's Redis unavailable");
                 self.fallback(key, limit, hit).await
             }

@@ -76,6 +76,7 @@ impl RedisFanOut {
             match client.get_async_pubsub().await {
                 Ok(mut pubsub) => {
                     if let Err(error) = pubsub.subscribe(&[&channel, &wake_channel]).await {
+                        crate::infrastructure::redis_failed("fanout");
                         tracing::warn!(%error, "redis subscribe failed");
                     } else {
                         tracing::info!(%channel, "subscribed to fan-out");
@@ -94,7 +95,10 @@ impl RedisFanOut {
                         tracing::warn!("fan-out subscription ended; resubscribing");
                     }
                 }
-                Err(error) => tracing::warn!(%error, "redis pub/sub unavailable; retrying"),
+                Err(error) => {
+                    crate::infrastructure::redis_failed("fanout");
+                    tracing::warn!(%error, "redis pub/sub unavailable; retrying");
+                }
             }
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
@@ -116,6 +120,7 @@ pub async fn relay_wakeups(redis: ConnectionManager, prefix: String, signal: Out
         let mut redis = redis.clone();
         let published: redis::RedisResult<()> = redis.publish(&channel, 1).await;
         if let Err(error) = published {
+            crate::infrastructure::redis_failed("fanout");
             tracing::debug!(%error, "wake-up not relayed; other instances will poll");
         }
     }
@@ -129,6 +134,7 @@ impl FanOut for RedisFanOut {
             redis.publish(&self.channel, encode(&delivery)).await;
         if let Err(error) = published {
             // The event is lost for live clients; they converge by seq on their next sync.
+            crate::infrastructure::redis_failed("fanout");
             tracing::warn!(%error, "fan-out publish failed");
         }
     }
@@ -262,6 +268,7 @@ impl RedisPresenceStore {
             .query_async(&mut redis)
             .await;
         if let Err(error) = stored {
+            crate::infrastructure::redis_failed("presence");
             tracing::warn!(%error, "last-seen not stored");
         }
     }
@@ -300,6 +307,7 @@ impl PresenceStore for RedisPresenceStore {
         match live {
             Ok(count) => count == 1,
             Err(error) => {
+                crate::infrastructure::redis_failed("presence");
                 tracing::warn!(%error, "presence unavailable");
                 false
             }
@@ -334,6 +342,7 @@ impl PresenceStore for RedisPresenceStore {
             .query_async(&mut redis)
             .await;
         if let Err(error) = refreshed {
+            crate::infrastructure::redis_failed("presence");
             tracing::warn!(%error, "presence refresh failed");
         }
     }
@@ -347,6 +356,7 @@ impl PresenceStore for RedisPresenceStore {
             redis.del(key).await
         };
         if let Err(error) = stored {
+            crate::infrastructure::redis_failed("presence");
             tracing::warn!(%error, "presence update failed");
         }
     }
@@ -357,6 +367,7 @@ impl PresenceStore for RedisPresenceStore {
             redis.zcount(self.live(user), Self::now_ms(), "+inf").await;
         live.unwrap_or_else(|error| {
             // Unknown: let the connection in rather than lock everyone out.
+            crate::infrastructure::redis_failed("presence");
             tracing::warn!(%error, "presence unavailable");
             0
         })
@@ -368,6 +379,7 @@ impl PresenceStore for RedisPresenceStore {
         let stored: redis::RedisResult<()> =
             redis.zadd(self.instances(), &self.instance, lapses).await;
         if let Err(error) = stored {
+            crate::infrastructure::redis_failed("presence");
             tracing::warn!(%error, "presence heartbeat failed");
         }
     }
@@ -380,6 +392,7 @@ impl PresenceStore for RedisPresenceStore {
         let dead = match dead {
             Ok(dead) => dead,
             Err(error) => {
+                crate::infrastructure::redis_failed("presence");
                 tracing::warn!(%error, "presence unavailable");
                 return Vec::new();
             }
@@ -391,7 +404,10 @@ impl PresenceStore for RedisPresenceStore {
                     tracing::info!(%instance, users = users.len(), "swept a dead instance's connections");
                     offline.extend(users);
                 }
-                Err(error) => tracing::warn!(%error, %instance, "sweep failed"),
+                Err(error) => {
+                    crate::infrastructure::redis_failed("presence");
+                    tracing::warn!(%error, %instance, "sweep failed");
+                }
             }
         }
         offline
@@ -409,6 +425,7 @@ impl PresenceStore for RedisPresenceStore {
         let answers: redis::RedisResult<Vec<(i64, bool, Option<i64>)>> =
             pipe.query_async(&mut redis).await;
         let answers = answers.unwrap_or_else(|error| {
+            crate::infrastructure::redis_failed("presence");
             tracing::warn!(%error, "presence unavailable");
             Vec::new()
         });

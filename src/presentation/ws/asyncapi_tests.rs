@@ -5,7 +5,7 @@ use uuid::Uuid;
 use super::*;
 use crate::application::messages::MessageView;
 use crate::application::notifications::NotificationView;
-use crate::application::realtime::{PresenceStatus, PresenceView, RealtimeEvent};
+use crate::application::realtime::{PresenceStatus, PresenceView, RealtimeEvent, frame_kind};
 use crate::domain::messages::{Message, Reaction};
 use crate::domain::notifications::{Notification, NotificationKind};
 use crate::domain::shared::{ConversationId, MessageId, UserId};
@@ -222,6 +222,7 @@ fn every_event_the_server_sends_is_described() {
         let value: Value = serde_json::from_str(&frame).unwrap();
         let kind = value["type"].as_str().unwrap();
         check(&doc, &format!("event.{kind}"), &frame);
+        assert_eq!(frame_kind(&frame), kind, "a metric label for every event");
     }
     let events = doc["components"]["messages"]
         .as_object()

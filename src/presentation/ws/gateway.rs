@@ -74,6 +74,18 @@ fn close_reason(code: u16, description: &str) -> Option<CloseReason> {
     })
 }
 
+/// Why the server closed a connection, as a metric label; `client` when it did not.
+fn close_label(close: Option<&CloseReason>) -> &'static str {
+    match close.map(|c| c.code) {
+        None => "client",
+        Some(CloseCode::Other(CLOSE_TOO_SLOW)) => "too_slow",
+        Some(CloseCode::Other(CLOSE_SESSION_ENDED)) => "session_ended",
+        Some(CloseCode::Other(CLOSE_TIMEOUT)) => "idle",
+        Some(CloseCode::Away) => "shutdown",
+        Some(_) => "other",
+    }
+}
+
 /// Upgrade to the WebSocket gateway. Authenticate with `Authorization: Bearer` on the upgrade,
 /// or (browsers) with a first frame `{"type":"auth","token":"…"}` within 10 s.
 #[get("/ws")]
@@ -346,6 +358,7 @@ impl Live {
             close = close_reason(CLOSE_TOO_SLOW, "too slow: reconnect and catch up by seq");
         }
         realtime.hub.unregister(me, connection.id);
+        metrics::counter!("ws_closed_total", "reason" => close_label(close.as_ref())).increment(1);
         let now = self.state.clock.now();
         if Box::pin(realtime.presence.store().disconnect(me, &key, now)).await {
             Box::pin(self.announce_presence(PresenceStatus::Offline)).await;
