@@ -3,6 +3,8 @@ FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY migrations ./migrations
+# A workspace member: the build does not compile it, but Cargo loads every member's manifest.
+COPY bench ./bench
 COPY config ./config
 COPY src ./src
 RUN cargo build --release --locked --bin chat-server
