@@ -105,6 +105,11 @@ pub struct NotificationSettings {
     pub push_max_attempts: u32,
     pub push_initial_backoff_ms: u64,
     pub push_timeout_ms: u64,
+    /// E-mail digests (opt-in per user): sent after this long away, at most once per period,
+    /// looked for every interval.
+    pub digest_away_secs: u64,
+    pub digest_period_secs: u64,
+    pub digest_interval_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -19,7 +19,8 @@ use crate::application::events::{self, EventLog, LogOptions};
 use crate::application::limits::{CountedLimiter, WriteLimit};
 use crate::application::messages::{HistoryHandler, MessagesDeps, MessagesHandlers, RetentionJob};
 use crate::application::notifications::{
-    NotificationsDeps, NotificationsHandlers, NotificationsSubscriber, PushSender, Pusher,
+    DigestPolicy, Digests, NotificationsDeps, NotificationsHandlers, NotificationsSubscriber,
+    PushSender, Pusher,
 };
 use crate::application::ports::{HealthCheck, Mailer, ProfileCache, RateLimiter};
 use crate::application::realtime::{
@@ -43,6 +44,7 @@ use crate::infrastructure::persistence::auth::{
 };
 use crate::infrastructure::persistence::conversations::SeaOrmConversationRepository;
 use crate::infrastructure::persistence::db::{self, Db};
+use crate::infrastructure::persistence::digests::SeaOrmDigestRepository;
 use crate::infrastructure::persistence::messages::SeaOrmMessageRepository;
 use crate::infrastructure::persistence::notifications::{
     SeaOrmDeviceRepository, SeaOrmNotificationRepository,
@@ -494,6 +496,19 @@ fn build_state(
         let interval = Duration::from_secs(settings.messages.retention_interval_secs.max(1));
         tokio::spawn(job.run_every(interval));
     }
+    let notify = &settings.notifications;
+    let digests = Digests {
+        digests: Arc::new(SeaOrmDigestRepository::new(db.clone())),
+        accounts: accounts.clone(),
+        presence: notifications_deps.presence.clone(),
+        mailer: mailer.clone(),
+        clock: clock.clone(),
+        policy: DigestPolicy {
+            away: Duration::from_secs(notify.digest_away_secs),
+            period: Duration::from_secs(notify.digest_period_secs),
+        },
+    };
+    tokio::spawn(digests.run_every(Duration::from_millis(notify.digest_interval_ms.max(1))));
     let deps = AuthDeps {
         accounts,
         sessions: Arc::new(SeaOrmSessionRepository::new(db.clone(), signal.clone())),

@@ -15,6 +15,7 @@ mod m20261202_100000_add_group_invites_setting;
 mod m20261203_090000_add_fallback_prekey;
 mod m20261203_100000_add_attachment_avatars;
 mod m20261203_110000_create_account_activity;
+mod m20261204_090000_create_email_digests;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_090000_add_fallback_prekey::Migration),
             Box::new(m20261203_100000_add_attachment_avatars::Migration),
             Box::new(m20261203_110000_create_account_activity::Migration),
+            Box::new(m20261204_090000_create_email_digests::Migration),
         ]
     }
 }

@@ -5,6 +5,7 @@ mod bad_input;
 mod contacts;
 mod contract;
 mod conversations;
+mod digests;
 mod helpers;
 mod limits;
 mod messages;

@@ -2,6 +2,7 @@
 //! pushes), the inbox queries and read marks, and device registration.
 
 mod devices;
+mod digest;
 mod inbox;
 mod push;
 mod subscriber;
@@ -12,6 +13,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 pub use devices::{DevicesHandler, RegisterDevice};
+pub use digest::{DigestPolicy, Digests};
 pub use inbox::{InboxHandler, InboxPage, MarkRead};
 pub use push::Pusher;
 pub use subscriber::NotificationsSubscriber;

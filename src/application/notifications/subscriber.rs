@@ -173,6 +173,7 @@ mod tests {
             mentions: true,
             contact_requests: true,
             group_invites: true,
+            email_digest: false,
         };
         let cases = [
             (

@@ -16,6 +16,7 @@ pub struct SettingsChanges {
     pub notify_mentions: Option<bool>,
     pub notify_contact_requests: Option<bool>,
     pub notify_group_invites: Option<bool>,
+    pub email_digest: Option<bool>,
 }
 
 pub struct SettingsHandler(Arc<UsersDeps>);
@@ -43,6 +44,7 @@ impl SettingsHandler {
             .notify_contact_requests
             .unwrap_or(n.contact_requests);
         n.group_invites = changes.notify_group_invites.unwrap_or(n.group_invites);
+        n.email_digest = changes.email_digest.unwrap_or(n.email_digest);
         self.0
             .settings
             .save(me, &settings, self.0.clock.now())

@@ -7,4 +7,4 @@ mod repository;
 pub use crate::domain::shared::{DeviceId, NotificationId};
 pub use device::{Device, DeviceError, Platform, PushToken};
 pub use notification::{Notification, NotificationKind};
-pub use repository::{DeviceRepository, NotificationRepository};
+pub use repository::{DeviceRepository, DigestRepository, NotificationRepository};

@@ -1,7 +1,7 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use super::{Device, DeviceId, Notification, NotificationId};
+use super::{Device, DeviceId, Notification, NotificationId, NotificationKind};
 use crate::domain::shared::{DomainEvent, RepoError, UserId};
 
 #[async_trait]
@@ -50,5 +50,33 @@ pub trait DeviceRepository: Send + Sync {
         &self,
         notification: NotificationId,
         device: DeviceId,
+    ) -> Result<bool, RepoError>;
+}
+
+/// E-mail digests: who is due one, what it says, and the claim that keeps it to one per
+/// period across instances.
+#[async_trait]
+pub trait DigestRepository: Send + Sync {
+    /// Users who opted in and hold unread notifications created at or before `quiet_since`
+    /// that no digest told them of yet, and whose last digest (if any) went out at or before
+    /// `period_start`; in user id order, at most `limit`.
+    async fn due(
+        &self,
+        quiet_since: OffsetDateTime,
+        period_start: OffsetDateTime,
+        limit: u64,
+    ) -> Result<Vec<UserId>, RepoError>;
+
+    /// `user`'s unread notifications, counted by kind.
+    async fn unread_by_kind(&self, user: UserId)
+    -> Result<Vec<(NotificationKind, u64)>, RepoError>;
+
+    /// Records a digest to `user` at `now`; `false` when one went out after `period_start`
+    /// (another instance's), so this one must not.
+    async fn claim(
+        &self,
+        user: UserId,
+        now: OffsetDateTime,
+        period_start: OffsetDateTime,
     ) -> Result<bool, RepoError>;
 }

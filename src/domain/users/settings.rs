@@ -22,6 +22,8 @@ pub struct NotificationPreferences {
     pub mentions: bool,
     pub contact_requests: bool,
     pub group_invites: bool,
+    /// A digest of unread notifications by e-mail while away (opt-in).
+    pub email_digest: bool,
 }
 
 /// A user's privacy and notification settings. A user who never changed them has `default()`.
@@ -47,6 +49,7 @@ impl Default for Settings {
                 mentions: true,
                 contact_requests: true,
                 group_invites: true,
+                email_digest: false,
             },
         }
     }

@@ -5,6 +5,7 @@ pub mod attachments;
 pub mod auth;
 pub mod conversations;
 pub mod db;
+pub mod digests;
 mod entities;
 mod message_batch;
 pub mod messages;

@@ -213,6 +213,7 @@ impl SettingsRepository for SeaOrmSettingsRepository {
                 mentions: row.notify_mentions,
                 contact_requests: row.notify_contact_requests,
                 group_invites: row.notify_group_invites,
+                email_digest: row.email_digest,
             },
         })
     }
@@ -237,6 +238,7 @@ impl SettingsRepository for SeaOrmSettingsRepository {
             notify_mentions: Set(settings.notifications.mentions),
             notify_contact_requests: Set(settings.notifications.contact_requests),
             notify_group_invites: Set(settings.notifications.group_invites),
+            email_digest: Set(settings.notifications.email_digest),
             updated_at: Set(now),
         };
         use user_settings::Column as C;
@@ -250,6 +252,7 @@ impl SettingsRepository for SeaOrmSettingsRepository {
                 C::NotifyMentions,
                 C::NotifyContactRequests,
                 C::NotifyGroupInvites,
+                C::EmailDigest,
                 C::UpdatedAt,
             ])
             .to_owned();

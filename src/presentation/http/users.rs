@@ -195,6 +195,8 @@ pub struct NotificationSettings {
     pub mentions: bool,
     pub contact_requests: bool,
     pub group_invites: bool,
+    /// A digest of unread notifications by e-mail after a while away; off unless turned on.
+    pub email_digest: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -217,6 +219,7 @@ impl From<Settings> for SettingsResponse {
                 mentions: s.notifications.mentions,
                 contact_requests: s.notifications.contact_requests,
                 group_invites: s.notifications.group_invites,
+                email_digest: s.notifications.email_digest,
             },
         }
     }
@@ -238,6 +241,7 @@ pub struct NotificationChanges {
     pub mentions: Option<bool>,
     pub contact_requests: Option<bool>,
     pub group_invites: Option<bool>,
+    pub email_digest: Option<bool>,
 }
 
 /// Only the fields given change.
@@ -557,6 +561,7 @@ pub async fn update_settings(
         notify_mentions: body.notifications.mentions,
         notify_contact_requests: body.notifications.contact_requests,
         notify_group_invites: body.notifications.group_invites,
+        email_digest: body.notifications.email_digest,
     };
     let settings = state.users.settings.update(user.0.user_id, changes).await?;
     Ok(HttpResponse::Ok().json(SettingsResponse::from(settings)))

@@ -13,6 +13,7 @@ pub struct Model {
     pub notify_mentions: bool,
     pub notify_contact_requests: bool,
     pub notify_group_invites: bool,
+    pub email_digest: bool,
     pub updated_at: TimeDateTimeWithTimeZone,
 }
 
