@@ -33,6 +33,14 @@ pub struct Settings {
     pub notifications: NotificationSettings,
     pub attachments: AttachmentSettings,
     pub metrics: MetricsSettings,
+    pub telemetry: TelemetrySettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TelemetrySettings {
+    /// An OTLP/HTTP collector's base URL (`http://collector:4318`); empty exports no traces.
+    pub otlp_endpoint: String,
+    pub service_name: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

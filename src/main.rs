@@ -49,16 +49,36 @@ async fn main() {
 async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let settings = Settings::load()?;
+    let otlp = &settings.telemetry;
+    let traces = match otlp.otlp_endpoint.as_str() {
+        "" => None,
+        endpoint => {
+            let instance =
+                std::env::var("HOSTNAME").unwrap_or_else(|_| uuid::Uuid::now_v7().to_string());
+            Some(telemetry::otel::Traces::start(
+                endpoint,
+                &otlp.service_name,
+                &instance,
+            )?)
+        }
+    };
     telemetry::init(
         settings.is_production(),
         "info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn",
+        traces.as_ref(),
     );
     match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => Application::build(settings)
-            .await?
-            .run_until_stopped()
-            .await
-            .context("server failed"),
+        Command::Serve => {
+            let served = Application::build(settings)
+                .await?
+                .run_until_stopped()
+                .await
+                .context("server failed");
+            if let Some(traces) = traces {
+                traces.shutdown();
+            }
+            served
+        }
         Command::Migrate { action } => {
             let db = db::connect(&settings.database_url(), 1, true).await?;
             match action {

@@ -364,7 +364,7 @@ pub fn serve_in_child() -> i32 {
     };
     let result = runtime.block_on(async {
         let settings = Settings::load()?;
-        telemetry::init(settings.is_production(), "warn");
+        telemetry::init(settings.is_production(), "warn", None);
         Application::build(settings)
             .await?
             .run_until_stopped()

@@ -19,7 +19,7 @@ pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
 
 static TRACING: LazyLock<()> = LazyLock::new(|| {
     if std::env::var("TEST_LOG").is_ok() {
-        chat_server::telemetry::init(false, "info");
+        chat_server::telemetry::init(false, "info", None);
     }
 });
 

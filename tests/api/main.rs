@@ -17,5 +17,6 @@ mod scanning;
 mod sessions;
 mod socket_sessions;
 mod sync;
+mod traces;
 mod users;
 mod ws;

@@ -107,8 +107,12 @@ impl Reader {
     }
 
     async fn handle(&self, name: &str, event: &LoggedEvent) {
+        use tracing::Instrument;
+        // In the trace of the change that recorded the event, whichever instance made it.
+        let span = tracing::info_span!("event", consumer = name, position = event.position);
+        crate::telemetry::otel::continue_trace(&span, event.trace_parent.as_deref());
         let mut attempts = 0u32;
-        while let Err(error) = self.handler.handle(event).await {
+        while let Err(error) = self.handler.handle(event).instrument(span.clone()).await {
             attempts += 1;
             tracing::warn!(%error, consumer = name, position = event.position, attempts, "event not handled; retrying");
             tokio::time::sleep(self.options.retry * attempts.min(10)).await;

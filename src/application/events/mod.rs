@@ -20,6 +20,8 @@ pub struct LoggedEvent {
     pub position: i64,
     /// When it was committed, in Unix milliseconds (the recording instance's clock).
     pub recorded_at_ms: i64,
+    /// The W3C `traceparent` of the change that recorded it, when that was traced.
+    pub trace_parent: Option<String>,
     pub event: DomainEvent,
 }
 

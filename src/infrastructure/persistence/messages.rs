@@ -81,13 +81,15 @@ const GROUP_COMMIT_MAX: usize = 64;
 const POSTGRES_WRITERS: usize = 4;
 
 type Appended = oneshot::Sender<Result<Message, RepoError>>;
+/// A send waiting for its group: the draft, where its result goes, and its trace.
+type Waiting = (MessageDraft, Appended, Option<String>);
 
 pub struct SeaOrmMessageRepository {
     db: Db,
     signal: OutboxSignal,
     /// Sends queue for a task that commits them in groups: one transaction, one commit and
     /// one turn at the event log's order for many sends.
-    writers: Vec<mpsc::Sender<(MessageDraft, Appended)>>,
+    writers: Vec<mpsc::Sender<Waiting>>,
 }
 
 impl SeaOrmMessageRepository {
@@ -123,21 +125,23 @@ fn created(message: &Message) -> DomainEvent {
 /// Stores every send waiting in `queue` in one transaction, each in its own savepoint so that
 /// one refused send (a duplicate `client_message_id`) leaves the others in. One commit (and
 /// one fsync) then serves the whole group.
-async fn group_commit(
-    db: Db,
-    signal: OutboxSignal,
-    mut queue: mpsc::Receiver<(MessageDraft, Appended)>,
-) {
+async fn group_commit(db: Db, signal: OutboxSignal, mut queue: mpsc::Receiver<Waiting>) {
+    use tracing::Instrument;
     let mut group = Vec::with_capacity(GROUP_COMMIT_MAX);
     while queue.recv_many(&mut group, GROUP_COMMIT_MAX).await > 0 {
-        match append_group(&db, &signal, &group).await {
+        // One span for the group, linked to the trace of every send in it.
+        let span = tracing::info_span!("db.group_commit", sends = group.len());
+        for (_, _, trace) in &group {
+            crate::telemetry::otel::link(&span, trace.as_deref());
+        }
+        match append_group(&db, &signal, &group).instrument(span).await {
             Ok(results) => {
-                for ((_, reply), result) in group.drain(..).zip(results) {
+                for ((_, reply, _), result) in group.drain(..).zip(results) {
                     let _ = reply.send(result);
                 }
             }
             Err(error) => {
-                for (_, reply) in group.drain(..) {
+                for (_, reply, _) in group.drain(..) {
                     let failed = anyhow::anyhow!("group commit failed: {error}");
                     let _ = reply.send(Err(RepoError::Unexpected(failed)));
                 }
@@ -149,7 +153,7 @@ async fn group_commit(
 async fn append_group(
     db: &Db,
     signal: &OutboxSignal,
-    group: &[(MessageDraft, Appended)],
+    group: &[Waiting],
 ) -> Result<Vec<Result<Message, RepoError>>, RepoError> {
     let txn = db.begin().await.map_err(unexpected)?;
     let mut results: Vec<Option<Result<Message, RepoError>>> = group.iter().map(|_| None).collect();
@@ -171,7 +175,7 @@ async fn append_group(
             Err(error) => return Err(error),
         }
     }
-    for ((draft, _), result) in group.iter().zip(results.iter_mut()) {
+    for ((draft, _, _), result) in group.iter().zip(results.iter_mut()) {
         if result.is_some() {
             continue;
         }
@@ -188,13 +192,22 @@ async fn append_group(
         }
     }
     let results: Vec<Result<Message, RepoError>> = results.into_iter().flatten().collect();
-    let events: Vec<DomainEvent> = results.iter().flatten().map(created).collect();
-    outbox::commit_with(txn, &events, signal).await?;
+    // Each event in the trace of the send that caused it.
+    let events: Vec<(DomainEvent, Option<&str>)> = results
+        .iter()
+        .zip(group)
+        .filter_map(|(result, (_, _, trace))| {
+            Some((created(result.as_ref().ok()?), trace.as_deref()))
+        })
+        .collect();
+    let traced: Vec<(&DomainEvent, Option<&str>)> = events.iter().map(|(e, t)| (e, *t)).collect();
+    outbox::commit_traced(txn, &traced, signal).await?;
     Ok(results)
 }
 
 #[async_trait]
 impl MessageRepository for SeaOrmMessageRepository {
+    #[tracing::instrument(name = "db.append_message", skip_all)]
     async fn append(&self, draft: &MessageDraft) -> Result<Message, RepoError> {
         // A conversation's sends share a writer, so they never wait on each other's row lock
         // from two transactions.
@@ -202,7 +215,7 @@ impl MessageRepository for SeaOrmMessageRepository {
         let (reply, appended) = oneshot::channel();
         let stopped = || RepoError::Unexpected(anyhow::anyhow!("the message writer stopped"));
         self.writers[writer]
-            .send((draft.clone(), reply))
+            .send((draft.clone(), reply, crate::telemetry::otel::traceparent()))
             .await
             .map_err(|_| stopped())?;
         appended.await.map_err(|_| stopped())?

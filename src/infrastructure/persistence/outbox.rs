@@ -70,9 +70,20 @@ pub(super) fn now_ms() -> i64 {
     (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
 
-/// Records `events` in `txn`. Call it last, just before the commit: on PostgreSQL it takes the
-/// outbox lock, held until the commit.
+/// Records `events` in `txn`, in the current trace. Call it last, just before the commit: on
+/// PostgreSQL it takes the outbox lock, held until the commit.
 pub async fn record<C: ConnectionTrait>(txn: &C, events: &[DomainEvent]) -> Result<(), RepoError> {
+    let trace = crate::telemetry::otel::traceparent();
+    let traced: Vec<(&DomainEvent, Option<&str>)> =
+        events.iter().map(|e| (e, trace.as_deref())).collect();
+    record_traced(txn, &traced).await
+}
+
+/// Records each event with the trace of the change that caused it.
+pub async fn record_traced<C: ConnectionTrait>(
+    txn: &C,
+    events: &[(&DomainEvent, Option<&str>)],
+) -> Result<(), RepoError> {
     if events.is_empty() {
         return Ok(());
     }
@@ -83,14 +94,15 @@ pub async fn record<C: ConnectionTrait>(txn: &C, events: &[DomainEvent]) -> Resu
             .map_err(unexpected)?;
     }
     let now = now_ms();
-    let mut sql = String::from("INSERT INTO outbox (payload, created_at_ms) VALUES ");
-    let mut values: Vec<Value> = Vec::with_capacity(events.len() * 2);
-    for (i, event) in events.iter().enumerate() {
+    let mut sql = String::from("INSERT INTO outbox (payload, created_at_ms, trace_parent) VALUES ");
+    let mut values: Vec<Value> = Vec::with_capacity(events.len() * 3);
+    for (i, (event, trace)) in events.iter().enumerate() {
         let payload = serde_json::to_string(event)
             .map_err(|error| RepoError::Unexpected(anyhow::Error::new(error)))?;
-        sql.push_str(if i > 0 { ", (?, ?)" } else { "(?, ?)" });
+        sql.push_str(if i > 0 { ", (?, ?, ?)" } else { "(?, ?, ?)" });
         values.push(payload.into());
         values.push(now.into());
+        values.push(trace.map(str::to_owned).into());
     }
     let sql = placeholders(backend, &sql);
     txn.execute_raw(Statement::from_sql_and_values(backend, sql, values))
@@ -106,8 +118,27 @@ pub async fn commit_with(
     signal: &OutboxSignal,
 ) -> Result<(), RepoError> {
     record(&txn, events).await?;
+    commit(txn, !events.is_empty(), signal).await
+}
+
+/// `commit_with`, each event with its own trace.
+pub async fn commit_traced(
+    txn: DatabaseTransaction,
+    events: &[(&DomainEvent, Option<&str>)],
+    signal: &OutboxSignal,
+) -> Result<(), RepoError> {
+    record_traced(&txn, events).await?;
+    commit(txn, !events.is_empty(), signal).await
+}
+
+#[tracing::instrument(name = "db.commit", skip_all)]
+async fn commit(
+    txn: DatabaseTransaction,
+    recorded: bool,
+    signal: &OutboxSignal,
+) -> Result<(), RepoError> {
     txn.commit().await.map_err(unexpected)?;
-    if !events.is_empty() {
+    if recorded {
         signal.notify();
     }
     Ok(())
@@ -118,6 +149,7 @@ struct Row {
     position: i64,
     payload: String,
     created_at_ms: i64,
+    trace_parent: Option<String>,
 }
 
 #[derive(FromQueryResult)]
@@ -166,7 +198,7 @@ fn millis(duration: Duration) -> i64 {
 #[async_trait]
 impl EventLog for SeaOrmEventLog {
     async fn read_after(&self, position: i64, limit: u64) -> Result<Vec<LoggedEvent>, RepoError> {
-        let sql = "SELECT position, payload, created_at_ms FROM outbox WHERE position > ? ORDER BY position LIMIT ?";
+        let sql = "SELECT position, payload, created_at_ms, trace_parent FROM outbox WHERE position > ? ORDER BY position LIMIT ?";
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = Row::find_by_statement(self.statement(sql, vec![position.into(), limit.into()]))
             .all(&self.db)
@@ -178,6 +210,7 @@ impl EventLog for SeaOrmEventLog {
                 Ok(event) => events.push(LoggedEvent {
                     position: row.position,
                     recorded_at_ms: row.created_at_ms,
+                    trace_parent: row.trace_parent,
                     event,
                 }),
                 // Written by a newer version, or damaged: nothing can act on it.

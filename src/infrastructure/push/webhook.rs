@@ -78,15 +78,18 @@ impl PushSender for WebhookPush {
         notification: &Notification,
     ) -> anyhow::Result<PushOutcome> {
         let body = payload(device, notification);
+        // The gateway may carry the trace on to FCM/APNs calls of its own.
+        let trace = crate::telemetry::otel::traceparent();
         let mut backoff = self.initial_backoff;
         for attempt in 1..=self.max_attempts {
-            let outcome = self
+            let mut request = self
                 .client
                 .post(&self.url)
-                .header("idempotency-key", notification.id.to_string())
-                .json(&body)
-                .send()
-                .await;
+                .header("idempotency-key", notification.id.to_string());
+            if let Some(trace) = &trace {
+                request = request.header("traceparent", trace);
+            }
+            let outcome = request.json(&body).send().await;
             let retry = match outcome {
                 Ok(response) if response.status().is_success() => {
                     attempted("delivered");

@@ -409,14 +409,16 @@ impl Live {
     /// Runs one command; the answer is an `ack` or an `error` frame, never a closed connection.
     /// `None` when the answer comes later (a sync's ack follows its replay).
     async fn command(&mut self, text: &str) -> Option<String> {
-        let (reference, command) = match protocol::parse(text) {
+        use tracing::Instrument;
+        let (reference, kind, command) = match protocol::parse(text) {
             Ok(parsed) => parsed,
             Err(error) => return Some(error),
         };
         if let ClientCommand::Sync { conversations } = command {
             return self.start_sync(reference, conversations);
         }
-        Some(match self.execute(command).await {
+        let span = tracing::info_span!("ws_command", command = kind);
+        Some(match self.execute(command).instrument(span).await {
             Ok(data) => protocol::ack(&reference, data),
             Err(error) => self.refusal(&reference, error),
         })

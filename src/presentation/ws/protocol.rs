@@ -92,9 +92,9 @@ pub enum PresenceChoice {
     Away,
 }
 
-/// A client frame as the gateway takes it: its `ref` and command, or the `error` frame that
-/// answers it (not JSON, a NUL byte in a field, an unknown type, a malformed command).
-pub fn parse(text: &str) -> Result<(Value, ClientCommand), String> {
+/// A client frame as the gateway takes it: its `ref`, type and command, or the `error` frame
+/// that answers it (not JSON, a NUL byte in a field, an unknown type, a malformed command).
+pub fn parse(text: &str) -> Result<(Value, &'static str, ClientCommand), String> {
     let value: Value = serde_json::from_str(text)
         .map_err(|_| error(&Value::Null, "invalid_json", "The frame is not JSON."))?;
     let reference = value.get("ref").cloned().unwrap_or(Value::Null);
@@ -106,12 +106,12 @@ pub fn parse(text: &str) -> Result<(Value, ClientCommand), String> {
         .get("type")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    if !COMMAND_TYPES.contains(&kind) {
+    let Some(kind) = COMMAND_TYPES.iter().copied().find(|k| *k == kind) else {
         let message = format!("Unknown command type `{kind}`.");
         return Err(error(&reference, "unknown_type", &message));
-    }
+    };
     match serde_json::from_value::<ClientCommand>(value) {
-        Ok(command) => Ok((reference, command)),
+        Ok(command) => Ok((reference, kind, command)),
         Err(e) => Err(error(&reference, "invalid_command", &e.to_string())),
     }
 }

@@ -1,5 +1,7 @@
 //! The tracing subscriber, and the root span every HTTP request runs in.
 
+pub mod otel;
+
 use actix_web::HttpMessage;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -10,9 +12,10 @@ use tracing_subscriber::layer::{Context, Filter, SubscriberExt};
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
 
-/// Installs the global subscriber: JSON lines in production, human-readable otherwise.
-/// `RUST_LOG` overrides the default filter. Safe to call more than once (later calls are no-ops).
-pub fn init(json: bool, default_filter: &str) {
+/// Installs the global subscriber: JSON lines in production, human-readable otherwise, and
+/// spans exported to `traces` when given. `RUST_LOG` overrides the default filter. Safe to
+/// call more than once (later calls are no-ops).
+pub fn init(json: bool, default_filter: &str, traces: Option<&otel::Traces>) {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
     let output = tracing_subscriber::fmt::layer().with_target(false);
@@ -25,9 +28,11 @@ pub fn init(json: bool, default_filter: &str) {
     } else {
         output.boxed()
     };
+    let exported = traces.map(|t| tracing_opentelemetry::layer().with_tracer(t.tracer()));
     let _ = tracing_subscriber::registry()
         .with(filter)
         .with(output.with_filter(NoClientErrors))
+        .with(exported)
         .try_init();
 }
 
@@ -91,13 +96,15 @@ impl RootSpanBuilder for RequestSpan {
         let route = request
             .match_pattern()
             .unwrap_or_else(|| "unmatched".to_owned());
-        tracing::info_span!(
+        let span = tracing::info_span!(
             "http_request",
             request_id = %id,
             method = %request.method(),
             route = %route,
             status = tracing::field::Empty,
-        )
+        );
+        otel::follow_request(&span, request.headers());
+        span
     }
 
     fn on_request_end<B: MessageBody>(
