@@ -59,7 +59,6 @@ async fn a_digest_goes_once_per_period_to_users_who_opted_in_and_are_away() {
         "off unless turned on"
     );
 
-    opt_in(&app, &carol).await;
     let group = app
         .create_group(&alice, "digest", &[&carol, &dave, &erin, &frank])
         .await;
@@ -70,6 +69,8 @@ async fn a_digest_goes_once_per_period_to_users_who_opted_in_and_are_away() {
         })
         .await;
     }
+    // Opted in once both notifications are in: the digest may go out at any moment after.
+    opt_in(&app, &carol).await;
     // Online: her unread notifications wait in the app, not in her mailbox.
     let _erin_online = app.ws(&erin.access_token).await;
     opt_in(&app, &erin).await;
