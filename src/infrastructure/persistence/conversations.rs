@@ -235,6 +235,7 @@ impl ConversationRepository for SeaOrmConversationRepository {
         row.map(conversation_from_row).transpose()
     }
 
+    #[tracing::instrument(name = "db.find_for_member", skip_all)]
     async fn find_for_member(
         &self,
         id: ConversationId,
@@ -306,6 +307,7 @@ impl ConversationRepository for SeaOrmConversationRepository {
         outbox::commit_with(txn, announce, &self.signal).await
     }
 
+    #[tracing::instrument(name = "db.participants", skip_all)]
     async fn participants(&self, id: ConversationId) -> Result<Vec<Participant>, RepoError> {
         let rows = participants::Entity::find()
             .filter(participants::Column::ConversationId.eq(id.as_uuid()))
@@ -316,6 +318,7 @@ impl ConversationRepository for SeaOrmConversationRepository {
         rows.into_iter().map(participant_from_row).collect()
     }
 
+    #[tracing::instrument(name = "db.participant_ids", skip_all)]
     async fn participant_ids(&self, id: ConversationId) -> Result<Vec<UserId>, RepoError> {
         let ids: Vec<Uuid> = participants::Entity::find()
             .select_only()
@@ -565,6 +568,7 @@ impl ConversationRepository for SeaOrmConversationRepository {
         Ok(moved)
     }
 
+    #[tracing::instrument(name = "db.chat_list", skip_all)]
     async fn chat_list(
         &self,
         user: UserId,

@@ -221,6 +221,7 @@ impl MessageRepository for SeaOrmMessageRepository {
         appended.await.map_err(|_| stopped())?
     }
 
+    #[tracing::instrument(name = "db.find", skip_all)]
     async fn find(
         &self,
         conversation: ConversationId,
@@ -234,6 +235,7 @@ impl MessageRepository for SeaOrmMessageRepository {
         row.map(message_from_row).transpose()
     }
 
+    #[tracing::instrument(name = "db.find_by_client_id", skip_all)]
     async fn find_by_client_id(
         &self,
         conversation: ConversationId,
@@ -250,6 +252,7 @@ impl MessageRepository for SeaOrmMessageRepository {
         row.map(message_from_row).transpose()
     }
 
+    #[tracing::instrument(name = "db.history", skip_all)]
     async fn history(
         &self,
         conversation: ConversationId,
@@ -282,6 +285,7 @@ impl MessageRepository for SeaOrmMessageRepository {
         Ok(page)
     }
 
+    #[tracing::instrument(name = "db.thread", skip_all)]
     async fn thread(
         &self,
         conversation: ConversationId,
@@ -387,6 +391,7 @@ impl MessageRepository for SeaOrmMessageRepository {
         Ok(removed)
     }
 
+    #[tracing::instrument(name = "db.reactions", skip_all)]
     async fn reactions(
         &self,
         ids: &[MessageId],
@@ -423,6 +428,7 @@ impl MessageRepository for SeaOrmMessageRepository {
         Ok(grouped)
     }
 
+    #[tracing::instrument(name = "db.receipts", skip_all)]
     async fn receipts(
         &self,
         conversation: ConversationId,
@@ -452,6 +458,7 @@ impl MessageRepository for SeaOrmMessageRepository {
             .collect())
     }
 
+    #[tracing::instrument(name = "db.search", skip_all)]
     async fn search(
         &self,
         user: UserId,
