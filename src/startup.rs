@@ -84,6 +84,8 @@ impl Application {
     /// Connects to everything, runs migrations and binds the listener.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         settings.validate()?;
+        // Installed first: series handles made before it would record nowhere.
+        let metrics_handle = http::metrics::recorder();
         let full_sync = settings.database.sqlite_synchronous == SqliteSync::Full;
         let db = db::connect_for_serving(
             &settings.database_url(),
@@ -110,7 +112,7 @@ impl Application {
             })?;
         let port = listener.local_addr()?.port();
         let endpoint = web::Data::new(http::metrics::MetricsEndpoint {
-            handle: http::metrics::recorder(),
+            handle: metrics_handle,
             token: settings.metrics.token.clone(),
         });
         let metrics = match settings.metrics.listen.as_str() {

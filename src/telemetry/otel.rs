@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use opentelemetry::propagation::{Extractor, TextMapPropagator};
+use opentelemetry::propagation::TextMapPropagator;
 use opentelemetry::trace::{TraceContextExt, TracerProvider as _};
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::SdkTracerProvider;
@@ -66,52 +66,31 @@ pub fn traceparent() -> Option<String> {
     carrier.remove("traceparent")
 }
 
+/// The trace context a `traceparent` value names, when it is well-formed.
+fn parent(traceparent: Option<&str>) -> Option<opentelemetry::Context> {
+    let carrier = HashMap::from([("traceparent".to_owned(), traceparent?.to_owned())]);
+    let context = TraceContextPropagator::new().extract(&carrier);
+    context.span().span_context().is_valid().then_some(context)
+}
+
 /// Makes `span` a child of the trace `traceparent` names (from a request or a logged event).
 pub fn continue_trace(span: &Span, traceparent: Option<&str>) {
-    let Some(traceparent) = traceparent else {
-        return;
-    };
-    let carrier = HashMap::from([("traceparent".to_owned(), traceparent.to_owned())]);
-    let context = TraceContextPropagator::new().extract(&carrier);
-    if context.span().span_context().is_valid() {
+    if let Some(context) = parent(traceparent) {
         let _ = span.set_parent(context);
     }
 }
 
 /// Links `span` to the trace `traceparent` names: work done for many traces at once.
 pub fn link(span: &Span, traceparent: Option<&str>) {
-    let Some(traceparent) = traceparent else {
-        return;
-    };
-    let carrier = HashMap::from([("traceparent".to_owned(), traceparent.to_owned())]);
-    let context = TraceContextPropagator::new().extract(&carrier);
-    let linked = context.span().span_context().clone();
-    if linked.is_valid() {
-        span.add_link(linked);
-    }
-}
-
-/// A request's headers as a propagation carrier.
-pub struct Headers<'a>(pub &'a actix_web::http::header::HeaderMap);
-
-impl Extractor for Headers<'_> {
-    fn get(&self, key: &str) -> Option<&str> {
-        self.0.get(key).and_then(|v| v.to_str().ok())
-    }
-
-    fn keys(&self) -> Vec<&str> {
-        self.0.keys().map(|k| k.as_str()).collect()
+    if let Some(context) = parent(traceparent) {
+        span.add_link(context.span().span_context().clone());
     }
 }
 
 /// Makes the request's span a child of the caller's trace when it sent a `traceparent`.
 pub fn follow_request(span: &Span, headers: &actix_web::http::header::HeaderMap) {
-    if headers.contains_key("traceparent") {
-        let context = TraceContextPropagator::new().extract(&Headers(headers));
-        if context.span().span_context().is_valid() {
-            let _ = span.set_parent(context);
-        }
-    }
+    let traceparent = headers.get("traceparent").and_then(|v| v.to_str().ok());
+    continue_trace(span, traceparent);
 }
 
 #[cfg(test)]
@@ -121,5 +100,18 @@ mod tests {
     #[test]
     fn without_a_trace_there_is_no_traceparent() {
         assert_eq!(traceparent(), None);
+    }
+
+    #[test]
+    fn only_a_well_formed_traceparent_names_a_trace() {
+        let given = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        let context = parent(Some(given)).expect("a trace");
+        let span = context.span().span_context().clone();
+        assert_eq!(
+            span.trace_id().to_string(),
+            "4bf92f3577b34da6a3ce929d0e0e4736"
+        );
+        assert!(parent(Some("00-nonsense")).is_none());
+        assert!(parent(None).is_none());
     }
 }

@@ -48,6 +48,24 @@ struct Reader {
     position: i64,
     /// Stops a batch between two events, so that a shutdown hands over without delay.
     shutdown: Option<watch::Receiver<bool>>,
+    metrics: ReaderMetrics,
+}
+
+/// A reader's series, looked up once.
+struct ReaderMetrics {
+    /// Age of the oldest event not handled yet.
+    lag: metrics::Gauge,
+    /// From an event's commit to its handling.
+    delay: metrics::Histogram,
+}
+
+impl ReaderMetrics {
+    fn new(name: &'static str) -> Self {
+        Self {
+            lag: metrics::gauge!("events_lag_seconds", "consumer" => name),
+            delay: metrics::histogram!("events_delay_seconds", "consumer" => name),
+        }
+    }
 }
 
 impl Reader {
@@ -63,23 +81,20 @@ impl Reader {
             }
         };
         let Some(first) = batch.first() else {
-            metrics::gauge!("events_lag_seconds", "consumer" => name.to_owned()).set(0.0);
+            self.metrics.lag.set(0.0);
             return false;
         };
-        // The oldest event this reader has not handled yet.
-        metrics::gauge!("events_lag_seconds", "consumer" => name.to_owned())
-            .set(age_secs(first.recorded_at_ms));
+        self.metrics.lag.set(age_secs(first.recorded_at_ms));
         if first.position > self.position + 1 {
             self.check_gap(name).await;
         }
-        let delay = metrics::histogram!("events_delay_seconds", "consumer" => name.to_owned());
         for event in &batch {
             if self.shutdown.as_ref().is_some_and(|s| *s.borrow()) {
                 break;
             }
             self.handle(name, event).await;
             self.position = event.position;
-            delay.record(age_secs(event.recorded_at_ms));
+            self.metrics.delay.record(age_secs(event.recorded_at_ms));
         }
         true
     }
@@ -157,6 +172,7 @@ pub async fn run_local(
         options,
         position,
         shutdown: None,
+        metrics: ReaderMetrics::new(name),
     };
     loop {
         if !reader.step(name).await {
@@ -201,6 +217,7 @@ pub async fn run_shared(
             options,
             position,
             shutdown: Some(shutdown.clone()),
+            metrics: ReaderMetrics::new(name),
         };
         let mut stored = (position, Instant::now());
         loop {

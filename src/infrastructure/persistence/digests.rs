@@ -5,7 +5,6 @@ use sea_orm::{ConnectionTrait, FromQueryResult, Statement, Value};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::conversations::placeholders;
 use super::db::Db;
 use super::unexpected;
 use crate::domain::notifications::{DigestRepository, NotificationKind};
@@ -21,8 +20,7 @@ impl SeaOrmDigestRepository {
     }
 
     fn statement(&self, sql: &str, values: Vec<Value>) -> Statement {
-        let backend = self.db.get_database_backend();
-        Statement::from_sql_and_values(backend, placeholders(backend, sql), values)
+        super::statement(&self.db, sql, values)
     }
 }
 

@@ -28,6 +28,20 @@ fn repo_error(error: DbErr, fields: &[&'static str]) -> RepoError {
     RepoError::Unexpected(anyhow::Error::new(error))
 }
 
+/// A raw statement for `db`'s engine, written with `?` placeholders.
+fn statement(
+    db: &impl sea_orm::ConnectionTrait,
+    sql: &str,
+    values: Vec<sea_orm::Value>,
+) -> sea_orm::Statement {
+    let backend = db.get_database_backend();
+    sea_orm::Statement::from_sql_and_values(
+        backend,
+        conversations::placeholders(backend, sql),
+        values,
+    )
+}
+
 fn unexpected(error: DbErr) -> RepoError {
     RepoError::Unexpected(anyhow::Error::new(error))
 }

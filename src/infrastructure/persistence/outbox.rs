@@ -169,8 +169,7 @@ impl SeaOrmEventLog {
     }
 
     fn statement(&self, sql: &str, values: Vec<Value>) -> Statement {
-        let backend = self.db.get_database_backend();
-        Statement::from_sql_and_values(backend, placeholders(backend, sql), values)
+        super::statement(&self.db, sql, values)
     }
 
     async fn number(&self, sql: &str, values: Vec<Value>) -> Result<i64, RepoError> {
