@@ -7,6 +7,9 @@ COPY migrations ./migrations
 COPY bench ./bench
 COPY config ./config
 COPY src ./src
+# The web client, embedded in the binary by build.rs.
+COPY build.rs ./
+COPY web/app ./web/app
 RUN cargo build --release --locked --bin chat-server
 
 FROM debian:bookworm-slim

@@ -1,6 +1,7 @@
-//! Adapters for clients: REST over HTTP and the WebSocket gateway. Maps requests to
+//! Adapters for clients: REST over HTTP, the WebSocket gateway and the web client's files. Maps requests to
 //! commands and queries, and `AppError` to problem+json. No business rules here.
 
 pub mod http;
 pub mod nul;
+pub mod web;
 pub mod ws;

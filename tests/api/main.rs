@@ -19,4 +19,5 @@ mod socket_sessions;
 mod sync;
 mod traces;
 mod users;
+mod web;
 mod ws;

@@ -10,8 +10,8 @@ use utoipa::OpenApi;
 use super::openapi::ApiDoc;
 use super::problem::Problem;
 
-/// Routes served but not described as operations: the socket upgrade.
-const UNDOCUMENTED: [(&str, &str); 1] = [("/api/v1/ws", "GET")];
+/// Routes served but not described as operations: the socket upgrade and the web client's page.
+const UNDOCUMENTED: [(&str, &str); 2] = [("/api/v1/ws", "GET"), ("/", "GET")];
 
 struct Route {
     /// `None` stands for a `{parameter}` segment.

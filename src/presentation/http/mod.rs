@@ -78,6 +78,7 @@ pub fn configure(
             })
             .service(web::redirect("/docs", "/docs/"))
             .service(crate::presentation::ws::asyncapi::serve)
+            .configure(crate::presentation::web::routes)
             .service(
                 SwaggerUi::new("/docs/{_:.*}")
                     .external_url_unchecked("/api-docs/openapi.json", openapi::document()),

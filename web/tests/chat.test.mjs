@@ -1,0 +1,155 @@
+// Two people in two browser contexts, driving the web client the server embeds: register,
+// become contacts, chat live (message, typing, read tick), then the server restarts while one
+// of them is cut off, and on reconnecting they see what was sent meanwhile exactly once.
+// Also: no serious or critical accessibility violation on the main screens (axe-core), and
+// the screenshots in docs/screenshots are taken from this run.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { Server, until } from './server.mjs';
+
+const require = createRequire(import.meta.url);
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
+const TIMEOUT = 30_000;
+
+/** @type {Server} */ let server;
+/** @type {import('playwright-core').Browser} */ let browser;
+
+before(async () => {
+  server = await Server.start();
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-dev-shm-usage'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** @param {import('playwright-core').BrowserContext} context */
+function watchErrors(context) {
+  /** @type {string[]} */
+  const errors = [];
+  context.on('weberror', (e) => errors.push(String(e.error())));
+  context.on('console', (m) => { if (m.type() === 'error' && /Content.Security.Policy/i.test(m.text())) errors.push(m.text()); });
+  return errors;
+}
+
+/** @param {import('playwright-core').Page} page @param {string} name */
+async function register(page, name) {
+  await page.goto(server.url + '/');
+  await page.getByRole('button', { name: 'Create an account' }).click();
+  await page.getByLabel('Email').fill(`${name}@example.com`);
+  await page.getByLabel('Username').fill(name);
+  await page.getByLabel('Display name').fill(name[0].toUpperCase() + name.slice(1));
+  await page.getByLabel('Password').fill('correct horse battery');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor({ timeout: TIMEOUT });
+}
+
+/** Axe over the page as it is: no serious or critical violation. @param {import('playwright-core').Page} page @param {string} screen */
+async function accessible(page, screen) {
+  await page.evaluate(AXE);
+  const violations = await page.evaluate(async () => {
+    // @ts-ignore axe is injected above
+    const result = await window.axe.run(document, { resultTypes: ['violations'] });
+    return result.violations
+      .filter((/** @type {any} */ v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((/** @type {any} */ v) => `${v.id}: ${v.nodes.map((/** @type {any} */ n) => n.target.join(' ')).join(', ')}`);
+  });
+  assert.deepEqual(violations, [], `accessibility on ${screen}`);
+}
+
+/** @param {import('playwright-core').Page} page @param {string} name */
+async function shoot(page, name) {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: `${SCREENSHOTS}${name}.png` });
+}
+
+test('two people chat live, and a reconnect after a restart misses nothing and doubles nothing', { timeout: 240_000 }, async () => {
+  const alice = await browser.newContext({ viewport: { width: 1200, height: 760 } });
+  const bob = await browser.newContext({ viewport: { width: 390, height: 760 }, isMobile: true, hasTouch: true });
+  const aliceErrors = watchErrors(alice);
+  const bobErrors = watchErrors(bob);
+  const a = await alice.newPage();
+  const b = await bob.newPage();
+
+  await a.goto(server.url + '/');
+  await a.getByRole('heading', { name: 'Sign in' }).waitFor();
+  await accessible(a, 'sign-in');
+  await register(a, 'alice');
+  await register(b, 'bob');
+
+  // Alice finds Bob and asks him to be a contact; Bob's open People page shows the request live.
+  await b.getByRole('link', { name: 'People', exact: true }).click();
+  await a.getByRole('link', { name: 'People', exact: true }).click();
+  await a.getByLabel('Find people').fill('bo');
+  await a.getByRole('button', { name: 'Search' }).click();
+  await a.getByRole('button', { name: 'Add Bob as a contact' }).click();
+  await b.getByRole('button', { name: 'Accept Alice' }).click({ timeout: TIMEOUT });
+  await b.getByRole('button', { name: 'Message Alice' }).waitFor({ timeout: TIMEOUT });
+  await accessible(b, 'people (phone)');
+
+  // Alice starts the direct chat and writes; Bob's chat list shows it live with an unread count.
+  await a.getByRole('region', { name: 'Contacts' }).getByRole('button', { name: 'Message Bob' }).click({ timeout: TIMEOUT });
+  await a.getByRole('heading', { name: 'Bob', level: 1 }).waitFor({ timeout: TIMEOUT });
+  await a.getByLabel('Message', { exact: true }).fill('Hello Bob');
+  await a.getByLabel('Message', { exact: true }).press('Enter');
+  await a.locator('.msg.mine', { hasText: 'Hello Bob' }).locator('.tick').waitFor({ timeout: TIMEOUT });
+  await b.getByRole('link', { name: 'Back to conversations' }).click();
+  const bobsChat = b.getByRole('link', { name: /Alice/ });
+  await bobsChat.getByLabel('1 unread').waitFor({ timeout: TIMEOUT });
+
+  // Bob opens it: the message is there, and Alice's tick turns to read.
+  await bobsChat.click();
+  await b.locator('.msg', { hasText: 'Hello Bob' }).waitFor({ timeout: TIMEOUT });
+  await a.locator('.msg.mine', { hasText: 'Hello Bob' }).locator('.tick.read').waitFor({ timeout: TIMEOUT });
+
+  // Typing reaches Alice; Bob's answer too.
+  await b.getByLabel('Message', { exact: true }).fill('Hi');
+  await a.getByText('Bob is typing…').waitFor({ timeout: TIMEOUT });
+  await b.getByLabel('Message', { exact: true }).fill('Hi Alice, how are you?');
+  await b.getByRole('button', { name: 'Send' }).click();
+  await a.locator('.msg', { hasText: 'Hi Alice, how are you?' }).waitFor({ timeout: TIMEOUT });
+  await accessible(a, 'conversation (desktop)');
+  await accessible(b, 'conversation (phone)');
+  await shoot(a, 'conversation-desktop');
+  await shoot(b, 'conversation-phone');
+
+  // The server restarts while Bob is cut off; Alice reconnects and writes twice meanwhile.
+  await bob.setOffline(true);
+  await server.restart();
+  await b.locator('#banner').getByText(/Offline|Connecting/).waitFor({ timeout: TIMEOUT });
+  await until(async () => !(await a.locator('#banner').isVisible()), 'Alice to reconnect', TIMEOUT);
+  for (const text of ['While you were away', 'And one more']) {
+    await a.getByLabel('Message', { exact: true }).fill(text);
+    await a.getByLabel('Message', { exact: true }).press('Enter');
+    await a.locator('.msg.mine', { hasText: text }).locator('.tick').waitFor({ timeout: TIMEOUT });
+  }
+
+  // Bob comes back: both messages, once each, in order, and the banner is gone.
+  await bob.setOffline(false);
+  await until(async () => !(await b.locator('#banner').isVisible()), 'Bob to reconnect', 60_000);
+  await b.locator('.msg', { hasText: 'And one more' }).waitFor({ timeout: TIMEOUT });
+  const texts = await b.locator('.msg .body').allInnerTexts();
+  assert.deepEqual(texts, ['Hello Bob', 'Hi Alice, how are you?', 'While you were away', 'And one more']);
+
+  // The chat list: desktop and phone screenshots, and its accessibility.
+  await b.getByRole('link', { name: 'Back to conversations' }).click();
+  // Read while open: the list counts nothing unread.
+  await until(async () => (await b.getByRole('link', { name: /Alice/ }).locator('.badge').count()) === 0, 'no unread badge', TIMEOUT);
+  await shoot(b, 'chats-phone');
+  await accessible(b, 'chat list (phone)');
+
+  assert.deepEqual(aliceErrors, [], 'page errors in Alice\'s browser');
+  assert.deepEqual(bobErrors, [], 'page errors in Bob\'s browser');
+  await alice.close();
+  await bob.close();
+});
