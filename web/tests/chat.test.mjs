@@ -51,7 +51,7 @@ async function register(page, name) {
   await page.getByLabel('Display name').fill(name[0].toUpperCase() + name.slice(1));
   await page.getByLabel('Password').fill('correct horse battery');
   await page.getByRole('button', { name: 'Create account' }).click();
-  await page.getByRole('button', { name: 'Sign out' }).waitFor({ timeout: TIMEOUT });
+  await page.getByRole('link', { name: 'Settings' }).waitFor({ timeout: TIMEOUT });
 }
 
 /** Axe over the page as it is: no serious or critical violation. @param {import('playwright-core').Page} page @param {string} screen */
@@ -118,6 +118,39 @@ test('two people chat live, and a reconnect after a restart misses nothing and d
   await b.getByLabel('Message', { exact: true }).fill('Hi Alice, how are you?');
   await b.getByRole('button', { name: 'Send' }).click();
   await a.locator('.msg', { hasText: 'Hi Alice, how are you?' }).waitFor({ timeout: TIMEOUT });
+
+  // Bob reacts to Alice's message; Alice replies to Bob's; Bob sends a picture; Alice edits.
+  // A message's actions show on hover, or once it is tapped (focused).
+  const hello = b.locator('.msg', { hasText: 'Hello Bob' });
+  await hello.locator('.body').click();
+  await hello.getByRole('button', { name: 'React', exact: true }).click();
+  await hello.getByRole('button', { name: 'React with 👍' }).click();
+  await a.locator('.msg', { hasText: 'Hello Bob' }).getByRole('button', { name: /^👍 1/ }).waitFor({ timeout: TIMEOUT });
+  await a.locator('.msg', { hasText: 'how are you' }).hover();
+  await a.locator('.msg', { hasText: 'how are you' }).getByRole('button', { name: 'Reply' }).click();
+  // A mention, picked from the members offered after `@`.
+  await a.getByLabel('Message', { exact: true }).pressSequentially('@bo');
+  await a.getByRole('option', { name: /Bob/ }).waitFor({ timeout: TIMEOUT });
+  await a.getByLabel('Message', { exact: true }).press('Enter');
+  await a.getByLabel('Message', { exact: true }).pressSequentially('fine, thanks');
+  assert.equal(await a.getByLabel('Message', { exact: true }).inputValue(), '@bob fine, thanks');
+  await a.getByLabel('Message', { exact: true }).press('Enter');
+  await b.locator('.msg', { hasText: 'fine, thanks' }).locator('.quote', { hasText: 'You: Hi Alice, how are you?' }).waitFor({ timeout: TIMEOUT });
+  await b.getByRole('link', { name: /Notifications/ }).click();
+  await b.getByRole('link', { name: 'Alice mentioned you' }).click({ timeout: TIMEOUT });
+  await b.locator('.msg', { hasText: 'fine, thanks' }).waitFor({ timeout: TIMEOUT });
+  await b.locator('#attach').setInputFiles({ name: 'screen.png', mimeType: 'image/png', buffer: await a.screenshot() });
+  await b.locator('.chip', { hasText: 'screen.png' }).waitFor({ timeout: TIMEOUT });
+  await b.getByRole('button', { name: 'Send' }).click();
+  const picture = a.locator('.msg .thumb img');
+  await picture.waitFor({ timeout: TIMEOUT });
+  await until(() => picture.evaluate((img) => /** @type {HTMLImageElement} */ (img).complete && /** @type {HTMLImageElement} */ (img).naturalWidth > 0), 'the thumbnail to load', TIMEOUT);
+  await a.locator('.msg.mine', { hasText: 'fine, thanks' }).hover();
+  await a.locator('.msg.mine', { hasText: 'fine, thanks' }).getByRole('button', { name: 'Edit' }).click();
+  await a.getByLabel('Message', { exact: true }).fill('@bob fine, thanks!');
+  await a.getByLabel('Message', { exact: true }).press('Enter');
+  await b.locator('.msg', { hasText: 'fine, thanks!' }).locator('.edited').waitFor({ timeout: TIMEOUT });
+
   await accessible(a, 'conversation (desktop)');
   await accessible(b, 'conversation (phone)');
   await shoot(a, 'conversation-desktop');
@@ -139,7 +172,16 @@ test('two people chat live, and a reconnect after a restart misses nothing and d
   await until(async () => !(await b.locator('#banner').isVisible()), 'Bob to reconnect', 60_000);
   await b.locator('.msg', { hasText: 'And one more' }).waitFor({ timeout: TIMEOUT });
   const texts = await b.locator('.msg .body').allInnerTexts();
-  assert.deepEqual(texts, ['Hello Bob', 'Hi Alice, how are you?', 'While you were away', 'And one more']);
+  assert.deepEqual(texts, ['Hello Bob', 'Hi Alice, how are you?', '@bob fine, thanks!', 'While you were away', 'And one more']);
+  assert.equal(await b.locator('.msg .thumb img').count(), 1);
+  // Read to the end: what is on screen counts as read.
+  await b.locator('.scroller').evaluate((el) => { el.scrollTop = el.scrollHeight; });
+
+  // Search finds what was sent while Bob was away.
+  await b.getByRole('link', { name: 'Search', exact: true }).click();
+  await b.getByLabel('Search your conversations').fill('away');
+  await b.getByRole('button', { name: 'Search', exact: true }).click();
+  await b.getByRole('link', { name: 'Alice: While you were away' }).waitFor({ timeout: TIMEOUT });
 
   // The chat list: desktop and phone screenshots, and its accessibility.
   await b.getByRole('link', { name: 'Back to conversations' }).click();

@@ -1,195 +1,25 @@
-// What the client knows: the chat list, each open conversation's messages by seq, people,
-// typing and presence. Events from the socket keep it current; after every (re)connect it
-// syncs each conversation from the highest seq it holds, so a message is neither missed nor
-// shown twice. Views listen for its `change` events and re-render what they show.
+// What changes what the client holds: sending (optimistic, retried by `client_message_id`),
+// edits, deletions, reactions, markers and typing, and every event the socket brings. After
+// each (re)connect it syncs every conversation held from its highest seq, so a message is
+// neither missed nor shown twice. Views listen for `change` events and re-render.
 
 import { SocketError } from './socket.js';
+import { Model } from './model.js';
 
-/** @typedef {import('./types.js').ChatListItem} ChatListItem */
 /** @typedef {import('./types.js').Message} Message */
 /** @typedef {import('./types.js').User} User */
-/** @typedef {import('./types.js').Participant} Participant */
+/** @typedef {import('./model.js').Pending} Pending */
 /** @typedef {import('./api.js').Api} Api */
 /** @typedef {import('./socket.js').Gateway} Gateway */
 
-/**
- * A message on its way: shown at once, confirmed by the ack, retried with the same
- * `client_message_id` so the server keeps one copy whatever happens.
- * @typedef {{ client_message_id: string, content: string, created_at: string,
- *   state: 'sending' | 'queued' | 'failed', error?: string }} Pending
- * @typedef {{ messages: Map<number, Message>, pending: Map<string, Pending>, oldest: number,
- *   hasOlder: boolean, participants: Map<string, Participant> }} Timeline
- */
-
-const PAGE = 50;
 const TYPING_REPEAT_MS = 3000;
 
-export class Store extends EventTarget {
+export class Store extends Model {
   /** @param {Api} api @param {Gateway} gateway @param {User} me */
   constructor(api, gateway, me) {
-    super();
-    this.api = api;
-    this.gateway = gateway;
-    this.me = me;
-    /** @type {Map<string, ChatListItem>} */
-    this.chats = new Map();
-    /** @type {Map<string, User>} */
-    this.users = new Map([[me.id, me]]);
-    /** @type {Map<string, Promise<User>>} */
-    this.userRequests = new Map();
-    /** @type {Map<string, Timeline>} */
-    this.timelines = new Map();
-    /** @type {Map<string, Map<string, number>>} conversation → typist → timer */
-    this.typing = new Map();
-    /** @type {Map<string, string>} */
-    this.presence = new Map();
-    /** The conversation on screen, whose messages count as read while the page is visible. */
-    /** @type {string | null} */
-    this.visible = null;
-    this.lastTypingSent = 0;
-    /** @type {number | undefined} */
-    this.chatListTimer = undefined;
+    super(api, gateway, me);
     gateway.addEventListener('ready', () => this.catchUp());
     gateway.addEventListener('event', (e) => this.apply(/** @type {CustomEvent} */ (e).detail));
-  }
-
-  /** @param {string} what @param {string} [conversationId] */
-  changed(what, conversationId) {
-    this.dispatchEvent(new CustomEvent('change', { detail: { what, conversationId } }));
-  }
-
-  // ---- people ----
-
-  /** @param {string} id @returns {User | undefined} */
-  user(id) {
-    const known = this.users.get(id);
-    if (!known) this.fetchUser(id);
-    return known;
-  }
-
-  /** @param {string} id */
-  async fetchUser(id) {
-    let request = this.userRequests.get(id);
-    if (!request) {
-      request = this.api.get(`/users/${id}`);
-      this.userRequests.set(id, request);
-      request.then((user) => {
-        this.users.set(id, user);
-        this.changed('users');
-      }, () => {});
-    }
-    return request;
-  }
-
-  /** @param {string} id */
-  nameOf(id) {
-    if (id === this.me.id) return 'You';
-    return this.user(id)?.display_name ?? '…';
-  }
-
-  /** @param {ChatListItem} chat */
-  titleOf(chat) {
-    if (chat.kind === 'direct') return chat.other_user?.display_name ?? 'Direct chat';
-    return chat.title || 'Untitled group';
-  }
-
-  // ---- the chat list ----
-
-  async loadChats() {
-    const body = await this.api.get('/conversations?limit=100');
-    this.chats = new Map(body.conversations.map((/** @type {ChatListItem} */ c) => [c.id, c]));
-    for (const chat of this.chats.values()) {
-      if (chat.other_user) this.users.set(chat.other_user.id, { ...this.users.get(chat.other_user.id), ...chat.other_user });
-    }
-    this.changed('chats');
-    this.queryPresence();
-  }
-
-  /** Coalesces bursts of membership events into one reload. */
-  reloadChatsSoon() {
-    clearTimeout(this.chatListTimer);
-    this.chatListTimer = window.setTimeout(() => this.loadChats().catch(() => {}), 150);
-  }
-
-  /** Newest activity first. */
-  sortedChats() {
-    return [...this.chats.values()].sort((a, b) => b.last_activity_at.localeCompare(a.last_activity_at));
-  }
-
-  async queryPresence() {
-    const ids = [...this.chats.values()].flatMap((c) => (c.other_user ? [c.other_user.id] : []));
-    if (!ids.length || !this.gateway.online) return;
-    try {
-      const body = await this.gateway.command('presence.query', { user_ids: ids.slice(0, 200) });
-      for (const p of body.presence) this.presence.set(p.user_id, p.status);
-      this.changed('presence');
-    } catch {
-      // Presence is a nicety: a failed query leaves the dots as they were.
-    }
-  }
-
-  // ---- a conversation ----
-
-  /** @param {string} id @returns {Timeline} */
-  timeline(id) {
-    let t = this.timelines.get(id);
-    if (!t) {
-      t = { messages: new Map(), pending: new Map(), oldest: Infinity, hasOlder: true, participants: new Map() };
-      this.timelines.set(id, t);
-    }
-    return t;
-  }
-
-  /** @param {Timeline} t */
-  highest(t) {
-    let max = 0;
-    for (const seq of t.messages.keys()) if (seq > max) max = seq;
-    return max;
-  }
-
-  /** Loads the newest page and the participants' markers. @param {string} id */
-  async open(id) {
-    const t = this.timeline(id);
-    if (t.messages.size === 0) {
-      const [page, people] = await Promise.all([
-        this.api.get(`/conversations/${id}/messages?limit=${PAGE}`),
-        this.api.get(`/conversations/${id}/participants?limit=100`),
-      ]);
-      this.addMessages(id, page.messages);
-      t.hasOlder = page.has_more;
-      t.participants = new Map(people.participants.map((/** @type {Participant} */ p) => [p.user_id, p]));
-      for (const p of t.participants.keys()) this.user(p);
-    } else {
-      await this.syncConversations([id]);
-    }
-    this.changed('timeline', id);
-  }
-
-  /** The page before the oldest held. @param {string} id */
-  async loadOlder(id) {
-    const t = this.timeline(id);
-    if (!t.hasOlder || t.oldest <= 1) return false;
-    const page = await this.api.get(`/conversations/${id}/messages?limit=${PAGE}&before_seq=${t.oldest}`);
-    this.addMessages(id, page.messages);
-    t.hasOlder = page.has_more;
-    this.changed('timeline', id);
-    return page.messages.length > 0;
-  }
-
-  /** @param {string} id @param {Message[]} messages */
-  addMessages(id, messages) {
-    const t = this.timeline(id);
-    for (const m of messages) {
-      t.messages.set(m.seq, m);
-      if (m.seq < t.oldest) t.oldest = m.seq;
-      if (m.client_message_id && m.sender_id === this.me.id) t.pending.delete(m.client_message_id);
-    }
-  }
-
-  /** Messages in seq order. @param {string} id */
-  messagesOf(id) {
-    const t = this.timeline(id);
-    return [...t.messages.values()].sort((a, b) => a.seq - b.seq);
   }
 
   /** Catch-up after a (re)connect: every conversation held, from its highest seq. */
@@ -203,38 +33,18 @@ export class Store extends EventTarget {
     }
   }
 
-  /** @param {string[]} ids */
-  async syncConversations(ids) {
-    /** @type {Map<string, number>} */
-    let from = new Map(ids.map((id) => [id, this.highest(this.timeline(id))]));
-    while (from.size && this.gateway.online) {
-      const conversations = [...from].slice(0, 100).map(([conversation_id, after_seq]) => ({ conversation_id, after_seq }));
-      const body = await this.gateway.command('sync', { conversations });
-      /** @type {Map<string, number>} */
-      const again = new Map();
-      for (const c of body.conversations) {
-        if (c.error) this.forgetConversation(c.conversation_id);
-        else if (c.has_more) again.set(c.conversation_id, c.last_seq);
-      }
-      for (const [id, seq] of [...from].slice(100)) again.set(id, seq);
-      from = again;
-    }
-  }
-
-  /** @param {string} id */
-  forgetConversation(id) {
-    this.timelines.delete(id);
-    this.chats.delete(id);
-    this.changed('chats');
-    this.changed('timeline', id);
-  }
-
   // ---- sending ----
 
-  /** @param {string} id @param {string} content */
-  send(id, content) {
+  /**
+   * @param {string} id @param {string} content
+   * @param {{ reply_to?: string | null, attachment_ids?: string[], mentions?: string[] }} [extra]
+   */
+  send(id, content, extra = {}) {
     /** @type {Pending} */
-    const pending = { client_message_id: crypto.randomUUID(), content, created_at: new Date().toISOString(), state: 'sending' };
+    const pending = {
+      client_message_id: crypto.randomUUID(), content, created_at: new Date().toISOString(),
+      reply_to: extra.reply_to ?? null, attachment_ids: extra.attachment_ids ?? [], mentions: extra.mentions ?? [], state: 'sending',
+    };
     this.timeline(id).pending.set(pending.client_message_id, pending);
     this.changed('timeline', id);
     this.stopTyping(id);
@@ -245,7 +55,11 @@ export class Store extends EventTarget {
   async deliver(id, pending) {
     pending.state = 'sending';
     this.changed('timeline', id);
+    /** @type {Record<string, unknown>} */
     const fields = { conversation_id: id, content: pending.content, client_message_id: pending.client_message_id };
+    if (pending.reply_to) fields.reply_to = pending.reply_to;
+    if (pending.attachment_ids.length) fields.attachment_ids = pending.attachment_ids;
+    if (pending.mentions.length) fields.mentions = pending.mentions;
     try {
       const ack = await this.gateway.command('message.send', fields);
       this.received(ack.message);
@@ -265,6 +79,82 @@ export class Store extends EventTarget {
   retry(id, clientMessageId) {
     const pending = this.timeline(id).pending.get(clientMessageId);
     if (pending) this.deliver(id, pending);
+  }
+
+  /** @param {string} id @param {string} messageId */
+  findMessage(id, messageId) {
+    const t = this.timelines.get(id);
+    const seq = t?.seqOf.get(messageId);
+    return seq === undefined ? undefined : t?.messages.get(seq);
+  }
+
+  /** @param {string} id @param {Message} m @param {string} content */
+  async edit(id, m, content) {
+    try {
+      this.replaced(await this.api.patch(`/conversations/${id}/messages/${m.id}`, { content }));
+    } catch (e) {
+      alert(e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  /** @param {string} id @param {Message} m */
+  async remove(id, m) {
+    try {
+      await this.api.del(`/conversations/${id}/messages/${m.id}`);
+      this.apply({ type: 'message.deleted', data: { conversation_id: id, message_id: m.id, seq: m.seq } });
+    } catch (e) {
+      alert(e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  /** Adds my reaction, or takes it back if I had it. @param {string} id @param {Message} m @param {string} emoji */
+  async react(id, m, emoji) {
+    const mine = m.reactions.some((r) => r.emoji === emoji && r.me);
+    const data = { conversation_id: id, message_id: m.id, user_id: this.me.id, emoji };
+    this.reaction(mine ? 'removed' : 'added', data);
+    try {
+      const path = `/conversations/${id}/messages/${m.id}/reactions/${encodeURIComponent(emoji)}`;
+      await (mine ? this.api.del(path) : this.api.put(path));
+    } catch (e) {
+      this.reaction(mine ? 'added' : 'removed', data);
+      alert(e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  /**
+   * Applies a reaction once: my own arrive both from my click and as an event, and `me`
+   * tells them apart.
+   * @param {'added' | 'removed'} kind
+   * @param {{ conversation_id: string, message_id: string, user_id: string, emoji: string }} d
+   */
+  reaction(kind, d) {
+    const m = this.findMessage(d.conversation_id, d.message_id);
+    if (!m) return;
+    const own = d.user_id === this.me.id;
+    let r = m.reactions.find((x) => x.emoji === d.emoji);
+    if (kind === 'added') {
+      if (own && r?.me) return;
+      if (!r) m.reactions.push((r = { emoji: d.emoji, count: 0, me: false }));
+      r.count += 1;
+      if (own) r.me = true;
+    } else {
+      if (!r || (own && !r.me)) return;
+      r.count -= 1;
+      if (own) r.me = false;
+      if (r.count <= 0) m.reactions = m.reactions.filter((x) => x !== r);
+    }
+    m.reactions = [...m.reactions];
+    this.changed('timeline', d.conversation_id);
+  }
+
+  /** @param {Message} d */
+  replaced(d) {
+    const t = this.timelines.get(d.conversation_id);
+    if (t?.messages.has(d.seq)) t.messages.set(d.seq, d);
+    const chat = this.chats.get(d.conversation_id);
+    if (chat?.last_message && chat.last_message.id === d.id) chat.last_message = { ...chat.last_message, content: d.content };
+    this.changed('timeline', d.conversation_id);
+    this.changed('chats');
   }
 
   // ---- markers and typing ----
@@ -313,6 +203,8 @@ export class Store extends EventTarget {
     const t = this.timelines.get(m.conversation_id);
     if (t) {
       const gap = t.messages.size > 0 && m.seq > this.highest(t) + 1;
+      const parent = m.reply_to && !t.messages.has(m.seq) ? this.findMessage(m.conversation_id, m.reply_to) : undefined;
+      if (parent) t.messages.set(parent.seq, { ...parent, reply_count: parent.reply_count + 1 });
       this.addMessages(m.conversation_id, [m]);
       // A seq skipped: something was missed on the way; ask for it by seq.
       if (gap) this.syncConversations([m.conversation_id]).catch(() => {});
@@ -342,18 +234,16 @@ export class Store extends EventTarget {
       case 'message.created':
         this.received(d);
         break;
-      case 'message.updated': {
-        const t = this.timelines.get(d.conversation_id);
-        if (t?.messages.has(d.seq)) t.messages.set(d.seq, d);
-        const chat = this.chats.get(d.conversation_id);
-        if (chat?.last_message && chat.last_message.id === d.id) chat.last_message = { ...chat.last_message, content: d.content };
-        this.changed('timeline', d.conversation_id);
-        this.changed('chats');
+      case 'message.updated':
+        this.replaced(d);
         break;
-      }
+      case 'reaction.added':
+      case 'reaction.removed':
+        this.reaction(frame.type === 'reaction.added' ? 'added' : 'removed', d);
+        break;
       case 'message.deleted': {
         const m = this.timelines.get(d.conversation_id)?.messages.get(d.seq);
-        if (m) Object.assign(m, { deleted: true, content: null });
+        if (m) Object.assign(m, { deleted: true, content: null, attachment_ids: [], reactions: [] });
         const chat = this.chats.get(d.conversation_id);
         if (chat?.last_message && chat.last_message.id === d.message_id) chat.last_message = { ...chat.last_message, content: null };
         this.changed('timeline', d.conversation_id);

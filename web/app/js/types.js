@@ -6,10 +6,10 @@
  * @typedef {{ access_token: string, refresh_token: string, expires_at: string,
  *   refresh_expires_at: string, session_id: string }} Tokens
  * @typedef {{ user: User, tokens: Tokens }} SignedIn
- * @typedef {{ user_id: string, emoji: string } | { emoji: string, count: number, user_ids?: string[] }} Reaction
+ * @typedef {{ emoji: string, count: number, me: boolean }} Reaction
  * @typedef {{ id: string, conversation_id: string, seq: number, sender_id: string,
  *   content: string | null, client_message_id: string | null, reply_to: string | null,
- *   reply_count: number, mentions: string[], attachment_ids: string[], reactions: any[],
+ *   reply_count: number, mentions: string[], attachment_ids: string[], reactions: Reaction[],
  *   created_at: string, edited_at: string | null, deleted: boolean }} Message
  * @typedef {{ id: string, seq: number, sender_id: string, content: string | null,
  *   created_at: string }} LastMessage

@@ -45,8 +45,8 @@ export class ChatList {
     const other = chat.other_user?.id;
     const presence = other ? store.presence.get(other) ?? 'offline' : null;
     const last = chat.last_message;
-    const preview = !last ? 'No messages yet' : last.content === null ? 'Message deleted' : `${last.sender_id === store.me.id ? 'You: ' : ''}${last.content}`;
-    const unread = chat.unread_count > 0 ? h('span', { class: 'badge', 'aria-label': `${chat.unread_count} unread` }, String(chat.unread_count)) : null;
+    const preview = !last ? 'No messages yet' : last.content === null ? 'Message deleted' : `${last.sender_id === store.me.id ? 'You: ' : ''}${last.content || 'Picture or file'}`;
+    const unread = chat.unread_count > 0 ? h('span', { class: 'badge', role: 'img', 'aria-label': `${chat.unread_count} unread` }, String(chat.unread_count)) : null;
     return h(
       'li',
       { dataset: { id: chat.id } },
@@ -57,7 +57,7 @@ export class ChatList {
         h(
           'span',
           { class: 'chat-text' },
-          h('span', { class: 'chat-title' }, title, chat.muted ? h('span', { class: 'muted-mark', 'aria-label': 'muted', title: 'Muted' }, ' 🔕') : null),
+          h('span', { class: 'chat-title' }, title, chat.muted ? h('span', { class: 'muted-mark', role: 'img', 'aria-label': 'muted', title: 'Muted' }, ' 🔕') : null),
           h('span', { class: 'preview' }, preview),
         ),
         h('span', { class: 'chat-meta' }, last ? h('time', { datetime: last.created_at }, timeOf(last.created_at)) : null, unread),

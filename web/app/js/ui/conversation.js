@@ -1,16 +1,24 @@
 // One conversation: history by seq (older pages as you scroll up), day separators, a marker
-// at the first unread message, optimistic sending, typing, and ticks on my messages. The
-// timeline is patched in place (keyed by seq), so the scroll position, focus and what a screen
-// reader has already announced survive every update.
+// at the first unread message, optimistic sending, typing, and threads in a dialog. Only a
+// window of the messages held is in the DOM (WINDOW of them, moved by STEP as you scroll), so
+// ten thousand stay smooth. The list is patched in place (keyed by seq) and the first message
+// on screen is kept where it was, so scrolling, focus and what a screen reader has already
+// announced survive every update.
 
-import { h, replace, timeOf, dayOf } from '../dom.js';
+import { h, replace, dayOf } from '../dom.js';
+import { renderMessage } from './message.js';
+import { Composer } from './composer.js';
 
 /** @typedef {import('../store.js').Store} Store */
 /** @typedef {import('../types.js').Message} Message */
-/** @typedef {import('../store.js').Pending} Pending */
+/** @typedef {import('../model.js').Pending} Pending */
 
 const NEAR_BOTTOM_PX = 80;
+const NEAR_EDGE_PX = 300;
 const MAX_UNREAD_PAGES = 20;
+/** At most this many messages are in the DOM: scrolling moves the window, by STEP. */
+const WINDOW = 240;
+const STEP = 80;
 
 export class ConversationView {
   /** @param {HTMLElement} pane @param {Store} store @param {string} id */
@@ -24,30 +32,40 @@ export class ConversationView {
     this.title = h('h1', { class: 'conv-title', id: 'conv-title' }, '…');
     this.list = h('ol', { class: 'timeline', 'aria-label': 'Messages' });
     this.scroller = h('div', { class: 'scroller', role: 'log', 'aria-labelledby': 'conv-title', tabindex: '0', onscroll: () => this.scrolled() }, this.list);
-    this.older = h('button', { type: 'button', class: 'link older', onclick: () => this.loadOlder() }, 'Load earlier messages');
+    this.older = h('button', { type: 'button', class: 'link older', onclick: () => this.expandUp() }, 'Load earlier messages');
+    this.latest = h('button', { type: 'button', class: 'latest primary', hidden: true, onclick: () => this.jumpToLatest() }, 'Jump to the latest messages');
+    /** The window shown, by seq: from `lo`, up to `hi` unless following the newest. */
+    this.lo = 0;
+    this.hi = Infinity;
+    this.follow = true;
+    /** Which end gives way when the window outgrows WINDOW. */
+    this.trim = /** @type {'top' | 'bottom'} */ ('top');
     this.typing = h('p', { class: 'typing', 'aria-live': 'polite' });
-    this.input = h('textarea', {
-      id: 'composer', rows: 1, placeholder: 'Write a message', maxlength: '4000',
-      onkeydown: (/** @type {Event} */ e) => this.keydown(/** @type {KeyboardEvent} */ (e)),
-      oninput: () => store.typed(id),
-      onblur: () => store.stopTyping(id),
+    this.composer = new Composer(store, id, () => {
+      this.firstUnread = 0;
+      if (!this.follow) this.jumpToLatest();
+      this.scroller.scrollTop = this.scroller.scrollHeight;
     });
+    /** @type {import('./message.js').MessageActions} */
+    this.actions = {
+      reply: (m) => this.composer.begin('reply', m),
+      edit: (m) => this.composer.begin('edit', m),
+      thread: (m) => this.showThread(m),
+    };
+    this.dialog = h('dialog', { class: 'thread', 'aria-labelledby': 'thread-title' });
     replace(
       pane,
       h(
         'section',
         { class: 'conversation', 'aria-labelledby': 'conv-title' },
-        h('header', { class: 'conv-header' }, h('a', { href: '#/', class: 'back', 'aria-label': 'Back to conversations' }, '‹'), this.title),
+        h('header', { class: 'conv-header' }, h('a', { href: '#/', class: 'back', 'aria-label': 'Back to conversations' }, '‹'), this.title,
+          h('a', { href: `#/c/${id}/info`, class: 'button details-link' }, 'Details')),
         h('div', { class: 'older-row' }, this.older),
         this.scroller,
+        this.latest,
         this.typing,
-        h(
-          'form',
-          { class: 'composer', onsubmit: (/** @type {Event} */ e) => this.submit(e) },
-          h('label', { for: 'composer', class: 'visually-hidden' }, 'Message'),
-          this.input,
-          h('button', { type: 'submit', class: 'primary' }, 'Send'),
-        ),
+        this.composer.el,
+        this.dialog,
       ),
     );
     this.onChange = (/** @type {Event} */ e) => {
@@ -82,11 +100,16 @@ export class ConversationView {
       replace(this.list, h('li', { class: 'hint' }, 'This conversation cannot be shown.'));
       return;
     }
+    const all = this.store.messagesOf(this.id);
+    const start = Math.max(0, all.length - STEP);
+    this.lo = Math.min(all[start]?.seq ?? 0, this.firstUnread || Infinity);
+    // Far back, the first unread wins over the newest: the window starts there.
+    if (this.firstUnread) this.trim = 'bottom';
     this.render();
     const marker = this.list.querySelector('.unread-marker');
     if (marker) marker.scrollIntoView({ block: 'start' });
     else this.scroller.scrollTop = this.scroller.scrollHeight;
-    this.input.focus();
+    this.composer.input.focus();
     this.maybeRead();
   }
 
@@ -100,16 +123,47 @@ export class ConversationView {
     this.typing.textContent = names.length === 0 ? '' : names.length === 1 ? `${names[0]} is typing…` : `${names.join(', ')} are typing…`;
   }
 
+  /**
+   * The messages to show: those held within [lo, hi], at most WINDOW of them (the end named
+   * by `trim` gives way).
+   * @param {Message[]} all in seq order
+   */
+  windowOf(all) {
+    let start = all.findIndex((m) => m.seq >= this.lo);
+    if (start < 0) start = all.length;
+    let end = this.follow ? all.length : all.findIndex((m) => m.seq > this.hi);
+    if (end < 0) end = all.length;
+    if (end - start > WINDOW) {
+      if (this.trim === 'bottom') {
+        end = start + WINDOW;
+        this.follow = false;
+      } else {
+        start = end - WINDOW;
+      }
+    }
+    if (start < end) {
+      this.lo = all[start].seq;
+      this.hi = this.follow ? Infinity : all[end - 1].seq;
+    }
+    return { shown: all.slice(start, end), before: start > 0 };
+  }
+
   render() {
     const s = this.scroller;
     const atBottom = s.scrollHeight - s.scrollTop - s.clientHeight < NEAR_BOTTOM_PX;
-    const fromBottom = s.scrollHeight - s.scrollTop;
+    // The first message on screen, to keep in place whatever is added or removed around it.
+    // (A message, not a day separator: those stay first while messages come in above.)
+    const anchor = /** @type {HTMLElement[]} */ ([...this.list.querySelectorAll(':scope > .msg[data-seq]')])
+      .find((el) => el.offsetTop + el.offsetHeight > s.scrollTop);
+    const anchorAt = anchor ? anchor.offsetTop - s.scrollTop : 0;
     const t = this.store.timeline(this.id);
-    this.older.hidden = !t.hasOlder;
+    const { shown, before } = this.windowOf(this.store.messagesOf(this.id));
+    this.older.hidden = !(t.hasOlder || before);
+    this.latest.hidden = this.follow;
     /** @type {{ key: string, sig: string, make: () => HTMLElement }[]} */
     const items = [];
     let day = '';
-    for (const m of this.store.messagesOf(this.id)) {
+    for (const m of shown) {
       const d = dayOf(m.created_at);
       if (d !== day) {
         day = d;
@@ -119,16 +173,18 @@ export class ConversationView {
         items.push({ key: 'unread', sig: 'unread', make: () => h('li', { class: 'unread-marker' }, h('span', {}, 'Unread messages')) });
       }
       const tick = m.sender_id === this.store.me.id ? this.store.receiptOf(this.id, m.seq) : '';
-      const sig = `${m.content}|${m.edited_at}|${m.deleted}|${tick}|${this.store.nameOf(m.sender_id)}`;
-      items.push({ key: `m:${m.seq}`, sig, make: () => this.message(m, tick) });
+      const parent = m.reply_to ? this.store.findMessage(this.id, m.reply_to) : undefined;
+      const sig = JSON.stringify([m.content, m.edited_at, m.deleted, tick, this.store.nameOf(m.sender_id), m.reactions, m.reply_count, m.attachment_ids, parent?.content, parent?.deleted]);
+      items.push({ key: `m:${m.seq}`, sig, make: () => renderMessage(this.store, this.id, m, tick, this.actions) });
     }
-    for (const p of t.pending.values()) {
-      items.push({ key: `p:${p.client_message_id}`, sig: `${p.state}|${p.error}`, make: () => this.pending(p) });
+    if (this.follow) {
+      for (const p of t.pending.values()) {
+        items.push({ key: `p:${p.client_message_id}`, sig: `${p.state}|${p.error}`, make: () => this.pending(p) });
+      }
     }
     this.patch(items);
-    // At the bottom, stay there; otherwise keep what is on screen (older pages land above it).
-    if (atBottom) s.scrollTop = s.scrollHeight;
-    else s.scrollTop = s.scrollHeight - fromBottom;
+    if (atBottom && this.follow) s.scrollTop = s.scrollHeight;
+    else if (anchor?.isConnected) s.scrollTop = anchor.offsetTop - anchorAt;
     this.maybeRead();
   }
 
@@ -158,24 +214,6 @@ export class ConversationView {
     this.nodes = next;
   }
 
-  /** @param {Message} m @param {string} tick */
-  message(m, tick) {
-    const mine = m.sender_id === this.store.me.id;
-    return h(
-      'li',
-      { class: `msg${mine ? ' mine' : ''}${m.deleted ? ' deleted' : ''}`, dataset: { seq: String(m.seq) } },
-      mine ? null : h('span', { class: 'author' }, this.store.nameOf(m.sender_id)),
-      h('p', { class: 'body' }, m.deleted ? 'This message was deleted.' : m.content),
-      h(
-        'span',
-        { class: 'meta' },
-        m.edited_at && !m.deleted ? h('span', { class: 'edited' }, 'edited · ') : null,
-        h('time', { datetime: m.created_at }, timeOf(m.created_at)),
-        tick ? h('span', { class: `tick ${tick}`, role: 'img', 'aria-label': tick }, tick === 'sent' ? ' ✓' : ' ✓✓') : null,
-      ),
-    );
-  }
-
   /** @param {Pending} p */
   pending(p) {
     const label = p.state === 'failed' ? `Not sent: ${p.error}` : p.state === 'queued' ? 'Waiting for the connection' : 'Sending';
@@ -192,39 +230,48 @@ export class ConversationView {
     );
   }
 
-  /** @param {KeyboardEvent} e */
-  keydown(e) {
-    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
-      e.preventDefault();
-      this.send();
+  /** The replies to a message, in a dialog. @param {Message} m */
+  async showThread(m) {
+    replace(this.dialog, h('h2', { id: 'thread-title' }, 'Thread'), h('p', { class: 'hint' }, 'Loading…'));
+    this.dialog.showModal();
+    try {
+      const body = await this.store.api.get(`/conversations/${this.id}/messages/${m.id}/thread?limit=100`);
+      const replies = /** @type {Message[]} */ (body.replies);
+      replace(
+        this.dialog,
+        h('h2', { id: 'thread-title' }, `Replies to ${this.store.nameOf(m.sender_id)}`),
+        h('blockquote', { class: 'quote' }, m.content ?? ''),
+        h('ol', { class: 'timeline', 'aria-label': 'Replies' }, replies.filter((r) => r.id !== m.id).map((r) => renderMessage(this.store, this.id, r, '', this.actions))),
+        h('form', { method: 'dialog' }, h('button', { type: 'submit' }, 'Close')),
+      );
+    } catch {
+      replace(this.dialog, h('p', {}, 'The thread cannot be shown.'), h('form', { method: 'dialog' }, h('button', { type: 'submit' }, 'Close')));
     }
   }
 
-  /** @param {Event} e */
-  submit(e) {
-    e.preventDefault();
-    this.send();
-  }
-
-  send() {
-    const content = this.input.value.trim();
-    if (!content) return;
-    this.input.value = '';
-    this.firstUnread = 0;
-    this.store.send(this.id, content);
-    this.scroller.scrollTop = this.scroller.scrollHeight;
-  }
-
   scrolled() {
-    if (this.scroller.scrollTop < 40) this.loadOlder();
+    const s = this.scroller;
+    if (s.scrollTop < NEAR_EDGE_PX) this.expandUp();
+    else if (!this.follow && s.scrollHeight - s.scrollTop - s.clientHeight < NEAR_EDGE_PX) this.expandDown();
     this.maybeRead();
   }
 
-  async loadOlder() {
+  /** Shows STEP older messages, fetching a page first when none older is held. */
+  async expandUp() {
     if (this.loadingOlder) return;
     this.loadingOlder = true;
     try {
-      await this.store.loadOlder(this.id);
+      let all = this.store.messagesOf(this.id);
+      let start = all.findIndex((m) => m.seq >= this.lo);
+      if (start <= 0 && (await this.store.loadOlder(this.id))) {
+        all = this.store.messagesOf(this.id);
+        start = all.findIndex((m) => m.seq >= this.lo);
+      }
+      if (start > 0) {
+        this.lo = all[Math.max(0, start - STEP)].seq;
+        this.trim = 'bottom';
+        this.render();
+      }
     } catch {
       // The button stays; scrolling up again retries.
     } finally {
@@ -232,17 +279,37 @@ export class ConversationView {
     }
   }
 
+  /** Shows STEP newer messages, following the newest again once they are all shown. */
+  expandDown() {
+    const all = this.store.messagesOf(this.id);
+    const end = all.findIndex((m) => m.seq > this.hi);
+    if (end < 0 || end + STEP >= all.length) this.follow = true;
+    else this.hi = all[end + STEP - 1].seq;
+    this.trim = 'top';
+    this.render();
+  }
+
+  jumpToLatest() {
+    const all = this.store.messagesOf(this.id);
+    this.follow = true;
+    this.trim = 'top';
+    this.lo = all[Math.max(0, all.length - STEP)]?.seq ?? 0;
+    this.render();
+    this.scroller.scrollTop = this.scroller.scrollHeight;
+  }
+
   /** Marks the conversation read when its newest message is on screen and the page is visible. */
   maybeRead() {
     const s = this.scroller;
     const atBottom = s.scrollHeight - s.scrollTop - s.clientHeight < NEAR_BOTTOM_PX;
-    if (atBottom && document.visibilityState === 'visible') this.store.markRead(this.id);
+    if (atBottom && this.follow && document.visibilityState === 'visible') this.store.markRead(this.id);
   }
 
   destroy() {
     this.store.removeEventListener('change', this.onChange);
     document.removeEventListener('visibilitychange', this.onVisible);
     this.store.stopTyping(this.id);
+    if (this.dialog.open) this.dialog.close();
     if (this.store.visible === this.id) this.store.visible = null;
   }
 }
