@@ -13,6 +13,7 @@ mod notifications;
 mod operations;
 mod passwords;
 mod pipeline;
+mod refresh_cookie;
 mod scanning;
 mod sessions;
 mod socket_sessions;

@@ -87,6 +87,14 @@ test('two people chat live, and a reconnect after a restart misses nothing and d
   await register(a, 'alice');
   await register(b, 'bob');
 
+  // The refresh token never reaches script: an HttpOnly cookie carries it, and a reload
+  // stays signed in through it.
+  assert.doesNotMatch(await a.evaluate(() => JSON.stringify(localStorage) + document.cookie), /refresh|chat_refresh/);
+  const cookies = await alice.cookies();
+  assert.ok(cookies.some((c) => c.name === 'chat_refresh' && c.httpOnly && c.sameSite === 'Strict'), JSON.stringify(cookies));
+  await a.reload();
+  await a.getByRole('link', { name: 'Settings' }).waitFor({ timeout: TIMEOUT });
+
   // Alice finds Bob and asks him to be a contact; Bob's open People page shows the request live.
   await b.getByRole('link', { name: 'People', exact: true }).click();
   await a.getByRole('link', { name: 'People', exact: true }).click();

@@ -60,6 +60,7 @@ export class Server {
         CHAT__RATE_LIMIT__REGISTER_PER_IP__MAX: '0',
         CHAT__RATE_LIMIT__LOGIN_PER_IP__MAX: '0',
         CHAT__RATE_LIMIT__LOGIN_PER_ACCOUNT__MAX: '0',
+        CHAT__RATE_LIMIT__MESSAGES_PER_USER__MAX: '0',
       },
     });
     await until(async () => (await fetch(`${this.url}/health/ready`)).ok, 'the server to be ready');

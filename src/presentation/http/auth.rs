@@ -1,6 +1,9 @@
 //! `/api/v1/auth`: registration, sign-in, tokens, sessions and passwords.
 
-use actix_web::{HttpResponse, delete, get, post, web};
+use actix_web::http::header;
+use actix_web::{
+    HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError, delete, get, post, web,
+};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
@@ -10,6 +13,7 @@ use validator::Validate;
 use super::extract::{AuthUser, ClientMeta};
 use super::input::Json;
 use super::problem::Problem;
+use super::refresh_cookie;
 use super::{AppState, check};
 use crate::application::auth::AuthGrant;
 use crate::application::auth::commands::{
@@ -98,9 +102,11 @@ pub struct LoginBody {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefreshBody {
+    /// Required, unless the request sends `X-Refresh-Token-Delivery: cookie` with the
+    /// `chat_refresh` cookie (then send `{}`).
     #[validate(length(min = 1, max = 256, message = "must be 1 to 256 characters long"))]
     #[schema(min_length = 1, max_length = 256)]
-    pub refresh_token: String,
+    pub refresh_token: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -174,8 +180,10 @@ pub struct TokensResponse {
     pub expires_in: i64,
     #[serde(with = "time::serde::rfc3339")]
     pub expires_at: OffsetDateTime,
-    /// Opaque; single use: each refresh returns a new one.
-    pub refresh_token: String,
+    /// Opaque; single use: each refresh returns a new one. Left out when the request sent
+    /// `X-Refresh-Token-Delivery: cookie`: it is then in the HttpOnly `chat_refresh` cookie.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
     pub refresh_expires_at: OffsetDateTime,
     pub session_id: Uuid,
@@ -185,6 +193,19 @@ pub struct TokensResponse {
 pub struct AuthResponse {
     pub user: UserResponse,
     pub tokens: TokensResponse,
+}
+
+/// The tokens as the client asked for them: all in the body, or the refresh token in the
+/// HttpOnly cookie (see `refresh_cookie`).
+fn granted(req: &HttpRequest, mut response: HttpResponseBuilder, grant: AuthGrant) -> HttpResponse {
+    let mut body = AuthResponse::from(grant);
+    if refresh_cookie::wanted(req)
+        && let Some(token) = body.tokens.refresh_token.take()
+    {
+        let cookie = refresh_cookie::set(req, &token, body.tokens.refresh_expires_at);
+        response.insert_header((header::SET_COOKIE, cookie));
+    }
+    response.json(body)
 }
 
 impl From<AuthGrant> for AuthResponse {
@@ -199,7 +220,7 @@ impl From<AuthGrant> for AuthResponse {
                 token_type: "Bearer",
                 expires_in,
                 expires_at: grant.access.expires_at,
-                refresh_token: grant.refresh_token.expose().to_owned(),
+                refresh_token: Some(grant.refresh_token.expose().to_owned()),
                 refresh_expires_at: grant.refresh_expires_at,
                 session_id: grant.session_id.as_uuid(),
             },
@@ -259,6 +280,7 @@ fn only_validator(body: &impl Validate) -> Result<(), AppError> {
 /// Create an account and sign in.
 #[utoipa::path(
     post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterBody,
+    params(("X-Refresh-Token-Delivery" = Option<String>, Header, description = "`cookie`: the refresh token goes in the HttpOnly `chat_refresh` cookie (browsers), not the body")),
     responses(
         (status = 201, description = "Registered and signed in", body = AuthResponse),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
@@ -271,18 +293,20 @@ fn only_validator(body: &impl Validate) -> Result<(), AppError> {
 )]
 #[post("/auth/register")]
 pub async fn register(
+    req: HttpRequest,
     state: web::Data<AppState>,
     meta: ClientMeta,
     body: Json<RegisterBody>,
 ) -> Result<HttpResponse, Problem> {
     let command = body.into_inner().into_command(meta)?;
     let grant = state.auth.register.handle(command).await?;
-    Ok(HttpResponse::Created().json(AuthResponse::from(grant)))
+    Ok(granted(&req, HttpResponse::Created(), grant))
 }
 
 /// Sign in with email or username and password; opens a session for this device.
 #[utoipa::path(
     post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginBody,
+    params(("X-Refresh-Token-Delivery" = Option<String>, Header, description = "`cookie`: the refresh token goes in the HttpOnly `chat_refresh` cookie (browsers), not the body")),
     responses(
         (status = 200, description = "Signed in", body = AuthResponse),
         (status = 401, description = "`invalid_credentials`", body = Problem, content_type = "application/problem+json"),
@@ -292,6 +316,7 @@ pub async fn register(
 )]
 #[post("/auth/login")]
 pub async fn login(
+    req: HttpRequest,
     state: web::Data<AppState>,
     meta: ClientMeta,
     body: Json<LoginBody>,
@@ -304,13 +329,14 @@ pub async fn login(
         client: meta.into_client(body.device_name),
     };
     let grant = state.auth.login.handle(command).await?;
-    Ok(HttpResponse::Ok().json(AuthResponse::from(grant)))
+    Ok(granted(&req, HttpResponse::Ok(), grant))
 }
 
 /// Exchange a refresh token for new tokens. The old refresh token is spent; presenting it
 /// again revokes the session.
 #[utoipa::path(
     post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshBody,
+    params(("X-Refresh-Token-Delivery" = Option<String>, Header, description = "`cookie`: read the refresh token from the `chat_refresh` cookie, and set the new one there")),
     responses(
         (status = 200, description = "New access and refresh tokens", body = AuthResponse),
         (status = 401, description = "`invalid_refresh_token` or `refresh_token_reused`", body = Problem, content_type = "application/problem+json"),
@@ -319,20 +345,39 @@ pub async fn login(
 )]
 #[post("/auth/refresh")]
 pub async fn refresh(
+    req: HttpRequest,
     state: web::Data<AppState>,
     body: Json<RefreshBody>,
 ) -> Result<HttpResponse, Problem> {
     only_validator(&*body)?;
-    let command = Refresh {
-        refresh_token: OpaqueToken::presented(&body.refresh_token),
+    let Some(token) = body
+        .into_inner()
+        .refresh_token
+        .or_else(|| refresh_cookie::presented(&req))
+    else {
+        return Err(AppError::invalid("refresh_token", "is required").into());
     };
-    let grant = state.auth.refresh.handle(command).await?;
-    Ok(HttpResponse::Ok().json(AuthResponse::from(grant)))
+    let command = Refresh {
+        refresh_token: OpaqueToken::presented(&token),
+    };
+    match state.auth.refresh.handle(command).await {
+        Ok(grant) => Ok(granted(&req, HttpResponse::Ok(), grant)),
+        // A spent or unknown cookie is of no further use: the browser drops it.
+        Err(error) if refresh_cookie::wanted(&req) => {
+            let mut response = Problem::from(error).error_response();
+            response
+                .headers_mut()
+                .insert(header::SET_COOKIE, refresh_cookie::clear(&req));
+            Ok(response)
+        }
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// Sign out this device.
 #[utoipa::path(
     post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])),
+    params(("X-Refresh-Token-Delivery" = Option<String>, Header, description = "`cookie`: also remove the `chat_refresh` cookie")),
     responses(
         (status = 204, description = "Signed out"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
@@ -340,6 +385,7 @@ pub async fn refresh(
 )]
 #[post("/auth/logout")]
 pub async fn logout(
+    req: HttpRequest,
     state: web::Data<AppState>,
     user: AuthUser,
     meta: ClientMeta,
@@ -349,7 +395,11 @@ pub async fn logout(
         .logout
         .handle(user.0, meta.into_client(None))
         .await?;
-    Ok(HttpResponse::NoContent().finish())
+    let mut response = HttpResponse::NoContent();
+    if refresh_cookie::wanted(&req) {
+        response.insert_header((header::SET_COOKIE, refresh_cookie::clear(&req)));
+    }
+    Ok(response.finish())
 }
 
 /// List the caller's live sessions (devices), newest first.

@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod notifications;
 pub mod openapi;
 pub mod problem;
+pub mod refresh_cookie;
 pub mod seq_cursor;
 pub mod users;
 
@@ -122,6 +123,7 @@ pub fn cors(origins: &[String]) -> actix_cors::Cors {
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
             header::HeaderName::from_static("x-request-id"),
+            refresh_cookie::HEADER,
         ])
         .expose_headers([
             header::RETRY_AFTER,

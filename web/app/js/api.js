@@ -1,12 +1,14 @@
 // REST calls with the session's tokens. The access token lives in memory only and is refreshed
-// a minute before it expires. The refresh token is kept in localStorage so a reload stays
-// signed in; every refresh runs under a Web Lock and re-reads it, because tokens rotate on use
-// and two tabs presenting the same one would look like theft and end the session.
+// a minute before it expires. The refresh token never reaches script: the server keeps it in
+// an HttpOnly cookie (`X-Refresh-Token-Delivery: cookie`), and localStorage only remembers that
+// a session exists. Every refresh runs under a Web Lock, because tokens rotate on use and two
+// tabs presenting the same one would look like theft and end the session.
 
 /** @typedef {import('./types.js').SignedIn} SignedIn */
 /** @typedef {import('./types.js').Tokens} Tokens */
 
 const STORAGE_KEY = 'chat.session';
+const COOKIE_DELIVERY = { 'x-refresh-token-delivery': 'cookie' };
 const EARLY_REFRESH_MS = 60_000;
 
 export class ApiError extends Error {
@@ -41,7 +43,7 @@ export class Api {
     this.onSignedOut = () => {};
   }
 
-  /** @returns {{ refresh_token: string, session_id: string, user_id: string } | null} */
+  /** @returns {{ session_id: string, user_id: string } | null} */
   stored() {
     try {
       return JSON.parse(localStorage.getItem(STORAGE_KEY) || 'null');
@@ -59,7 +61,7 @@ export class Api {
     const t = body.tokens;
     this.accessToken = t.access_token;
     this.expiresAt = Date.parse(t.expires_at);
-    localStorage.setItem(STORAGE_KEY, JSON.stringify({ refresh_token: t.refresh_token, session_id: t.session_id, user_id: userId }));
+    localStorage.setItem(STORAGE_KEY, JSON.stringify({ session_id: t.session_id, user_id: userId }));
   }
 
   forget() {
@@ -70,21 +72,21 @@ export class Api {
 
   /** @param {Record<string, string>} fields @returns {Promise<SignedIn>} */
   async register(fields) {
-    const body = await this.request('POST', '/auth/register', fields, { auth: false });
+    const body = await this.request('POST', '/auth/register', fields, { auth: false, headers: COOKIE_DELIVERY });
     this.adopt(body, body.user.id);
     return body;
   }
 
   /** @param {string} login @param {string} password @returns {Promise<SignedIn>} */
   async login(login, password) {
-    const body = await this.request('POST', '/auth/login', { login, password, device_name: deviceName() }, { auth: false });
+    const body = await this.request('POST', '/auth/login', { login, password, device_name: deviceName() }, { auth: false, headers: COOKIE_DELIVERY });
     this.adopt(body, body.user.id);
     return body;
   }
 
   async logout() {
     try {
-      await this.request('POST', '/auth/logout');
+      await this.request('POST', '/auth/logout', undefined, { headers: COOKIE_DELIVERY });
     } finally {
       this.forget();
     }
@@ -109,8 +111,8 @@ export class Api {
       if (!stored) return;
       const response = await fetch(`${this.base}/auth/refresh`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ refresh_token: stored.refresh_token }),
+        headers: { 'content-type': 'application/json', ...COOKIE_DELIVERY },
+        body: '{}',
       });
       if (response.ok) {
         this.adopt(await response.json(), stored.user_id);
@@ -129,13 +131,13 @@ export class Api {
    * @param {string} method
    * @param {string} path under /api/v1
    * @param {unknown} [body] JSON, or FormData sent as multipart
-   * @param {{ auth?: boolean, retried?: boolean }} [options]
+   * @param {{ auth?: boolean, retried?: boolean, headers?: Record<string, string> }} [options]
    * @returns {Promise<any>}
    */
   async request(method, path, body, options = {}) {
     const auth = options.auth ?? true;
     /** @type {Record<string, string>} */
-    const headers = {};
+    const headers = { ...options.headers };
     if (auth) headers.authorization = `Bearer ${await this.token()}`;
     /** @type {BodyInit | undefined} */
     let payload;

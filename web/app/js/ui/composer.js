@@ -50,6 +50,13 @@ export class Composer {
     );
   }
 
+  /** In a channel only owners and admins post: the others see why they cannot. @param {boolean} readOnly */
+  setReadOnly(readOnly) {
+    const form = /** @type {HTMLFormElement} */ (this.el.querySelector('form'));
+    for (const control of form.elements) /** @type {HTMLInputElement} */ (control).disabled = readOnly;
+    this.input.placeholder = readOnly ? 'Only admins post in this channel' : 'Write a message';
+  }
+
   /** @param {'reply' | 'edit'} kind @param {Message} message */
   begin(kind, message) {
     this.mode = { kind, message };
@@ -170,6 +177,7 @@ export class Composer {
   send() {
     const content = this.input.value.trim();
     if (this.uploading || (!content && !this.files.length)) return;
+    this.store.stopTyping(this.id);
     if (this.mode?.kind === 'edit') {
       if (content && content !== this.mode.message.content) this.store.edit(this.id, this.mode.message, content);
     } else {

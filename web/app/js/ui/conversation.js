@@ -115,7 +115,9 @@ export class ConversationView {
 
   renderTitle() {
     const chat = this.store.chats.get(this.id);
-    if (chat) this.title.textContent = this.store.titleOf(chat);
+    if (!chat) return;
+    this.title.textContent = this.store.titleOf(chat);
+    this.composer.setReadOnly(chat.kind === 'channel' && chat.role === 'member');
   }
 
   renderTyping() {

@@ -1,5 +1,5 @@
 // People: find users, ask them to be contacts, answer requests, start a direct chat, and
-// create a group from contacts.
+// create a group or a channel with contacts.
 
 import { h, replace } from '../dom.js';
 import { ApiError } from '../api.js';
@@ -78,19 +78,23 @@ export function renderPeople(pane, store) {
       onsubmit: async (/** @type {Event} */ e) => {
         e.preventDefault();
         const form = /** @type {HTMLFormElement} */ (e.currentTarget);
-        const member_ids = new FormData(form).getAll('member').map(String);
+        const data = new FormData(form);
+        const member_ids = data.getAll('member').map(String);
         try {
-          const conversation = await api.post('/conversations', { kind: 'group', title: title.value, member_ids });
+          const conversation = await api.post('/conversations', { kind: data.get('kind'), title: title.value, member_ids });
           await store.loadChats();
           location.hash = `#/c/${conversation.id}`;
         } catch (err) { fail(err); }
       },
     },
-    h('h2', { id: 'group-heading' }, 'New group'),
-    h('div', { class: 'field' }, h('label', { for: 'group-title' }, 'Group name'), title),
+    h('h2', { id: 'group-heading' }, 'New group or channel'),
+    h('div', { class: 'field' }, h('label', { for: 'group-title' }, 'Name'), title),
+    h('fieldset', {}, h('legend', {}, 'Kind'),
+      h('label', { class: 'check' }, h('input', { type: 'radio', name: 'kind', value: 'group', checked: true }), ' Group: everyone writes'),
+      h('label', { class: 'check' }, h('input', { type: 'radio', name: 'kind', value: 'channel' }), ' Channel: only admins post')),
     h('fieldset', {}, h('legend', {}, 'Members'),
       contacts.contacts.map((c) => h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'member', value: c.user.id }), ` ${c.user.display_name}`))),
-    h('button', { type: 'submit', class: 'primary' }, 'Create group'));
+    h('button', { type: 'submit', class: 'primary' }, 'Create'));
   };
 
   const loadContacts = async () => {
