@@ -198,6 +198,18 @@ test('two people chat live, and a reconnect after a restart misses nothing and d
   await shoot(b, 'chats-phone');
   await accessible(b, 'chat list (phone)');
 
+  // The keyboard alone: Tab to the chat, Enter opens it with the composer focused, Enter sends.
+  await a.getByRole('link', { name: 'Chat', exact: true }).click();
+  await a.getByRole('heading', { name: /^Hello/ }).waitFor();
+  const focusedName = () => a.evaluate(() => document.activeElement?.textContent ?? '');
+  for (let i = 0; i < 30 && !/^B?Bob/.test(await focusedName()); i++) await a.keyboard.press('Tab');
+  assert.match(await focusedName(), /Bob/);
+  await a.keyboard.press('Enter');
+  await until(() => a.evaluate(() => document.activeElement?.id === 'composer'), 'the composer to take focus', TIMEOUT);
+  await a.keyboard.type('Typed with the keyboard');
+  await a.keyboard.press('Enter');
+  await b.getByRole('link', { name: /Alice/ }).getByText('Typed with the keyboard').waitFor({ timeout: TIMEOUT });
+
   assert.deepEqual(aliceErrors, [], 'page errors in Alice\'s browser');
   assert.deepEqual(bobErrors, [], 'page errors in Bob\'s browser');
   await alice.close();

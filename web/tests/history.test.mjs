@@ -1,6 +1,7 @@
 // A long conversation in the browser: it opens at the first unread message, only a window of
 // it is in the DOM however far one scrolls, every message comes by in seq order on the way to
-// the first, and "jump to the latest" comes back to the newest.
+// the first, coming back to it shows the same place, and "jump to the latest" comes back to
+// the newest.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -67,6 +68,19 @@ test('scrolling a long history keeps the DOM bounded and misses no seq', { timeo
   assert.equal(seen.size, top, 'every message from the first unread window up was shown on the way');
   assert.equal(await page.locator('.msg[data-seq="1"]').count(), 1);
   assert.equal(await page.locator(`.msg[data-seq="${COUNT}"]`).count(), 0, 'the newest left the DOM');
+
+  // Leave and come back: the same message is at the top of the screen.
+  const topOnScreen = () => page.locator('.scroller').evaluate((s) => {
+    const top = [...s.querySelectorAll('.msg[data-seq]')].find((el) => el.getBoundingClientRect().bottom > s.getBoundingClientRect().top);
+    return Number(/** @type {HTMLElement | undefined} */ (top)?.dataset.seq);
+  });
+  await page.locator('.scroller').evaluate((el) => { el.scrollTop = el.scrollHeight / 2; });
+  const left = await topOnScreen();
+  assert.ok(left > 1, `${left}`);
+  await page.getByRole('link', { name: 'People', exact: true }).click();
+  await page.getByRole('heading', { name: 'People' }).waitFor();
+  await page.getByRole('link', { name: /Carol/ }).click();
+  await until(async () => (await topOnScreen()) === left, `message ${left} back at the top`, TIMEOUT);
 
   await page.getByRole('button', { name: 'Jump to the latest messages' }).click();
   await page.locator(`.msg[data-seq="${COUNT}"]`).waitFor({ timeout: TIMEOUT });

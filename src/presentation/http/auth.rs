@@ -102,8 +102,8 @@ pub struct LoginBody {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefreshBody {
-    /// Required, unless the request sends `X-Refresh-Token-Delivery: cookie` with the
-    /// `chat_refresh` cookie (then send `{}`).
+    /// The token to spend. Leave it out (send `{}`) when the request sends
+    /// `X-Refresh-Token-Delivery: cookie` with the `chat_refresh` cookie; with neither, 401.
     #[validate(length(min = 1, max = 256, message = "must be 1 to 256 characters long"))]
     #[schema(min_length = 1, max_length = 256)]
     pub refresh_token: Option<String>,
@@ -339,7 +339,7 @@ pub async fn login(
     params(("X-Refresh-Token-Delivery" = Option<String>, Header, description = "`cookie`: read the refresh token from the `chat_refresh` cookie, and set the new one there")),
     responses(
         (status = 200, description = "New access and refresh tokens", body = AuthResponse),
-        (status = 401, description = "`invalid_refresh_token` or `refresh_token_reused`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`invalid_refresh_token` (also when none was presented) or `refresh_token_reused`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -355,7 +355,8 @@ pub async fn refresh(
         .refresh_token
         .or_else(|| refresh_cookie::presented(&req))
     else {
-        return Err(AppError::invalid("refresh_token", "is required").into());
+        // Nothing presented (or a cookie without the header that allows reading it).
+        return Err(AppError::Unauthenticated("invalid_refresh_token").into());
     };
     let command = Refresh {
         refresh_token: OpaqueToken::presented(&token),

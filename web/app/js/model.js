@@ -44,6 +44,12 @@ export class Model extends EventTarget {
     /** The conversation on screen, whose messages count as read while the page is visible. */
     /** @type {string | null} */
     this.visible = null;
+    /**
+     * Where each conversation was left: its window and the message at the top of the screen,
+     * so coming back shows the same place.
+     * @type {Map<string, { lo: number, hi: number, follow: boolean, seq: number, offset: number }>}
+     */
+    this.places = new Map();
     this.lastTypingSent = 0;
     /** @type {number | undefined} */
     this.chatListTimer = undefined;

@@ -29,6 +29,7 @@ export class ConversationView {
     this.nodes = new Map();
     this.firstUnread = 0;
     this.loadingOlder = false;
+    this.ready = false;
     this.title = h('h1', { class: 'conv-title', id: 'conv-title' }, '…');
     this.list = h('ol', { class: 'timeline', 'aria-label': 'Messages' });
     this.scroller = h('div', { class: 'scroller', role: 'log', 'aria-labelledby': 'conv-title', tabindex: '0', onscroll: () => this.scrolled() }, this.list);
@@ -100,15 +101,25 @@ export class ConversationView {
       replace(this.list, h('li', { class: 'hint' }, 'This conversation cannot be shown.'));
       return;
     }
-    const all = this.store.messagesOf(this.id);
-    const start = Math.max(0, all.length - STEP);
-    this.lo = Math.min(all[start]?.seq ?? 0, this.firstUnread || Infinity);
-    // Far back, the first unread wins over the newest: the window starts there.
-    if (this.firstUnread) this.trim = 'bottom';
-    this.render();
-    const marker = this.list.querySelector('.unread-marker');
-    if (marker) marker.scrollIntoView({ block: 'start' });
-    else this.scroller.scrollTop = this.scroller.scrollHeight;
+    const place = this.store.places.get(this.id);
+    this.ready = true;
+    if (place) {
+      // Back to where it was left (newer messages wait behind "jump to the latest").
+      Object.assign(this, { lo: place.lo, hi: place.hi, follow: place.follow, trim: 'bottom' });
+      this.render();
+      const el = /** @type {HTMLElement | null} */ (this.list.querySelector(`.msg[data-seq="${place.seq}"]`));
+      if (el) this.scroller.scrollTop = el.offsetTop - place.offset;
+    } else {
+      const all = this.store.messagesOf(this.id);
+      const start = Math.max(0, all.length - STEP);
+      this.lo = Math.min(all[start]?.seq ?? 0, this.firstUnread || Infinity);
+      // Far back, the first unread wins over the newest: the window starts there.
+      if (this.firstUnread) this.trim = 'bottom';
+      this.render();
+      const marker = this.list.querySelector('.unread-marker');
+      if (marker) marker.scrollIntoView({ block: 'start' });
+      else this.scroller.scrollTop = this.scroller.scrollHeight;
+    }
     this.composer.input.focus();
     this.maybeRead();
   }
@@ -302,12 +313,27 @@ export class ConversationView {
 
   /** Marks the conversation read when its newest message is on screen and the page is visible. */
   maybeRead() {
+    if (!this.ready) return; // Nothing counts as seen before the conversation is laid out.
     const s = this.scroller;
     const atBottom = s.scrollHeight - s.scrollTop - s.clientHeight < NEAR_BOTTOM_PX;
     if (atBottom && this.follow && document.visibilityState === 'visible') this.store.markRead(this.id);
   }
 
+  /** Remembers the window and the message at the top of the screen. */
+  keepPlace() {
+    const s = this.scroller;
+    const atBottom = s.scrollHeight - s.scrollTop - s.clientHeight < NEAR_BOTTOM_PX;
+    const top = /** @type {HTMLElement[]} */ ([...this.list.querySelectorAll(':scope > .msg[data-seq]')])
+      .find((el) => el.offsetTop + el.offsetHeight > s.scrollTop);
+    if (!top || (atBottom && this.follow)) {
+      this.store.places.delete(this.id);
+      return;
+    }
+    this.store.places.set(this.id, { lo: this.lo, hi: this.hi, follow: this.follow, seq: Number(top.dataset.seq), offset: top.offsetTop - s.scrollTop });
+  }
+
   destroy() {
+    this.keepPlace();
     this.store.removeEventListener('change', this.onChange);
     document.removeEventListener('visibilitychange', this.onVisible);
     this.store.stopTyping(this.id);
