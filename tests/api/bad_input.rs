@@ -52,9 +52,19 @@ async fn malformed_bodies_get_problem_responses_on_every_endpoint() {
                 .send()
                 .await
                 .unwrap();
+            // A refresh's body may be empty (the token then comes in its cookie): `{}` is
+            // well-formed and complete, and presents no token.
+            let expected = if *path == "/api/v1/auth/refresh"
+                && *body == "{}"
+                && *content_type == "application/json"
+            {
+                StatusCode::UNAUTHORIZED
+            } else {
+                *expected
+            };
             assert_eq!(
                 response.status(),
-                *expected,
+                expected,
                 "{path} with {content_type} {:.40}",
                 body
             );

@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use reqwest::header::{COOKIE, SET_COOKIE};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, TestUser, spawn_app};
 
 const DELIVERY: &str = "x-refresh-token-delivery";
 
@@ -19,6 +19,16 @@ fn set_cookie(response: &reqwest::Response) -> (String, String) {
         .unwrap()
         .to_owned();
     (value, header)
+}
+
+async fn login_for_a_cookie(app: &TestApp, user: &TestUser) -> reqwest::Response {
+    app.client
+        .post(app.url("/api/v1/auth/login"))
+        .header(DELIVERY, "cookie")
+        .json(&json!({"login": user.username, "password": user.password}))
+        .send()
+        .await
+        .unwrap()
 }
 
 async fn refresh_with(app: &TestApp, cookie: &str, header: bool) -> reqwest::Response {
@@ -37,14 +47,7 @@ async fn refresh_with(app: &TestApp, cookie: &str, header: bool) -> reqwest::Res
 async fn login_with_cookie_delivery_sets_an_httponly_cookie_and_leaves_the_token_out_of_the_body() {
     let app = spawn_app().await;
     let alice = app.register("alice").await;
-    let response = app
-        .client
-        .post(app.url("/api/v1/auth/login"))
-        .header(DELIVERY, "cookie")
-        .json(&json!({"login": alice.username, "password": alice.password}))
-        .send()
-        .await
-        .unwrap();
+    let response = login_for_a_cookie(&app, &alice).await;
     assert_eq!(response.status(), StatusCode::OK);
     let (token, header) = set_cookie(&response);
     assert!(!token.is_empty());
@@ -74,14 +77,7 @@ async fn login_with_cookie_delivery_sets_an_httponly_cookie_and_leaves_the_token
 async fn the_cookie_refreshes_and_rotates_and_a_spent_one_ends_the_session() {
     let app = spawn_app().await;
     let alice = app.register("alice").await;
-    let first = app
-        .client
-        .post(app.url("/api/v1/auth/login"))
-        .header(DELIVERY, "cookie")
-        .json(&json!({"login": alice.username, "password": alice.password}))
-        .send()
-        .await
-        .unwrap();
+    let first = login_for_a_cookie(&app, &alice).await;
     let (first, _) = set_cookie(&first);
 
     let response = refresh_with(&app, &first, true).await;
@@ -114,14 +110,7 @@ async fn the_cookie_refreshes_and_rotates_and_a_spent_one_ends_the_session() {
 async fn the_cookie_alone_refreshes_nothing() {
     let app = spawn_app().await;
     let alice = app.register("alice").await;
-    let login = app
-        .client
-        .post(app.url("/api/v1/auth/login"))
-        .header(DELIVERY, "cookie")
-        .json(&json!({"login": alice.username, "password": alice.password}))
-        .send()
-        .await
-        .unwrap();
+    let login = login_for_a_cookie(&app, &alice).await;
     let (token, _) = set_cookie(&login);
 
     // What a cross-site form would send: the cookie, not the header.
