@@ -164,6 +164,13 @@ test('two people chat live, and a reconnect after a restart misses nothing and d
   await shoot(a, 'conversation-desktop');
   await shoot(b, 'conversation-phone');
 
+  // Alice sets a picture; Bob's list shows it once it reloads (after the reconnect below).
+  await a.getByRole('link', { name: 'Settings' }).click();
+  await a.locator('#pf-picture').setInputFiles({ name: 'me.png', mimeType: 'image/png', buffer: await b.screenshot() });
+  await a.getByText('Picture saved.').waitFor({ timeout: TIMEOUT });
+  await a.getByRole('link', { name: /Bob/ }).click();
+  await a.getByRole('heading', { name: 'Bob', level: 1 }).waitFor();
+
   // The server restarts while Bob is cut off; Alice reconnects and writes twice meanwhile.
   await bob.setOffline(true);
   await server.restart();
@@ -195,6 +202,8 @@ test('two people chat live, and a reconnect after a restart misses nothing and d
   await b.getByRole('link', { name: 'Back to conversations' }).click();
   // Read while open: the list counts nothing unread.
   await until(async () => (await b.getByRole('link', { name: /Alice/ }).locator('.badge').count()) === 0, 'no unread badge', TIMEOUT);
+  const avatarImg = b.getByRole('link', { name: /Alice/ }).locator('.avatar img');
+  await until(() => avatarImg.evaluate((img) => /** @type {HTMLImageElement} */ (img).complete && /** @type {HTMLImageElement} */ (img).naturalWidth > 0), 'Alice\'s picture in the list', TIMEOUT);
   await shoot(b, 'chats-phone');
   await accessible(b, 'chat list (phone)');
 

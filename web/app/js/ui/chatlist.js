@@ -2,6 +2,7 @@
 // direct chats, a presence dot. It re-renders from the store on every change.
 
 import { h, replace, timeOf } from '../dom.js';
+import { thumbnail } from '../attachments.js';
 
 /** @typedef {import('../store.js').Store} Store */
 /** @typedef {import('../types.js').ChatListItem} ChatListItem */
@@ -53,7 +54,7 @@ export class ChatList {
       h(
         'a',
         { href: `#/c/${chat.id}`, class: 'chat', 'aria-current': chat.id === this.selected ? 'page' : false },
-        h('span', { class: 'avatar', 'aria-hidden': 'true' }, initials(title), presence ? h('span', { class: `dot ${presence}` }) : null),
+        avatar(store, chat.kind === 'direct' ? chat.other_user?.avatar_id : chat.avatar_id, title, presence),
         h(
           'span',
           { class: 'chat-text' },
@@ -69,6 +70,20 @@ export class ChatList {
   destroy() {
     this.store.removeEventListener('change', this.onChange);
   }
+}
+
+/**
+ * The picture when there is one (its thumbnail, fetched with the token), else initials.
+ * @param {Store} store @param {string | null | undefined} id @param {string} name @param {string | null} presence
+ */
+export function avatar(store, id, name, presence) {
+  const el = h('span', { class: 'avatar', 'aria-hidden': 'true' }, initials(name), presence ? h('span', { class: `dot ${presence}` }) : null);
+  if (id) {
+    thumbnail(store.api, id).then((url) => {
+      if (url) el.firstChild?.replaceWith(h('img', { src: url, alt: '' }));
+    });
+  }
+  return el;
 }
 
 /** @param {string} name */

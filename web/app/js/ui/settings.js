@@ -3,6 +3,8 @@
 
 import { h, replace, dayOf, timeOf } from '../dom.js';
 import { ApiError } from '../api.js';
+import { upload } from '../attachments.js';
+import { avatar } from './chatlist.js';
 
 /** @typedef {import('../store.js').Store} Store */
 /** @typedef {import('../types.js').Session} Session */
@@ -108,6 +110,7 @@ function privacyForm(store, prefs, say) {
 /** @param {Store} store @param {(e: unknown) => void} say */
 function profileForm(store, say) {
   const me = store.me;
+  let preview = avatar(store, me.avatar_id, me.display_name, null);
   return h('form', { class: 'password-form', 'aria-labelledby': 'profile-title', onsubmit: async (/** @type {Event} */ e) => {
     e.preventDefault();
     const data = new FormData(/** @type {HTMLFormElement} */ (e.currentTarget));
@@ -118,6 +121,19 @@ function profileForm(store, say) {
     } catch (err) { say(err); }
   } },
   h('h2', { id: 'profile-title' }, 'Profile'),
+  h('div', { class: 'field picture' }, preview,
+    h('label', { for: 'pf-picture' }, 'Picture'),
+    h('input', { id: 'pf-picture', type: 'file', accept: 'image/*', onchange: async (/** @type {Event} */ e) => {
+      const input = /** @type {HTMLInputElement} */ (e.currentTarget);
+      const file = input.files?.[0];
+      if (!file) return;
+      try {
+        const stored = await upload(store.api, file, () => {});
+        Object.assign(me, await store.api.patch('/users/me', { avatar_id: stored.id }));
+        preview.replaceWith((preview = avatar(store, me.avatar_id, me.display_name, null)));
+        say('Picture saved.');
+      } catch (err) { say(err); }
+    } })),
   h('div', { class: 'field' }, h('label', { for: 'pf-name' }, 'Display name'), h('input', { id: 'pf-name', name: 'display_name', value: me.display_name, required: true, maxlength: '64' })),
   h('div', { class: 'field' }, h('label', { for: 'pf-status' }, 'Status'), h('input', { id: 'pf-status', name: 'status_text', value: me.status_text ?? '', maxlength: '140' })),
   h('div', { class: 'field' }, h('label', { for: 'pf-bio' }, 'About me'), h('textarea', { id: 'pf-bio', name: 'bio', rows: 3, maxlength: '500' }, me.bio ?? '')),
