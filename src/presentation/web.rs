@@ -8,6 +8,8 @@ use std::sync::LazyLock;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, ResponseError, get, web};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 
 use super::http::problem::Problem;
@@ -27,7 +29,7 @@ static ASSETS: LazyLock<HashMap<&'static str, Asset>> = LazyLock::new(|| {
         .iter()
         .map(|&(path, body, gzipped)| {
             let digest = Sha256::digest(body);
-            let etag = format!("\"{}\"", hex(&digest[..12]));
+            let etag = format!("\"{}\"", URL_SAFE_NO_PAD.encode(&digest[..12]));
             let content_type = content_type(path);
             let asset = Asset {
                 body,
@@ -107,11 +109,8 @@ fn content_type(path: &str) -> &'static str {
         "svg" => "image/svg+xml",
         "png" => "image/png",
         "ico" => "image/x-icon",
-        "json" | "webmanifest" => "application/manifest+json",
+        "json" => "application/json",
+        "webmanifest" => "application/manifest+json",
         _ => "application/octet-stream",
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use reqwest::StatusCode;
+use reqwest::header::HeaderValue;
 
 use crate::helpers::{TestApp, spawn_app};
 
@@ -85,6 +86,12 @@ async fn the_page_and_every_module_it_imports_are_served() {
     assert!(seen.contains("/app/js/ui/conversation.js"), "{seen:?}");
 }
 
+/// `/app/js/store.js` with one request header.
+async fn store_js(app: &TestApp, (name, value): (&str, HeaderValue)) -> reqwest::Response {
+    let request = app.client.get(app.url("/app/js/store.js"));
+    request.header(name, value).send().await.unwrap()
+}
+
 #[tokio::test]
 async fn files_revalidate_by_etag_and_go_gzipped_to_clients_that_take_it() {
     let app = spawn_app().await;
@@ -99,36 +106,26 @@ async fn files_revalidate_by_etag_and_go_gzipped_to_clients_that_take_it() {
     let etag = plain.headers()["etag"].clone();
     let plain_len = plain.bytes().await.unwrap().len();
 
-    let again = app
-        .client
-        .get(app.url("/app/js/store.js"))
-        .header("if-none-match", etag.clone())
-        .send()
-        .await
-        .unwrap();
+    let again = store_js(&app, ("if-none-match", etag.clone())).await;
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
     assert_eq!(again.headers()["etag"], etag);
     assert!(again.bytes().await.unwrap().is_empty());
 
-    let gzipped = app
-        .client
-        .get(app.url("/app/js/store.js"))
-        .header("accept-encoding", "br;q=1, gzip;q=0.8")
-        .send()
-        .await
-        .unwrap();
+    let gzipped = store_js(
+        &app,
+        ("accept-encoding", "br;q=1, gzip;q=0.8".parse().unwrap()),
+    )
+    .await;
     assert_eq!(gzipped.headers()["content-encoding"], "gzip");
     let body = gzipped.bytes().await.unwrap();
     assert_eq!(&body[..2], &[0x1f, 0x8b]);
     assert!(body.len() < plain_len / 2, "{} of {plain_len}", body.len());
 
-    let refused = app
-        .client
-        .get(app.url("/app/js/store.js"))
-        .header("accept-encoding", "gzip;q=0, identity")
-        .send()
-        .await
-        .unwrap();
+    let refused = store_js(
+        &app,
+        ("accept-encoding", "gzip;q=0, identity".parse().unwrap()),
+    )
+    .await;
     assert!(refused.headers().get("content-encoding").is_none());
 }
 

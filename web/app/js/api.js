@@ -116,7 +116,7 @@ export class Api {
       });
       if (response.ok) {
         this.adopt(await response.json(), stored.user_id);
-      } else if (response.status === 401 || response.status === 422) {
+      } else if (response.status === 401) {
         this.forget();
         this.onSignedOut();
       } else {
@@ -177,6 +177,16 @@ async function problemOf(response) {
   } catch {
     return { detail: `${response.status} ${response.statusText}` };
   }
+}
+
+/**
+ * What to tell a person about a failure: a problem's own words, else `fallback` (or the
+ * error's message).
+ * @param {unknown} e @param {string} [fallback]
+ */
+export function humane(e, fallback) {
+  if (e instanceof ApiError) return e.humane;
+  return fallback ?? (e instanceof Error ? e.message : String(e));
 }
 
 function deviceName() {

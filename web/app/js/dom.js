@@ -51,6 +51,19 @@ export function replace(el, ...children) {
   append(el, children);
 }
 
+/**
+ * A screen's header: a back link (shown on phones) and its title.
+ * @param {string} id of the title @param {string | Element} title
+ * @param {{ back?: string, label?: string, extra?: Child }} [options]
+ */
+export function pageHeader(id, title, options = {}) {
+  const back = options.back ?? '#/';
+  return h('header', { class: 'conv-header' },
+    h('a', { href: back, class: back === '#/' ? 'back' : 'back shown', 'aria-label': options.label ?? 'Back to conversations' }, '‹'),
+    typeof title === 'string' ? h('h1', { id }, title) : title,
+    options.extra);
+}
+
 /** @param {string} id */
 export function byId(id) {
   const el = document.getElementById(id);

@@ -16,7 +16,7 @@
  *   reply_to: string | null, attachment_ids: string[], mentions: string[],
  *   state: 'sending' | 'queued' | 'failed', error?: string }} Pending
  * @typedef {{ messages: Map<number, Message>, seqOf: Map<string, number>,
- *   pending: Map<string, Pending>, oldest: number, hasOlder: boolean,
+ *   sorted: Message[] | null, pending: Map<string, Pending>, oldest: number, hasOlder: boolean,
  *   participants: Map<string, Participant> }} Timeline
  */
 
@@ -136,7 +136,7 @@ export class Model extends EventTarget {
   timeline(id) {
     let t = this.timelines.get(id);
     if (!t) {
-      t = { messages: new Map(), seqOf: new Map(), pending: new Map(), oldest: Infinity, hasOlder: true, participants: new Map() };
+      t = { messages: new Map(), seqOf: new Map(), sorted: null, pending: new Map(), oldest: Infinity, hasOlder: true, participants: new Map() };
       this.timelines.set(id, t);
     }
     return t;
@@ -182,18 +182,26 @@ export class Model extends EventTarget {
   addMessages(id, messages) {
     const t = this.timeline(id);
     for (const m of messages) {
-      t.messages.set(m.seq, m);
-      t.seqOf.set(m.id, m.seq);
+      this.put(t, m);
       if (m.seq < t.oldest) t.oldest = m.seq;
       if (m.client_message_id && m.sender_id === this.me.id) t.pending.delete(m.client_message_id);
     }
   }
 
-  /** Messages in seq order. @param {string} id */
+  /** Holds `m` (new, or a newer copy of one held). @param {Timeline} t @param {Message} m */
+  put(t, m) {
+    t.messages.set(m.seq, m);
+    t.seqOf.set(m.id, m.seq);
+    t.sorted = null;
+  }
+
+  /** Messages in seq order, sorted once per change (every render asks). @param {string} id */
   messagesOf(id) {
     const t = this.timeline(id);
-    return [...t.messages.values()].sort((a, b) => a.seq - b.seq);
+    t.sorted ??= [...t.messages.values()].sort((a, b) => a.seq - b.seq);
+    return t.sorted;
   }
+
 
   /** @param {string[]} ids */
   async syncConversations(ids) {

@@ -5,6 +5,7 @@
 
 import { SocketError } from './socket.js';
 import { Model } from './model.js';
+import { humane } from './api.js';
 
 /** @typedef {import('./types.js').Message} Message */
 /** @typedef {import('./types.js').User} User */
@@ -93,7 +94,7 @@ export class Store extends Model {
     try {
       this.replaced(await this.api.patch(`/conversations/${id}/messages/${m.id}`, { content }));
     } catch (e) {
-      alert(e instanceof Error ? e.message : String(e));
+      alert(humane(e));
     }
   }
 
@@ -103,7 +104,7 @@ export class Store extends Model {
       await this.api.del(`/conversations/${id}/messages/${m.id}`);
       this.apply({ type: 'message.deleted', data: { conversation_id: id, message_id: m.id, seq: m.seq } });
     } catch (e) {
-      alert(e instanceof Error ? e.message : String(e));
+      alert(humane(e));
     }
   }
 
@@ -117,7 +118,7 @@ export class Store extends Model {
       await (mine ? this.api.del(path) : this.api.put(path));
     } catch (e) {
       this.reaction(mine ? 'added' : 'removed', data);
-      alert(e instanceof Error ? e.message : String(e));
+      alert(humane(e));
     }
   }
 
@@ -150,7 +151,7 @@ export class Store extends Model {
   /** @param {Message} d */
   replaced(d) {
     const t = this.timelines.get(d.conversation_id);
-    if (t?.messages.has(d.seq)) t.messages.set(d.seq, d);
+    if (t?.messages.has(d.seq)) this.put(t, d);
     const chat = this.chats.get(d.conversation_id);
     if (chat?.last_message && chat.last_message.id === d.id) chat.last_message = { ...chat.last_message, content: d.content };
     this.changed('timeline', d.conversation_id);
@@ -204,7 +205,7 @@ export class Store extends Model {
     if (t) {
       const gap = t.messages.size > 0 && m.seq > this.highest(t) + 1;
       const parent = m.reply_to && !t.messages.has(m.seq) ? this.findMessage(m.conversation_id, m.reply_to) : undefined;
-      if (parent) t.messages.set(parent.seq, { ...parent, reply_count: parent.reply_count + 1 });
+      if (parent) this.put(t, { ...parent, reply_count: parent.reply_count + 1 });
       this.addMessages(m.conversation_id, [m]);
       // A seq skipped: something was missed on the way; ask for it by seq.
       if (gap) this.syncConversations([m.conversation_id]).catch(() => {});

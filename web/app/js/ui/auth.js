@@ -1,7 +1,7 @@
 // Sign in and create an account: two forms on one screen, errors read out by screen readers.
 
 import { h, replace } from '../dom.js';
-import { ApiError } from '../api.js';
+import { humane } from '../api.js';
 
 /**
  * @param {HTMLElement} root
@@ -67,7 +67,7 @@ export function renderAuth(root, api, onSignedIn) {
       else await api.login(String(data.login), String(data.password));
       onSignedIn();
     } catch (e) {
-      error.textContent = e instanceof ApiError ? e.humane : 'The server cannot be reached.';
+      error.textContent = humane(e, 'The server cannot be reached.');
       button.disabled = false;
     }
   }

@@ -4,6 +4,7 @@
 
 import { h, replace } from '../dom.js';
 import { upload } from '../attachments.js';
+import { humane } from '../api.js';
 
 /** @typedef {import('../store.js').Store} Store */
 /** @typedef {import('../types.js').Message} Message */
@@ -95,7 +96,7 @@ export class Composer {
       try {
         this.files.push(await upload(this.store.api, file, (f) => { if (bar) bar.value = f; }));
       } catch (e) {
-        alert(`${file.name}: ${e instanceof Error ? e.message : e}`);
+        alert(`${file.name}: ${humane(e)}`);
       } finally {
         this.uploading -= 1;
         this.renderContext();

@@ -5,7 +5,7 @@
 // on screen is kept where it was, so scrolling, focus and what a screen reader has already
 // announced survive every update.
 
-import { h, replace, dayOf } from '../dom.js';
+import { h, replace, dayOf, pageHeader } from '../dom.js';
 import { renderMessage } from './message.js';
 import { Composer } from './composer.js';
 
@@ -59,8 +59,7 @@ export class ConversationView {
       h(
         'section',
         { class: 'conversation', 'aria-labelledby': 'conv-title' },
-        h('header', { class: 'conv-header' }, h('a', { href: '#/', class: 'back', 'aria-label': 'Back to conversations' }, '‹'), this.title,
-          h('a', { href: `#/c/${id}/info`, class: 'button details-link' }, 'Details')),
+        pageHeader('conv-title', this.title, { extra: h('a', { href: `#/c/${id}/info`, class: 'button details-link' }, 'Details') }),
         h('div', { class: 'older-row' }, this.older),
         this.scroller,
         this.latest,

@@ -1,8 +1,8 @@
 // A conversation's details: its members with their roles (owners and admins add, remove and
 // promote), mute, leave; for a direct chat, block the other person.
 
-import { h, replace } from '../dom.js';
-import { ApiError } from '../api.js';
+import { h, replace, pageHeader } from '../dom.js';
+import { ApiError, humane } from '../api.js';
 
 /** @typedef {import('../store.js').Store} Store */
 /** @typedef {import('../types.js').Participant} Participant */
@@ -12,7 +12,7 @@ export async function renderDetails(pane, store, id) {
   const api = store.api;
   const status = h('p', { class: 'form-status', role: 'status' });
   /** @param {unknown} e */
-  const fail = (e) => { status.textContent = e instanceof ApiError ? e.humane : 'Something went wrong.'; };
+  const fail = (e) => { status.textContent = humane(e, 'Something went wrong.'); };
   /** @param {() => Promise<unknown>} action */
   const act = (action) => action().then(() => Promise.all([store.loadChats(), draw()])).catch(fail);
 
@@ -20,7 +20,7 @@ export async function renderDetails(pane, store, id) {
   replace(
     pane,
     h('section', { class: 'page', 'aria-labelledby': 'details-title' },
-      h('header', { class: 'conv-header' }, h('a', { href: `#/c/${id}`, class: 'back shown', 'aria-label': 'Back to the conversation' }, '‹'), h('h1', { id: 'details-title' }, 'Details')),
+      pageHeader('details-title', 'Details', { back: `#/c/${id}`, label: 'Back to the conversation' }),
       status, body),
   );
 

@@ -1,8 +1,8 @@
 // The notifications inbox (mentions, messages while away, contact requests, group invites) and
 // message search over every conversation I am in.
 
-import { h, replace, dayOf, timeOf } from '../dom.js';
-import { ApiError } from '../api.js';
+import { h, replace, dayOf, timeOf, pageHeader } from '../dom.js';
+import { humane } from '../api.js';
 
 /** @typedef {import('../store.js').Store} Store */
 /** @typedef {import('../types.js').Message} Message */
@@ -32,7 +32,7 @@ export async function renderNotifications(pane, store) {
     }) : h('li', { class: 'hint' }, 'Nothing yet.'));
   };
   replace(pane, h('section', { class: 'page', 'aria-labelledby': 'inbox-title' },
-    h('header', { class: 'conv-header' }, h('a', { href: '#/', class: 'back', 'aria-label': 'Back to conversations' }, '‹'), h('h1', { id: 'inbox-title' }, 'Notifications')),
+    pageHeader('inbox-title', 'Notifications'),
     h('p', {}, h('button', { type: 'button', onclick: () => store.api.post('/notifications/read', { all: true }).then(draw).then(() => store.changed('notifications')) }, 'Mark all as read')),
     list));
   await draw().catch(() => replace(list, h('li', { class: 'hint' }, 'The notifications cannot be shown.')));
@@ -44,7 +44,7 @@ export function renderSearch(pane, store) {
   const status = h('p', { class: 'form-error', role: 'alert' });
   const input = h('input', { id: 'search-q', type: 'search', placeholder: 'Words to find', autocomplete: 'off' });
   replace(pane, h('section', { class: 'page', 'aria-labelledby': 'search-title' },
-    h('header', { class: 'conv-header' }, h('a', { href: '#/', class: 'back', 'aria-label': 'Back to conversations' }, '‹'), h('h1', { id: 'search-title' }, 'Search messages')),
+    pageHeader('search-title', 'Search messages'),
     h('form', { class: 'search', role: 'search', onsubmit: async (/** @type {Event} */ e) => {
       e.preventDefault();
       status.textContent = '';
@@ -58,7 +58,7 @@ export function renderSearch(pane, store) {
             h('span', { class: 'hint' }, `${chat ? store.titleOf(chat) : ''} · ${dayOf(m.created_at)}`));
         }) : h('li', { class: 'hint' }, 'No message matches.'));
       } catch (err) {
-        status.textContent = err instanceof ApiError ? err.humane : 'The search failed.';
+        status.textContent = humane(err, 'The search failed.');
       }
     } }, h('label', { for: 'search-q' }, 'Search your conversations'), input, h('button', { type: 'submit' }, 'Search')),
     status, results));

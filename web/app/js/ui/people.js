@@ -1,8 +1,8 @@
 // People: find users, ask them to be contacts, answer requests, start a direct chat, and
 // create a group or a channel with contacts.
 
-import { h, replace } from '../dom.js';
-import { ApiError } from '../api.js';
+import { h, replace, pageHeader } from '../dom.js';
+import { humane } from '../api.js';
 
 /** @typedef {import('../store.js').Store} Store */
 /** @typedef {import('../types.js').User} User */
@@ -18,7 +18,7 @@ export function renderPeople(pane, store) {
   let contacts = { contacts: [], incoming: [], outgoing: [] };
 
   /** @param {unknown} e */
-  const fail = (e) => { status.textContent = e instanceof ApiError ? e.humane : 'Something went wrong.'; };
+  const fail = (e) => { status.textContent = humane(e, 'Something went wrong.'); };
 
   /** @param {string} userId */
   const message = async (userId) => {
@@ -123,7 +123,7 @@ export function renderPeople(pane, store) {
   replace(
     pane,
     h('section', { class: 'page', 'aria-labelledby': 'people-title' },
-      h('header', { class: 'conv-header' }, h('a', { href: '#/', class: 'back', 'aria-label': 'Back to conversations' }, '‹'), h('h1', { id: 'people-title' }, 'People')),
+      pageHeader('people-title', 'People'),
       h('form', { class: 'search', role: 'search', onsubmit: search },
         h('label', { for: 'people-q' }, 'Find people'),
         h('input', { id: 'people-q', type: 'search', placeholder: 'Name or username', autocomplete: 'off' }),

@@ -1,8 +1,8 @@
 // Settings: profile, privacy and notification choices, the account's sessions (devices)
 // with sign-out per device, and the password.
 
-import { h, replace, dayOf, timeOf } from '../dom.js';
-import { ApiError } from '../api.js';
+import { h, replace, dayOf, timeOf, pageHeader } from '../dom.js';
+import { humane } from '../api.js';
 import { upload } from '../attachments.js';
 import { avatar } from './chatlist.js';
 
@@ -17,7 +17,7 @@ export function renderSettings(pane, store, signOut) {
   const privacyEl = h('div', {});
 
   /** @param {unknown} e */
-  const say = (e) => { status.textContent = e instanceof ApiError ? e.humane : e instanceof Error ? e.message : String(e); };
+  const say = (e) => { status.textContent = humane(e); };
 
   const load = async () => {
     /** @type {{ sessions: Session[] }} */
@@ -51,7 +51,7 @@ export function renderSettings(pane, store, signOut) {
   replace(
     pane,
     h('section', { class: 'page', 'aria-labelledby': 'settings-title' },
-      h('header', { class: 'conv-header' }, h('a', { href: '#/', class: 'back', 'aria-label': 'Back to conversations' }, '‹'), h('h1', { id: 'settings-title' }, 'Settings')),
+      pageHeader('settings-title', 'Settings'),
       h('p', {}, `Signed in as ${store.me.display_name} (@${store.me.username}) `, h('button', { type: 'button', onclick: signOut }, 'Sign out')),
       status,
       profileForm(store, say),
