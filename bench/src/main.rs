@@ -59,7 +59,7 @@ pub struct Options {
     /// `fanout`: members of the group, all connected.
     #[arg(long)]
     pub members: Option<usize>,
-    /// `fanout`: messages sent per second.
+    /// `fanout`: messages sent per second; `history` and `chatlist`: pages per second.
     #[arg(long)]
     pub rate: Option<u32>,
     /// `connections`: idle authenticated WebSockets to open.
@@ -74,6 +74,10 @@ pub struct Options {
     /// `history` and `chatlist`: requests measured.
     #[arg(long)]
     pub requests: Option<usize>,
+    /// `history` and `chatlist`: clients reading at once (with `--rate`, pages per second over
+    /// all of them; without it, each asks again as soon as it is answered).
+    #[arg(long)]
+    pub readers: Option<usize>,
     /// CPUs the started servers run on (e.g. `0`); with `--client-cpus`, keeps them apart from
     /// the load generator so that the figures measure the server.
     #[arg(long, value_parser = cpus::parse)]

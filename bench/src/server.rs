@@ -330,6 +330,8 @@ fn base_env(data_dir: &std::path::Path) -> Vec<(String, String)> {
         "REGISTER_PER_IP",
         "FORGOT_PER_IP",
         "FORGOT_PER_EMAIL",
+        // `chatlist` has one user create a thousand conversations.
+        "CONVERSATIONS_PER_USER",
     ] {
         env.push((format!("CHAT__RATE_LIMIT__{limit}__MAX"), "0".to_owned()));
     }

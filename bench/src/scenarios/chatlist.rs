@@ -2,7 +2,6 @@
 //! with a last message and one unread; the whole list is walked once first to check it.
 
 use std::collections::HashSet;
-use std::time::Instant;
 
 use anyhow::bail;
 use serde_json::{Value, json};
@@ -11,12 +10,16 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::Options;
 use crate::api::{Api, User, in_parallel};
-use crate::report::{self, Latency, Report, ServerFigures};
+use crate::report::{Latency, Report, ServerFigures};
+use crate::scenarios::readers;
 use crate::server::Target;
 use crate::stats;
 
-const TARGET: &str = "p99 ≤ 20 ms for a user in 1,000 conversations";
+const TARGET: &str = "p99 ≤ 5 ms for a user in 1,000 conversations, 50 readers";
 const PAGE: usize = 50;
+/// Readers at once (the same user's devices and tabs), and the pages per second they ask for.
+const READERS: usize = 50;
+const RATE: u32 = 500;
 
 pub async fn run(options: &Options, target: &Target) -> anyhow::Result<Report> {
     let conversations = options.pick(options.conversations, 1_000, 60);
@@ -40,33 +43,33 @@ pub async fn run(options: &Options, target: &Target) -> anyhow::Result<Report> {
         eprintln!("{error:#}");
     }
 
-    let path = format!("/api/v1/conversations?limit={PAGE}");
-    let mut latency = report::histogram();
+    let readers = options.pick(options.readers, READERS, 4);
+    let rate = options.rate.or((!options.smoke).then_some(RATE));
+    let expected = PAGE.min(conversations);
+    let (api, token) = (api.clone(), reader.token.clone());
     let before = stats::sample(&target.pids);
-    let started = Instant::now();
-    for _ in 0..requests {
-        let begun = Instant::now();
-        let page = api.get(&path, &reader.token).await;
-        report::record(&mut latency, begun.elapsed());
-        let checked = page.and_then(|page| check_page(&page, PAGE.min(conversations)));
-        if let Err(error) = checked {
-            errors += 1;
-            eprintln!("{error:#}");
+    let readings = readers::run(readers, requests, rate, move |_| {
+        let (api, token) = (api.clone(), token.clone());
+        async move {
+            let page = api
+                .get(&format!("/api/v1/conversations?limit={PAGE}"), &token)
+                .await?;
+            check_page(&page, expected)
         }
-    }
-    let elapsed = started.elapsed();
+    })
+    .await;
     let after = stats::sample(&target.pids);
     Ok(Report {
         scenario: "chatlist",
         backend: options.backend_label(),
         target: TARGET,
-        parameters: json!({"conversations": conversations, "page": PAGE, "requests": requests, "concurrency": 1}),
-        duration_secs: elapsed.as_secs_f64(),
+        parameters: json!({"conversations": conversations, "page": PAGE, "requests": requests, "readers": readers, "rate": rate}),
+        duration_secs: readings.elapsed.as_secs_f64(),
         operations: requests as u64,
-        throughput: requests as f64 / elapsed.as_secs_f64(),
-        throughput_unit: "pages/s (one client)",
-        latency: Latency::of("GET /conversations, first 50", &latency),
-        errors,
+        throughput: requests as f64 / readings.elapsed.as_secs_f64(),
+        throughput_unit: "pages/s",
+        latency: Latency::of("GET /conversations, first 50", &readings.latency),
+        errors: errors + readings.errors,
         lost: 0,
         server: ServerFigures::between(before, after),
         notes: Vec::new(),

@@ -5,6 +5,7 @@ mod connections;
 mod fanout;
 mod faults;
 mod history;
+mod readers;
 mod redis_outage;
 mod send;
 

@@ -1,0 +1,81 @@
+//! Many readers at once, for the read scenarios: each its own task, optionally paced, every
+//! latency measured from the moment its request was due (so a stalled server is not hidden by
+//! readers that simply waited).
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use hdrhistogram::Histogram;
+
+use crate::report;
+
+pub struct Readings {
+    pub latency: Histogram<u64>,
+    pub errors: u64,
+    pub elapsed: Duration,
+}
+
+/// Runs `requests` calls of `read(i)` spread over `readers` tasks. With `rate` (requests per
+/// second over all readers), each reader sends on a fixed schedule; without it, each sends its
+/// next request when the previous one is answered.
+pub async fn run<F, Fut>(readers: usize, requests: usize, rate: Option<u32>, read: F) -> Readings
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = anyhow::Result<()>> + Send,
+{
+    let readers = readers.clamp(1, requests.max(1));
+    let read = Arc::new(read);
+    let interval =
+        rate.map(|rate| Duration::from_secs_f64(readers as f64 / f64::from(rate.max(1))));
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..readers)
+        .map(|reader| {
+            let read = read.clone();
+            tokio::spawn(async move {
+                let mut latency = report::histogram();
+                let mut errors = 0;
+                // Readers start spread over one interval, not all at once.
+                let offset = interval.map(|i| i.mul_f64(reader as f64 / readers as f64));
+                for (n, i) in (reader..requests).step_by(readers).enumerate() {
+                    let due = match (interval, offset) {
+                        (Some(interval), Some(offset)) => {
+                            let due = started + offset + interval * n as u32;
+                            tokio::time::sleep_until(due.into()).await;
+                            due
+                        }
+                        _ => Instant::now(),
+                    };
+                    if let Err(error) = read(i).await {
+                        errors += 1;
+                        eprintln!("{error:#}");
+                    }
+                    report::record(&mut latency, due.elapsed());
+                }
+                (latency, errors)
+            })
+        })
+        .collect();
+    let mut readings = Readings {
+        latency: report::histogram(),
+        errors: 0,
+        elapsed: Duration::ZERO,
+    };
+    for task in tasks {
+        match task.await {
+            Ok((latency, errors)) => {
+                readings
+                    .latency
+                    .add(&latency)
+                    .expect("histograms of one shape");
+                readings.errors += errors;
+            }
+            Err(error) => {
+                readings.errors += 1;
+                eprintln!("a reader failed: {error}");
+            }
+        }
+    }
+    readings.elapsed = started.elapsed();
+    readings
+}
