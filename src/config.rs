@@ -162,6 +162,9 @@ pub struct MessageSettings {
     pub retention_days: u64,
     pub retention_secs: u64,
     pub retention_interval_secs: u64,
+    /// Memory for the newest messages of active conversations, on each instance; 0 turns the
+    /// cache off.
+    pub recent_cache_mb: u64,
 }
 
 impl MessageSettings {

@@ -17,7 +17,9 @@ use crate::application::auth::{AuthDeps, AuthHandlers, AuthPolicy};
 use crate::application::conversations::{ConversationsDeps, ConversationsHandlers};
 use crate::application::events::{self, EventLog, LogOptions};
 use crate::application::limits::{CountedLimiter, WriteLimit};
-use crate::application::messages::{HistoryHandler, MessagesDeps, MessagesHandlers, RetentionJob};
+use crate::application::messages::{
+    HistoryHandler, MessagesDeps, MessagesHandlers, RecentMessages, RetentionJob,
+};
 use crate::application::notifications::{
     DigestPolicy, Digests, NotificationsDeps, NotificationsHandlers, NotificationsSubscriber,
     PushSender, Pusher,
@@ -397,6 +399,15 @@ fn build_state(
         avatars,
     });
     let messages = Arc::new(SeaOrmMessageRepository::new(db.clone(), signal.clone()));
+    let recent = Arc::new(RecentMessages::new(
+        settings.messages.recent_cache_mb * 1024 * 1024,
+    ));
+    tokio::spawn(events::run_local(
+        "recent_messages",
+        log.clone(),
+        recent.clone(),
+        log_options,
+    ));
     let messages_deps = Arc::new(MessagesDeps {
         conversations: conversations.clone(),
         messages: messages.clone(),
@@ -404,6 +415,7 @@ fn build_state(
         clock: clock.clone(),
         send_limit: write_limit("messages", limits.messages_per_user),
         react_limit: write_limit("reactions", limits.reactions_per_user),
+        recent: recent.clone(),
     });
     let catch_up = CatchUp::new(
         Arc::new(HistoryHandler::new(messages_deps.clone())),

@@ -17,6 +17,7 @@ mod m20261203_100000_add_attachment_avatars;
 mod m20261203_110000_create_account_activity;
 mod m20261204_090000_create_email_digests;
 mod m20261204_100000_add_outbox_trace_parent;
+mod m20261205_090000_add_history_version;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_110000_create_account_activity::Migration),
             Box::new(m20261204_090000_create_email_digests::Migration),
             Box::new(m20261204_100000_add_outbox_trace_parent::Migration),
+            Box::new(m20261205_090000_add_history_version::Migration),
         ]
     }
 }

@@ -7,6 +7,7 @@ mod contract;
 mod conversations;
 mod digests;
 mod helpers;
+mod history_cache;
 mod limits;
 mod messages;
 mod notifications;

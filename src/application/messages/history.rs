@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use super::{MessageView, MessagesDeps};
 use crate::application::error::AppError;
-use crate::domain::messages::HistoryRange;
+use crate::domain::messages::{HistoryRange, ReactedMessage};
 use crate::domain::shared::{ConversationId, MessageId, UserId};
 
 pub struct HistoryPage {
@@ -25,6 +25,28 @@ pub struct Thread {
 
 pub struct HistoryHandler(Arc<MessagesDeps>);
 
+/// A page from the database, and whether more lie beyond it: one row more is read to know.
+async fn read_page(
+    deps: &MessagesDeps,
+    id: ConversationId,
+    range: HistoryRange,
+) -> Result<(Vec<ReactedMessage>, bool), AppError> {
+    let wider = HistoryRange {
+        limit: range.limit + 1,
+        ..range
+    };
+    let mut messages = deps.messages.history(id, wider).await?;
+    let has_more = messages.len() as u64 > range.limit;
+    if has_more {
+        if range.after_seq.is_some() {
+            messages.pop();
+        } else {
+            messages.remove(0);
+        }
+    }
+    Ok((messages, has_more))
+}
+
 impl HistoryHandler {
     pub fn new(deps: Arc<MessagesDeps>) -> Self {
         Self(deps)
@@ -43,34 +65,31 @@ impl HistoryHandler {
         range: HistoryRange,
     ) -> Result<HistoryPage, AppError> {
         let deps = &self.0;
-        deps.member_of(id, me).await?;
-        let mut messages = deps
-            .messages
-            .history(
-                id,
-                HistoryRange {
-                    limit: range.limit + 1,
-                    ..range
-                },
-            )
-            .await?;
-        let has_more = messages.len() as u64 > range.limit;
-        if has_more {
-            // One extra row was read only to know whether more exist.
-            if range.after_seq.is_some() {
-                messages.pop()
-            } else {
-                Some(messages.remove(0))
-            };
-        }
+        let (conversation, _) = deps.member_of(id, me).await?;
+        let state = (conversation.last_seq, conversation.history_version);
+        let (messages, has_more) = match deps.recent.page(id, state, range).await {
+            Some(page) => {
+                metrics::counter!("history_pages_total", "source" => "cache").increment(1);
+                (page.messages, page.has_more)
+            }
+            None => {
+                metrics::counter!("history_pages_total", "source" => "database").increment(1);
+                let (messages, has_more) = read_page(deps, id, range).await?;
+                deps.recent.offer(id, state, &messages).await;
+                (messages, has_more)
+            }
+        };
         let boundary = if range.after_seq.is_some() {
             messages.last()
         } else {
             messages.first()
         };
-        let next_seq = boundary.filter(|_| has_more).map(|m| m.seq);
+        let next_seq = boundary.filter(|_| has_more).map(|m| m.message.seq);
         Ok(HistoryPage {
-            messages: deps.views(messages, me).await?,
+            messages: messages
+                .into_iter()
+                .map(|m| MessageView::seen_by(m, me))
+                .collect(),
             has_more,
             next_seq,
         })

@@ -4,6 +4,7 @@
 mod history;
 mod markers;
 mod reactions;
+mod recent;
 mod retention;
 mod search;
 mod send;
@@ -16,6 +17,7 @@ use time::OffsetDateTime;
 pub use history::{HistoryHandler, HistoryPage, Thread};
 pub use markers::{DeliveredBatch, MarkersHandler, ReceiptsView};
 pub use reactions::ReactionsHandler;
+pub use recent::RecentMessages;
 pub use retention::RetentionJob;
 pub use search::{SearchHandler, SearchMessages};
 pub use send::{EditMessage, MessageCommandsHandler, SendMessage};
@@ -25,7 +27,7 @@ use crate::application::limits::WriteLimit;
 use crate::application::ports::Clock;
 use crate::application::users::Relationships;
 use crate::domain::conversations::{Conversation, ConversationRepository, Participant};
-use crate::domain::messages::{Message, MessageError, MessageRepository, Reaction};
+use crate::domain::messages::{Message, MessageError, MessageRepository, ReactedMessage, Reaction};
 use crate::domain::shared::{AttachmentId, ConversationId, MessageId, UserId};
 
 pub struct MessagesDeps {
@@ -35,6 +37,8 @@ pub struct MessagesDeps {
     pub clock: Arc<dyn Clock>,
     pub send_limit: WriteLimit,
     pub react_limit: WriteLimit,
+    /// The newest messages of active conversations (fed by this instance's event reader).
+    pub recent: Arc<RecentMessages>,
 }
 
 impl MessagesDeps {
@@ -88,6 +92,19 @@ impl MessagesDeps {
 pub struct MessageView {
     pub message: Message,
     pub reactions: Vec<Reaction>,
+}
+
+impl MessageView {
+    pub fn seen_by(reacted: ReactedMessage, viewer: UserId) -> Self {
+        Self {
+            reactions: reacted
+                .reactions
+                .iter()
+                .map(|r| r.seen_by(viewer))
+                .collect(),
+            message: reacted.message,
+        }
+    }
 }
 
 #[derive(Serialize)]

@@ -102,6 +102,9 @@ pub struct Conversation {
     pub updated_at: OffsetDateTime,
     /// The seq of the newest message; 0 before the first.
     pub last_seq: i64,
+    /// Counts changes to messages already sent (edits, deletions, reactions, expiry). With
+    /// `last_seq` it names one state of the history: a copy made at that pair is current.
+    pub history_version: i64,
     pub last_activity_at: OffsetDateTime,
 }
 
@@ -123,6 +126,7 @@ impl Conversation {
             created_at: now,
             updated_at: now,
             last_seq: 0,
+            history_version: 0,
             last_activity_at: now,
         }
     }

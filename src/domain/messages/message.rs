@@ -107,6 +107,43 @@ impl Reaction {
     }
 }
 
+/// Who reacted to a message with one emoji, in the order they did: what each viewer's
+/// `Reaction` is made from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reactors {
+    pub emoji: String,
+    pub users: Vec<UserId>,
+}
+
+impl Reactors {
+    pub fn seen_by(&self, viewer: UserId) -> Reaction {
+        Reaction {
+            emoji: self.emoji.clone(),
+            count: self.users.len() as u64,
+            me: self.users.contains(&viewer),
+        }
+    }
+
+    /// Adds `user`'s `emoji` to a message's `reactions` (emojis in the order each was first
+    /// used).
+    pub fn add(reactions: &mut Vec<Reactors>, emoji: &str, user: UserId) {
+        match reactions.iter_mut().find(|r| r.emoji == emoji) {
+            Some(reactors) => reactors.users.push(user),
+            None => reactions.push(Reactors {
+                emoji: emoji.to_owned(),
+                users: vec![user],
+            }),
+        }
+    }
+}
+
+/// A stored message with everyone's reactions (none once it is deleted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReactedMessage {
+    pub message: Message,
+    pub reactions: Vec<Reactors>,
+}
+
 /// A message about to be stored; the repository assigns its `seq`.
 #[derive(Debug, Clone)]
 pub struct MessageDraft {

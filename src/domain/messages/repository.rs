@@ -3,7 +3,7 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use super::{Emoji, Message, MessageContent, MessageDraft, Reaction};
+use super::{Emoji, Message, MessageContent, MessageDraft, ReactedMessage, Reaction};
 use crate::domain::shared::{ConversationId, DomainEvent, MessageId, RepoError, UserId};
 
 /// Which slice of history to read, by seq (both bounds exclusive).
@@ -45,13 +45,14 @@ pub trait MessageRepository: Send + Sync {
         client_message_id: &str,
     ) -> Result<Option<Message>, RepoError>;
 
-    /// Messages in the range, ascending by seq. With only `before_seq` (or nothing), the newest
-    /// `limit` before it; with `after_seq`, the oldest `limit` after it.
+    /// Messages in the range with their reactions, ascending by seq, in one statement. With
+    /// only `before_seq` (or nothing), the newest `limit` before it; with `after_seq`, the
+    /// oldest `limit` after it.
     async fn history(
         &self,
         conversation: ConversationId,
         range: HistoryRange,
-    ) -> Result<Vec<Message>, RepoError>;
+    ) -> Result<Vec<ReactedMessage>, RepoError>;
 
     /// Replies to `root`, ascending by seq, after `after_seq`.
     async fn thread(

@@ -1,6 +1,7 @@
 //! Conversations, participants and the chat list.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use async_trait::async_trait;
 use sea_orm::sea_query::{Expr, OnConflict, Query};
@@ -51,6 +52,7 @@ struct ConversationFields {
     avatar_id: Option<Uuid>,
     created_by: Uuid,
     last_seq: i64,
+    history_version: i64,
     last_activity_at: OffsetDateTime,
     created_at: OffsetDateTime,
     updated_at: OffsetDateTime,
@@ -71,6 +73,7 @@ fn conversation_from(f: ConversationFields) -> Result<Conversation, RepoError> {
         created_at: f.created_at,
         updated_at: f.updated_at,
         last_seq: f.last_seq,
+        history_version: f.history_version,
         last_activity_at: f.last_activity_at,
     })
 }
@@ -84,6 +87,7 @@ fn conversation_from_row(row: conversations::Model) -> Result<Conversation, Repo
         avatar_id: row.avatar_id,
         created_by: row.created_by,
         last_seq: row.last_seq,
+        history_version: row.history_version,
         last_activity_at: row.last_activity_at,
         created_at: row.created_at,
         updated_at: row.updated_at,
@@ -139,8 +143,9 @@ struct UserIdRow {
     user_id: Uuid,
 }
 
+/// A conversation and one member's row in it.
 #[derive(Debug, FromQueryResult)]
-struct ChatRow {
+struct MemberRow {
     id: Uuid,
     kind: String,
     title: Option<String>,
@@ -148,6 +153,7 @@ struct ChatRow {
     avatar_id: Option<Uuid>,
     created_by: Uuid,
     last_seq: i64,
+    history_version: i64,
     last_activity_at: OffsetDateTime,
     created_at: OffsetDateTime,
     updated_at: OffsetDateTime,
@@ -159,6 +165,41 @@ struct ChatRow {
     delivered_seq: i64,
     delivered_at: Option<OffsetDateTime>,
     joined_at: OffsetDateTime,
+}
+
+impl MemberRow {
+    fn into_parts(self) -> Result<(Conversation, Participant), RepoError> {
+        let conversation = conversation_from(ConversationFields {
+            id: self.id,
+            kind: self.kind,
+            title: self.title,
+            description: self.description,
+            avatar_id: self.avatar_id,
+            created_by: self.created_by,
+            last_seq: self.last_seq,
+            history_version: self.history_version,
+            last_activity_at: self.last_activity_at,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })?;
+        let me = Participant {
+            user_id: UserId::from_uuid(self.user_id),
+            role: Role::parse(&self.role).ok_or_else(|| corrupt("role"))?,
+            joined_at: self.joined_at,
+            muted: self.muted,
+            read_seq: self.read_seq,
+            read_at: self.read_at,
+            delivered_seq: self.delivered_seq,
+            delivered_at: self.delivered_at,
+        };
+        Ok((conversation, me))
+    }
+}
+
+#[derive(Debug, FromQueryResult)]
+struct ChatRow {
+    #[sea_orm(nested)]
+    member: MemberRow,
     unread: i64,
     other_user: Option<Uuid>,
     lm_id: Option<Uuid>,
@@ -169,24 +210,29 @@ struct ChatRow {
     lm_deleted_at: Option<OffsetDateTime>,
 }
 
-// One statement for the whole page: unread counts and the other side of direct chats are
-// correlated subqueries over indexed columns, the last message a join on (conversation, seq).
-// Unread counts stop at 9,999 so one huge backlog cannot make the whole list slow.
-const CHAT_LIST: &str = "\
-SELECT c.id, c.kind, c.title, c.description, c.avatar_id, c.created_by, c.last_seq,
-       c.last_activity_at, c.created_at, c.updated_at,
-       p.user_id, p.role, p.muted, p.read_seq, p.read_at, p.delivered_seq, p.delivered_at, p.joined_at,
-       (SELECT COUNT(*) FROM (SELECT 1 FROM messages m
-         WHERE m.conversation_id = c.id AND m.seq > p.read_seq
-           AND m.sender_id <> p.user_id AND m.deleted_at IS NULL LIMIT 9999) AS u) AS unread,
+const MEMBER_COLUMNS: &str = "c.id, c.kind, c.title, c.description, c.avatar_id, c.created_by, \
+    c.last_seq, c.history_version, c.last_activity_at, c.created_at, c.updated_at, \
+    p.user_id, p.role, p.muted, p.read_seq, p.read_at, p.delivered_seq, p.delivered_at, p.joined_at";
+
+// The page is chosen first, sorting only ids by activity (from an index on the user's
+// memberships), and only its rows are then read whole, with a last message, an unread count
+// and, for direct chats, the other side. Unread counts come from the markers: every seq up to
+// `last_seq` is a message, and a sender's own markers move past what they send, so what is
+// unread is `last_seq - read_seq` less the deleted messages after `read_seq` (a partial index).
+const CHAT_LIST_PAGE: &str = "\
+SELECT {MEMBER_COLUMNS},
+       c.last_seq - p.read_seq - (SELECT COUNT(*) FROM messages d
+         WHERE d.conversation_id = c.id AND d.seq > p.read_seq
+           AND d.deleted_at IS NOT NULL) AS unread,
        (SELECT o.user_id FROM participants o
          WHERE o.conversation_id = c.id AND o.user_id <> p.user_id LIMIT 1) AS other_user,
        lm.id AS lm_id, lm.seq AS lm_seq, lm.sender_id AS lm_sender, lm.content AS lm_content,
        lm.created_at AS lm_created_at, lm.deleted_at AS lm_deleted_at
-FROM participants p
-JOIN conversations c ON c.id = p.conversation_id
+FROM page
+JOIN conversations c ON c.id = page.id
+JOIN participants p ON p.conversation_id = page.id AND p.user_id = ?
 LEFT JOIN messages lm ON lm.conversation_id = c.id AND lm.seq = c.last_seq
-WHERE p.user_id = ?";
+ORDER BY page.last_activity_at DESC, page.id DESC";
 
 #[async_trait]
 impl ConversationRepository for SeaOrmConversationRepository {
@@ -207,6 +253,7 @@ impl ConversationRepository for SeaOrmConversationRepository {
             direct_key: Set(direct_key.map(str::to_owned)),
             created_by: Set(conversation.created_by.as_uuid()),
             last_seq: Set(conversation.last_seq),
+            history_version: Set(conversation.history_version),
             last_activity_at: Set(conversation.last_activity_at),
             created_at: Set(conversation.created_at),
             updated_at: Set(conversation.updated_at),
@@ -241,25 +288,24 @@ impl ConversationRepository for SeaOrmConversationRepository {
         id: ConversationId,
         user: UserId,
     ) -> Result<Option<(Conversation, Participant)>, RepoError> {
-        let Some(member) = participants::Entity::find()
-            .filter(Self::membership(id, user))
+        // One statement: every history page and command starts here.
+        let backend = self.db.get_database_backend();
+        let sql = format!(
+            "SELECT {MEMBER_COLUMNS} FROM participants p \
+             JOIN conversations c ON c.id = p.conversation_id \
+             WHERE p.conversation_id = ? AND p.user_id = ?"
+        );
+        let statement = Statement::from_sql_and_values(
+            backend,
+            placeholders(backend, &sql),
+            [id.as_uuid().into(), user.as_uuid().into()],
+        );
+        MemberRow::find_by_statement(statement)
             .one(&self.db)
             .await
             .map_err(unexpected)?
-        else {
-            return Ok(None);
-        };
-        let Some(conversation) = conversations::Entity::find_by_id(id.as_uuid())
-            .one(&self.db)
-            .await
-            .map_err(unexpected)?
-        else {
-            return Ok(None);
-        };
-        Ok(Some((
-            conversation_from_row(conversation)?,
-            participant_from_row(member)?,
-        )))
+            .map(MemberRow::into_parts)
+            .transpose()
     }
 
     async fn update(
@@ -576,7 +622,9 @@ impl ConversationRepository for SeaOrmConversationRepository {
         limit: u64,
     ) -> Result<Vec<ChatListEntry>, RepoError> {
         let backend = self.db.get_database_backend();
-        let mut sql = CHAT_LIST.to_owned();
+        let mut sql = "WITH page AS (SELECT c.id, c.last_activity_at FROM participants p \
+             JOIN conversations c ON c.id = p.conversation_id WHERE p.user_id = ?"
+            .to_owned();
         let mut values: Vec<Value> = vec![user.as_uuid().into()];
         if let Some(cursor) = cursor {
             sql.push_str(" AND (c.last_activity_at < ? OR (c.last_activity_at = ? AND c.id < ?))");
@@ -586,8 +634,12 @@ impl ConversationRepository for SeaOrmConversationRepository {
                 cursor.id.as_uuid().into(),
             ]);
         }
-        sql.push_str(" ORDER BY c.last_activity_at DESC, c.id DESC LIMIT ?");
+        sql.push_str(" ORDER BY c.last_activity_at DESC, c.id DESC LIMIT ?) ");
+        static PAGE: LazyLock<String> =
+            LazyLock::new(|| CHAT_LIST_PAGE.replace("{MEMBER_COLUMNS}", MEMBER_COLUMNS));
+        sql.push_str(&PAGE);
         values.push(i64::try_from(limit).unwrap_or(i64::MAX).into());
+        values.push(user.as_uuid().into());
         let statement =
             Statement::from_sql_and_values(backend, placeholders(backend, &sql), values);
         let rows = ChatRow::find_by_statement(statement)
@@ -596,28 +648,7 @@ impl ConversationRepository for SeaOrmConversationRepository {
             .map_err(unexpected)?;
         rows.into_iter()
             .map(|row| {
-                let conversation = conversation_from(ConversationFields {
-                    id: row.id,
-                    kind: row.kind,
-                    title: row.title,
-                    description: row.description,
-                    avatar_id: row.avatar_id,
-                    created_by: row.created_by,
-                    last_seq: row.last_seq,
-                    last_activity_at: row.last_activity_at,
-                    created_at: row.created_at,
-                    updated_at: row.updated_at,
-                })?;
-                let me = Participant {
-                    user_id: UserId::from_uuid(row.user_id),
-                    role: Role::parse(&row.role).ok_or_else(|| corrupt("role"))?,
-                    joined_at: row.joined_at,
-                    muted: row.muted,
-                    read_seq: row.read_seq,
-                    read_at: row.read_at,
-                    delivered_seq: row.delivered_seq,
-                    delivered_at: row.delivered_at,
-                };
+                let (conversation, me) = row.member.into_parts()?;
                 let last_message = match (row.lm_id, row.lm_seq, row.lm_sender, row.lm_created_at) {
                     (Some(id), Some(seq), Some(sender), Some(created_at)) => Some(LastMessage {
                         id: MessageId::from_uuid(id),
@@ -638,7 +669,8 @@ impl ConversationRepository for SeaOrmConversationRepository {
                 Ok(ChatListEntry {
                     conversation,
                     me,
-                    unread: row.unread,
+                    // A huge backlog reads as "9,999", as it always has.
+                    unread: row.unread.clamp(0, 9_999),
                     last_message,
                     other_user,
                 })

@@ -19,8 +19,8 @@ use super::message_batch;
 use super::outbox::{self, OutboxSignal};
 use super::{inserted_unless_present, repo_error, unexpected};
 use crate::domain::messages::{
-    Emoji, HistoryRange, Message, MessageContent, MessageDraft, MessageRepository, Reaction,
-    Receipt,
+    Emoji, HistoryRange, Message, MessageContent, MessageDraft, MessageRepository, ReactedMessage,
+    Reaction, Reactors, Receipt,
 };
 use crate::domain::shared::{
     AttachmentId, ConversationId, DomainEvent, MessageId, RepoError, UserId,
@@ -58,6 +58,15 @@ fn message_from_row(row: messages::Model) -> Result<Message, RepoError> {
 
 fn messages_from_rows(rows: Vec<messages::Model>) -> Result<Vec<Message>, RepoError> {
     rows.into_iter().map(message_from_row).collect()
+}
+
+/// A history page's row: a message, and one of its reactions if it has any.
+#[derive(Debug, FromQueryResult)]
+struct PageRow {
+    #[sea_orm(nested)]
+    message: messages::Model,
+    r_emoji: Option<String>,
+    r_user: Option<Uuid>,
 }
 
 const COLUMNS: &str = "m.id, m.conversation_id, m.seq, m.sender_id, m.content, m.client_message_id, \
@@ -257,30 +266,54 @@ impl MessageRepository for SeaOrmMessageRepository {
         &self,
         conversation: ConversationId,
         range: HistoryRange,
-    ) -> Result<Vec<Message>, RepoError> {
-        let mut query = messages::Entity::find()
-            .filter(messages::Column::ConversationId.eq(conversation.as_uuid()));
+    ) -> Result<Vec<ReactedMessage>, RepoError> {
+        // The page is one index range on (conversation_id, seq); its reactions join on their
+        // primary key. Forward from `after_seq`; otherwise back from `before_seq` or the newest.
+        let mut sql = format!(
+            "SELECT {COLUMNS}, r.emoji AS r_emoji, r.user_id AS r_user FROM \
+             (SELECT {COLUMNS} FROM messages m WHERE m.conversation_id = ?"
+        );
+        let mut values: Vec<Value> = vec![conversation.as_uuid().into()];
         if let Some(before) = range.before_seq {
-            query = query.filter(messages::Column::Seq.lt(before));
+            sql.push_str(" AND m.seq < ?");
+            values.push(before.into());
         }
         if let Some(after) = range.after_seq {
-            query = query.filter(messages::Column::Seq.gt(after));
+            sql.push_str(" AND m.seq > ?");
+            values.push(after.into());
         }
-        // Forward from `after_seq`; otherwise backward from `before_seq` (or the newest).
-        let forward = range.after_seq.is_some();
-        let query = if forward {
-            query.order_by_asc(messages::Column::Seq)
+        sql.push_str(if range.after_seq.is_some() {
+            " ORDER BY m.seq ASC LIMIT ?) m"
         } else {
-            query.order_by_desc(messages::Column::Seq)
-        };
-        let rows = query
-            .limit(range.limit)
+            " ORDER BY m.seq DESC LIMIT ?) m"
+        });
+        values.push(i64::try_from(range.limit).unwrap_or(i64::MAX).into());
+        sql.push_str(
+            " LEFT JOIN reactions r ON r.message_id = m.id AND m.deleted_at IS NULL \
+             ORDER BY m.seq, r.created_at",
+        );
+        let backend = self.db.get_database_backend();
+        let statement =
+            Statement::from_sql_and_values(backend, placeholders(backend, &sql), values);
+        let rows = PageRow::find_by_statement(statement)
             .all(&self.db)
             .await
             .map_err(unexpected)?;
-        let mut page = messages_from_rows(rows)?;
-        if !forward {
-            page.reverse();
+        let mut page: Vec<ReactedMessage> = Vec::with_capacity(rows.len());
+        for row in rows {
+            let reactor = row.r_emoji.zip(row.r_user);
+            if page
+                .last()
+                .is_none_or(|last| last.message.id.as_uuid() != row.message.id)
+            {
+                page.push(ReactedMessage {
+                    message: message_from_row(row.message)?,
+                    reactions: Vec::new(),
+                });
+            }
+            if let (Some(last), Some((emoji, user))) = (page.last_mut(), reactor) {
+                Reactors::add(&mut last.reactions, &emoji, UserId::from_uuid(user));
+            }
         }
         Ok(page)
     }
@@ -313,6 +346,7 @@ impl MessageRepository for SeaOrmMessageRepository {
         announce: &[DomainEvent],
     ) -> Result<(), RepoError> {
         let txn = self.db.begin().await.map_err(unexpected)?;
+        bump_history_version(&txn, &[id.as_uuid()]).await?;
         let edited = messages::Entity::update_many()
             .col_expr(messages::Column::Content, Expr::value(content.as_str()))
             .col_expr(messages::Column::EditedAt, Expr::value(now))
@@ -357,6 +391,7 @@ impl MessageRepository for SeaOrmMessageRepository {
         };
         use reactions::Column as R;
         let txn = self.db.begin().await.map_err(unexpected)?;
+        bump_history_version(&txn, &[id.as_uuid()]).await?;
         let inserted = reactions::Entity::insert(row)
             .on_conflict(
                 OnConflict::columns([R::MessageId, R::UserId, R::Emoji])
@@ -378,6 +413,7 @@ impl MessageRepository for SeaOrmMessageRepository {
         announce: &[DomainEvent],
     ) -> Result<bool, RepoError> {
         let txn = self.db.begin().await.map_err(unexpected)?;
+        bump_history_version(&txn, &[id.as_uuid()]).await?;
         let result = reactions::Entity::delete_by_id((
             id.as_uuid(),
             user.as_uuid(),
@@ -628,6 +664,27 @@ async fn append_in<C: ConnectionTrait>(db: &C, draft: &MessageDraft) -> Result<M
     Ok(draft.stored_at(seq))
 }
 
+/// Counts a change to the messages `ids` in their conversations' `history_version`, so that
+/// every cached copy of their history stops being served. First in its transaction: it takes
+/// the conversation's row lock before any message's, in the order a send takes them.
+async fn bump_history_version<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<(), RepoError> {
+    let of_messages = Query::select()
+        .column(messages::Column::ConversationId)
+        .from(messages::Entity)
+        .and_where(messages::Column::Id.is_in(ids.iter().copied()))
+        .to_owned();
+    let bump = Query::update()
+        .table(conversations::Entity)
+        .value(
+            conversations::Column::HistoryVersion,
+            Expr::col(conversations::Column::HistoryVersion).add(1),
+        )
+        .and_where(conversations::Column::Id.in_subquery(of_messages))
+        .to_owned();
+    db.execute(&bump).await.map_err(unexpected)?;
+    Ok(())
+}
+
 /// Soft-deletes the live ones of `ids`: content, mentions and files go, the row and its seq
 /// stay. Their files become unsent uploads again, readable by their uploader only until the
 /// orphan cleanup removes them.
@@ -639,6 +696,7 @@ async fn erase<C: ConnectionTrait>(
     if ids.is_empty() {
         return Ok(0);
     }
+    bump_history_version(db, &ids).await?;
     let erased = messages::Entity::update_many()
         .col_expr(messages::Column::Content, Expr::value(""))
         .col_expr(messages::Column::Mentions, Expr::value("[]"))

@@ -12,6 +12,7 @@ pub struct Model {
     pub direct_key: Option<String>,
     pub created_by: Uuid,
     pub last_seq: i64,
+    pub history_version: i64,
     pub last_activity_at: TimeDateTimeWithTimeZone,
     pub created_at: TimeDateTimeWithTimeZone,
     pub updated_at: TimeDateTimeWithTimeZone,
