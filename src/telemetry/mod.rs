@@ -93,14 +93,13 @@ impl RootSpanBuilder for RequestSpan {
             .filter(|value| well_formed(value))
             .map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned);
         request.extensions_mut().insert(RequestId(id.clone()));
-        let route = request
-            .match_pattern()
-            .unwrap_or_else(|| "unmatched".to_owned());
+        // The route is recorded at the end: before routing, finding it means matching the path
+        // against every route's pattern, once more than the router does.
         let span = tracing::info_span!(
             "http_request",
             request_id = %id,
             method = %request.method(),
-            route = %route,
+            route = tracing::field::Empty,
             status = tracing::field::Empty,
         );
         otel::follow_request(&span, request.headers());
@@ -111,11 +110,15 @@ impl RootSpanBuilder for RequestSpan {
         span: Span,
         outcome: &Result<ServiceResponse<B>, actix_web::Error>,
     ) {
-        let status = match outcome {
-            Ok(response) => response.response().status(),
-            Err(error) => error.as_response_error().status_code(),
+        let (status, route) = match outcome {
+            Ok(response) => (
+                response.response().status(),
+                response.request().match_pattern(),
+            ),
+            Err(error) => (error.as_response_error().status_code(), None),
         };
         span.record("status", status.as_u16());
+        span.record("route", route.as_deref().unwrap_or("unmatched"));
         span.in_scope(|| tracing::debug!("request finished"));
     }
 }

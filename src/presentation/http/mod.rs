@@ -70,6 +70,18 @@ pub fn configure(
         cfg.app_data(state)
             .app_data(extract::path_config())
             .app_data(web::PayloadConfig::default().limit(options.json_limit_bytes))
+            // Routes are tried in order, each pattern with a path parameter by a regex: the
+            // API first, and in it what every client calls most (history, sends, the list).
+            .service(
+                web::scope("/api/v1")
+                    .configure(messages::routes)
+                    .configure(conversations::routes)
+                    .configure(attachments::routes)
+                    .configure(auth::routes)
+                    .configure(users::routes)
+                    .configure(notifications::routes)
+                    .service(crate::presentation::ws::gateway::connect),
+            )
             .service(health::live)
             .service(health::ready)
             .configure(|cfg| {
@@ -83,16 +95,6 @@ pub fn configure(
             .service(
                 SwaggerUi::new("/docs/{_:.*}")
                     .external_url_unchecked("/api-docs/openapi.json", openapi::document()),
-            )
-            .service(
-                web::scope("/api/v1")
-                    .configure(attachments::routes)
-                    .configure(auth::routes)
-                    .configure(users::routes)
-                    .configure(conversations::routes)
-                    .configure(messages::routes)
-                    .configure(notifications::routes)
-                    .service(crate::presentation::ws::gateway::connect),
             )
             .default_service(web::to(allow::unrouted));
     }
