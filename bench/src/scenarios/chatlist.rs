@@ -48,7 +48,7 @@ pub async fn run(options: &Options, target: &Target) -> anyhow::Result<Report> {
     let expected = PAGE.min(conversations);
     let (api, token) = (api.clone(), reader.token.clone());
     let before = stats::sample(&target.pids);
-    let readings = readers::run(readers, requests, rate, move |_| {
+    let readings = readers::run(readers, requests, rate, 1, move |_| {
         let (api, token) = (api.clone(), token.clone());
         async move {
             let page = api

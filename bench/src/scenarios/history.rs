@@ -2,12 +2,13 @@
 //! at random points (scrolling back) and newer pages (catch-up), each checked for gaps.
 
 use anyhow::Context;
+use hdrhistogram::Histogram;
 use serde_json::{Value, json};
 
 use super::{Sequence, readers};
 use crate::Options;
 use crate::api::Api;
-use crate::report::{Latency, Report, ServerFigures};
+use crate::report::{self, Latency, Report, ServerFigures};
 use crate::seed;
 use crate::server::Target;
 use crate::stats;
@@ -38,7 +39,7 @@ pub async fn run(options: &Options, target: &Target) -> anyhow::Result<Report> {
     let rate = options.rate.or((!options.smoke).then_some(RATE));
     let (api, reader) = (api.clone(), reader.token.clone());
     let before = stats::sample(&target.pids);
-    let readings = readers::run(readers, requests, rate, move |request| {
+    let readings = readers::run(readers, requests, rate, 4, move |request| {
         let (path, first) = page_of(&conversation, messages, request);
         let (api, reader) = (api.clone(), reader.clone());
         async move {
@@ -65,8 +66,32 @@ pub async fn run(options: &Options, target: &Target) -> anyhow::Result<Report> {
         errors: readings.errors,
         lost: 0,
         server: ServerFigures::between(before, after),
-        notes: vec![format!("seeded {messages} messages in {seeded_in:.1} s")],
+        notes: vec![
+            format!("seeded {messages} messages in {seeded_in:.1} s"),
+            percentiles("newest page", &readings.by_class[0]),
+            percentiles(
+                "older pages (scrolling back)",
+                &merged(&readings.by_class[1..3]),
+            ),
+            percentiles("newer pages (catching up)", &readings.by_class[3]),
+        ],
     })
+}
+
+fn merged(histograms: &[Histogram<u64>]) -> Histogram<u64> {
+    let mut all = report::histogram();
+    for histogram in histograms {
+        all.add(histogram).expect("histograms of one shape");
+    }
+    all
+}
+
+/// One kind of page's latency, for the notes.
+fn percentiles(of: &str, histogram: &Histogram<u64>) -> String {
+    match Latency::of("", histogram) {
+        Some(l) => format!("{of}: p50 {:.2} ms, p99 {:.2} ms", l.p50_ms, l.p99_ms),
+        None => format!("{of}: no samples"),
+    }
 }
 
 /// The `request`th page read: a quarter newest pages, half scrolling back from random points,

@@ -12,14 +12,22 @@ use crate::report;
 
 pub struct Readings {
     pub latency: Histogram<u64>,
+    /// The same latencies split by the class of each request (see `run`).
+    pub by_class: Vec<Histogram<u64>>,
     pub errors: u64,
     pub elapsed: Duration,
 }
 
 /// Runs `requests` calls of `read(i)` spread over `readers` tasks. With `rate` (requests per
 /// second over all readers), each reader sends on a fixed schedule; without it, each sends its
-/// next request when the previous one is answered.
-pub async fn run<F, Fut>(readers: usize, requests: usize, rate: Option<u32>, read: F) -> Readings
+/// next request when the previous one is answered. Request `i` is of class `i % classes`.
+pub async fn run<F, Fut>(
+    readers: usize,
+    requests: usize,
+    rate: Option<u32>,
+    classes: usize,
+    read: F,
+) -> Readings
 where
     F: Fn(usize) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = anyhow::Result<()>> + Send,
@@ -33,7 +41,8 @@ where
         .map(|reader| {
             let read = read.clone();
             tokio::spawn(async move {
-                let mut latency = report::histogram();
+                let mut latency: Vec<Histogram<u64>> =
+                    (0..classes).map(|_| report::histogram()).collect();
                 let mut errors = 0;
                 // Readers start spread over one interval, not all at once.
                 let offset = interval.map(|i| i.mul_f64(reader as f64 / readers as f64));
@@ -50,7 +59,7 @@ where
                         errors += 1;
                         eprintln!("{error:#}");
                     }
-                    report::record(&mut latency, due.elapsed());
+                    report::record(&mut latency[i % classes], due.elapsed());
                 }
                 (latency, errors)
             })
@@ -58,16 +67,22 @@ where
         .collect();
     let mut readings = Readings {
         latency: report::histogram(),
+        by_class: (0..classes).map(|_| report::histogram()).collect(),
         errors: 0,
         elapsed: Duration::ZERO,
     };
     for task in tasks {
         match task.await {
             Ok((latency, errors)) => {
-                readings
-                    .latency
-                    .add(&latency)
-                    .expect("histograms of one shape");
+                for (class, latency) in latency.iter().enumerate() {
+                    readings
+                        .latency
+                        .add(latency)
+                        .expect("histograms of one shape");
+                    readings.by_class[class]
+                        .add(latency)
+                        .expect("histograms of one shape");
+                }
                 readings.errors += errors;
             }
             Err(error) => {
