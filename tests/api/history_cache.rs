@@ -211,3 +211,38 @@ async fn an_edit_is_never_served_stale_under_concurrent_edits() {
         assert_eq!(page["messages"][40]["content"], format!("v{EDITS}"));
     }
 }
+
+/// A reply changes its root's count: a page from memory that holds the root shows it.
+#[tokio::test]
+async fn a_reply_counts_on_its_root_in_a_page_from_memory() {
+    let app = spawn_app().await;
+    let twin = spawn_twin(&app).await;
+    let readers: Vec<&TestApp> = std::iter::once(&app).chain(twin.as_ref()).collect();
+    let (alice, bob, group) = group_with_messages(&app, 60).await;
+    let newest = page(&app, &bob, &group, "").await;
+    let root = newest["messages"][45]["id"].clone();
+    for reader in &readers {
+        page(reader, &bob, &group, "").await;
+    }
+    for n in 1..=2 {
+        let path = format!("/api/v1/conversations/{group}/messages");
+        let reply = app
+            .post_json(
+                &path,
+                &json!({"content": format!("reply {n}"), "reply_to": root}),
+                Some(&bob.access_token),
+            )
+            .await;
+        assert_eq!(reply.status(), StatusCode::CREATED);
+        for reader in &readers {
+            let newest = page(reader, &alice, &group, "").await;
+            let shown = newest["messages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|m| m["id"] == root)
+                .expect("the root is on the newest page");
+            assert_eq!(shown["reply_count"], n, "after reply {n}");
+        }
+    }
+}
