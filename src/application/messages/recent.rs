@@ -123,7 +123,7 @@ impl RecentMessages {
             }
             None => {
                 let from = (upper - limit + 1).max(1);
-                (from, upper, from > 1 && upper >= 1)
+                (from, upper, from > 1)
             }
         };
         if from > to {

@@ -442,25 +442,18 @@ impl MessageRepository for SeaOrmMessageRepository {
             .all(&self.db)
             .await
             .map_err(unexpected)?;
-        // Emojis keep the order in which each was first used on the message.
-        let mut grouped: HashMap<MessageId, Vec<Reaction>> = HashMap::new();
+        // Grouped as a history page groups them: emojis in the order each was first used.
+        let mut grouped: HashMap<MessageId, Vec<Reactors>> = HashMap::new();
         for row in rows {
-            let list = grouped
+            let reactions = grouped
                 .entry(MessageId::from_uuid(row.message_id))
                 .or_default();
-            let mine = row.user_id == viewer.as_uuid();
-            match list.iter_mut().find(|r| r.emoji == row.emoji) {
-                Some(reaction) => {
-                    reaction.count += 1;
-                    reaction.me |= mine;
-                }
-                None => list.push(Reaction {
-                    emoji: row.emoji,
-                    count: 1,
-                    me: mine,
-                }),
-            }
+            Reactors::add(reactions, &row.emoji, UserId::from_uuid(row.user_id));
         }
+        let grouped = grouped
+            .into_iter()
+            .map(|(id, reactors)| (id, reactors.iter().map(|r| r.seen_by(viewer)).collect()))
+            .collect();
         Ok(grouped)
     }
 
