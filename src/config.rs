@@ -28,6 +28,7 @@ pub struct Settings {
     pub mail: MailSettings,
     pub conversations: ConversationSettings,
     pub messages: MessageSettings,
+    pub graphql: GraphqlSettings,
     pub realtime: RealtimeSettings,
     pub events: EventSettings,
     pub notifications: NotificationSettings,
@@ -155,6 +156,13 @@ pub struct EventSettings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct ConversationSettings {
     pub max_group_participants: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct GraphqlSettings {
+    pub max_depth: usize,
+    pub max_complexity: usize,
+    pub report_statements: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]

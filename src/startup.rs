@@ -125,6 +125,7 @@ impl Application {
             json_limit_bytes: settings.server.json_limit_bytes,
             cors_allowed_origins: settings.server.cors_allowed_origins.clone(),
             metrics: metrics.is_none().then_some(endpoint),
+            graphql: settings.graphql.clone(),
         };
         let headers = settings.server.headers.clone();
         let json_limit = settings.server.json_limit_bytes;

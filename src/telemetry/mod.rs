@@ -1,6 +1,7 @@
 //! The tracing subscriber, and the root span every HTTP request runs in.
 
 pub mod otel;
+pub mod statements;
 
 use actix_web::HttpMessage;
 use actix_web::body::MessageBody;

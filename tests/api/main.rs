@@ -6,6 +6,7 @@ mod contacts;
 mod contract;
 mod conversations;
 mod digests;
+mod graphql;
 mod helpers;
 mod history_cache;
 mod limits;

@@ -96,4 +96,10 @@ impl ProfilesHandler {
             .search(viewer, &query.prefix, query.after.as_deref(), query.limit)
             .await?)
     }
+
+    /// The profiles shown beside messages and members: people who share a conversation with
+    /// the viewer, so no block rule applies (as in the chat list). Unknown ids are left out.
+    pub async fn shown_beside(&self, ids: &[UserId]) -> Result<Vec<Profile>, AppError> {
+        Ok(self.0.profiles.find_many(ids).await?)
+    }
 }

@@ -172,6 +172,7 @@ pub async fn connect(
 fn observe(db: &mut DatabaseConnection) {
     db.set_metric_callback(|info| {
         let kind = statement_kind(&info.statement.sql);
+        crate::telemetry::statements::record();
         metrics::histogram!("db_statement_duration_seconds", "kind" => kind)
             .record(info.elapsed.as_secs_f64());
         if info.failed {

@@ -94,7 +94,7 @@ pub struct CreateConversationBody {
 }
 
 impl CreateConversationBody {
-    fn into_command(self) -> Result<CreateConversation, AppError> {
+    pub(crate) fn into_command(self) -> Result<CreateConversation, AppError> {
         let mut errors = FieldErrors::default();
         if self.kind == KindBody::Direct {
             let Some(user_id) = self.user_id else {
@@ -253,7 +253,7 @@ pub struct ChatListResponse {
     pub next_cursor: Option<String>,
 }
 
-fn encode_cursor(cursor: ChatListCursor) -> String {
+pub(crate) fn encode_cursor(cursor: ChatListCursor) -> String {
     URL_SAFE_NO_PAD.encode(format!(
         "{}:{}",
         cursor.last_activity_at.unix_timestamp_nanos(),
@@ -261,7 +261,7 @@ fn encode_cursor(cursor: ChatListCursor) -> String {
     ))
 }
 
-fn decode_cursor(raw: &str) -> Option<ChatListCursor> {
+pub(crate) fn decode_cursor(raw: &str) -> Option<ChatListCursor> {
     let text = String::from_utf8(URL_SAFE_NO_PAD.decode(raw).ok()?).ok()?;
     let (nanos, id) = text.split_once(':')?;
     let last_activity_at = OffsetDateTime::from_unix_timestamp_nanos(nanos.parse().ok()?).ok()?;

@@ -115,6 +115,39 @@ pub struct SendMessageBody {
     pub attachment_ids: Vec<Uuid>,
 }
 
+impl SendMessageBody {
+    /// The command, with every field checked (REST and GraphQL share it).
+    pub(crate) fn into_command(
+        self,
+        conversation_id: ConversationId,
+    ) -> Result<SendMessage, AppError> {
+        let mut errors = FieldErrors::default();
+        let has_files = !self.attachment_ids.is_empty();
+        let content = errors.check(
+            "content",
+            MessageContent::parse_with_files(&self.content, has_files),
+        );
+        let client_message_id = self
+            .client_message_id
+            .map(|raw| errors.check("client_message_id", ClientMessageId::parse(&raw)));
+        let (Some(content), true) = (content, errors.is_empty()) else {
+            return Err(AppError::Invalid(errors));
+        };
+        Ok(SendMessage {
+            conversation_id,
+            content,
+            client_message_id: client_message_id.flatten(),
+            reply_to: self.reply_to.map(MessageId::from_uuid),
+            mentions: self.mentions.into_iter().map(UserId::from_uuid).collect(),
+            attachment_ids: self
+                .attachment_ids
+                .into_iter()
+                .map(AttachmentId::from_uuid)
+                .collect(),
+        })
+    }
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EditMessageBody {
@@ -272,31 +305,9 @@ pub async fn send_message(
     id: web::Path<Uuid>,
     body: Json<SendMessageBody>,
 ) -> Result<HttpResponse, Problem> {
-    let body = body.into_inner();
-    let mut errors = FieldErrors::default();
-    let has_files = !body.attachment_ids.is_empty();
-    let content = errors.check(
-        "content",
-        MessageContent::parse_with_files(&body.content, has_files),
-    );
-    let client_message_id = body
-        .client_message_id
-        .map(|raw| errors.check("client_message_id", ClientMessageId::parse(&raw)));
-    let (Some(content), true) = (content, errors.is_empty()) else {
-        return Err(AppError::Invalid(errors).into());
-    };
-    let command = SendMessage {
-        conversation_id: ConversationId::from_uuid(*id),
-        content,
-        client_message_id: client_message_id.flatten(),
-        reply_to: body.reply_to.map(MessageId::from_uuid),
-        mentions: body.mentions.into_iter().map(UserId::from_uuid).collect(),
-        attachment_ids: body
-            .attachment_ids
-            .into_iter()
-            .map(AttachmentId::from_uuid)
-            .collect(),
-    };
+    let command = body
+        .into_inner()
+        .into_command(ConversationId::from_uuid(*id))?;
     let (view, created) = state
         .messages
         .commands

@@ -58,6 +58,7 @@ pub struct HttpOptions {
     pub cors_allowed_origins: Vec<String>,
     /// `/metrics` on this server; `None` when it has its own address.
     pub metrics: Option<web::Data<metrics::MetricsEndpoint>>,
+    pub graphql: crate::config::GraphqlSettings,
 }
 
 /// Mounts every route and middleware on an app.
@@ -67,7 +68,9 @@ pub fn configure(
 ) -> impl FnOnce(&mut web::ServiceConfig) {
     let options = options.clone();
     move |cfg| {
+        let graphql = crate::presentation::graphql::endpoint(state.clone(), &options.graphql);
         cfg.app_data(state)
+            .app_data(graphql)
             .app_data(extract::path_config())
             .app_data(web::PayloadConfig::default().limit(options.json_limit_bytes))
             // Routes are tried in order, each pattern with a path parameter by a regex: the
@@ -82,6 +85,7 @@ pub fn configure(
                     .configure(notifications::routes)
                     .service(crate::presentation::ws::gateway::connect),
             )
+            .configure(crate::presentation::graphql::routes)
             .service(health::live)
             .service(health::ready)
             .configure(|cfg| {

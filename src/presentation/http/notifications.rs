@@ -107,7 +107,7 @@ pub struct MarkReadBody {
 }
 
 impl MarkReadBody {
-    fn into_command(self) -> Result<MarkRead, AppError> {
+    pub(crate) fn into_command(self) -> Result<MarkRead, AppError> {
         match (self.ids, self.all) {
             (None, true) => Ok(MarkRead::All),
             (Some(ids), false) if ids.len() <= 100 => Ok(MarkRead::Ids(

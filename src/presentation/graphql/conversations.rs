@@ -1,0 +1,474 @@
+//! Conversations: the chat list, one conversation with its participants and history, and
+//! the commands on them.
+
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::messages::{HistoryArgs, Message, history, page_size};
+use super::users::{User, shown};
+use super::{state, viewer};
+use crate::application::conversations::{ConversationView, UpdateConversation};
+use crate::application::error::{AppError, FieldErrors};
+use crate::domain::conversations::{self as domain, ChatListEntry, Description, Title};
+use crate::domain::shared::{ConversationId, UserId};
+use crate::domain::users::Profile;
+use crate::presentation::http::conversations::{
+    CreateConversationBody, KindBody, decode_cursor, encode_cursor,
+};
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum ConversationKind {
+    /// Exactly two users.
+    Direct,
+    /// Named, with roles; everyone posts.
+    Group,
+    /// Named, with roles; only owners and admins post.
+    Channel,
+}
+
+impl From<domain::ConversationKind> for ConversationKind {
+    fn from(kind: domain::ConversationKind) -> Self {
+        match kind {
+            domain::ConversationKind::Direct => Self::Direct,
+            domain::ConversationKind::Group => Self::Group,
+            domain::ConversationKind::Channel => Self::Channel,
+        }
+    }
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Owner,
+    Admin,
+    Member,
+}
+
+impl From<domain::Role> for Role {
+    fn from(role: domain::Role) -> Self {
+        match role {
+            domain::Role::Owner => Self::Owner,
+            domain::Role::Admin => Self::Admin,
+            domain::Role::Member => Self::Member,
+        }
+    }
+}
+
+impl From<Role> for domain::Role {
+    fn from(role: Role) -> Self {
+        match role {
+            Role::Owner => Self::Owner,
+            Role::Admin => Self::Admin,
+            Role::Member => Self::Member,
+        }
+    }
+}
+
+/// One of the caller's conversations.
+pub struct Conversation(ConversationView);
+
+#[Object]
+impl Conversation {
+    async fn id(&self) -> Uuid {
+        self.0.conversation.id.as_uuid()
+    }
+    async fn kind(&self) -> ConversationKind {
+        self.0.conversation.kind.into()
+    }
+    async fn title(&self) -> Option<&str> {
+        self.0.conversation.title.as_ref().map(|t| t.as_str())
+    }
+    async fn description(&self) -> &str {
+        self.0.conversation.description.as_str()
+    }
+    async fn avatar_id(&self) -> Option<Uuid> {
+        self.0.conversation.avatar_id
+    }
+    async fn created_by(&self) -> Uuid {
+        self.0.conversation.created_by.as_uuid()
+    }
+    async fn created_at(&self) -> OffsetDateTime {
+        self.0.conversation.created_at
+    }
+    async fn updated_at(&self) -> OffsetDateTime {
+        self.0.conversation.updated_at
+    }
+    /// The seq of the newest message (0: none yet).
+    async fn last_seq(&self) -> i64 {
+        self.0.conversation.last_seq
+    }
+    async fn participant_count(&self) -> u64 {
+        self.0.participant_count
+    }
+    /// The caller's role.
+    async fn role(&self) -> Role {
+        self.0.me.role.into()
+    }
+    async fn muted(&self) -> bool {
+        self.0.me.muted
+    }
+    async fn read_seq(&self) -> i64 {
+        self.0.me.read_seq
+    }
+    async fn delivered_seq(&self) -> i64 {
+        self.0.me.delivered_seq
+    }
+    /// The other participant of a direct chat.
+    async fn other_user(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        match self.0.other_user {
+            Some(id) => shown(ctx, id).await,
+            None => Ok(None),
+        }
+    }
+    /// Participants with their roles and markers.
+    #[graphql(complexity = "100 * child_complexity")]
+    async fn participants(&self, ctx: &Context<'_>) -> Result<Vec<Participant>> {
+        let list = state(ctx)
+            .conversations
+            .participants
+            .list(viewer(ctx)?, self.0.conversation.id)
+            .await?;
+        Ok(list.into_iter().map(Participant).collect())
+    }
+    /// History by seq; see `Query.conversation`. Edges are ascending by seq.
+    #[graphql(complexity = "first.or(last).unwrap_or(50).max(0) as usize * child_complexity")]
+    async fn messages(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Messages after `after`, oldest first (1 to 100).")] first: Option<i32>,
+        after: Option<String>,
+        #[graphql(desc = "The newest messages, or those before `before` (1 to 100, default 50).")]
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Connection<String, Message>> {
+        let page = HistoryArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        history(ctx, self.0.conversation.id, page).await
+    }
+}
+
+pub struct Participant(domain::Participant);
+
+#[Object]
+impl Participant {
+    async fn user_id(&self) -> Uuid {
+        self.0.user_id.as_uuid()
+    }
+    async fn user(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        shown(ctx, self.0.user_id).await
+    }
+    async fn role(&self) -> Role {
+        self.0.role.into()
+    }
+    async fn joined_at(&self) -> OffsetDateTime {
+        self.0.joined_at
+    }
+    async fn read_seq(&self) -> i64 {
+        self.0.read_seq
+    }
+    async fn delivered_seq(&self) -> i64 {
+        self.0.delivered_seq
+    }
+}
+
+/// A row of the chat list.
+pub struct ChatListItem {
+    entry: ChatListEntry,
+    other: Option<Profile>,
+}
+
+#[Object]
+impl ChatListItem {
+    async fn id(&self) -> Uuid {
+        self.entry.conversation.id.as_uuid()
+    }
+    async fn kind(&self) -> ConversationKind {
+        self.entry.conversation.kind.into()
+    }
+    async fn title(&self) -> Option<&str> {
+        self.entry.conversation.title.as_ref().map(|t| t.as_str())
+    }
+    async fn avatar_id(&self) -> Option<Uuid> {
+        self.entry.conversation.avatar_id
+    }
+    async fn last_seq(&self) -> i64 {
+        self.entry.conversation.last_seq
+    }
+    async fn last_activity_at(&self) -> OffsetDateTime {
+        self.entry.conversation.last_activity_at
+    }
+    /// Messages after the caller's read marker, not theirs, not deleted.
+    async fn unread_count(&self) -> i64 {
+        self.entry.unread
+    }
+    async fn muted(&self) -> bool {
+        self.entry.me.muted
+    }
+    async fn role(&self) -> Role {
+        self.entry.me.role.into()
+    }
+    async fn read_seq(&self) -> i64 {
+        self.entry.me.read_seq
+    }
+    async fn last_message(&self) -> Option<LastMessage> {
+        self.entry.last_message.clone().map(LastMessage)
+    }
+    /// The other participant of a direct chat.
+    async fn other_user(&self) -> Option<User> {
+        self.other.clone().map(User)
+    }
+}
+
+pub struct LastMessage(domain::LastMessage);
+
+#[Object]
+impl LastMessage {
+    async fn id(&self) -> Uuid {
+        self.0.id.as_uuid()
+    }
+    async fn seq(&self) -> i64 {
+        self.0.seq
+    }
+    async fn sender_id(&self) -> Uuid {
+        self.0.sender_id.as_uuid()
+    }
+    async fn sender(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        shown(ctx, self.0.sender_id).await
+    }
+    /// `null` when deleted.
+    async fn content(&self) -> Option<&str> {
+        self.0.content.as_deref()
+    }
+    async fn created_at(&self) -> OffsetDateTime {
+        self.0.created_at
+    }
+}
+
+#[derive(Default)]
+pub struct ConversationsQuery;
+
+#[Object]
+impl ConversationsQuery {
+    /// The chat list: the caller's conversations by last activity.
+    #[graphql(complexity = "first.unwrap_or(50).max(0) as usize * child_complexity")]
+    async fn chats(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "1 to 100, default 50.")] first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, ChatListItem>> {
+        let me = viewer(ctx)?;
+        let limit = page_size("first", first, 50)?;
+        let cursor = match after.as_deref() {
+            Some(raw) => Some(
+                decode_cursor(raw)
+                    .ok_or_else(|| AppError::invalid("after", "is not a cursor from this API"))?,
+            ),
+            None => None,
+        };
+        let has_previous = cursor.is_some();
+        let mut list = state(ctx)
+            .conversations
+            .chat_list
+            .handle(me, cursor, limit)
+            .await?;
+        let mut connection = Connection::new(has_previous, list.next.is_some());
+        for entry in list.entries {
+            let cursor = encode_cursor(domain::ChatListCursor {
+                last_activity_at: entry.conversation.last_activity_at,
+                id: entry.conversation.id,
+            });
+            let other = entry.other_user.and_then(|id| {
+                let at = list.profiles.iter().position(|p| p.id == id)?;
+                Some(list.profiles.swap_remove(at))
+            });
+            connection
+                .edges
+                .push(Edge::new(cursor, ChatListItem { entry, other }));
+        }
+        Ok(connection)
+    }
+
+    /// One conversation of the caller's (`conversation_not_found` when not a participant).
+    async fn conversation(&self, ctx: &Context<'_>, id: Uuid) -> Result<Conversation> {
+        let view = state(ctx)
+            .conversations
+            .conversations
+            .get(viewer(ctx)?, ConversationId::from_uuid(id))
+            .await?;
+        Ok(Conversation(view))
+    }
+}
+
+#[derive(InputObject)]
+pub struct CreateConversationInput {
+    kind: ConversationKind,
+    /// The other user of a direct chat.
+    user_id: Option<Uuid>,
+    /// Required for a group or channel.
+    title: Option<String>,
+    description: Option<String>,
+    /// Members of a group or channel besides the creator (at most 1000).
+    #[graphql(default)]
+    member_ids: Vec<Uuid>,
+}
+
+#[derive(SimpleObject)]
+pub struct CreateConversationPayload {
+    conversation: Conversation,
+    /// `false` when the direct chat existed already: this is that one.
+    created: bool,
+}
+
+#[derive(InputObject)]
+pub struct UpdateConversationInput {
+    title: Option<String>,
+    description: Option<String>,
+}
+
+#[derive(Default)]
+pub struct ConversationsMutation;
+
+#[Object]
+impl ConversationsMutation {
+    /// Start a conversation; a direct chat that exists already is returned as it is.
+    async fn create_conversation(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateConversationInput,
+    ) -> Result<CreateConversationPayload> {
+        let me = viewer(ctx)?;
+        let body = CreateConversationBody {
+            kind: match input.kind {
+                ConversationKind::Direct => KindBody::Direct,
+                ConversationKind::Group => KindBody::Group,
+                ConversationKind::Channel => KindBody::Channel,
+            },
+            user_id: input.user_id,
+            title: input.title,
+            description: input.description,
+            member_ids: input.member_ids,
+        };
+        let command = body.into_command()?;
+        let (view, created) = state(ctx)
+            .conversations
+            .conversations
+            .create(me, command)
+            .await?;
+        Ok(CreateConversationPayload {
+            conversation: Conversation(view),
+            created,
+        })
+    }
+
+    /// Rename or describe a group or channel (owners and admins).
+    async fn update_conversation(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        input: UpdateConversationInput,
+    ) -> Result<Conversation> {
+        let me = viewer(ctx)?;
+        let mut errors = FieldErrors::default();
+        let title = input.title.map(|t| errors.check("title", Title::parse(&t)));
+        let description = input
+            .description
+            .map(|d| errors.check("description", Description::parse(&d)));
+        errors.into_result()?;
+        let changes = UpdateConversation {
+            title: title.flatten(),
+            description: description.flatten(),
+            avatar_id: None,
+        };
+        let view = state(ctx)
+            .conversations
+            .conversations
+            .update(me, ConversationId::from_uuid(id), changes)
+            .await?;
+        Ok(Conversation(view))
+    }
+
+    /// Delete a group or channel with its history (owners).
+    async fn delete_conversation(&self, ctx: &Context<'_>, id: Uuid) -> Result<bool> {
+        let me = viewer(ctx)?;
+        state(ctx)
+            .conversations
+            .conversations
+            .delete(me, ConversationId::from_uuid(id))
+            .await?;
+        Ok(true)
+    }
+
+    /// Add members (owners and admins); returns who joined (those already in are left out).
+    async fn add_participants(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        user_ids: Vec<Uuid>,
+    ) -> Result<Vec<Uuid>> {
+        let me = viewer(ctx)?;
+        if user_ids.is_empty() || user_ids.len() > 1000 {
+            return Err(AppError::invalid("user_ids", "must list 1 to 1000 users").into());
+        }
+        let users = user_ids.into_iter().map(UserId::from_uuid).collect();
+        let added = state(ctx)
+            .conversations
+            .participants
+            .add(me, ConversationId::from_uuid(id), users)
+            .await?;
+        Ok(added.into_iter().map(|u| u.as_uuid()).collect())
+    }
+
+    /// Remove a participant, or leave (the caller's own id).
+    async fn remove_participant(&self, ctx: &Context<'_>, id: Uuid, user_id: Uuid) -> Result<bool> {
+        let me = viewer(ctx)?;
+        state(ctx)
+            .conversations
+            .participants
+            .remove(
+                me,
+                ConversationId::from_uuid(id),
+                UserId::from_uuid(user_id),
+            )
+            .await?;
+        Ok(true)
+    }
+
+    /// Change a participant's role (owners).
+    async fn change_role(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        user_id: Uuid,
+        role: Role,
+    ) -> Result<Participant> {
+        let me = viewer(ctx)?;
+        let participant = state(ctx)
+            .conversations
+            .participants
+            .set_role(
+                me,
+                ConversationId::from_uuid(id),
+                UserId::from_uuid(user_id),
+                role.into(),
+            )
+            .await?;
+        Ok(Participant(participant))
+    }
+
+    /// Mute or unmute the conversation for the caller.
+    async fn set_muted(&self, ctx: &Context<'_>, id: Uuid, muted: bool) -> Result<bool> {
+        let me = viewer(ctx)?;
+        state(ctx)
+            .conversations
+            .conversations
+            .set_muted(me, ConversationId::from_uuid(id), muted)
+            .await?;
+        Ok(muted)
+    }
+}

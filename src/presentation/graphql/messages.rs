@@ -1,0 +1,438 @@
+//! Messages: history as a connection by seq, threads, receipts, search, and every command
+//! on messages (send with `clientMessageId`, edit, delete, reactions, markers).
+
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::{Context, InputObject, Object, Result, SimpleObject};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::users::{User, shown};
+use super::{state, viewer};
+use crate::application::error::AppError;
+use crate::application::messages::{EditMessage, MessageView, SearchMessages};
+use crate::domain::messages::{Emoji, HistoryRange, MessageContent, Reaction};
+use crate::domain::shared::{ConversationId, MessageId};
+use crate::presentation::http::messages::SendMessageBody;
+
+/// A page size argument: 1 to 100, `default` when absent.
+pub(super) fn page_size(field: &str, value: Option<i32>, default: u64) -> Result<u64, AppError> {
+    match value {
+        None => Ok(default),
+        Some(n @ 1..=100) => Ok(n as u64),
+        Some(_) => Err(AppError::invalid(field, "must be between 1 and 100")),
+    }
+}
+
+/// A cursor of a message connection: the message's seq.
+fn seq_cursor(field: &str, raw: Option<String>) -> Result<Option<i64>, AppError> {
+    raw.map(|raw| {
+        raw.parse::<i64>()
+            .ok()
+            .filter(|seq| *seq >= 0)
+            .ok_or_else(|| AppError::invalid(field, "is not a cursor from this API"))
+    })
+    .transpose()
+}
+
+/// A message as its viewer sees it (reactions counted, `me` marked).
+pub struct Message(pub MessageView);
+
+#[Object]
+impl Message {
+    async fn id(&self) -> Uuid {
+        self.0.message.id.as_uuid()
+    }
+    async fn conversation_id(&self) -> Uuid {
+        self.0.message.conversation_id.as_uuid()
+    }
+    /// Per conversation, gap-free and increasing: order and catch up by it.
+    async fn seq(&self) -> i64 {
+        self.0.message.seq
+    }
+    async fn sender_id(&self) -> Uuid {
+        self.0.message.sender_id.as_uuid()
+    }
+    async fn sender(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        shown(ctx, self.0.message.sender_id).await
+    }
+    /// `null` once deleted.
+    async fn content(&self) -> Option<&str> {
+        let m = &self.0.message;
+        (!m.is_deleted()).then_some(m.content.as_str())
+    }
+    /// The sender's idempotency key, echoed so the sending device can match its message.
+    async fn client_message_id(&self) -> Option<&str> {
+        self.0.message.client_message_id.as_deref()
+    }
+    async fn reply_to(&self) -> Option<Uuid> {
+        self.0.message.reply_to.map(|id| id.as_uuid())
+    }
+    async fn reply_count(&self) -> i64 {
+        self.0.message.reply_count
+    }
+    async fn mentions(&self) -> Vec<Uuid> {
+        self.0
+            .message
+            .mentions
+            .iter()
+            .map(|u| u.as_uuid())
+            .collect()
+    }
+    /// Files sent with it; empty once deleted.
+    async fn attachment_ids(&self) -> Vec<Uuid> {
+        let m = &self.0.message;
+        if m.is_deleted() {
+            return Vec::new();
+        }
+        m.attachment_ids.iter().map(|a| a.as_uuid()).collect()
+    }
+    async fn reactions(&self) -> Vec<ReactionCount> {
+        self.0.reactions.iter().map(ReactionCount::from).collect()
+    }
+    async fn created_at(&self) -> OffsetDateTime {
+        self.0.message.created_at
+    }
+    async fn edited_at(&self) -> Option<OffsetDateTime> {
+        self.0.message.edited_at
+    }
+    async fn deleted(&self) -> bool {
+        self.0.message.is_deleted()
+    }
+    /// Who has it delivered and who has read it (the sender is not listed).
+    #[graphql(complexity = 20)]
+    async fn receipts(&self, ctx: &Context<'_>) -> Result<Vec<Receipt>> {
+        let m = &self.0.message;
+        let view = state(ctx)
+            .messages
+            .markers
+            .receipts(viewer(ctx)?, m.conversation_id, m.id)
+            .await?;
+        Ok(view
+            .receipts
+            .into_iter()
+            .map(|r| Receipt {
+                user_id: r.user_id.as_uuid(),
+                delivered_at: r.delivered_at,
+                read_at: r.read_at,
+            })
+            .collect())
+    }
+}
+
+/// How many reacted with one emoji, and whether the viewer is among them.
+#[derive(SimpleObject)]
+pub struct ReactionCount {
+    emoji: String,
+    count: u64,
+    me: bool,
+}
+
+impl From<&Reaction> for ReactionCount {
+    fn from(r: &Reaction) -> Self {
+        Self {
+            emoji: r.emoji.clone(),
+            count: r.count,
+            me: r.me,
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct Receipt {
+    user_id: Uuid,
+    delivered_at: Option<OffsetDateTime>,
+    read_at: Option<OffsetDateTime>,
+}
+
+/// History by seq. Backward (`last`, `before`; the default): the newest page, or the messages
+/// before a cursor. Forward (`first`, `after`): the messages after a cursor, oldest first,
+/// which is how a client catches up. Edges are ascending by seq either way.
+pub(super) async fn history(
+    ctx: &Context<'_>,
+    conversation: ConversationId,
+    page: HistoryArgs,
+) -> Result<Connection<String, Message>> {
+    let me = viewer(ctx)?;
+    let forward = page.first.is_some() || page.after.is_some();
+    if forward && (page.last.is_some() || page.before.is_some()) {
+        return Err(AppError::invalid("first", "give first/after or last/before, not both").into());
+    }
+    let after = seq_cursor("after", page.after)?;
+    let before = seq_cursor("before", page.before)?.filter(|seq| *seq >= 1);
+    let range = if forward {
+        HistoryRange {
+            before_seq: None,
+            after_seq: Some(after.unwrap_or(0)),
+            limit: page_size("first", page.first, 50)?,
+        }
+    } else {
+        HistoryRange {
+            before_seq: before,
+            after_seq: None,
+            limit: page_size("last", page.last, 50)?,
+        }
+    };
+    let found = state(ctx)
+        .messages
+        .history
+        .history(me, conversation, range)
+        .await?;
+    let (has_previous, has_next) = if forward {
+        (after.unwrap_or(0) > 0, found.has_more)
+    } else {
+        (found.has_more, before.is_some())
+    };
+    let mut connection = Connection::new(has_previous, has_next);
+    connection.edges.extend(
+        found
+            .messages
+            .into_iter()
+            .map(|m| Edge::new(m.message.seq.to_string(), Message(m))),
+    );
+    Ok(connection)
+}
+
+/// The arguments of a message connection.
+pub(super) struct HistoryArgs {
+    pub first: Option<i32>,
+    pub after: Option<String>,
+    pub last: Option<i32>,
+    pub before: Option<String>,
+}
+
+/// A message and the replies of its thread, oldest first.
+pub struct Thread {
+    root: MessageView,
+    replies: Connection<String, Message>,
+}
+
+#[Object]
+impl Thread {
+    async fn root(&self) -> Message {
+        Message(self.root.clone())
+    }
+    async fn replies(&self) -> &Connection<String, Message> {
+        &self.replies
+    }
+}
+
+#[derive(Default)]
+pub struct MessagesQuery;
+
+#[Object]
+impl MessagesQuery {
+    /// A message's thread: the root and its replies after `after`, oldest first.
+    #[graphql(complexity = "first.unwrap_or(50).max(0) as usize * child_complexity")]
+    async fn thread(
+        &self,
+        ctx: &Context<'_>,
+        conversation_id: Uuid,
+        message_id: Uuid,
+        #[graphql(desc = "1 to 100, default 50.")] first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Thread> {
+        let after = seq_cursor("after", after)?.unwrap_or(0);
+        let limit = page_size("first", first, 50)?;
+        let thread = state(ctx)
+            .messages
+            .history
+            .thread(
+                viewer(ctx)?,
+                ConversationId::from_uuid(conversation_id),
+                MessageId::from_uuid(message_id),
+                after,
+                limit,
+            )
+            .await?;
+        let mut replies = Connection::new(after > 0, thread.has_more);
+        replies.edges.extend(
+            thread
+                .replies
+                .into_iter()
+                .map(|m| Edge::new(m.message.seq.to_string(), Message(m))),
+        );
+        Ok(Thread {
+            root: thread.root,
+            replies,
+        })
+    }
+
+    /// Full-text search over the caller's conversations, best match first.
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    async fn search_messages(
+        &self,
+        ctx: &Context<'_>,
+        query: String,
+        conversation_id: Option<Uuid>,
+        #[graphql(desc = "1 to 100, default 20.")] first: Option<i32>,
+    ) -> Result<Vec<Message>> {
+        if query.trim().is_empty() || query.chars().count() > 200 {
+            return Err(AppError::invalid("query", "must be 1 to 200 characters long").into());
+        }
+        let search = SearchMessages {
+            query,
+            conversation_id: conversation_id.map(ConversationId::from_uuid),
+            limit: page_size("first", first, 20)?,
+        };
+        let found = state(ctx)
+            .messages
+            .search
+            .handle(viewer(ctx)?, search)
+            .await?;
+        Ok(found.into_iter().map(Message).collect())
+    }
+}
+
+#[derive(InputObject)]
+pub struct SendMessageInput {
+    /// 1 to 4000 characters; may be empty when `attachmentIds` has files.
+    #[graphql(default)]
+    content: String,
+    /// The sender's idempotency key (1 to 64 printable ASCII): a retry returns the original.
+    client_message_id: Option<String>,
+    /// Reply in the thread of this message.
+    reply_to: Option<Uuid>,
+    #[graphql(default)]
+    mentions: Vec<Uuid>,
+    /// Up to 10 of the sender's uploads not sent yet.
+    #[graphql(default)]
+    attachment_ids: Vec<Uuid>,
+}
+
+#[derive(SimpleObject)]
+pub struct SendMessagePayload {
+    message: Message,
+    /// `false` when `clientMessageId` named a message sent before: this is that one.
+    created: bool,
+}
+
+#[derive(Default)]
+pub struct MessagesMutation;
+
+#[Object]
+impl MessagesMutation {
+    async fn send_message(
+        &self,
+        ctx: &Context<'_>,
+        conversation_id: Uuid,
+        input: SendMessageInput,
+    ) -> Result<SendMessagePayload> {
+        let me = viewer(ctx)?;
+        let body = SendMessageBody {
+            content: input.content,
+            client_message_id: input.client_message_id,
+            reply_to: input.reply_to,
+            mentions: input.mentions,
+            attachment_ids: input.attachment_ids,
+        };
+        let command = body.into_command(ConversationId::from_uuid(conversation_id))?;
+        let (view, created) = state(ctx).messages.commands.send(me, command).await?;
+        Ok(SendMessagePayload {
+            message: Message(view),
+            created,
+        })
+    }
+
+    /// Edit a message's text (author only).
+    async fn edit_message(
+        &self,
+        ctx: &Context<'_>,
+        conversation_id: Uuid,
+        message_id: Uuid,
+        content: String,
+    ) -> Result<Message> {
+        let me = viewer(ctx)?;
+        let command = EditMessage {
+            conversation_id: ConversationId::from_uuid(conversation_id),
+            message_id: MessageId::from_uuid(message_id),
+            content: MessageContent::parse(&content).map_err(AppError::from)?,
+        };
+        Ok(Message(
+            state(ctx).messages.commands.edit(me, command).await?,
+        ))
+    }
+
+    /// Delete a message (author, or an owner or admin): its content goes, its seq stays.
+    async fn delete_message(
+        &self,
+        ctx: &Context<'_>,
+        conversation_id: Uuid,
+        message_id: Uuid,
+    ) -> Result<bool> {
+        let me = viewer(ctx)?;
+        state(ctx)
+            .messages
+            .commands
+            .delete(
+                me,
+                ConversationId::from_uuid(conversation_id),
+                MessageId::from_uuid(message_id),
+            )
+            .await?;
+        Ok(true)
+    }
+
+    /// React with an emoji (once per user and emoji; repeating is harmless).
+    async fn add_reaction(
+        &self,
+        ctx: &Context<'_>,
+        conversation_id: Uuid,
+        message_id: Uuid,
+        emoji: String,
+    ) -> Result<bool> {
+        let me = viewer(ctx)?;
+        let emoji = Emoji::parse(&emoji).map_err(AppError::from)?;
+        state(ctx)
+            .messages
+            .reactions
+            .add(
+                me,
+                ConversationId::from_uuid(conversation_id),
+                MessageId::from_uuid(message_id),
+                emoji,
+            )
+            .await?;
+        Ok(true)
+    }
+
+    async fn remove_reaction(
+        &self,
+        ctx: &Context<'_>,
+        conversation_id: Uuid,
+        message_id: Uuid,
+        emoji: String,
+    ) -> Result<bool> {
+        let me = viewer(ctx)?;
+        let emoji = Emoji::parse(&emoji).map_err(AppError::from)?;
+        state(ctx)
+            .messages
+            .reactions
+            .remove(
+                me,
+                ConversationId::from_uuid(conversation_id),
+                MessageId::from_uuid(message_id),
+                emoji,
+            )
+            .await?;
+        Ok(true)
+    }
+
+    /// Move the read marker forward to `seq`; returns the marker after the call.
+    async fn mark_read(&self, ctx: &Context<'_>, conversation_id: Uuid, seq: i64) -> Result<i64> {
+        let me = viewer(ctx)?;
+        let id = ConversationId::from_uuid(conversation_id);
+        Ok(state(ctx).messages.markers.read(me, id, seq).await?)
+    }
+
+    /// Move the delivered marker forward to `seq`; returns the marker after the call.
+    async fn mark_delivered(
+        &self,
+        ctx: &Context<'_>,
+        conversation_id: Uuid,
+        seq: i64,
+    ) -> Result<i64> {
+        let me = viewer(ctx)?;
+        let id = ConversationId::from_uuid(conversation_id);
+        Ok(state(ctx).messages.markers.delivered(me, id, seq).await?)
+    }
+}
