@@ -8,11 +8,9 @@ mod recent;
 mod retention;
 mod search;
 mod send;
+mod wire;
 
 use std::sync::Arc;
-
-use serde::{Serialize, Serializer};
-use time::OffsetDateTime;
 
 pub use history::{HistoryHandler, HistoryPage, Thread};
 pub use markers::{DeliveredBatch, MarkersHandler, ReceiptsView};
@@ -28,7 +26,7 @@ use crate::application::ports::Clock;
 use crate::application::users::Relationships;
 use crate::domain::conversations::{Conversation, ConversationRepository, Participant};
 use crate::domain::messages::{Message, MessageError, MessageRepository, ReactedMessage, Reaction};
-use crate::domain::shared::{AttachmentId, ConversationId, MessageId, UserId};
+use crate::domain::shared::{ConversationId, MessageId, UserId};
 
 pub struct MessagesDeps {
     pub conversations: Arc<dyn ConversationRepository>,
@@ -87,7 +85,7 @@ impl MessagesDeps {
 }
 
 /// A message with its reaction counts as one viewer sees them. Serialises to its wire form,
-/// the same over REST and the socket.
+/// the same over REST and the socket (`wire.rs`).
 #[derive(Debug, Clone)]
 pub struct MessageView {
     pub message: Message,
@@ -104,51 +102,6 @@ impl MessageView {
                 .collect(),
             message: reacted.message,
         }
-    }
-}
-
-#[derive(Serialize)]
-struct MessageWire<'a> {
-    id: MessageId,
-    conversation_id: ConversationId,
-    seq: i64,
-    sender_id: UserId,
-    content: Option<&'a str>,
-    client_message_id: Option<&'a str>,
-    reply_to: Option<MessageId>,
-    reply_count: i64,
-    mentions: &'a [UserId],
-    attachment_ids: &'a [AttachmentId],
-    reactions: &'a [Reaction],
-    #[serde(with = "time::serde::rfc3339")]
-    created_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339::option")]
-    edited_at: Option<OffsetDateTime>,
-    deleted: bool,
-}
-
-impl Serialize for MessageView {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let m = &self.message;
-        let deleted = m.is_deleted();
-        MessageWire {
-            id: m.id,
-            conversation_id: m.conversation_id,
-            seq: m.seq,
-            sender_id: m.sender_id,
-            // What a deleted message said, or carried, is gone.
-            content: (!deleted).then_some(m.content.as_str()),
-            client_message_id: m.client_message_id.as_deref(),
-            reply_to: m.reply_to,
-            reply_count: m.reply_count,
-            mentions: &m.mentions,
-            attachment_ids: if deleted { &[] } else { &m.attachment_ids },
-            reactions: &self.reactions,
-            created_at: m.created_at,
-            edited_at: m.edited_at,
-            deleted,
-        }
-        .serialize(serializer)
     }
 }
 

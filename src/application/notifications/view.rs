@@ -1,11 +1,11 @@
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::domain::notifications::{Notification, NotificationKind};
 use crate::domain::shared::{ConversationId, MessageId, NotificationId, UserId};
 
 /// A notification in its wire form, the same over REST and the socket.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NotificationView {
     pub id: NotificationId,
     pub kind: NotificationKind,

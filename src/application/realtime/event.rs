@@ -1,5 +1,7 @@
+use std::borrow::Cow;
+
 use bytestring::ByteString;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::PresenceView;
 use crate::application::messages::MessageView;
@@ -7,8 +9,9 @@ use crate::application::notifications::NotificationView;
 use crate::domain::shared::{ConversationId, MessageId, UserId};
 
 /// What clients are told. Its serde form is the frame on the wire, `{"type": …, "data": …}`:
-/// one type for the event and its wire format, serialised once per delivery.
-#[derive(Debug, Clone, Serialize)]
+/// one type for the event and its wire format, serialised once per delivery, and read back by
+/// adapters that relay frames in a shape of their own (GraphQL subscriptions).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "type", content = "data")]
 pub enum RealtimeEvent {
     #[serde(rename = "message.created")]
@@ -86,7 +89,7 @@ pub enum RealtimeEvent {
         from_seq: Option<i64>,
         #[serde(skip_serializing_if = "Option::is_none")]
         to_seq: Option<i64>,
-        reason: &'static str,
+        reason: Cow<'static, str>,
     },
 }
 
@@ -127,7 +130,7 @@ impl RealtimeEvent {
         conversation_id: None,
         from_seq: None,
         to_seq: None,
-        reason: "events_missed",
+        reason: Cow::Borrowed("events_missed"),
     };
 
     /// The frame that carries it.

@@ -53,7 +53,7 @@ pub trait FanOut: Send + Sync {
 }
 
 /// Online/away/offline as clients see it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PresenceStatus {
     Online,

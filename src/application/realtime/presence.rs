@@ -14,7 +14,7 @@ use crate::domain::users::{
 };
 
 /// A user's presence as one viewer may see it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PresenceView {
     pub user_id: UserId,
     pub status: PresenceStatus,

@@ -84,7 +84,7 @@ impl Emoji {
 }
 
 /// How many users reacted with one emoji, and whether the viewer is one of them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reaction {
     pub emoji: String,
     pub count: u64,

@@ -188,7 +188,7 @@ fn every_event() -> Vec<RealtimeEvent> {
             conversation_id: Some(c),
             from_seq: Some(4),
             to_seq: Some(2),
-            reason: "unknown_seq",
+            reason: "unknown_seq".into(),
         },
     ];
     for event in &events {
@@ -231,6 +231,15 @@ fn every_event_the_server_sends_is_described() {
         .filter(|k| k.starts_with("event."))
         .count();
     assert_eq!(events, 16, "one message per event type");
+}
+
+#[test]
+fn every_event_reads_back_as_the_frame_it_was() {
+    for event in every_event() {
+        let frame = event.frame();
+        let back: RealtimeEvent = serde_json::from_str(&frame).unwrap();
+        assert_eq!(back.frame(), frame);
+    }
 }
 
 #[test]

@@ -583,7 +583,7 @@ impl Live {
                     conversation_id: Some(conversation_id),
                     from_seq: Some(from_seq),
                     to_seq: Some(to_seq),
-                    reason,
+                    reason: reason.into(),
                 };
                 self.write(event.frame()).await
             }
