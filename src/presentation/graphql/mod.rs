@@ -1,25 +1,31 @@
 //! The GraphQL API: a third adapter over the same application layer as REST and the socket.
-//! `POST /graphql` runs queries and mutations; the schema is in `docs/schema.graphql`.
+//! `POST /graphql` runs queries and mutations, and a WebSocket upgrade of `GET /graphql` speaks
+//! `graphql-transport-ws` for subscriptions; the schema is in `docs/schema.graphql`.
 
 mod conversations;
 mod error;
+mod events;
 mod messages;
 mod notifications;
+mod socket;
+mod subscriptions;
 mod users;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{Context, EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{Context, MergedObject, Schema, SchemaBuilder};
 
 use super::http::AppState;
 use super::http::extract::bearer_token;
 use super::http::problem::Problem;
 use crate::application::error::AppError;
+use crate::application::ports::AccessClaims;
 use crate::config::GraphqlSettings;
 use crate::domain::shared::UserId;
 use crate::telemetry::statements::StatementCount;
 
+pub use subscriptions::SubscriptionRoot;
 pub use users::ProfileLoader;
 
 #[derive(MergedObject, Default)]
@@ -38,14 +44,14 @@ pub struct MutationRoot(
     notifications::NotificationsMutation,
 );
 
-pub type ChatSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type ChatSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// The schema without its data or limits: enough to print the SDL.
-pub fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
+pub fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        SubscriptionRoot,
     )
 }
 
@@ -73,17 +79,27 @@ pub fn sdl() -> String {
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(execute);
+    cfg.service(execute).service(socket::subscribe);
 }
 
-/// The caller, when the request carried a valid access token.
-struct Viewer(UserId);
+/// The caller, when the request or socket carried a valid access token.
+struct Viewer(AccessClaims);
 
 /// The caller of a resolver that needs one.
 fn viewer(ctx: &Context<'_>) -> Result<UserId, AppError> {
     ctx.data_opt::<Viewer>()
-        .map(|viewer| viewer.0)
+        .map(|viewer| viewer.0.user_id)
         .ok_or(AppError::Unauthenticated("missing_token"))
+}
+
+/// What every operation reads beside its caller: profiles, batched per request or socket.
+fn loaders(state: &web::Data<AppState>, statements: StatementCount) -> DataLoader<ProfileLoader> {
+    // Batches run in tasks of their own; they count towards the operation that asked.
+    let spawn = move |batch| {
+        let statements = statements.clone();
+        tokio::spawn(async move { statements.scope(batch).await })
+    };
+    DataLoader::new(ProfileLoader::new(state.clone()), spawn)
 }
 
 fn state<'a>(ctx: &Context<'a>) -> &'a AppState {
@@ -107,16 +123,10 @@ pub async fn execute(
         )
     })?;
     let statements = StatementCount::default();
-    let counted = statements.clone();
-    // Batches run in tasks of their own; they count towards the operation that asked.
-    let spawn = move |batch| {
-        let counted = counted.clone();
-        tokio::spawn(async move { counted.scope(batch).await })
-    };
-    let mut request = request.data(DataLoader::new(ProfileLoader::new(state.clone()), spawn));
+    let mut request = request.data(loaders(&state, statements.clone()));
     if let Some(token) = bearer_token(&req) {
         let claims = state.auth.authenticate.handle(&token).await?;
-        request = request.data(Viewer(claims.user_id));
+        request = request.data(Viewer(claims));
     }
     let mut response = statements.scope(endpoint.schema.execute(request)).await;
     if endpoint.report_statements {

@@ -8,6 +8,7 @@ use uuid::Uuid;
 use super::messages::page_size;
 use super::users::{User, shown};
 use super::{state, viewer};
+use crate::application::notifications::NotificationView;
 use crate::domain::notifications::{self as domain, NotificationId};
 use crate::presentation::http::notifications::MarkReadBody;
 
@@ -35,7 +36,7 @@ impl From<domain::NotificationKind> for NotificationKind {
     }
 }
 
-pub struct Notification(domain::Notification);
+pub struct Notification(pub NotificationView);
 
 #[Object]
 impl Notification {
@@ -63,6 +64,9 @@ impl Notification {
     }
     async fn read_at(&self) -> Option<OffsetDateTime> {
         self.0.read_at
+    }
+    async fn read(&self) -> bool {
+        self.0.read
     }
 }
 
@@ -111,7 +115,7 @@ impl NotificationsQuery {
         connection.edges.extend(
             page.notifications
                 .into_iter()
-                .map(|n| Edge::new(n.id.as_uuid(), Notification(n))),
+                .map(|n| Edge::new(n.id.as_uuid(), Notification(NotificationView::from(&n)))),
         );
         Ok(connection)
     }

@@ -1,0 +1,164 @@
+//! GraphQL over WebSocket (`graphql-transport-ws`): async-graphql runs the protocol, this
+//! relays its frames over actix-ws. The caller is known from the upgrade's bearer token or
+//! from `connection_init`'s payload (`{"token": "…"}`); a bad token closes with 4403.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_ws::{AggregatedMessage, CloseCode, CloseReason};
+use async_graphql::Data;
+use async_graphql::http::{WebSocket, WebSocketProtocols, WsMessage};
+use futures_util::StreamExt;
+
+use super::subscriptions::Subscriptions;
+use super::{Endpoint, Viewer, loaders};
+use crate::presentation::http::AppState;
+use crate::presentation::http::extract::{ClientMeta, bearer_token};
+use crate::presentation::http::problem::Problem;
+use crate::telemetry::statements::StatementCount;
+
+/// The one protocol spoken; the legacy `graphql-ws` one is refused.
+const PROTOCOL: WebSocketProtocols = WebSocketProtocols::GraphQLWS;
+
+#[get("/graphql")]
+pub async fn subscribe(
+    req: HttpRequest,
+    body: web::Payload,
+    meta: ClientMeta,
+    state: web::Data<AppState>,
+    endpoint: web::Data<Endpoint>,
+) -> Result<HttpResponse, actix_web::Error> {
+    let offered = req
+        .headers()
+        .get(header::SEC_WEBSOCKET_PROTOCOL)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    if !offered
+        .split(',')
+        .any(|p| p.trim() == PROTOCOL.sec_websocket_protocol())
+    {
+        let detail = "Upgrade to a WebSocket with the graphql-transport-ws subprotocol; \
+                      send queries and mutations with POST.";
+        return Err(Problem::new(StatusCode::BAD_REQUEST, "websocket_required", detail).into());
+    }
+    state
+        .realtime
+        .admission
+        .upgrade(meta.ip.as_deref())
+        .await
+        .map_err(Problem::from)?;
+    let mut data = Data::default();
+    data.insert(loaders(&state, StatementCount::default()));
+    data.insert(Arc::new(Subscriptions::default()));
+    if let Some(token) = bearer_token(&req) {
+        let claims = state.auth.authenticate.handle(&token).await;
+        data.insert(Viewer(claims.map_err(Problem::from)?));
+    }
+    let (mut response, session, stream) = actix_ws::handle(&req, body)?;
+    response.headers_mut().insert(
+        header::SEC_WEBSOCKET_PROTOCOL,
+        header::HeaderValue::from_static(PROTOCOL.sec_websocket_protocol()),
+    );
+    let stream = stream
+        .max_frame_size(64 * 1024)
+        .aggregate_continuations()
+        .max_continuation_size(256 * 1024);
+    actix_web::rt::spawn(relay(state, endpoint, session, stream, data));
+    Ok(response)
+}
+
+async fn relay(
+    state: web::Data<AppState>,
+    endpoint: web::Data<Endpoint>,
+    mut session: actix_ws::Session,
+    stream: actix_ws::AggregatedMessageStream,
+    data: Data,
+) {
+    let options = state.realtime.options.clone();
+    let pongs = session.clone();
+    let heard = Arc::new(Mutex::new(Instant::now()));
+    let last_heard = heard.clone();
+    // Text frames go to the protocol; pings are answered here; anything else ends it.
+    let incoming = stream
+        .take_while(|frame| {
+            let more = matches!(
+                frame,
+                Ok(AggregatedMessage::Text(_) | AggregatedMessage::Ping(_))
+                    | Ok(AggregatedMessage::Pong(_))
+            );
+            std::future::ready(more)
+        })
+        .filter_map(move |frame| {
+            *heard.lock().unwrap_or_else(PoisonError::into_inner) = Instant::now();
+            let text = match frame {
+                Ok(AggregatedMessage::Text(text)) => Some(text.to_string()),
+                Ok(AggregatedMessage::Ping(bytes)) => {
+                    let mut pongs = pongs.clone();
+                    actix_web::rt::spawn(async move { pongs.pong(&bytes).await });
+                    None
+                }
+                _ => None,
+            };
+            std::future::ready(text)
+        });
+    let authenticate = state.clone();
+    // The protocol says 4403 for a refused `connection_init`; async-graphql closes with 1002.
+    let refused = Arc::new(AtomicBool::new(false));
+    let refusing = refused.clone();
+    let protocol = WebSocket::new(endpoint.schema.clone(), incoming, PROTOCOL)
+        .connection_data(data)
+        .on_connection_init(move |payload| async move {
+            let mut data = Data::default();
+            if let Some(token) = payload.get("token").and_then(|t| t.as_str()) {
+                let claims = authenticate.auth.authenticate.handle(token).await;
+                let claims = claims.inspect_err(|_| refusing.store(true, Ordering::Relaxed));
+                data.insert(Viewer(claims.map_err(async_graphql::Error::from)?));
+            }
+            Ok(data)
+        });
+    let mut protocol = std::pin::pin!(protocol);
+    let mut shutdown = state.realtime.shutdown.clone();
+    let init_deadline = tokio::time::sleep(options.auth_timeout);
+    let mut init_deadline = std::pin::pin!(init_deadline);
+    let mut acked = false;
+    let mut heartbeat = tokio::time::interval(options.ping_interval);
+    heartbeat.tick().await;
+    let close = loop {
+        tokio::select! {
+            message = protocol.next() => match message {
+                Some(WsMessage::Text(text)) => {
+                    acked = acked || text.starts_with(r#"{"type":"connection_ack""#);
+                    if session.text(text).await.is_err() {
+                        return;
+                    }
+                }
+                Some(WsMessage::Close(1002, reason)) if refused.load(Ordering::Relaxed) => {
+                    break Some(CloseReason { code: CloseCode::Other(4403), description: Some(reason) });
+                }
+                Some(WsMessage::Close(code, reason)) => {
+                    break Some(CloseReason { code: CloseCode::Other(code), description: Some(reason) });
+                }
+                None => break None,
+            },
+            () = &mut init_deadline, if !acked => {
+                break Some(CloseReason { code: CloseCode::Other(4408), description: Some("connection initialisation timeout".into()) });
+            }
+            _ = heartbeat.tick() => {
+                let silent = last_heard.lock().unwrap_or_else(PoisonError::into_inner).elapsed();
+                if silent > options.idle_timeout {
+                    break Some(CloseReason { code: CloseCode::Other(4000), description: Some("no traffic".into()) });
+                }
+                if session.ping(b"").await.is_err() {
+                    return;
+                }
+            }
+            _ = shutdown.changed() => {
+                break Some(CloseReason { code: CloseCode::Away, description: Some("server shutting down".into()) });
+            }
+        }
+    };
+    let _ = session.close(close).await;
+}
