@@ -43,6 +43,22 @@ const PAGE: &str = "query($c: UUID!, $last: Int, $before: String, $first: Int, $
     }
 }";
 
+/// The shape of the introspection query tools send: type references seven levels deep.
+const INTROSPECTION: &str = "query IntrospectionQuery { __schema {
+    queryType { name } mutationType { name } subscriptionType { name }
+    types { ...FullType }
+    directives { name locations args { ...InputValue } } } }
+fragment FullType on __Type { kind name description
+    fields(includeDeprecated: true) { name args { ...InputValue } type { ...TypeRef }
+        isDeprecated deprecationReason }
+    inputFields { ...InputValue } interfaces { ...TypeRef }
+    enumValues(includeDeprecated: true) { name isDeprecated deprecationReason }
+    possibleTypes { ...TypeRef } }
+fragment InputValue on __InputValue { name type { ...TypeRef } defaultValue }
+fragment TypeRef on __Type { kind name ofType { kind name ofType { kind name ofType {
+    kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name
+} } } } } } } }";
+
 async fn create_group(app: &TestApp, owner: &TestUser, members: &[&TestUser]) -> String {
     let ids: Vec<&str> = members.iter().map(|m| m.id.as_str()).collect();
     let created = data(
@@ -329,6 +345,12 @@ async fn deep_or_costly_queries_are_refused_before_running() {
         body.get("errors").is_none(),
         "one page is within the limits: {body}"
     );
+
+    // What tools send first (GraphiQL, code generators) fits the default limits.
+    let body = gql(&app, None, INTROSPECTION, json!({})).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    let schema = &body["data"]["__schema"];
+    assert_eq!(schema["subscriptionType"]["name"], "Subscription");
 
     let deeper = "{ conversation(id: \"00000000-0000-0000-0000-000000000000\") {
         participants { user { id } }

@@ -29,6 +29,7 @@ pub use subscriptions::SubscriptionRoot;
 pub use users::ProfileLoader;
 
 #[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
 pub struct QueryRoot(
     users::UsersQuery,
     conversations::ConversationsQuery,
@@ -37,6 +38,7 @@ pub struct QueryRoot(
 );
 
 #[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
 pub struct MutationRoot(
     users::UsersMutation,
     conversations::ConversationsMutation,

@@ -41,7 +41,7 @@ pub struct Since {
 #[derive(Default)]
 pub struct SubscriptionRoot;
 
-#[Subscription]
+#[Subscription(name = "Subscription")]
 impl SubscriptionRoot {
     /// Every event the caller's socket would receive. With `since`, the messages after each
     /// given seq come first (as `MessageCreated`, or a `ResyncRequired` for a range that
