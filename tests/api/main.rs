@@ -7,6 +7,7 @@ mod contract;
 mod conversations;
 mod digests;
 mod graphql;
+mod graphql_accounts;
 mod graphql_ws;
 mod helpers;
 mod history_cache;

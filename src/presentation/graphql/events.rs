@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::messages::Message;
 use super::notifications::Notification;
-use crate::application::realtime::{PresenceStatus, RealtimeEvent};
+use crate::application::realtime::{PresenceStatus, PresenceView, RealtimeEvent};
 
 #[derive(Union)]
 pub enum Event {
@@ -101,6 +101,20 @@ pub struct Presence {
     status: Status,
     /// `null` when hidden by the user's settings or never seen.
     last_seen_at: Option<OffsetDateTime>,
+}
+
+impl From<PresenceView> for Presence {
+    fn from(view: PresenceView) -> Self {
+        Self {
+            user_id: view.user_id.as_uuid(),
+            status: match view.status {
+                PresenceStatus::Online => Status::Online,
+                PresenceStatus::Away => Status::Away,
+                PresenceStatus::Offline => Status::Offline,
+            },
+            last_seen_at: view.last_seen_at,
+        }
+    }
 }
 
 #[derive(SimpleObject)]
@@ -220,15 +234,7 @@ impl From<RealtimeEvent> for Event {
                 typing,
                 expires_in_ms,
             }),
-            E::Presence(view) => Self::Presence(Presence {
-                user_id: view.user_id.as_uuid(),
-                status: match view.status {
-                    PresenceStatus::Online => Status::Online,
-                    PresenceStatus::Away => Status::Away,
-                    PresenceStatus::Offline => Status::Offline,
-                },
-                last_seen_at: view.last_seen_at,
-            }),
+            E::Presence(view) => Self::Presence(view.into()),
             E::ConversationCreated { conversation_id } => {
                 Self::ConversationCreated(ConversationCreated {
                     conversation_id: conversation_id.as_uuid(),

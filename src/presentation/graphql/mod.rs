@@ -2,11 +2,14 @@
 //! `POST /graphql` runs queries and mutations, and a WebSocket upgrade of `GET /graphql` speaks
 //! `graphql-transport-ws` for subscriptions; the schema is in `docs/schema.graphql`.
 
+mod auth;
+mod contacts;
 mod conversations;
 mod error;
 mod events;
 mod messages;
 mod notifications;
+mod realtime;
 mod socket;
 mod subscriptions;
 mod users;
@@ -17,7 +20,7 @@ use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, MergedObject, Schema, SchemaBuilder};
 
 use super::http::AppState;
-use super::http::extract::bearer_token;
+use super::http::extract::{ClientMeta, bearer_token};
 use super::http::problem::Problem;
 use crate::application::error::AppError;
 use crate::application::ports::AccessClaims;
@@ -31,19 +34,25 @@ pub use users::ProfileLoader;
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
 pub struct QueryRoot(
+    auth::AuthQuery,
     users::UsersQuery,
+    contacts::ContactsQuery,
     conversations::ConversationsQuery,
     messages::MessagesQuery,
     notifications::NotificationsQuery,
+    realtime::RealtimeQuery,
 );
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
 pub struct MutationRoot(
+    auth::AuthMutation,
     users::UsersMutation,
+    contacts::ContactsMutation,
     conversations::ConversationsMutation,
     messages::MessagesMutation,
     notifications::NotificationsMutation,
+    realtime::RealtimeMutation,
 );
 
 pub type ChatSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
@@ -89,8 +98,13 @@ struct Viewer(AccessClaims);
 
 /// The caller of a resolver that needs one.
 fn viewer(ctx: &Context<'_>) -> Result<UserId, AppError> {
+    claims(ctx).map(|claims| claims.user_id)
+}
+
+/// The caller's token claims, for what acts on its session.
+fn claims(ctx: &Context<'_>) -> Result<AccessClaims, AppError> {
     ctx.data_opt::<Viewer>()
-        .map(|viewer| viewer.0.user_id)
+        .map(|viewer| viewer.0)
         .ok_or(AppError::Unauthenticated("missing_token"))
 }
 
@@ -115,6 +129,7 @@ pub async fn execute(
     state: web::Data<AppState>,
     endpoint: web::Data<Endpoint>,
     req: HttpRequest,
+    meta: ClientMeta,
     body: web::Bytes,
 ) -> Result<HttpResponse, Problem> {
     let request: async_graphql::Request = serde_json::from_slice(&body).map_err(|e| {
@@ -125,7 +140,7 @@ pub async fn execute(
         )
     })?;
     let statements = StatementCount::default();
-    let mut request = request.data(loaders(&state, statements.clone()));
+    let mut request = request.data(loaders(&state, statements.clone())).data(meta);
     if let Some(token) = bearer_token(&req) {
         let claims = state.auth.authenticate.handle(&token).await?;
         request = request.data(Viewer(claims));

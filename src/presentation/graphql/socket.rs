@@ -53,6 +53,7 @@ pub async fn subscribe(
     let mut data = Data::default();
     data.insert(loaders(&state, StatementCount::default()));
     data.insert(Arc::new(Subscriptions::default()));
+    data.insert(meta);
     if let Some(token) = bearer_token(&req) {
         let claims = state.auth.authenticate.handle(&token).await;
         data.insert(Viewer(claims.map_err(Problem::from)?));

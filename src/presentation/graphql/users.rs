@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::{state, viewer};
 use crate::application::error::AppError;
-use crate::application::users::SearchUsers;
+use crate::application::users::{SearchUsers, SelfView};
 use crate::domain::shared::UserId;
 use crate::domain::users::Profile;
 use crate::presentation::http::AppState;
@@ -51,6 +51,15 @@ impl User {
 pub struct Viewer {
     profile: Profile,
     email: String,
+}
+
+impl From<SelfView> for Viewer {
+    fn from(view: SelfView) -> Self {
+        Self {
+            profile: view.profile,
+            email: view.email.as_str().to_owned(),
+        }
+    }
 }
 
 #[Object]
@@ -95,11 +104,7 @@ pub struct UsersQuery;
 impl UsersQuery {
     /// The signed-in user.
     async fn viewer(&self, ctx: &Context<'_>) -> Result<Viewer> {
-        let me = state(ctx).users.profiles.me(viewer(ctx)?).await?;
-        Ok(Viewer {
-            profile: me.profile,
-            email: me.email.as_str().to_owned(),
-        })
+        Ok(state(ctx).users.profiles.me(viewer(ctx)?).await?.into())
     }
 
     /// Someone's profile (`user_not_found` when they blocked the caller).

@@ -60,7 +60,7 @@ pub struct RegisterBody {
 }
 
 impl RegisterBody {
-    fn into_command(self, meta: ClientMeta) -> Result<Register, AppError> {
+    pub(crate) fn into_command(self, meta: ClientMeta) -> Result<Register, AppError> {
         let mut errors = FieldErrors::default();
         check(&self, &mut errors);
         let email = errors.check("email", Email::parse(&self.email));
@@ -148,6 +148,48 @@ pub struct ResetPasswordBody {
 }
 
 /// A user as its owner sees it.
+impl ChangePasswordBody {
+    pub(crate) fn into_command(self) -> Result<ChangePassword, AppError> {
+        let mut errors = FieldErrors::default();
+        check(&self, &mut errors);
+        let new_password = errors.check("new_password", Password::parse(self.new_password));
+        let (Some(new_password), true) = (new_password, errors.is_empty()) else {
+            return Err(AppError::Invalid(errors));
+        };
+        Ok(ChangePassword {
+            current_password: self.current_password,
+            new_password,
+        })
+    }
+}
+
+impl ForgotPasswordBody {
+    pub(crate) fn into_command(self, meta: ClientMeta) -> Result<ForgotPassword, AppError> {
+        let email =
+            Email::parse(&self.email).map_err(|e| AppError::invalid("email", e.to_string()))?;
+        Ok(ForgotPassword {
+            email,
+            client: meta.into_client(None),
+        })
+    }
+}
+
+impl ResetPasswordBody {
+    pub(crate) fn into_command(self, meta: ClientMeta) -> Result<ResetPassword, AppError> {
+        let mut errors = FieldErrors::default();
+        check(&self, &mut errors);
+        let new_password = errors.check("new_password", Password::parse(self.new_password));
+        let (Some(new_password), true) = (new_password, errors.is_empty()) else {
+            return Err(AppError::Invalid(errors));
+        };
+        Ok(ResetPassword {
+            token: OpaqueToken::presented(&self.token),
+            new_password,
+            client: meta.into_client(None),
+        })
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserResponse {
     pub id: Uuid,
@@ -271,7 +313,7 @@ pub struct RevokedResponse {
     pub revoked: u64,
 }
 
-fn only_validator(body: &impl Validate) -> Result<(), AppError> {
+pub(crate) fn only_validator(body: &impl Validate) -> Result<(), AppError> {
     let mut errors = FieldErrors::default();
     check(body, &mut errors);
     errors.into_result()
@@ -498,17 +540,7 @@ pub async fn change_password(
     meta: ClientMeta,
     body: Json<ChangePasswordBody>,
 ) -> Result<HttpResponse, Problem> {
-    let body = body.into_inner();
-    let mut errors = FieldErrors::default();
-    check(&body, &mut errors);
-    let new_password = errors.check("new_password", Password::parse(body.new_password));
-    let (Some(new_password), true) = (new_password, errors.is_empty()) else {
-        return Err(AppError::Invalid(errors).into());
-    };
-    let command = ChangePassword {
-        current_password: body.current_password,
-        new_password,
-    };
+    let command = body.into_inner().into_command()?;
     state
         .auth
         .change_password
@@ -532,11 +564,7 @@ pub async fn forgot_password(
     meta: ClientMeta,
     body: Json<ForgotPasswordBody>,
 ) -> Result<HttpResponse, Problem> {
-    let email = Email::parse(&body.email).map_err(|e| AppError::invalid("email", e.to_string()))?;
-    let command = ForgotPassword {
-        email,
-        client: meta.into_client(None),
-    };
+    let command = body.into_inner().into_command(meta)?;
     state.auth.forgot_password.handle(command).await?;
     Ok(HttpResponse::Accepted().finish())
 }
@@ -557,18 +585,7 @@ pub async fn reset_password(
     meta: ClientMeta,
     body: Json<ResetPasswordBody>,
 ) -> Result<HttpResponse, Problem> {
-    let body = body.into_inner();
-    let mut errors = FieldErrors::default();
-    check(&body, &mut errors);
-    let new_password = errors.check("new_password", Password::parse(body.new_password));
-    let (Some(new_password), true) = (new_password, errors.is_empty()) else {
-        return Err(AppError::Invalid(errors).into());
-    };
-    let command = ResetPassword {
-        token: OpaqueToken::presented(&body.token),
-        new_password,
-        client: meta.into_client(None),
-    };
+    let command = body.into_inner().into_command(meta)?;
     state.auth.reset_password.handle(command).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -103,7 +103,7 @@ pub struct UpdateProfileBody {
 }
 
 impl UpdateProfileBody {
-    fn into_changes(self) -> Result<ProfileChanges, AppError> {
+    pub(crate) fn into_changes(self) -> Result<ProfileChanges, AppError> {
         let mut errors = FieldErrors::default();
         let mut changes = ProfileChanges {
             avatar_id: self.avatar_id,
