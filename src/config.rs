@@ -290,6 +290,7 @@ pub struct RateLimitSettings {
     pub reactions_per_user: LimitSetting,
     pub uploads_per_user: LimitSetting,
     pub conversations_per_user: LimitSetting,
+    pub graphql_cost_per_caller: LimitSetting,
     pub prekey_claims_per_caller: LimitSetting,
 }
 

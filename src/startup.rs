@@ -332,6 +332,7 @@ fn build_state(
     let limits = &settings.rate_limit;
     let write_limit =
         |kind, limit: LimitSetting| WriteLimit::new(limiter.clone(), kind, limit.into());
+    let graphql_cost = write_limit("graphql", limits.graphql_cost_per_caller);
     let policy = AuthPolicy {
         sessions: SessionPolicy {
             idle_timeout: time::Duration::days(auth.session_idle_days.into()),
@@ -562,6 +563,7 @@ fn build_state(
         notifications: NotificationsHandlers::new(notifications_deps),
         realtime,
         clock,
+        graphql_cost,
         health,
         trust_forwarded_for: settings.server.trust_forwarded_for,
     };

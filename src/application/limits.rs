@@ -31,8 +31,13 @@ impl WriteLimit {
 
     /// Spends from the budget named by `key` (e.g. a caller and whom they act on).
     pub async fn spend_on(&self, key: impl std::fmt::Display) -> Result<(), AppError> {
+        self.spend_by(key, 1).await
+    }
+
+    /// Spends `cost` from the budget named by `key`.
+    pub async fn spend_by(&self, key: impl std::fmt::Display, cost: u32) -> Result<(), AppError> {
         let key = format!("{}:{key}", self.kind);
-        Ok(self.limiter.hit(&key, self.limit).await?)
+        Ok(self.limiter.hit_by(&key, self.limit, cost).await?)
     }
 }
 
@@ -57,8 +62,8 @@ impl CountedLimiter {
 
 #[async_trait]
 impl RateLimiter for CountedLimiter {
-    async fn hit(&self, key: &str, limit: RateLimit) -> Result<(), Refusal> {
-        Self::count(key, self.0.hit(key, limit).await)
+    async fn hit_by(&self, key: &str, limit: RateLimit, cost: u32) -> Result<(), Refusal> {
+        Self::count(key, self.0.hit_by(key, limit, cost).await)
     }
 
     async fn peek(&self, key: &str, limit: RateLimit) -> Result<(), Refusal> {

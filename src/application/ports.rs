@@ -79,7 +79,13 @@ pub enum Refusal {
 #[async_trait]
 pub trait RateLimiter: Send + Sync {
     /// Records one hit; refused when it is over the limit.
-    async fn hit(&self, key: &str, limit: RateLimit) -> Result<(), Refusal>;
+    async fn hit(&self, key: &str, limit: RateLimit) -> Result<(), Refusal> {
+        self.hit_by(key, limit, 1).await
+    }
+
+    /// Records `cost` hits at once (e.g. a GraphQL operation's cost); refused when they
+    /// would take the key over the limit.
+    async fn hit_by(&self, key: &str, limit: RateLimit, cost: u32) -> Result<(), Refusal>;
 
     /// Whether `key` has already used up `limit`, without counting a hit: for limits that
     /// count only failures (a failure is recorded with `hit` afterwards).

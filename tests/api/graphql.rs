@@ -6,7 +6,12 @@ use serde_json::{Value, json};
 use crate::helpers::{ResponseExt, TestApp, TestUser, spawn_app, spawn_app_with};
 
 /// Runs an operation; returns the whole response body (`data`, `errors`, `extensions`).
-async fn gql(app: &TestApp, user: Option<&TestUser>, query: &str, variables: Value) -> Value {
+pub(crate) async fn gql(
+    app: &TestApp,
+    user: Option<&TestUser>,
+    query: &str,
+    variables: Value,
+) -> Value {
     let body = json!({"query": query, "variables": variables});
     let token = user.map(|u| u.access_token.as_str());
     let response = app.post_json("/graphql", &body, token).await;
@@ -15,7 +20,7 @@ async fn gql(app: &TestApp, user: Option<&TestUser>, query: &str, variables: Val
 }
 
 /// The data of an operation that must succeed.
-async fn data(app: &TestApp, user: &TestUser, query: &str, variables: Value) -> Value {
+pub(crate) async fn data(app: &TestApp, user: &TestUser, query: &str, variables: Value) -> Value {
     let body = gql(app, Some(user), query, variables).await;
     assert!(body.get("errors").is_none(), "{query}: {body}");
     body["data"].clone()
@@ -43,23 +48,7 @@ const PAGE: &str = "query($c: UUID!, $last: Int, $before: String, $first: Int, $
     }
 }";
 
-/// The shape of the introspection query tools send: type references seven levels deep.
-const INTROSPECTION: &str = "query IntrospectionQuery { __schema {
-    queryType { name } mutationType { name } subscriptionType { name }
-    types { ...FullType }
-    directives { name locations args { ...InputValue } } } }
-fragment FullType on __Type { kind name description
-    fields(includeDeprecated: true) { name args { ...InputValue } type { ...TypeRef }
-        isDeprecated deprecationReason }
-    inputFields { ...InputValue } interfaces { ...TypeRef }
-    enumValues(includeDeprecated: true) { name isDeprecated deprecationReason }
-    possibleTypes { ...TypeRef } }
-fragment InputValue on __InputValue { name type { ...TypeRef } defaultValue }
-fragment TypeRef on __Type { kind name ofType { kind name ofType { kind name ofType {
-    kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name
-} } } } } } } }";
-
-async fn create_group(app: &TestApp, owner: &TestUser, members: &[&TestUser]) -> String {
+pub(crate) async fn create_group(app: &TestApp, owner: &TestUser, members: &[&TestUser]) -> String {
     let ids: Vec<&str> = members.iter().map(|m| m.id.as_str()).collect();
     let created = data(
         app,
@@ -321,48 +310,6 @@ async fn errors_carry_rests_codes_and_change_nothing() {
 }
 
 #[tokio::test]
-async fn deep_or_costly_queries_are_refused_before_running() {
-    let app = spawn_app().await;
-    let alice = app.register("alice").await;
-
-    // Twelve pages of 100 messages in one operation: over the default cost of 5,000.
-    let chat = create_group(&app, &alice, &[]).await;
-    let page = |n| {
-        format!("p{n}: messages(last: 100) {{ edges {{ node {{ id seq content createdAt }} }} }} ")
-    };
-    let pages: String = (0..12).map(page).collect();
-    let costly = format!("query($c: UUID!) {{ conversation(id: $c) {{ {pages} }} }}");
-    let body = gql(&app, Some(&alice), &costly, json!({"c": chat})).await;
-    let message = body["errors"][0]["message"].as_str().unwrap_or_default();
-    assert!(message.contains("too complex"), "{body}");
-    assert!(body["data"].is_null(), "{body}");
-    let one_page = format!(
-        "query($c: UUID!) {{ conversation(id: $c) {{ {} }} }}",
-        page(0)
-    );
-    let body = gql(&app, Some(&alice), &one_page, json!({"c": chat})).await;
-    assert!(
-        body.get("errors").is_none(),
-        "one page is within the limits: {body}"
-    );
-
-    // What tools send first (GraphiQL, code generators) fits the default limits.
-    let body = gql(&app, None, INTROSPECTION, json!({})).await;
-    assert!(body.get("errors").is_none(), "{body}");
-    let schema = &body["data"]["__schema"];
-    assert_eq!(schema["subscriptionType"]["name"], "Subscription");
-
-    let deeper = "{ conversation(id: \"00000000-0000-0000-0000-000000000000\") {
-        participants { user { id } }
-        messages { edges { node { sender { id } reactions { emoji } receipts { userId } } } } } }";
-    let limited = spawn_app_with(|s| s.graphql.max_depth = 4).await;
-    let carol = limited.register("carol").await;
-    let body = gql(&limited, Some(&carol), deeper, json!({})).await;
-    let message = body["errors"][0]["message"].as_str().unwrap_or_default();
-    assert!(message.contains("nested too deep"), "{body}");
-}
-
-#[tokio::test]
 async fn the_chat_list_costs_the_same_statements_for_5_or_50_conversations() {
     let app = spawn_app_with(|s| s.graphql.report_statements = true).await;
     let alice = app.register("alice").await;
@@ -406,5 +353,10 @@ async fn the_chat_list_costs_the_same_statements_for_5_or_50_conversations() {
         counts.push(statements(&body));
     }
     assert!(counts[0] > 0, "statements are counted: {counts:?}");
-    assert_eq!(counts[0], counts[1], "5 and 50 conversations: {counts:?}");
+    // Profiles load in batches of what is asked within a millisecond: a busy machine may split
+    // one. A statement per row would add 45.
+    assert!(
+        counts[1] < counts[0] + 5,
+        "5 and 50 conversations: {counts:?}"
+    );
 }

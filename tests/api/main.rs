@@ -8,6 +8,7 @@ mod conversations;
 mod digests;
 mod graphql;
 mod graphql_accounts;
+mod graphql_limits;
 mod graphql_ws;
 mod helpers;
 mod history_cache;

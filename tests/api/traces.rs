@@ -242,4 +242,29 @@ async fn one_send_is_one_trace_from_the_request_to_the_push() {
         .map(|(_, v)| v.clone())
         .expect("the push carries a traceparent");
     assert!(traceparent.contains(&trace_id), "{traceparent}");
+
+    // A GraphQL operation is a span of its own, named by its type and name, in the request's.
+    let trace_id = uuid::Uuid::new_v4().simple().to_string();
+    let listed = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth(&alice.access_token)
+        .header("traceparent", format!("00-{trace_id}-{caller_span}-01"))
+        .json(&json!({"query": "query ChatList { chats { edges { node { id } } } }"}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(listed.status(), StatusCode::OK);
+    let (request, operation) = eventually("the operation's span is exported", || async {
+        let seen = seen.lock().expect("lock").clone();
+        let ours: Vec<_> = spans(&seen)
+            .into_iter()
+            .filter(|s| s.0 == trace_id)
+            .collect();
+        let request = ours.iter().find(|s| s.3 == "http_request")?.clone();
+        let operation = ours.iter().find(|s| s.3 == "query chatlist")?.clone();
+        Some((request, operation))
+    })
+    .await;
+    assert_eq!(operation.2, request.1, "the operation runs in the request");
 }

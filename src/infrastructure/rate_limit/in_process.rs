@@ -50,7 +50,8 @@ impl InProcessRateLimiter {
                 hits: 0,
                 ends: now + limit.per,
             });
-        let allowed = window.hits + add <= limit.max && (add > 0 || window.hits < limit.max);
+        let allowed =
+            window.hits.saturating_add(add) <= limit.max && (add > 0 || window.hits < limit.max);
         window.hits = window.hits.saturating_add(add);
         if allowed {
             Ok(())
@@ -62,8 +63,8 @@ impl InProcessRateLimiter {
 
 #[async_trait]
 impl RateLimiter for InProcessRateLimiter {
-    async fn hit(&self, key: &str, limit: RateLimit) -> Result<(), Refusal> {
-        self.count(key, limit, 1)
+    async fn hit_by(&self, key: &str, limit: RateLimit, cost: u32) -> Result<(), Refusal> {
+        self.count(key, limit, cost.max(1))
     }
 
     async fn peek(&self, key: &str, limit: RateLimit) -> Result<(), Refusal> {
@@ -81,6 +82,18 @@ mod tests {
         max: 3,
         per: Duration::from_secs(60),
     };
+
+    #[tokio::test]
+    async fn a_costly_hit_counts_as_many() {
+        let limiter = InProcessRateLimiter::default();
+        assert!(limiter.hit_by("k", LIMIT, 2).await.is_ok());
+        assert!(limiter.hit_by("k", LIMIT, 2).await.is_err(), "4 of 3");
+        assert!(
+            limiter.hit("k", LIMIT).await.is_err(),
+            "refused hits count, as in Redis"
+        );
+        assert!(limiter.hit_by("other", LIMIT, u32::MAX).await.is_err());
+    }
 
     #[tokio::test]
     async fn allows_max_hits_per_window_then_refuses_with_the_window_s_rest() {

@@ -31,7 +31,7 @@ pub struct RedisRateLimiter {
 }
 
 const HIT: &str = r"
-local n = redis.call('INCR', KEYS[1])
+local n = redis.call('INCRBY', KEYS[1], ARGV[2])
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
@@ -63,21 +63,24 @@ impl RedisRateLimiter {
         self.started.elapsed().as_millis() as u64
     }
 
-    async fn fallback(&self, key: &str, limit: RateLimit, hit: bool) -> Result<(), Refusal> {
+    /// `cost` 0 peeks.
+    async fn fallback(&self, key: &str, limit: RateLimit, cost: u32) -> Result<(), Refusal> {
         match self.when_down {
-            WhenRedisDown::Local if hit => self.local.hit(key, limit).await,
+            WhenRedisDown::Local if cost > 0 => self.local.hit_by(key, limit, cost).await,
             WhenRedisDown::Local => self.local.peek(key, limit).await,
             WhenRedisDown::Allow => Ok(()),
             WhenRedisDown::Refuse => Err(Refusal::Unavailable),
         }
     }
 
-    async fn count(&self, key: &str, limit: RateLimit, hit: bool) -> Result<(), Refusal> {
+    /// Adds `cost` to the key's window (0: only looks).
+    async fn count(&self, key: &str, limit: RateLimit, cost: u32) -> Result<(), Refusal> {
+        let hit = cost > 0;
         if limit.max == 0 || limit.per.is_zero() {
             return Ok(());
         }
         if self.elapsed_ms() < self.down_until_ms.load(Ordering::Relaxed) {
-            return self.fallback(key, limit, hit).await;
+            return self.fallback(key, limit, cost).await;
         }
         let window_ms = limit.per.as_millis().max(1) as u64;
         let redis_key = format!("{}rl:{}:{}:{}", self.prefix, limit.max, window_ms, key);
@@ -85,6 +88,9 @@ impl RedisRateLimiter {
         let mut redis = self.redis.clone();
         let mut invocation = script.key(&redis_key);
         invocation.arg(window_ms);
+        if hit {
+            invocation.arg(cost);
+        }
         let call = invocation.invoke_async::<(u64, i64)>(&mut redis);
         let result = match tokio::time::timeout(CALL_TIMEOUT, call).await {
             Ok(result) => result.map_err(|e| e.to_string()),
@@ -110,7 +116,7 @@ impl RedisRateLimiter {
                 );
                 crate::infrastructure::redis_failed("rate_limit");
                 tracing::warn!(%error, mode = ?self.when_down, "rate limiter's Redis unavailable");
-                self.fallback(key, limit, hit).await
+                self.fallback(key, limit, cost).await
             }
         }
     }
@@ -118,11 +124,11 @@ impl RedisRateLimiter {
 
 #[async_trait]
 impl RateLimiter for RedisRateLimiter {
-    async fn hit(&self, key: &str, limit: RateLimit) -> Result<(), Refusal> {
-        self.count(key, limit, true).await
+    async fn hit_by(&self, key: &str, limit: RateLimit, cost: u32) -> Result<(), Refusal> {
+        self.count(key, limit, cost.max(1)).await
     }
 
     async fn peek(&self, key: &str, limit: RateLimit) -> Result<(), Refusal> {
-        self.count(key, limit, false).await
+        self.count(key, limit, 0).await
     }
 }

@@ -9,6 +9,7 @@ mod error;
 mod events;
 mod messages;
 mod notifications;
+mod observe;
 mod realtime;
 mod socket;
 mod subscriptions;
@@ -76,6 +77,7 @@ pub fn endpoint(state: web::Data<AppState>, settings: &GraphqlSettings) -> web::
     let schema = builder()
         .limit_depth(settings.max_depth)
         .limit_complexity(settings.max_complexity)
+        .extension(observe::Observe::new())
         .data(state)
         .finish();
     web::Data::new(Endpoint {

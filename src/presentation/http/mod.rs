@@ -47,6 +47,8 @@ pub struct AppState {
     pub notifications: NotificationsHandlers,
     pub realtime: crate::presentation::ws::gateway::Realtime,
     pub clock: Arc<dyn crate::application::ports::Clock>,
+    /// GraphQL operations spend their cost from it.
+    pub graphql_cost: crate::application::limits::WriteLimit,
     pub health: Vec<Arc<dyn HealthCheck>>,
     pub trust_forwarded_for: bool,
 }
