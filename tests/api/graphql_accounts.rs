@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{ResponseExt, TestApp, spawn_app, spawn_app_with};
 
 /// Runs an operation with `token`; returns the whole response body.
 async fn gql(app: &TestApp, token: Option<&str>, query: &str, variables: Value) -> Value {
@@ -71,6 +71,26 @@ async fn sign_up_sign_in_and_sessions_run_through_graphql() {
         .await;
     assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
 
+    let activity = data(
+        &app,
+        &token,
+        "{ activity { edges { node { kind deviceName } } } }",
+        json!({}),
+    )
+    .await;
+    let kinds: Vec<&str> = activity["activity"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds.first(),
+        Some(&"session_revoked"),
+        "newest first: {kinds:?}"
+    );
+    assert!(kinds.contains(&"login"), "{kinds:?}");
+
     let refresh = "mutation($t: String!) { refresh(refreshToken: $t) { tokens { accessToken } } }";
     let renewed = gql(
         &app,
@@ -115,6 +135,18 @@ async fn profile_contacts_typing_and_presence_run_through_graphql() {
     let updated = data(&app, a, update, json!({})).await;
     assert_eq!(updated["updateProfile"]["user"]["displayName"], "Alice A.");
 
+    // A picture uploaded over REST becomes the avatar by its id; null removes it.
+    let picture = crate::avatars::upload(&app, &alice, &crate::avatars::png(7)).await;
+    let set = "mutation($p: UUID) { updateProfile(input: {avatarId: $p}) { user { avatarId displayName } } }";
+    let with = data(&app, a, set, json!({"p": picture})).await;
+    assert_eq!(with["updateProfile"]["user"]["avatarId"], picture.as_str());
+    assert_eq!(
+        with["updateProfile"]["user"]["displayName"], "Alice A.",
+        "left as it was"
+    );
+    let without = data(&app, a, set, json!({"p": null})).await;
+    assert_eq!(without["updateProfile"]["user"]["avatarId"], Value::Null);
+
     let request = "mutation($u: UUID!) { requestContact(userId: $u) { state user { username } } }";
     let asked = data(&app, a, request, json!({"u": bob.id})).await;
     assert_eq!(asked["requestContact"]["state"], "OUTGOING");
@@ -143,4 +175,161 @@ async fn profile_contacts_typing_and_presence_run_through_graphql() {
     let event = bob_ws.expect("typing").await;
     assert_eq!(event["data"]["user_id"], alice.id.as_str());
     assert_eq!(event["data"]["typing"], true);
+}
+
+#[tokio::test]
+async fn settings_and_push_devices_run_through_graphql() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let a = alice.access_token.as_str();
+
+    let update = "mutation { updateSettings(input: {presence: NOBODY, emailDigest: true}) {
+        presence lastSeen emailDigest } }";
+    let updated = data(&app, a, update, json!({})).await;
+    assert_eq!(updated["updateSettings"]["presence"], "NOBODY");
+    assert_eq!(
+        updated["updateSettings"]["lastSeen"], "EVERYONE",
+        "left as it was"
+    );
+    let rest = app.get_ok("/api/v1/users/me/settings", a).await;
+    assert_eq!(rest["privacy"]["presence"], "nobody");
+    assert_eq!(rest["notifications"]["email_digest"], true);
+
+    let register = "mutation($t: String!) { registerDevice(platform: \"android\", token: $t) {
+        created device { id platform } } }";
+    let first = data(&app, a, register, json!({"t": "fcm-1"})).await;
+    assert_eq!(first["registerDevice"]["created"], true);
+    let again = data(&app, a, register, json!({"t": "fcm-1"})).await;
+    assert_eq!(again["registerDevice"]["created"], false);
+    let id = first["registerDevice"]["device"]["id"].clone();
+    let listed = data(&app, a, "{ devices { id platform } }", json!({})).await;
+    assert_eq!(
+        listed["devices"],
+        json!([{"id": id, "platform": "android"}])
+    );
+    data(
+        &app,
+        a,
+        "mutation($id: UUID!) { removeDevice(id: $id) }",
+        json!({"id": id}),
+    )
+    .await;
+    let listed = data(&app, a, "{ devices { id } }", json!({})).await;
+    assert_eq!(listed["devices"], json!([]));
+
+    let bad = gql(&app, Some(a), register, json!({"t": ""})).await;
+    assert_eq!(
+        bad["errors"][0]["extensions"]["fields"][0]["field"],
+        "token"
+    );
+}
+
+#[tokio::test]
+async fn keys_are_uploaded_and_claimed_through_graphql() {
+    use base64::Engine;
+    let key = |byte: u8| base64::engine::general_purpose::STANDARD.encode([byte; 32]);
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let bob = app.register("bob").await;
+
+    let upload = "mutation($input: UploadKeysInput!) { uploadKeys(input: $input) {
+        oneTimePrekeysLeft hasFallbackPrekey } }";
+    let signature = base64::engine::general_purpose::STANDARD.encode([3u8; 64]);
+    let input = json!({"identityKey": key(1),
+        "signedPrekey": {"keyId": 7, "publicKey": key(2), "signature": signature},
+        "oneTimePrekeys": [{"keyId": 10, "publicKey": key(10)}]});
+    let status = data(&app, &alice.access_token, upload, json!({"input": input})).await;
+    assert_eq!(status["uploadKeys"]["oneTimePrekeysLeft"], 1);
+
+    let claim = "mutation($u: UUID!) { claimKeyBundle(userId: $u) {
+        identityKey signedPrekey { keyId } oneTimePrekey { keyId } } }";
+    let bundle = data(&app, &bob.access_token, claim, json!({"u": alice.id})).await;
+    assert_eq!(bundle["claimKeyBundle"]["identityKey"], key(1));
+    assert_eq!(bundle["claimKeyBundle"]["oneTimePrekey"]["keyId"], 10);
+    let again = data(&app, &bob.access_token, claim, json!({"u": alice.id})).await;
+    assert_eq!(
+        again["claimKeyBundle"]["oneTimePrekey"],
+        Value::Null,
+        "each once"
+    );
+    let left = data(
+        &app,
+        &alice.access_token,
+        "{ keyStatus { oneTimePrekeysLeft } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(left["keyStatus"]["oneTimePrekeysLeft"], 0);
+
+    let mut bad = input.clone();
+    bad["signedPrekey"]["publicKey"] = json!("not base64!");
+    let body = gql(
+        &app,
+        Some(&alice.access_token),
+        upload,
+        json!({"input": bad}),
+    )
+    .await;
+    let field = &body["errors"][0]["extensions"]["fields"][0]["field"];
+    assert_eq!(field, "signedPrekey.publicKey");
+}
+
+/// A GraphQL multipart request (operations, map, one file) uploading `bytes`.
+async fn upload(app: &TestApp, token: &str, bytes: &[u8]) -> reqwest::Response {
+    const BOUNDARY: &str = "graphql-test-boundary";
+    let operations = json!({"query": "mutation($file: Upload!) { uploadAttachment(file: $file) {
+        id contentType size width hasThumbnail } }", "variables": {"file": null}});
+    let mut body = format!(
+        "--{BOUNDARY}\r\ncontent-disposition: form-data; name=\"operations\"\r\n\r\n{operations}\r\n\
+         --{BOUNDARY}\r\ncontent-disposition: form-data; name=\"map\"\r\n\r\n{{\"0\": [\"variables.file\"]}}\r\n\
+         --{BOUNDARY}\r\ncontent-disposition: form-data; name=\"0\"; filename=\"cat.png\"\r\n\
+         content-type: image/png\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    app.client
+        .post(app.url("/graphql"))
+        .bearer_auth(token)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .expect("sent")
+}
+
+#[tokio::test]
+async fn a_file_uploaded_through_graphql_is_sent_like_any_other() {
+    let app = spawn_app_with(|s| s.attachments.max_bytes = 64 * 1024).await;
+    let alice = app.register("alice").await;
+    let chat = app.create_group(&alice, "Pictures", &[]).await;
+
+    let uploaded = upload(&app, &alice.access_token, &crate::avatars::png(9)).await;
+    assert_eq!(uploaded.status(), StatusCode::OK);
+    let body: Value = uploaded.json().await.unwrap();
+    let file = &body["data"]["uploadAttachment"];
+    assert_eq!(file["contentType"], "image/png", "{body}");
+    let send = "mutation($c: UUID!, $f: UUID!) { sendMessage(conversationId: $c,
+        input: {attachmentIds: [$f]}) { message { attachmentIds } } }";
+    let sent = data(
+        &app,
+        &alice.access_token,
+        send,
+        json!({"c": chat, "f": file["id"]}),
+    )
+    .await;
+    assert_eq!(
+        sent["sendMessage"]["message"]["attachmentIds"],
+        json!([file["id"]])
+    );
+
+    // Over the size limit: refused as REST refuses it, and nothing is kept.
+    let stored = crate::attachments::stored_files(&app).await;
+    let too_big = upload(&app, &alice.access_token, &vec![0u8; 128 * 1024]).await;
+    assert_eq!(too_big.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(too_big.problem().await.code, "too_large");
+    assert_eq!(crate::attachments::stored_files(&app).await, stored);
 }

@@ -1,5 +1,6 @@
 //! Sign-up, sign-in, tokens, sessions and passwords: REST's checks and limits, the same codes.
 
+use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -7,8 +8,9 @@ use uuid::Uuid;
 use super::{claims, state};
 use crate::application::auth::AuthGrant;
 use crate::application::auth::commands::{LogIn, Refresh};
-use crate::domain::auth::OpaqueToken;
+use crate::domain::auth::{Activity, OpaqueToken};
 use crate::domain::shared::SessionId;
+use crate::presentation::http::activity::ActivityResponse;
 use crate::presentation::http::auth::{
     AuthResponse, ChangePasswordBody, ForgotPasswordBody, LoginBody, RegisterBody,
     ResetPasswordBody, only_validator,
@@ -81,6 +83,19 @@ pub struct Session {
     current: bool,
 }
 
+/// One thing that happened to the account.
+#[derive(SimpleObject)]
+pub struct AccountActivity {
+    /// `login`, `login_failed`, `logout`, `password_changed`, `password_reset`,
+    /// `session_revoked` or `other_sessions_revoked`.
+    kind: String,
+    at: OffsetDateTime,
+    ip: Option<String>,
+    user_agent: Option<String>,
+    device_name: Option<String>,
+    session_id: Option<Uuid>,
+}
+
 #[derive(InputObject)]
 pub struct RegisterInput {
     email: String,
@@ -124,6 +139,41 @@ impl AuthQuery {
                 }
             })
             .collect())
+    }
+
+    /// The account's activity (sign-ins, failed sign-ins, password changes, sessions ended),
+    /// newest first.
+    #[graphql(complexity = "first.unwrap_or(50).max(0) as usize * child_complexity")]
+    async fn activity(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "1 to 100, default 50.")] first: Option<i32>,
+        after: Option<Uuid>,
+    ) -> Result<Connection<Uuid, AccountActivity>> {
+        let limit = super::messages::page_size("first", first, 50)?;
+        let activity = &state(ctx).auth.activity;
+        let page = activity.handle(claims(ctx)?, after, limit).await?;
+        let mut connection = Connection::new(after.is_some(), page.next.is_some());
+        connection.edges.extend(
+            page.items
+                .iter()
+                .map(|a| Edge::new(a.id, Self::activity_entry(a))),
+        );
+        Ok(connection)
+    }
+}
+
+impl AuthQuery {
+    fn activity_entry(a: &Activity) -> AccountActivity {
+        let wire = ActivityResponse::from(a);
+        AccountActivity {
+            kind: wire.kind.to_owned(),
+            at: wire.at,
+            ip: wire.ip,
+            user_agent: wire.user_agent,
+            device_name: wire.device_name,
+            session_id: wire.session_id,
+        }
     }
 }
 

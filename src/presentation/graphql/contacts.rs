@@ -1,6 +1,6 @@
 //! The caller's profile and contacts.
 
-use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject};
+use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -56,6 +56,17 @@ pub struct UpdateProfileInput {
     display_name: Option<String>,
     bio: Option<String>,
     status_text: Option<String>,
+    /// An upload of the caller's (`POST /api/v1/attachments`); `null` removes the picture.
+    avatar_id: MaybeUndefined<Uuid>,
+}
+
+/// Left out: unchanged (`None`); `null`: removed (`Some(None)`).
+pub(super) fn maybe<T>(value: MaybeUndefined<T>) -> Option<Option<T>> {
+    match value {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(value) => Some(Some(value)),
+    }
 }
 
 #[derive(Default)]
@@ -87,7 +98,7 @@ impl ContactsMutation {
             display_name: input.display_name,
             bio: input.bio,
             status_text: input.status_text,
-            avatar_id: None,
+            avatar_id: maybe(input.avatar_id),
         };
         let changes = body.into_changes()?;
         let view = state(ctx).users.profiles.update(me, changes).await?;

@@ -2,27 +2,30 @@
 //! `POST /graphql` runs queries and mutations, and a WebSocket upgrade of `GET /graphql` speaks
 //! `graphql-transport-ws` for subscriptions; the schema is in `docs/schema.graphql`.
 
+mod attachments;
 mod auth;
 mod contacts;
+mod conversation_commands;
 mod conversations;
 mod error;
 mod events;
+mod keys;
+mod message_commands;
 mod messages;
 mod notifications;
 mod observe;
 mod realtime;
+mod requests;
+mod settings;
 mod socket;
 mod subscriptions;
 mod users;
 
-use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, post, web};
+use actix_web::web;
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, MergedObject, Schema, SchemaBuilder};
 
 use super::http::AppState;
-use super::http::extract::{ClientMeta, bearer_token};
-use super::http::problem::Problem;
 use crate::application::error::AppError;
 use crate::application::ports::AccessClaims;
 use crate::config::GraphqlSettings;
@@ -38,10 +41,12 @@ pub struct QueryRoot(
     auth::AuthQuery,
     users::UsersQuery,
     contacts::ContactsQuery,
+    keys::KeysQuery,
     conversations::ConversationsQuery,
     messages::MessagesQuery,
     notifications::NotificationsQuery,
     realtime::RealtimeQuery,
+    settings::SettingsQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -50,10 +55,13 @@ pub struct MutationRoot(
     auth::AuthMutation,
     users::UsersMutation,
     contacts::ContactsMutation,
-    conversations::ConversationsMutation,
-    messages::MessagesMutation,
+    keys::KeysMutation,
+    conversation_commands::ConversationsMutation,
+    message_commands::MessagesMutation,
     notifications::NotificationsMutation,
+    attachments::AttachmentsMutation,
     realtime::RealtimeMutation,
+    settings::SettingsMutation,
 );
 
 pub type ChatSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
@@ -92,7 +100,9 @@ pub fn sdl() -> String {
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(execute).service(socket::subscribe);
+    cfg.service(requests::multipart)
+        .service(requests::execute)
+        .service(socket::subscribe);
 }
 
 /// The caller, when the request or socket carried a valid access token.
@@ -122,40 +132,6 @@ fn loaders(state: &web::Data<AppState>, statements: StatementCount) -> DataLoade
 
 fn state<'a>(ctx: &Context<'a>) -> &'a AppState {
     ctx.data_unchecked::<web::Data<AppState>>()
-}
-
-/// Queries and mutations. A bad token is refused as on REST (401 problem+json); without one,
-/// only what needs no caller answers, and the rest says `unauthenticated` per field.
-#[post("/graphql")]
-pub async fn execute(
-    state: web::Data<AppState>,
-    endpoint: web::Data<Endpoint>,
-    req: HttpRequest,
-    meta: ClientMeta,
-    body: web::Bytes,
-) -> Result<HttpResponse, Problem> {
-    let request: async_graphql::Request = serde_json::from_slice(&body).map_err(|e| {
-        Problem::new(
-            actix_web::http::StatusCode::BAD_REQUEST,
-            "invalid_json",
-            format!("The body is not a GraphQL request: {e}"),
-        )
-    })?;
-    let statements = StatementCount::default();
-    let mut request = request.data(loaders(&state, statements.clone())).data(meta);
-    if let Some(token) = bearer_token(&req) {
-        let claims = state.auth.authenticate.handle(&token).await?;
-        request = request.data(Viewer(claims));
-    }
-    let mut response = statements.scope(endpoint.schema.execute(request)).await;
-    if endpoint.report_statements {
-        response
-            .extensions
-            .insert("statements".to_owned(), statements.get().into());
-    }
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, "application/json"))
-        .body(serde_json::to_vec(&response).map_err(|e| AppError::Unexpected(e.into()))?))
 }
 
 #[cfg(test)]

@@ -163,7 +163,7 @@ pub struct RegisterDeviceBody {
 }
 
 impl RegisterDeviceBody {
-    fn into_command(self) -> Result<RegisterDevice, AppError> {
+    pub(crate) fn into_command(self) -> Result<RegisterDevice, AppError> {
         let mut errors = FieldErrors::default();
         let platform = errors.check("platform", Platform::parse(&self.platform));
         let token = errors.check("token", PushToken::parse(&self.token));

@@ -403,7 +403,7 @@ pub struct UploadKeysBody {
 }
 
 impl UploadKeysBody {
-    fn into_command(self) -> Result<UploadKeys, AppError> {
+    pub(crate) fn into_command(self) -> Result<UploadKeys, AppError> {
         let mut errors = FieldErrors::default();
         let identity_key = errors.check("identity_key", PublicKey::parse(&self.identity_key));
         let public_key = errors.check(
