@@ -56,7 +56,8 @@ async fn app_file(req: HttpRequest, path: web::Path<String>) -> HttpResponse {
     serve(&req, &path)
 }
 
-fn serve(req: &HttpRequest, path: &str) -> HttpResponse {
+/// A file of `web/app` by its path there (what `/app/{path}` serves).
+pub(crate) fn serve(req: &HttpRequest, path: &str) -> HttpResponse {
     let Some(asset) = ASSETS.get(path) else {
         return Problem::for_status(StatusCode::NOT_FOUND).error_response();
     };

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-use crate::helpers::{ResponseExt, Socket, TestApp, eventually, spawn_app};
+use crate::helpers::{Socket, TestApp, eventually, spawn_app};
 
 const EVENTS: &str = "subscription($since: [Since!]) { events(since: $since) {
     __typename
@@ -210,9 +210,31 @@ async fn subscriptions_need_a_caller_and_a_valid_token() {
     greedy.subscribe("5", EVENTS, json!({})).await;
     assert_eq!(greedy.error().await["code"], "too_many_subscriptions");
 
-    let plain = app.get("/graphql", None).await;
-    assert_eq!(plain.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(plain.problem().await.code, "websocket_required");
+    // Without an upgrade, the GraphiQL page and its files, all served from here.
+    let page = app.get("/graphql", None).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(
+        page.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = page.text().await.unwrap();
+    assert!(html.contains("/app/graphiql/graphiql.min.js"), "{html}");
+    assert!(!html.contains("https://"), "nothing from elsewhere");
+    for file in [
+        "graphiql.min.js",
+        "graphiql.min.css",
+        "react.production.min.js",
+        "start.js",
+    ] {
+        let asset = app.get(&format!("/app/graphiql/{file}"), None).await;
+        assert_eq!(asset.status(), StatusCode::OK, "{file}");
+    }
+    // An upgrade without the protocol is refused, naming what to offer.
+    let url = format!("{}/graphql", app.address.replacen("http", "ws", 1));
+    let refused = tokio_tungstenite::connect_async(url).await;
+    assert!(refused.is_err(), "no upgrade without graphql-transport-ws");
 }
 
 /// Bob's presence as Alice's chat socket sees it.

@@ -23,6 +23,8 @@ use crate::telemetry::statements::StatementCount;
 /// The one protocol spoken; the legacy `graphql-ws` one is refused.
 const PROTOCOL: WebSocketProtocols = WebSocketProtocols::GraphQLWS;
 
+/// A WebSocket upgrade speaks `graphql-transport-ws`; a plain GET is the GraphiQL page
+/// (vendored in `web/app/graphiql`, nothing fetched from elsewhere).
 #[get("/graphql")]
 pub async fn subscribe(
     req: HttpRequest,
@@ -31,6 +33,14 @@ pub async fn subscribe(
     state: web::Data<AppState>,
     endpoint: web::Data<Endpoint>,
 ) -> Result<HttpResponse, actix_web::Error> {
+    let upgrade = req
+        .headers()
+        .get(header::UPGRADE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.eq_ignore_ascii_case("websocket"));
+    if !upgrade {
+        return Ok(crate::presentation::web::serve(&req, "graphiql/index.html"));
+    }
     let offered = req
         .headers()
         .get(header::SEC_WEBSOCKET_PROTOCOL)
@@ -40,9 +50,10 @@ pub async fn subscribe(
         .split(',')
         .any(|p| p.trim() == PROTOCOL.sec_websocket_protocol())
     {
-        let detail = "Upgrade to a WebSocket with the graphql-transport-ws subprotocol; \
-                      send queries and mutations with POST.";
-        return Err(Problem::new(StatusCode::BAD_REQUEST, "websocket_required", detail).into());
+        let detail = "Offer the graphql-transport-ws subprotocol (Sec-WebSocket-Protocol).";
+        return Err(
+            Problem::new(StatusCode::BAD_REQUEST, "unsupported_subprotocol", detail).into(),
+        );
     }
     state
         .realtime
