@@ -7,13 +7,13 @@ use uuid::Uuid;
 
 use super::{claims, state};
 use crate::application::auth::AuthGrant;
-use crate::application::auth::commands::{LogIn, Refresh};
+use crate::application::auth::commands::Refresh;
 use crate::domain::auth::{Activity, OpaqueToken};
 use crate::domain::shared::SessionId;
 use crate::presentation::http::activity::ActivityResponse;
 use crate::presentation::http::auth::{
     AuthResponse, ChangePasswordBody, ForgotPasswordBody, LoginBody, RegisterBody,
-    ResetPasswordBody, only_validator,
+    ResetPasswordBody,
 };
 use crate::presentation::http::extract::ClientMeta;
 
@@ -202,12 +202,7 @@ impl AuthMutation {
             password: input.password,
             device_name: input.device_name,
         };
-        only_validator(&body)?;
-        let command = LogIn {
-            login: body.login,
-            password: body.password,
-            client: client(ctx).into_client(body.device_name),
-        };
+        let command = body.into_command(client(ctx))?;
         Ok(state(ctx).auth.login.handle(command).await?.into())
     }
 

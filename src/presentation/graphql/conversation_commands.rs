@@ -6,11 +6,11 @@ use uuid::Uuid;
 use super::contacts::maybe;
 use super::conversations::{Conversation, ConversationKind, Participant, Role};
 use super::{state, viewer};
-use crate::application::conversations::UpdateConversation;
-use crate::application::error::{AppError, FieldErrors};
-use crate::domain::conversations::{Description, Title};
+use crate::application::error::AppError;
 use crate::domain::shared::{ConversationId, UserId};
-use crate::presentation::http::conversations::{CreateConversationBody, KindBody};
+use crate::presentation::http::conversations::{
+    CreateConversationBody, KindBody, UpdateConversationBody,
+};
 
 #[derive(InputObject)]
 pub struct CreateConversationInput {
@@ -83,17 +83,12 @@ impl ConversationsMutation {
         input: UpdateConversationInput,
     ) -> Result<Conversation> {
         let me = viewer(ctx)?;
-        let mut errors = FieldErrors::default();
-        let title = input.title.map(|t| errors.check("title", Title::parse(&t)));
-        let description = input
-            .description
-            .map(|d| errors.check("description", Description::parse(&d)));
-        errors.into_result()?;
-        let changes = UpdateConversation {
-            title: title.flatten(),
-            description: description.flatten(),
+        let body = UpdateConversationBody {
+            title: input.title,
+            description: input.description,
             avatar_id: maybe(input.avatar_id),
         };
+        let changes = body.into_changes()?;
         let view = state(ctx)
             .conversations
             .conversations

@@ -5,8 +5,9 @@ use uuid::Uuid;
 
 use super::{state, viewer};
 use crate::domain::shared::UserId;
-use crate::domain::users::SignedPrekey as DomainSignedPrekey;
-use crate::presentation::http::users::{OneTimePrekeyBody, SignedPrekeyBody, UploadKeysBody};
+use crate::presentation::http::users::{
+    KeyBundleResponse, OneTimePrekeyBody, SignedPrekeyBody, UploadKeysBody,
+};
 
 /// Keys are base64 text, as over REST.
 #[derive(SimpleObject, InputObject)]
@@ -18,9 +19,8 @@ pub struct SignedPrekey {
     signature: String,
 }
 
-impl From<&DomainSignedPrekey> for SignedPrekey {
-    fn from(key: &DomainSignedPrekey) -> Self {
-        let body = SignedPrekeyBody::from(key);
+impl From<SignedPrekeyBody> for SignedPrekey {
+    fn from(body: SignedPrekeyBody) -> Self {
         Self {
             key_id: body.key_id,
             public_key: body.public_key,
@@ -130,15 +130,16 @@ impl KeysMutation {
             .keys
             .bundle(me, UserId::from_uuid(user_id))
             .await?;
+        let wire = KeyBundleResponse::new(user_id, bundle);
         Ok(KeyBundle {
             user_id,
-            identity_key: bundle.identity_key.as_str().to_owned(),
-            signed_prekey: SignedPrekey::from(&bundle.signed_prekey),
-            one_time_prekey: bundle.one_time_prekey.map(|k| OneTimePrekey {
+            identity_key: wire.identity_key,
+            signed_prekey: wire.signed_prekey.into(),
+            one_time_prekey: wire.one_time_prekey.map(|k| OneTimePrekey {
                 key_id: k.key_id,
-                public_key: k.public_key.as_str().to_owned(),
+                public_key: k.public_key,
             }),
-            fallback_prekey: bundle.fallback_prekey.as_ref().map(SignedPrekey::from),
+            fallback_prekey: wire.fallback_prekey.map(Into::into),
         })
     }
 }

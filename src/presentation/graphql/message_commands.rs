@@ -9,7 +9,7 @@ use super::{state, viewer};
 use crate::application::error::AppError;
 use crate::application::messages::EditMessage;
 use crate::domain::messages::{Emoji, MessageContent};
-use crate::domain::shared::{ConversationId, MessageId};
+use crate::domain::shared::{ConversationId, MessageId, UserId};
 use crate::presentation::http::messages::SendMessageBody;
 
 #[derive(InputObject)]
@@ -109,18 +109,10 @@ impl MessagesMutation {
         message_id: Uuid,
         emoji: String,
     ) -> Result<bool> {
-        let me = viewer(ctx)?;
-        let emoji = Emoji::parse(&emoji).map_err(AppError::from)?;
-        state(ctx)
-            .messages
-            .reactions
-            .add(
-                me,
-                ConversationId::from_uuid(conversation_id),
-                MessageId::from_uuid(message_id),
-                emoji,
-            )
-            .await?;
+        let (me, conversation, message, emoji) =
+            reaction(ctx, conversation_id, message_id, &emoji)?;
+        let reactions = &state(ctx).messages.reactions;
+        reactions.add(me, conversation, message, emoji).await?;
         Ok(true)
     }
 
@@ -131,18 +123,10 @@ impl MessagesMutation {
         message_id: Uuid,
         emoji: String,
     ) -> Result<bool> {
-        let me = viewer(ctx)?;
-        let emoji = Emoji::parse(&emoji).map_err(AppError::from)?;
-        state(ctx)
-            .messages
-            .reactions
-            .remove(
-                me,
-                ConversationId::from_uuid(conversation_id),
-                MessageId::from_uuid(message_id),
-                emoji,
-            )
-            .await?;
+        let (me, conversation, message, emoji) =
+            reaction(ctx, conversation_id, message_id, &emoji)?;
+        let reactions = &state(ctx).messages.reactions;
+        reactions.remove(me, conversation, message, emoji).await?;
         Ok(true)
     }
 
@@ -164,4 +148,19 @@ impl MessagesMutation {
         let id = ConversationId::from_uuid(conversation_id);
         Ok(state(ctx).messages.markers.delivered(me, id, seq).await?)
     }
+}
+
+/// Who reacts to which message with which emoji, checked.
+fn reaction(
+    ctx: &Context<'_>,
+    conversation_id: Uuid,
+    message_id: Uuid,
+    emoji: &str,
+) -> Result<(UserId, ConversationId, MessageId, Emoji), AppError> {
+    Ok((
+        viewer(ctx)?,
+        ConversationId::from_uuid(conversation_id),
+        MessageId::from_uuid(message_id),
+        Emoji::parse(emoji)?,
+    ))
 }

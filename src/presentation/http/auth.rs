@@ -148,6 +148,17 @@ pub struct ResetPasswordBody {
 }
 
 /// A user as its owner sees it.
+impl LoginBody {
+    pub(crate) fn into_command(self, meta: ClientMeta) -> Result<LogIn, AppError> {
+        only_validator(&self)?;
+        Ok(LogIn {
+            login: self.login,
+            password: self.password,
+            client: meta.into_client(self.device_name),
+        })
+    }
+}
+
 impl ChangePasswordBody {
     pub(crate) fn into_command(self) -> Result<ChangePassword, AppError> {
         let mut errors = FieldErrors::default();
@@ -363,13 +374,7 @@ pub async fn login(
     meta: ClientMeta,
     body: Json<LoginBody>,
 ) -> Result<HttpResponse, Problem> {
-    let body = body.into_inner();
-    only_validator(&body)?;
-    let command = LogIn {
-        login: body.login,
-        password: body.password,
-        client: meta.into_client(body.device_name),
-    };
+    let command = body.into_inner().into_command(meta)?;
     let grant = state.auth.login.handle(command).await?;
     Ok(granted(&req, HttpResponse::Ok(), grant))
 }

@@ -151,6 +151,22 @@ pub struct UpdateConversationBody {
     pub avatar_id: Option<Option<Uuid>>,
 }
 
+impl UpdateConversationBody {
+    pub(crate) fn into_changes(self) -> Result<UpdateConversation, AppError> {
+        let mut errors = FieldErrors::default();
+        let title = self.title.map(|t| errors.check("title", Title::parse(&t)));
+        let description = self
+            .description
+            .map(|d| errors.check("description", Description::parse(&d)));
+        errors.into_result()?;
+        Ok(UpdateConversation {
+            title: title.flatten(),
+            description: description.flatten(),
+            avatar_id: self.avatar_id,
+        })
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ConversationResponse {
     pub id: Uuid,
@@ -450,18 +466,7 @@ pub async fn update_conversation(
     id: web::Path<Uuid>,
     body: Json<UpdateConversationBody>,
 ) -> Result<HttpResponse, Problem> {
-    let body = body.into_inner();
-    let mut errors = FieldErrors::default();
-    let title = body.title.map(|t| errors.check("title", Title::parse(&t)));
-    let description = body
-        .description
-        .map(|d| errors.check("description", Description::parse(&d)));
-    errors.into_result()?;
-    let changes = UpdateConversation {
-        title: title.flatten(),
-        description: description.flatten(),
-        avatar_id: body.avatar_id,
-    };
+    let changes = body.into_inner().into_changes()?;
     let view = state
         .conversations
         .conversations

@@ -491,7 +491,7 @@ pub struct KeyBundleResponse {
 }
 
 impl KeyBundleResponse {
-    fn new(user_id: Uuid, bundle: KeyBundle) -> Self {
+    pub(crate) fn new(user_id: Uuid, bundle: KeyBundle) -> Self {
         Self {
             user_id,
             identity_key: bundle.identity_key.as_str().to_owned(),
