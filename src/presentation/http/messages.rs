@@ -221,7 +221,7 @@ pub struct DeliveredResponse {
 pub struct SearchQuery {
     /// Words to find (all must match).
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters long"))]
-    #[param(min_length = 1, max_length = 200)]
+    #[param(min_length = 1, max_length = 200, pattern = r"\S")]
     pub q: String,
     /// Only this conversation.
     pub conversation_id: Option<Uuid>,
