@@ -14,6 +14,7 @@ use crate::application::attachments::{
     AttachmentsDeps, AttachmentsHandler, Avatars, ImagePool, OrphanCleanup, Scanning,
 };
 use crate::application::auth::{AuthDeps, AuthHandlers, AuthPolicy};
+use crate::application::business::{BusinessDeps, BusinessHandlers};
 use crate::application::conversations::{ConversationsDeps, ConversationsHandlers};
 use crate::application::events::{self, EventLog, LogOptions};
 use crate::application::limits::{CountedLimiter, WriteLimit};
@@ -44,6 +45,7 @@ use crate::infrastructure::persistence::attachments::SeaOrmAttachmentRepository;
 use crate::infrastructure::persistence::auth::{
     SeaOrmAccountRepository, SeaOrmPasswordResetRepository, SeaOrmSessionRepository,
 };
+use crate::infrastructure::persistence::business::SeaOrmBusinessRepository;
 use crate::infrastructure::persistence::conversations::SeaOrmConversationRepository;
 use crate::infrastructure::persistence::db::{self, Db};
 use crate::infrastructure::persistence::digests::SeaOrmDigestRepository;
@@ -391,6 +393,12 @@ fn build_state(
         db.clone(),
         signal.clone(),
     ));
+    let business = BusinessHandlers::new(Arc::new(BusinessDeps {
+        businesses: Arc::new(SeaOrmBusinessRepository::new(db.clone(), signal.clone())),
+        profiles: profiles.clone(),
+        clock: clock.clone(),
+        create_limit: write_limit("business-openings", limits.conversations_per_user),
+    }));
     let conversations_deps = Arc::new(ConversationsDeps {
         conversations: conversations.clone(),
         profiles,
@@ -557,6 +565,7 @@ fn build_state(
     let state = AppState {
         attachments: AttachmentsHandler::new(attachments_deps),
         auth: AuthHandlers::new(deps),
+        business,
         users,
         conversations: ConversationsHandlers::new(conversations_deps),
         messages,

@@ -18,6 +18,7 @@ mod m20261203_110000_create_account_activity;
 mod m20261204_090000_create_email_digests;
 mod m20261204_100000_add_outbox_trace_parent;
 mod m20261205_090000_add_history_version;
+mod m20261206_090000_create_business;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_090000_create_email_digests::Migration),
             Box::new(m20261204_100000_add_outbox_trace_parent::Migration),
             Box::new(m20261205_090000_add_history_version::Migration),
+            Box::new(m20261206_090000_create_business::Migration),
         ]
     }
 }

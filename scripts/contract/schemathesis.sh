@@ -23,7 +23,7 @@ run() {
 # One run per area of the API for the generated phases (the generator shares caches across
 # operations, and in one run over all 60 it fails to generate for one operation it handles
 # alone), then the stateful phase over the whole API, where links cross areas.
-TAGS="auth users contacts conversations messages notifications attachments health"
+TAGS="${CONTRACT_TAGS:-auth users contacts conversations messages notifications attachments business health}"
 both() {
   local status=0
   for tag in $TAGS; do

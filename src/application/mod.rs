@@ -3,6 +3,7 @@
 
 pub mod attachments;
 pub mod auth;
+pub mod business;
 pub mod conversations;
 pub mod error;
 pub mod events;

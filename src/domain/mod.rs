@@ -2,6 +2,7 @@
 
 pub mod attachments;
 pub mod auth;
+pub mod business;
 pub mod conversations;
 pub mod messages;
 pub mod notifications;

@@ -2,6 +2,8 @@ mod attachments;
 mod auth;
 mod avatars;
 mod bad_input;
+mod business;
+mod business_routing;
 mod contacts;
 mod contract;
 mod conversations;

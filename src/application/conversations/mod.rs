@@ -72,6 +72,7 @@ impl From<ConversationError> for AppError {
                 AppError::invalid("description", error.to_string())
             }
             ConversationError::DirectIsFixed => AppError::Forbidden("direct_chat_is_fixed"),
+            ConversationError::BusinessIsRouted => AppError::Forbidden("business_chat_is_routed"),
             ConversationError::ChannelIsAdminOnly => AppError::Forbidden("channel_is_admin_only"),
             ConversationError::AdminOnly => AppError::Forbidden("admin_only"),
             ConversationError::OwnerOnly => AppError::Forbidden("owner_only"),

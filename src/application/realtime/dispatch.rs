@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use super::{Connection, Delivery, DeliveryReceipt, FanOut, Hub, RealtimeEvent};
+use super::{CaseFrame, Connection, Delivery, DeliveryReceipt, FanOut, Hub, RealtimeEvent};
 use crate::application::conversations::{MEMBER_LISTS_CACHED, Members, membership_changed};
 use crate::application::error::AppError;
 use crate::application::events::{EventHandler, EventLog, Gap, LoggedEvent};
@@ -365,6 +365,28 @@ impl Dispatcher {
             }
             DomainEvent::SessionsEnded { user_id, sessions } => {
                 self.hub.end_sessions(user_id, &sessions);
+            }
+            DomainEvent::CaseChanged(change) => {
+                let event = RealtimeEvent::CaseUpdated(CaseFrame {
+                    conversation_id: change.conversation_id,
+                    business_id: change.business_id,
+                    team_id: change.team_id,
+                    state: change.state,
+                    agent_id: change.agent_id,
+                    priority: change.priority,
+                });
+                self.local(position, change.audience, &event, true, None)
+                    .await;
+            }
+            DomainEvent::StaffChanged(change) => {
+                let event = RealtimeEvent::AgentUpdated {
+                    business_id: change.business_id,
+                    user_id: change.user_id,
+                    status: change.status,
+                    capacity: change.capacity,
+                };
+                self.local(position, change.audience, &event, true, None)
+                    .await;
             }
             DomainEvent::ContactRequested { .. } | DomainEvent::ContactAccepted { .. } => {}
         }

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::PresenceView;
 use crate::application::messages::MessageView;
 use crate::application::notifications::NotificationView;
+use crate::domain::business::{AgentStatus, BusinessId, CaseState, TeamId};
 use crate::domain::shared::{ConversationId, MessageId, UserId};
 
 /// What clients are told. Its serde form is the frame on the wire, `{"type": …, "data": …}`:
@@ -80,6 +81,17 @@ pub enum RealtimeEvent {
     },
     #[serde(rename = "notification.created")]
     NotificationCreated(NotificationView),
+    /// A business case was opened, assigned, transferred, resolved or reopened.
+    #[serde(rename = "case.updated")]
+    CaseUpdated(CaseFrame),
+    /// An agent of a business the recipient supervises changed status or capacity.
+    #[serde(rename = "agent.updated")]
+    AgentUpdated {
+        business_id: BusinessId,
+        user_id: UserId,
+        status: AgentStatus,
+        capacity: u32,
+    },
     /// The client must reload: one conversation from `from_seq` (the server cannot continue
     /// from there), or, with no conversation, every one it shows (live events were lost).
     #[serde(rename = "resync_required")]
@@ -94,7 +106,7 @@ pub enum RealtimeEvent {
 }
 
 /// Every event's `type`, for metric labels.
-pub const EVENT_KINDS: [&str; 16] = [
+pub const EVENT_KINDS: [&str; 18] = [
     "message.created",
     "message.updated",
     "message.deleted",
@@ -110,8 +122,21 @@ pub const EVENT_KINDS: [&str; 16] = [
     "participant.added",
     "participant.removed",
     "notification.created",
+    "case.updated",
+    "agent.updated",
     "resync_required",
 ];
+
+/// A business case as its customer, agents and supervisors hear of it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CaseFrame {
+    pub conversation_id: ConversationId,
+    pub business_id: BusinessId,
+    pub team_id: TeamId,
+    pub state: CaseState,
+    pub agent_id: Option<UserId>,
+    pub priority: i32,
+}
 
 /// A frame's `type` (frames begin `{"type":"<kind>"`), or `other`.
 pub fn frame_kind(frame: &str) -> &'static str {

@@ -12,6 +12,8 @@ pub enum ConversationKind {
     Group,
     /// Named, with roles; only owners and admins post.
     Channel,
+    /// A customer and the business's agent on their case (the business context routes it).
+    Business,
 }
 
 impl ConversationKind {
@@ -20,6 +22,7 @@ impl ConversationKind {
             Self::Direct => "direct",
             Self::Group => "group",
             Self::Channel => "channel",
+            Self::Business => "business",
         }
     }
 
@@ -28,6 +31,7 @@ impl ConversationKind {
             "direct" => Some(Self::Direct),
             "group" => Some(Self::Group),
             "channel" => Some(Self::Channel),
+            "business" => Some(Self::Business),
             _ => None,
         }
     }
@@ -57,6 +61,8 @@ pub enum ConversationError {
     OwnerOnly,
     #[error("the last owner must hand over ownership before leaving or stepping down")]
     LastOwner,
+    #[error("a business chat's members change only by assignment and transfer")]
+    BusinessIsRouted,
     #[error("the conversation is full")]
     Full,
 }
@@ -137,6 +143,15 @@ impl Conversation {
         format!("{low}:{high}")
     }
 
+    /// Direct chats are fixed; business chats change only through their case's routing.
+    fn check_changeable(&self) -> Result<(), ConversationError> {
+        match self.kind {
+            ConversationKind::Direct => Err(ConversationError::DirectIsFixed),
+            ConversationKind::Business => Err(ConversationError::BusinessIsRouted),
+            ConversationKind::Group | ConversationKind::Channel => Ok(()),
+        }
+    }
+
     pub fn check_can_post(&self, member: &Participant) -> Result<(), ConversationError> {
         if self.kind == ConversationKind::Channel && !member.role.is_admin() {
             return Err(ConversationError::ChannelIsAdminOnly);
@@ -146,9 +161,7 @@ impl Conversation {
 
     /// Name, description, avatar: owners and admins of groups and channels.
     pub fn check_can_edit(&self, actor: &Participant) -> Result<(), ConversationError> {
-        if self.kind == ConversationKind::Direct {
-            return Err(ConversationError::DirectIsFixed);
-        }
+        self.check_changeable()?;
         if !actor.role.is_admin() {
             return Err(ConversationError::AdminOnly);
         }
@@ -156,9 +169,7 @@ impl Conversation {
     }
 
     pub fn check_can_delete(&self, actor: &Participant) -> Result<(), ConversationError> {
-        if self.kind == ConversationKind::Direct {
-            return Err(ConversationError::DirectIsFixed);
-        }
+        self.check_changeable()?;
         if actor.role != Role::Owner {
             return Err(ConversationError::OwnerOnly);
         }
@@ -187,9 +198,7 @@ impl Conversation {
         target: &Participant,
         owners: u64,
     ) -> Result<(), ConversationError> {
-        if self.kind == ConversationKind::Direct {
-            return Err(ConversationError::DirectIsFixed);
-        }
+        self.check_changeable()?;
         if actor.user_id == target.user_id {
             return if target.role == Role::Owner && owners <= 1 {
                 Err(ConversationError::LastOwner)
@@ -213,9 +222,7 @@ impl Conversation {
         role: Role,
         owners: u64,
     ) -> Result<(), ConversationError> {
-        if self.kind == ConversationKind::Direct {
-            return Err(ConversationError::DirectIsFixed);
-        }
+        self.check_changeable()?;
         if actor.role != Role::Owner {
             return Err(ConversationError::OwnerOnly);
         }

@@ -2,6 +2,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::business::{CaseChange, StaffChange};
 use crate::domain::messages::Message;
 use crate::domain::notifications::Notification;
 use crate::domain::shared::{ConversationId, MessageId, SessionId, UserId};
@@ -89,4 +90,8 @@ pub enum DomainEvent {
         user_id: UserId,
         sessions: Vec<SessionId>,
     },
+    /// A business case was opened, assigned, transferred, resolved or reopened.
+    CaseChanged(CaseChange),
+    /// A business's agent changed status or capacity.
+    StaffChanged(StaffChange),
 }

@@ -107,7 +107,27 @@ fn participant_from_row(row: participants::Model) -> Result<Participant, RepoErr
     })
 }
 
-fn participant_row(id: ConversationId, p: &Participant) -> participants::ActiveModel {
+pub(super) fn conversation_row(
+    conversation: &Conversation,
+    direct_key: Option<&str>,
+) -> conversations::ActiveModel {
+    conversations::ActiveModel {
+        id: Set(conversation.id.as_uuid()),
+        kind: Set(conversation.kind.as_str().to_owned()),
+        title: Set(conversation.title.as_ref().map(|t| t.as_str().to_owned())),
+        description: Set(conversation.description.as_str().to_owned()),
+        avatar_id: Set(conversation.avatar_id),
+        direct_key: Set(direct_key.map(str::to_owned)),
+        created_by: Set(conversation.created_by.as_uuid()),
+        last_seq: Set(conversation.last_seq),
+        history_version: Set(conversation.history_version),
+        last_activity_at: Set(conversation.last_activity_at),
+        created_at: Set(conversation.created_at),
+        updated_at: Set(conversation.updated_at),
+    }
+}
+
+pub(super) fn participant_row(id: ConversationId, p: &Participant) -> participants::ActiveModel {
     participants::ActiveModel {
         conversation_id: Set(id.as_uuid()),
         user_id: Set(p.user_id.as_uuid()),
@@ -244,21 +264,7 @@ impl ConversationRepository for SeaOrmConversationRepository {
         announce: &[DomainEvent],
     ) -> Result<(), RepoError> {
         let txn = self.db.begin().await.map_err(unexpected)?;
-        let row = conversations::ActiveModel {
-            id: Set(conversation.id.as_uuid()),
-            kind: Set(conversation.kind.as_str().to_owned()),
-            title: Set(conversation.title.as_ref().map(|t| t.as_str().to_owned())),
-            description: Set(conversation.description.as_str().to_owned()),
-            avatar_id: Set(conversation.avatar_id),
-            direct_key: Set(direct_key.map(str::to_owned)),
-            created_by: Set(conversation.created_by.as_uuid()),
-            last_seq: Set(conversation.last_seq),
-            history_version: Set(conversation.history_version),
-            last_activity_at: Set(conversation.last_activity_at),
-            created_at: Set(conversation.created_at),
-            updated_at: Set(conversation.updated_at),
-        };
-        conversations::Entity::insert(row)
+        conversations::Entity::insert(conversation_row(conversation, direct_key))
             .exec_without_returning(&txn)
             .await
             .map_err(|e| repo_error(e, &["direct"]))?;

@@ -3,6 +3,7 @@
 pub mod activity;
 pub mod attachments;
 pub mod auth;
+pub mod business;
 pub mod conversations;
 pub mod db;
 pub mod digests;

@@ -57,6 +57,10 @@ impl ConversationsMutation {
                 ConversationKind::Direct => KindBody::Direct,
                 ConversationKind::Group => KindBody::Group,
                 ConversationKind::Channel => KindBody::Channel,
+                ConversationKind::Business => {
+                    let why = "business chats are opened with POST /api/v1/businesses/{id}/cases";
+                    return Err(AppError::invalid("kind", why).into());
+                }
             },
             user_id: input.user_id,
             title: input.title,

@@ -24,6 +24,9 @@ pub enum ConversationKind {
     Group,
     /// Named, with roles; only owners and admins post.
     Channel,
+    /// A customer and the business's agent on their case (opened through the business API,
+    /// never created here).
+    Business,
 }
 
 impl From<domain::ConversationKind> for ConversationKind {
@@ -32,6 +35,7 @@ impl From<domain::ConversationKind> for ConversationKind {
             domain::ConversationKind::Direct => Self::Direct,
             domain::ConversationKind::Group => Self::Group,
             domain::ConversationKind::Channel => Self::Channel,
+            domain::ConversationKind::Business => Self::Business,
         }
     }
 }

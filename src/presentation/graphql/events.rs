@@ -4,6 +4,7 @@ use async_graphql::{Enum, SimpleObject, Union};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::business::{AgentUpdated, CaseUpdated};
 use super::messages::Message;
 use super::notifications::Notification;
 use crate::application::realtime::{PresenceStatus, PresenceView, RealtimeEvent};
@@ -25,6 +26,8 @@ pub enum Event {
     ParticipantAdded(ParticipantAdded),
     ParticipantRemoved(ParticipantRemoved),
     NotificationCreated(NotificationCreated),
+    CaseUpdated(CaseUpdated),
+    AgentUpdated(AgentUpdated),
     ResyncRequired(ResyncRequired),
 }
 
@@ -270,6 +273,18 @@ impl From<RealtimeEvent> for Event {
             }),
             E::NotificationCreated(view) => Self::NotificationCreated(NotificationCreated {
                 notification: Notification(view),
+            }),
+            E::CaseUpdated(frame) => Self::CaseUpdated(frame.into()),
+            E::AgentUpdated {
+                business_id,
+                user_id,
+                status,
+                capacity,
+            } => Self::AgentUpdated(AgentUpdated {
+                business_id: business_id.as_uuid(),
+                user_id: user_id.as_uuid(),
+                status: status.into(),
+                capacity,
             }),
             E::ResyncRequired {
                 conversation_id,

@@ -4,6 +4,7 @@
 
 mod attachments;
 mod auth;
+mod business;
 mod contacts;
 mod conversation_commands;
 mod conversations;

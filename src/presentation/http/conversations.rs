@@ -42,12 +42,24 @@ pub enum KindBody {
     Channel,
 }
 
-impl From<ConversationKind> for KindBody {
+/// A conversation's kind as answered: also `business`, a customer's chat with a business
+/// (opened through `/businesses/{id}/cases`, never created here).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum KindResponse {
+    Direct,
+    Group,
+    Channel,
+    Business,
+}
+
+impl From<ConversationKind> for KindResponse {
     fn from(kind: ConversationKind) -> Self {
         match kind {
             ConversationKind::Direct => Self::Direct,
             ConversationKind::Group => Self::Group,
             ConversationKind::Channel => Self::Channel,
+            ConversationKind::Business => Self::Business,
         }
     }
 }
@@ -170,7 +182,7 @@ impl UpdateConversationBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ConversationResponse {
     pub id: Uuid,
-    pub kind: KindBody,
+    pub kind: KindResponse,
     pub title: Option<String>,
     pub description: String,
     pub avatar_id: Option<Uuid>,
@@ -246,7 +258,7 @@ pub struct UserSummary {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ChatListItem {
     pub id: Uuid,
-    pub kind: KindBody,
+    pub kind: KindResponse,
     pub title: Option<String>,
     pub avatar_id: Option<Uuid>,
     pub last_seq: i64,
@@ -456,7 +468,7 @@ pub async fn get_conversation(
 #[utoipa::path(patch, path = "/api/v1/conversations/{id}", tag = "conversations", security(("bearer" = [])), params(("id" = Uuid, Path)),
     request_body = UpdateConversationBody,
     responses((status = 200, body = ConversationResponse), (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`admin_only` or `direct_chat_is_fixed`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`admin_only`, `direct_chat_is_fixed` or `business_chat_is_routed`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`conversation_not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
 #[patch("/conversations/{id}")]
@@ -478,7 +490,7 @@ pub async fn update_conversation(
 /// Delete a group or channel with its history (owners).
 #[utoipa::path(delete, path = "/api/v1/conversations/{id}", tag = "conversations", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 204, description = "Deleted"), (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`owner_only` or `direct_chat_is_fixed`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`owner_only`, `direct_chat_is_fixed` or `business_chat_is_routed`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`conversation_not_found`", body = Problem, content_type = "application/problem+json")))]
 #[delete("/conversations/{id}")]
 pub async fn delete_conversation(
@@ -520,7 +532,7 @@ pub async fn list_participants(
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/participants", tag = "conversations", security(("bearer" = [])), params(("id" = Uuid, Path)),
     request_body = AddParticipantsBody,
     responses((status = 200, body = AddedResponse), (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`admin_only`, `direct_chat_is_fixed`, or `group_invite_not_allowed` (a user's group_invites setting refuses the caller; nobody is added)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`admin_only`, `direct_chat_is_fixed`, `business_chat_is_routed`, or `group_invite_not_allowed` (a user's group_invites setting refuses the caller; nobody is added)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`conversation_not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`conversation_full`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown users", body = Problem, content_type = "application/problem+json")))]
@@ -554,7 +566,7 @@ pub async fn add_participants(
 #[utoipa::path(delete, path = "/api/v1/conversations/{id}/participants/{user_id}", tag = "conversations", security(("bearer" = [])),
     params(("id" = Uuid, Path), ("user_id" = Uuid, Path)),
     responses((status = 204, description = "Removed"), (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`admin_only`, `owner_only` or `direct_chat_is_fixed`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`admin_only`, `owner_only`, `direct_chat_is_fixed` or `business_chat_is_routed`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`conversation_not_found` or `participant_not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`last_owner`", body = Problem, content_type = "application/problem+json")))]
 #[delete("/conversations/{id}/participants/{user_id}")]
@@ -580,7 +592,7 @@ pub async fn remove_participant(
 #[utoipa::path(patch, path = "/api/v1/conversations/{id}/participants/{user_id}", tag = "conversations", security(("bearer" = [])),
     params(("id" = Uuid, Path), ("user_id" = Uuid, Path)), request_body = ChangeRoleBody,
     responses((status = 200, body = ParticipantResponse), (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`owner_only` or `direct_chat_is_fixed`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`owner_only`, `direct_chat_is_fixed` or `business_chat_is_routed`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`conversation_not_found` or `participant_not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`last_owner`", body = Problem, content_type = "application/problem+json")))]
 #[patch("/conversations/{id}/participants/{user_id}")]

@@ -4,6 +4,8 @@ pub mod activity;
 pub mod allow;
 pub mod attachments;
 pub mod auth;
+pub mod business;
+pub mod cases;
 pub mod conversations;
 pub mod extract;
 pub mod health;
@@ -41,6 +43,7 @@ use problem::Problem;
 pub struct AppState {
     pub attachments: crate::application::attachments::AttachmentsHandler,
     pub auth: AuthHandlers,
+    pub business: crate::application::business::BusinessHandlers,
     pub users: UsersHandlers,
     pub conversations: ConversationsHandlers,
     pub messages: MessagesHandlers,
@@ -85,6 +88,8 @@ pub fn configure(
                     .configure(auth::routes)
                     .configure(users::routes)
                     .configure(notifications::routes)
+                    .configure(business::routes)
+                    .configure(cases::routes)
                     .service(crate::presentation::ws::gateway::connect),
             )
             .configure(crate::presentation::graphql::routes)

@@ -5,7 +5,10 @@ use uuid::Uuid;
 use super::*;
 use crate::application::messages::MessageView;
 use crate::application::notifications::NotificationView;
-use crate::application::realtime::{PresenceStatus, PresenceView, RealtimeEvent, frame_kind};
+use crate::application::realtime::{
+    CaseFrame, PresenceStatus, PresenceView, RealtimeEvent, frame_kind,
+};
+use crate::domain::business::{AgentStatus, BusinessId, CaseState, TeamId};
 use crate::domain::messages::{Message, Reaction};
 use crate::domain::notifications::{Notification, NotificationKind};
 use crate::domain::shared::{ConversationId, MessageId, UserId};
@@ -183,6 +186,20 @@ fn every_event() -> Vec<RealtimeEvent> {
             by: u,
         },
         RealtimeEvent::NotificationCreated(NotificationView::from(&notification)),
+        RealtimeEvent::CaseUpdated(CaseFrame {
+            conversation_id: c,
+            business_id: BusinessId::from_uuid(uuid::Uuid::nil()),
+            team_id: TeamId::from_uuid(uuid::Uuid::nil()),
+            state: CaseState::Assigned,
+            agent_id: Some(u),
+            priority: 1,
+        }),
+        RealtimeEvent::AgentUpdated {
+            business_id: BusinessId::from_uuid(uuid::Uuid::nil()),
+            user_id: u,
+            status: AgentStatus::Available,
+            capacity: 3,
+        },
         RealtimeEvent::EVENTS_MISSED,
         RealtimeEvent::ResyncRequired {
             conversation_id: Some(c),
@@ -208,6 +225,8 @@ fn every_event() -> Vec<RealtimeEvent> {
             | RealtimeEvent::ParticipantAdded { .. }
             | RealtimeEvent::ParticipantRemoved { .. }
             | RealtimeEvent::NotificationCreated(_)
+            | RealtimeEvent::CaseUpdated(_)
+            | RealtimeEvent::AgentUpdated { .. }
             | RealtimeEvent::ResyncRequired { .. } => {}
         }
     }
@@ -230,7 +249,7 @@ fn every_event_the_server_sends_is_described() {
         .keys()
         .filter(|k| k.starts_with("event."))
         .count();
-    assert_eq!(events, 16, "one message per event type");
+    assert_eq!(events, 18, "one message per event type");
 }
 
 #[test]

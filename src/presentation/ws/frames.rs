@@ -131,6 +131,22 @@ pub enum PresenceState {
     Offline,
 }
 
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum CaseStateFrame {
+    Queued,
+    Assigned,
+    Resolved,
+}
+
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum AgentStatusFrame {
+    Available,
+    Away,
+    Offline,
+}
+
 /// `RealtimeEvent` as the document describes it: one variant each, with the same names and
 /// fields (the tests below hold them together).
 #[derive(ToSchema)]
@@ -208,6 +224,26 @@ pub enum EventFrame {
     },
     #[serde(rename = "notification.created")]
     NotificationCreated(NotificationResponse),
+    /// A business case was opened, assigned, transferred, resolved or reopened: to its
+    /// customer, its agents (new and previous) and the business's supervisors. Reload it with
+    /// `GET /conversations/{conversation_id}/case`.
+    #[serde(rename = "case.updated")]
+    CaseUpdated {
+        conversation_id: Uuid,
+        business_id: Uuid,
+        team_id: Uuid,
+        state: CaseStateFrame,
+        agent_id: Option<Uuid>,
+        priority: i32,
+    },
+    /// An agent of a business the recipient supervises changed status or capacity.
+    #[serde(rename = "agent.updated")]
+    AgentUpdated {
+        business_id: Uuid,
+        user_id: Uuid,
+        status: AgentStatusFrame,
+        capacity: u32,
+    },
     /// Reload one conversation from `from_seq` to `to_seq` over REST (the server cannot replay
     /// them), or, with `conversation_id` `null`, every one shown (live events were lost).
     #[serde(rename = "resync_required")]

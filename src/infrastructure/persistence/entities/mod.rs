@@ -3,6 +3,11 @@
 pub mod account_activity;
 pub mod attachments;
 pub mod blocks;
+pub mod business_cases;
+pub mod business_members;
+pub mod business_team_agents;
+pub mod business_teams;
+pub mod businesses;
 pub mod contacts;
 pub mod conversations;
 pub mod devices;

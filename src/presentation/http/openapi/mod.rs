@@ -12,8 +12,8 @@ use files::BinaryFiles;
 use refusals::CommonRefusals;
 
 use super::{
-    activity, attachments, auth, conversations, health, messages, metrics, notifications, problem,
-    users,
+    activity, attachments, auth, business, cases, conversations, health, messages, metrics,
+    notifications, problem, users,
 };
 
 #[derive(OpenApi)]
@@ -38,6 +38,11 @@ use super::{
         notifications::list_notifications, notifications::mark_notifications_read,
         notifications::list_devices, notifications::register_device, notifications::remove_device,
         attachments::upload_attachment, attachments::download_attachment, attachments::get_thumbnail,
+        business::create_business, business::search_businesses, business::get_business,
+        business::update_business, business::list_staff, business::put_staff, business::list_teams,
+        business::create_team, business::update_team, business::set_availability,
+        cases::open_case, cases::queue, cases::inbox, cases::get_case, cases::resolve_case,
+        cases::transfer_case,
         health::live, health::ready, metrics::render,
     ),
     components(schemas(problem::Problem, problem::ProblemField)),
@@ -50,6 +55,7 @@ use super::{
         (name = "messages", description = "Messages, history, threads, reactions, receipts and search"),
         (name = "notifications", description = "The notification inbox and push devices"),
         (name = "attachments", description = "File uploads, downloads and thumbnails"),
+        (name = "business", description = "Business chat: businesses, staff, teams, agents' availability, and cases routed to agents"),
         (name = "health", description = "Probes and metrics"),
     )
 )]

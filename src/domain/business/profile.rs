@@ -1,0 +1,275 @@
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::domain::shared::UserId;
+
+/// Identifies a business.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct BusinessId(Uuid);
+
+/// Identifies a team (a queue) of a business.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct TeamId(Uuid);
+
+macro_rules! uuid_id {
+    ($name:ident) => {
+        impl $name {
+            pub fn new() -> Self {
+                Self(Uuid::now_v7())
+            }
+            pub fn from_uuid(id: Uuid) -> Self {
+                Self(id)
+            }
+            pub fn as_uuid(&self) -> Uuid {
+                self.0
+            }
+        }
+        impl Default for $name {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
+}
+uuid_id!(BusinessId);
+uuid_id!(TeamId);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum BusinessError {
+    #[error("must be 3 to 32 characters: lowercase letters, digits and _, starting with a letter")]
+    HandleInvalid,
+    #[error("must be 1 to 100 characters on one line")]
+    NameInvalid,
+    #[error("must be at most 1000 characters")]
+    DescriptionTooLong,
+    #[error("must be between 1 and 50")]
+    CapacityInvalid,
+    #[error("only owners and supervisors may do this")]
+    SupervisorOnly,
+    #[error("only owners may do this")]
+    OwnerOnly,
+    #[error("the case is resolved")]
+    Resolved,
+    #[error("the case is not open")]
+    NotOpen,
+}
+
+/// A business's unique public name, as in `@acme_support`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Handle(String);
+
+impl Handle {
+    pub fn parse(handle: &str) -> Result<Self, BusinessError> {
+        let valid = (3..=32).contains(&handle.len())
+            && handle.starts_with(|c: char| c.is_ascii_lowercase())
+            && handle
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !valid {
+            return Err(BusinessError::HandleInvalid);
+        }
+        Ok(Self(handle.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A business or team name: 1 to 100 characters, one line.
+pub fn parse_name(raw: &str) -> Result<String, BusinessError> {
+    let name = raw.trim();
+    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        return Err(BusinessError::NameInvalid);
+    }
+    Ok(name.to_owned())
+}
+
+/// The public profile any user can look up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Business {
+    pub id: BusinessId,
+    pub handle: Handle,
+    pub name: String,
+    pub description: String,
+    /// Whether customers see which agent answers them; otherwise only the business.
+    pub show_agent_names: bool,
+    pub created_by: UserId,
+    pub created_at: OffsetDateTime,
+}
+
+impl Business {
+    pub fn new(
+        handle: Handle,
+        name: &str,
+        description: &str,
+        owner: UserId,
+        now: OffsetDateTime,
+    ) -> Result<Self, BusinessError> {
+        let description = description.trim();
+        if description.chars().count() > 1000 {
+            return Err(BusinessError::DescriptionTooLong);
+        }
+        Ok(Self {
+            id: BusinessId::new(),
+            handle,
+            name: parse_name(name)?,
+            description: description.to_owned(),
+            show_agent_names: false,
+            created_by: owner,
+            created_at: now,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MemberRole {
+    Owner,
+    Supervisor,
+    Agent,
+}
+
+impl MemberRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Owner => "owner",
+            Self::Supervisor => "supervisor",
+            Self::Agent => "agent",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "owner" => Some(Self::Owner),
+            "supervisor" => Some(Self::Supervisor),
+            "agent" => Some(Self::Agent),
+            _ => None,
+        }
+    }
+
+    /// Sees every case of the business and manages its staff and teams.
+    pub fn supervises(self) -> bool {
+        matches!(self, Self::Owner | Self::Supervisor)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AgentStatus {
+    Available,
+    Away,
+    Offline,
+}
+
+impl AgentStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Available => "available",
+            Self::Away => "away",
+            Self::Offline => "offline",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "available" => Some(Self::Available),
+            "away" => Some(Self::Away),
+            "offline" => Some(Self::Offline),
+            _ => None,
+        }
+    }
+}
+
+/// One user's place in a business's staff. Everyone on the staff can take cases.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub business_id: BusinessId,
+    pub user_id: UserId,
+    pub role: MemberRole,
+    pub status: AgentStatus,
+    /// Most cases open at once.
+    pub capacity: u32,
+    pub last_assigned_at: Option<OffsetDateTime>,
+}
+
+impl Member {
+    pub const DEFAULT_CAPACITY: u32 = 5;
+
+    pub fn new(business_id: BusinessId, user_id: UserId, role: MemberRole) -> Self {
+        Self {
+            business_id,
+            user_id,
+            role,
+            status: AgentStatus::Offline,
+            capacity: Self::DEFAULT_CAPACITY,
+            last_assigned_at: None,
+        }
+    }
+
+    pub fn check_capacity(capacity: u32) -> Result<u32, BusinessError> {
+        if (1..=50).contains(&capacity) {
+            Ok(capacity)
+        } else {
+            Err(BusinessError::CapacityInvalid)
+        }
+    }
+
+    pub fn check_supervises(&self) -> Result<(), BusinessError> {
+        if self.role.supervises() {
+            Ok(())
+        } else {
+            Err(BusinessError::SupervisorOnly)
+        }
+    }
+}
+
+/// A queue of cases and the agents who take them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Team {
+    pub id: TeamId,
+    pub business_id: BusinessId,
+    pub name: String,
+    pub agents: Vec<UserId>,
+    pub created_at: OffsetDateTime,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn handles_are_lowercase_words() {
+        assert_eq!(Handle::parse("acme_2").unwrap().as_str(), "acme_2");
+        for bad in [
+            "ab",
+            "2acme",
+            "Acme",
+            " acme",
+            "acme-support",
+            "acmé",
+            &"a".repeat(33),
+        ] {
+            assert_eq!(
+                Handle::parse(bad),
+                Err(BusinessError::HandleInvalid),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn capacity_is_one_to_fifty() {
+        assert!(Member::check_capacity(0).is_err());
+        assert_eq!(Member::check_capacity(50), Ok(50));
+        assert!(Member::check_capacity(51).is_err());
+    }
+}

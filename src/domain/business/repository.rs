@@ -1,0 +1,100 @@
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use super::{Business, BusinessId, Case, CaseState, Member, Team, TeamId};
+use crate::domain::conversations::{Conversation, Participant};
+use crate::domain::shared::{ConversationId, DomainEvent, RepoError, UserId};
+
+/// Which cases of a business to list, in queue order (priority, then first in).
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub team: Option<TeamId>,
+    pub agent: Option<UserId>,
+    pub states: Vec<CaseState>,
+    pub limit: u64,
+}
+
+/// The events one assignment announces, made by the application from the assigned case.
+pub type Announce<'a> = &'a (dyn Fn(&Case) -> Vec<DomainEvent> + Send + Sync);
+
+#[async_trait]
+pub trait BusinessRepository: Send + Sync {
+    /// Stores a new business with its owner and first team; `Duplicate("handle")` when taken.
+    async fn create(
+        &self,
+        business: &Business,
+        owner: &Member,
+        team: &Team,
+    ) -> Result<(), RepoError>;
+
+    async fn find(&self, id: BusinessId) -> Result<Option<Business>, RepoError>;
+
+    /// Businesses whose handle or name contains `query` (case-insensitively), by handle.
+    async fn search(&self, query: &str, limit: u64) -> Result<Vec<Business>, RepoError>;
+
+    async fn update(&self, business: &Business) -> Result<(), RepoError>;
+
+    async fn member(&self, id: BusinessId, user: UserId) -> Result<Option<Member>, RepoError>;
+
+    async fn members(&self, id: BusinessId) -> Result<Vec<Member>, RepoError>;
+
+    /// Adds a member, or changes the role of one.
+    async fn put_member(&self, member: &Member) -> Result<(), RepoError>;
+
+    /// Stores a member's status and capacity, in turn with routing (never in the middle of
+    /// an assignment of theirs).
+    async fn set_availability(
+        &self,
+        member: &Member,
+        announce: &[DomainEvent],
+    ) -> Result<(), RepoError>;
+
+    async fn teams(&self, id: BusinessId) -> Result<Vec<Team>, RepoError>;
+
+    /// Stores a team with exactly its `agents`; `Duplicate("name")` when the business has one
+    /// of that name.
+    async fn put_team(&self, team: &Team) -> Result<(), RepoError>;
+
+    /// Creates the conversation with its customer and the queued case, in one transaction.
+    async fn open_case(
+        &self,
+        conversation: &Conversation,
+        customer: &Participant,
+        case: &Case,
+        announce: &[DomainEvent],
+    ) -> Result<(), RepoError>;
+
+    async fn case(&self, conversation: ConversationId) -> Result<Option<Case>, RepoError>;
+
+    async fn case_of_customer(
+        &self,
+        business: BusinessId,
+        customer: UserId,
+    ) -> Result<Option<Case>, RepoError>;
+
+    /// Stores `case` if it is still as `was` (state and agent), and moves the conversation's
+    /// agent: the previous one leaves, the new one joins. `false` when it changed meanwhile.
+    async fn save_case(
+        &self,
+        case: &Case,
+        was: &Case,
+        announce: &[DomainEvent],
+    ) -> Result<bool, RepoError>;
+
+    /// Assigns the head of `team`'s queue to the agent `pick_agent` chooses, one routing at a
+    /// time per business (across instances too); `None` when the queue is empty or nobody has
+    /// room.
+    async fn assign_next(
+        &self,
+        business: BusinessId,
+        team: TeamId,
+        now: OffsetDateTime,
+        announce: Announce<'_>,
+    ) -> Result<Option<Case>, RepoError>;
+
+    async fn cases(&self, business: BusinessId, filter: CaseFilter)
+    -> Result<Vec<Case>, RepoError>;
+
+    /// A queued case's place in its team's queue, from 1.
+    async fn position(&self, case: &Case) -> Result<u64, RepoError>;
+}

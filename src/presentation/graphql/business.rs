@@ -1,0 +1,77 @@
+//! Business chat as the socket's events show it: cases and agents.
+
+use async_graphql::{Enum, SimpleObject};
+use uuid::Uuid;
+
+use crate::application::realtime::CaseFrame;
+use crate::domain::business as domain;
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum CaseState {
+    /// Waiting in its team's queue.
+    Queued,
+    /// An agent has it.
+    Assigned,
+    /// Done; the customer coming back reopens it.
+    Resolved,
+}
+
+impl From<domain::CaseState> for CaseState {
+    fn from(state: domain::CaseState) -> Self {
+        match state {
+            domain::CaseState::Queued => Self::Queued,
+            domain::CaseState::Assigned => Self::Assigned,
+            domain::CaseState::Resolved => Self::Resolved,
+        }
+    }
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum AgentStatus {
+    Available,
+    Away,
+    Offline,
+}
+
+impl From<domain::AgentStatus> for AgentStatus {
+    fn from(status: domain::AgentStatus) -> Self {
+        match status {
+            domain::AgentStatus::Available => Self::Available,
+            domain::AgentStatus::Away => Self::Away,
+            domain::AgentStatus::Offline => Self::Offline,
+        }
+    }
+}
+
+/// A business case was opened, assigned, transferred, resolved or reopened.
+#[derive(SimpleObject)]
+pub struct CaseUpdated {
+    conversation_id: Uuid,
+    business_id: Uuid,
+    team_id: Uuid,
+    state: CaseState,
+    agent_id: Option<Uuid>,
+    priority: i32,
+}
+
+impl From<CaseFrame> for CaseUpdated {
+    fn from(frame: CaseFrame) -> Self {
+        Self {
+            conversation_id: frame.conversation_id.as_uuid(),
+            business_id: frame.business_id.as_uuid(),
+            team_id: frame.team_id.as_uuid(),
+            state: frame.state.into(),
+            agent_id: frame.agent_id.map(|a| a.as_uuid()),
+            priority: frame.priority,
+        }
+    }
+}
+
+/// An agent of a business the viewer supervises changed status or capacity.
+#[derive(SimpleObject)]
+pub struct AgentUpdated {
+    pub business_id: Uuid,
+    pub user_id: Uuid,
+    pub status: AgentStatus,
+    pub capacity: u32,
+}

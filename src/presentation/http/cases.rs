@@ -1,0 +1,295 @@
+//! Business cases over REST: a customer opens theirs; the staff see the queue and their inbox,
+//! transfer and resolve. A case is reached by its conversation: `/conversations/{id}/case`.
+
+use actix_web::{HttpResponse, get, post, web};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use super::extract::AuthUser;
+use super::input::{Json, Query};
+use super::problem::Problem;
+use super::{AppState, check};
+use crate::application::business::{CaseView, Transfer};
+use crate::application::error::{AppError, FieldErrors};
+use crate::domain::business::{BusinessId, CaseState, TeamId};
+use crate::domain::shared::{ConversationId, UserId};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(open_case)
+        .service(queue)
+        .service(inbox)
+        .service(get_case)
+        .service(resolve_case)
+        .service(transfer_case);
+}
+
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CaseStateBody {
+    /// Waiting in its team's queue.
+    Queued,
+    /// An agent has it.
+    Assigned,
+    /// Done; the customer opening it again reopens it.
+    Resolved,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseResponse {
+    /// The conversation the customer and the agent write in (kind `business`).
+    pub conversation_id: Uuid,
+    pub business_id: Uuid,
+    pub team_id: Uuid,
+    pub customer_id: Uuid,
+    pub agent_id: Option<Uuid>,
+    pub state: CaseStateBody,
+    /// Higher is served first.
+    pub priority: i32,
+    /// Its place in its team's queue, from 1, while queued; `null` otherwise.
+    pub position: Option<u64>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub queued_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub assigned_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub resolved_at: Option<OffsetDateTime>,
+}
+
+impl From<CaseView> for CaseResponse {
+    fn from(view: CaseView) -> Self {
+        let c = view.case;
+        Self {
+            conversation_id: c.conversation_id.as_uuid(),
+            business_id: c.business_id.as_uuid(),
+            team_id: c.team_id.as_uuid(),
+            customer_id: c.customer_id.as_uuid(),
+            agent_id: c.agent_id.map(|a| a.as_uuid()),
+            state: match c.state {
+                CaseState::Queued => CaseStateBody::Queued,
+                CaseState::Assigned => CaseStateBody::Assigned,
+                CaseState::Resolved => CaseStateBody::Resolved,
+            },
+            priority: c.priority,
+            position: view.position,
+            queued_at: c.queued_at,
+            assigned_at: c.assigned_at,
+            resolved_at: c.resolved_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseList {
+    pub cases: Vec<CaseResponse>,
+}
+
+fn list(views: Vec<CaseView>) -> HttpResponse {
+    HttpResponse::Ok().json(CaseList {
+        cases: views.into_iter().map(CaseResponse::from).collect(),
+    })
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OpenCaseBody {
+    /// The team to ask; the business's first team when absent.
+    pub team_id: Option<Uuid>,
+}
+
+/// Opens the caller's conversation with a business, assigned at once to an available agent
+/// with room, or queued. The caller's existing case is returned (200), reopened and queued
+/// again if it was resolved.
+#[utoipa::path(post, path = "/api/v1/businesses/{id}/cases", tag = "business", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    request_body = OpenCaseBody,
+    responses((status = 201, description = "Opened", body = CaseResponse),
+        (status = 200, description = "The caller's case, reopened if it was resolved", body = CaseResponse),
+        (status = 403, description = "`staff_cannot_be_customer`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`business_not_found` or `team_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`case_changed`: changed by another request meanwhile; retry", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`: see `Retry-After`", body = Problem, content_type = "application/problem+json")))]
+#[post("/businesses/{id}/cases")]
+pub async fn open_case(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    body: Json<OpenCaseBody>,
+) -> Result<HttpResponse, Problem> {
+    let team = body.team_id.map(TeamId::from_uuid);
+    let (view, created) = state
+        .business
+        .cases
+        .start(user.0.user_id, BusinessId::from_uuid(*id), team)
+        .await?;
+    let response = CaseResponse::from(view);
+    Ok(if created {
+        HttpResponse::Created().json(response)
+    } else {
+        HttpResponse::Ok().json(response)
+    })
+}
+
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+pub struct QueueQuery {
+    /// One team's queue; every team's when absent.
+    pub team_id: Option<Uuid>,
+    /// 1 to 200, default 100.
+    #[validate(range(min = 1, max = 200, message = "must be between 1 and 200"))]
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u64>,
+}
+
+/// Queued cases in routing order (priority, then first in), each with its position in its
+/// team's queue: for the staff.
+#[utoipa::path(get, path = "/api/v1/businesses/{id}/queue", tag = "business", security(("bearer" = [])), params(("id" = Uuid, Path), QueueQuery),
+    responses((status = 200, body = CaseList),
+        (status = 404, description = "`business_not_found` (also when not on its staff)", body = Problem, content_type = "application/problem+json")))]
+#[get("/businesses/{id}/queue")]
+pub async fn queue(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    query: Query<QueueQuery>,
+) -> Result<HttpResponse, Problem> {
+    let mut errors = FieldErrors::default();
+    check(&*query, &mut errors);
+    errors.into_result()?;
+    let views = state
+        .business
+        .cases
+        .queue(
+            user.0.user_id,
+            BusinessId::from_uuid(*id),
+            query.team_id.map(TeamId::from_uuid),
+            query.limit.unwrap_or(100),
+        )
+        .await?;
+    Ok(list(views))
+}
+
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+pub struct InboxQuery {
+    /// Another agent's inbox (supervisors); the caller's when absent.
+    pub agent_id: Option<Uuid>,
+    /// 1 to 200, default 100.
+    #[validate(range(min = 1, max = 200, message = "must be between 1 and 200"))]
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u64>,
+}
+
+/// The open cases assigned to an agent.
+#[utoipa::path(get, path = "/api/v1/businesses/{id}/inbox", tag = "business", security(("bearer" = [])), params(("id" = Uuid, Path), InboxQuery),
+    responses((status = 200, body = CaseList),
+        (status = 403, description = "`supervisor_only`: another agent's inbox", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`business_not_found` (also when not on its staff)", body = Problem, content_type = "application/problem+json")))]
+#[get("/businesses/{id}/inbox")]
+pub async fn inbox(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    query: Query<InboxQuery>,
+) -> Result<HttpResponse, Problem> {
+    let mut errors = FieldErrors::default();
+    check(&*query, &mut errors);
+    errors.into_result()?;
+    let views = state
+        .business
+        .cases
+        .inbox(
+            user.0.user_id,
+            BusinessId::from_uuid(*id),
+            query.agent_id.map(UserId::from_uuid),
+            query.limit.unwrap_or(100),
+        )
+        .await?;
+    Ok(list(views))
+}
+
+/// The case of a business conversation: for its customer, its agent and the supervisors.
+#[utoipa::path(get, path = "/api/v1/conversations/{id}/case", tag = "business", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = CaseResponse),
+        (status = 404, description = "`case_not_found`", body = Problem, content_type = "application/problem+json")))]
+#[get("/conversations/{id}/case")]
+pub async fn get_case(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, Problem> {
+    let view = state
+        .business
+        .cases
+        .get(user.0.user_id, ConversationId::from_uuid(*id))
+        .await?;
+    Ok(HttpResponse::Ok().json(CaseResponse::from(view)))
+}
+
+/// Resolves the case (its agent or a supervisor); the agent's freed room goes to the queue.
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/case/resolve", tag = "business", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = CaseResponse),
+        (status = 403, description = "`not_your_case`: its customer, or an agent of the business but not this case's", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`case_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`case_not_open` or `case_changed`", body = Problem, content_type = "application/problem+json")))]
+#[post("/conversations/{id}/case/resolve")]
+pub async fn resolve_case(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, Problem> {
+    let view = state
+        .business
+        .cases
+        .resolve(user.0.user_id, ConversationId::from_uuid(*id))
+        .await?;
+    Ok(HttpResponse::Ok().json(CaseResponse::from(view)))
+}
+
+/// Exactly one of `agent_id` and `team_id`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"team_id": "01935f5e-8b5c-7cc4-9d1e-6e1f2a3b4c5d"}))]
+#[serde(deny_unknown_fields)]
+pub struct TransferBody {
+    /// Straight to this member of the staff, whatever their load.
+    pub agent_id: Option<Uuid>,
+    /// To the end of this team's queue.
+    pub team_id: Option<Uuid>,
+}
+
+impl TransferBody {
+    fn into_target(self) -> Result<Transfer, AppError> {
+        match (self.agent_id, self.team_id) {
+            (Some(agent), None) => Ok(Transfer::Agent(UserId::from_uuid(agent))),
+            (None, Some(team)) => Ok(Transfer::Team(TeamId::from_uuid(team))),
+            (Some(_), Some(_)) => Err(AppError::invalid(
+                "team_id",
+                "give agent_id or team_id, not both",
+            )),
+            (None, None) => Err(AppError::invalid("agent_id", "give agent_id or team_id")),
+        }
+    }
+}
+
+/// Transfers the case to another agent or team (its agent or a supervisor).
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/case/transfer", tag = "business", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    request_body = TransferBody,
+    responses((status = 200, body = CaseResponse),
+        (status = 403, description = "`not_your_case`: its customer, or an agent of the business but not this case's", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`case_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`case_not_open` or `case_changed`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Neither or both targets, or one not of this business", body = Problem, content_type = "application/problem+json")))]
+#[post("/conversations/{id}/case/transfer")]
+pub async fn transfer_case(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    body: Json<TransferBody>,
+) -> Result<HttpResponse, Problem> {
+    let target = body.into_inner().into_target()?;
+    let view = state
+        .business
+        .cases
+        .transfer(user.0.user_id, ConversationId::from_uuid(*id), target)
+        .await?;
+    Ok(HttpResponse::Ok().json(CaseResponse::from(view)))
+}

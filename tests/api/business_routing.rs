@@ -1,0 +1,212 @@
+//! Business routing under concurrency (two instances when Redis is there to join them), and
+//! its events on the socket.
+
+use std::collections::HashMap;
+
+use futures_util::future::join_all;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::business::{case, shop};
+use crate::helpers::{TestApp, TestUser, spawn_app, spawn_twin};
+
+async fn cases_of(app: &TestApp, business: &str, agent: &TestUser) -> Vec<String> {
+    let inbox = app
+        .get_ok(
+            &format!("/api/v1/businesses/{business}/inbox"),
+            &agent.access_token,
+        )
+        .await;
+    inbox["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["conversation_id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn concurrent_arrivals_and_agents_on_two_instances_assign_each_case_exactly_once() {
+    let app = spawn_app().await;
+    let twin = spawn_twin(&app).await;
+    let other = twin.as_ref().unwrap_or(&app);
+    let instances = [&app, other];
+    let shop = shop(&app, "race_shop").await;
+    let mut agents = Vec::new();
+    for n in 0..5 {
+        let agent = app.register(&format!("racer{n}")).await;
+        shop.hire(&app, &agent, "agent").await;
+        agents.push(agent);
+    }
+    let ids: Vec<&str> = agents.iter().map(|a| a.id.as_str()).collect();
+    let team = app
+        .put_json(
+            &format!("/api/v1/businesses/{}/teams/{}", shop.id, shop.team),
+            &json!({"name": "General", "agent_ids": ids}),
+            &shop.owner.access_token,
+        )
+        .await;
+    assert_eq!(team.status(), StatusCode::OK);
+    // A second team of the same agents: routings of the two queues compete for them.
+    let second = app
+        .post_json(
+            &format!("/api/v1/businesses/{}/teams", shop.id),
+            &json!({"name": "Second line", "agent_ids": ids}),
+            Some(&shop.owner.access_token),
+        )
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    let teams = [json!(shop.team), second["id"].clone()];
+    let mut customers = Vec::new();
+    for n in 0..40 {
+        customers.push(app.register(&format!("crowd{n}")).await);
+    }
+
+    // Forty customers arrive in both teams while five agents (room for four each) come
+    // online, all at once and spread over both instances.
+    let arrivals = customers.iter().enumerate().map(|(n, customer)| {
+        let instance = instances[n % 2];
+        let (shop, team) = (&shop, &teams[n / 2 % 2]);
+        async move {
+            let response = instance
+                .post_json(
+                    &format!("/api/v1/businesses/{}/cases", shop.id),
+                    &json!({"team_id": team}),
+                    Some(&customer.access_token),
+                )
+                .await;
+            assert_eq!(response.status(), StatusCode::CREATED);
+            let case: Value = response.json().await.unwrap();
+            case["conversation_id"].as_str().unwrap().to_owned()
+        }
+    });
+    let online = agents.iter().enumerate().map(|(n, agent)| {
+        let instance = instances[n % 2];
+        let shop = &shop;
+        async move {
+            shop.availability(
+                instance,
+                agent,
+                json!({"status": "available", "capacity": 4}),
+            )
+            .await;
+        }
+    });
+    let (opened, _) = tokio::join!(join_all(arrivals), join_all(online));
+
+    let mut owner_of: HashMap<String, usize> = HashMap::new();
+    for (n, agent) in agents.iter().enumerate() {
+        let mine = cases_of(&app, &shop.id, agent).await;
+        assert_eq!(
+            mine.len(),
+            4,
+            "every agent is filled to capacity, never past it"
+        );
+        for id in mine {
+            assert!(owner_of.insert(id, n).is_none(), "a case assigned twice");
+        }
+    }
+    let queue = app
+        .get_ok(
+            &format!("/api/v1/businesses/{}/queue", shop.id),
+            &shop.owner.access_token,
+        )
+        .await;
+    let queued: Vec<String> = queue["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["conversation_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(queued.len(), 20);
+    for id in &opened {
+        let assigned = owner_of.contains_key(id);
+        assert!(
+            assigned != queued.contains(id),
+            "{id} is either assigned or queued"
+        );
+    }
+
+    // Every agent resolves everything at once, on both instances: the queue drains into the
+    // freed room, again never twice and never past capacity.
+    let resolutions = owner_of.iter().map(|(id, n)| {
+        let instance = instances[*n % 2];
+        let agent = &agents[*n];
+        async move {
+            let response = instance
+                .post_json(
+                    &format!("/api/v1/conversations/{id}/case/resolve"),
+                    &json!({}),
+                    Some(&agent.access_token),
+                )
+                .await;
+            assert_eq!(response.status(), StatusCode::OK);
+        }
+    });
+    join_all(resolutions).await;
+    let mut second: Vec<String> = Vec::new();
+    for agent in &agents {
+        let mine = cases_of(&app, &shop.id, agent).await;
+        assert!(mine.len() <= 4);
+        second.extend(mine);
+    }
+    second.sort();
+    let mut expected = queued.clone();
+    expected.sort();
+    assert_eq!(second, expected, "the whole queue, each case once");
+}
+
+#[tokio::test]
+async fn the_socket_tells_the_customer_and_the_supervisors() {
+    let app = spawn_app().await;
+    let shop = shop(&app, "live_shop").await;
+    let agent = app.register("live_agent").await;
+    shop.hire(&app, &agent, "agent").await;
+    let team = app
+        .put_json(
+            &format!("/api/v1/businesses/{}/teams/{}", shop.id, shop.team),
+            &json!({"name": "General", "agent_ids": [agent.id]}),
+            &shop.owner.access_token,
+        )
+        .await;
+    assert_eq!(team.status(), StatusCode::OK);
+    let customer = app.register("live_customer").await;
+    let mut customer_socket = app.ws(&customer.access_token).await;
+    let mut owner_socket = app.ws(&shop.owner.access_token).await;
+    let mut agent_socket = app.ws(&agent.access_token).await;
+
+    let (_, opened) = shop.open(&app, &customer).await;
+    let conversation = opened["conversation_id"].clone();
+    customer_socket.expect("conversation.created").await;
+    let queued = customer_socket.expect("case.updated").await;
+    assert_eq!(queued["data"]["state"], "queued");
+    assert_eq!(queued["data"]["conversation_id"], conversation);
+    assert_eq!(
+        owner_socket.expect("case.updated").await["data"]["state"],
+        "queued"
+    );
+
+    shop.availability(&app, &agent, json!({"status": "available"}))
+        .await;
+    let status = owner_socket.expect("agent.updated").await;
+    assert_eq!(status["data"]["user_id"], agent.id.as_str());
+    assert_eq!(status["data"]["status"], "available");
+    let assigned = customer_socket.expect("case.updated").await;
+    assert_eq!(assigned["data"]["state"], "assigned");
+    assert_eq!(assigned["data"]["agent_id"], agent.id.as_str());
+    let joined = agent_socket.expect("participant.added").await;
+    assert_eq!(joined["data"]["conversation_id"], conversation);
+    assert_eq!(
+        agent_socket.expect("case.updated").await["data"]["state"],
+        "assigned"
+    );
+
+    // Their messages flow both ways like any conversation's.
+    let id = conversation.as_str().unwrap();
+    app.send_message(&customer, id, "Hello?").await;
+    let message = agent_socket.expect("message.created").await;
+    assert_eq!(message["data"]["content"], "Hello?");
+    assert_eq!(case(&app, &conversation, &agent).await["state"], "assigned");
+}
