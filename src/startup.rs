@@ -499,6 +499,14 @@ fn build_state(
         log_options,
         shutdown.clone(),
     ))];
+    consumers.push(tokio::spawn(events::run_shared(
+        "business",
+        instance.clone(),
+        log.clone(),
+        business.reopener(),
+        log_options,
+        shutdown.clone(),
+    )));
     if let Some(push) = push_sender(settings)? {
         let pusher = Arc::new(Pusher::new(push, devices));
         consumers.push(tokio::spawn(events::run_shared(

@@ -210,3 +210,55 @@ async fn the_socket_tells_the_customer_and_the_supervisors() {
     assert_eq!(message["data"]["content"], "Hello?");
     assert_eq!(case(&app, &conversation, &agent).await["state"], "assigned");
 }
+
+#[tokio::test]
+async fn an_agent_whose_last_connection_closes_goes_offline() {
+    let app = spawn_app().await;
+    let shop = shop(&app, "closing_shop").await;
+    let socket = app.ws(&shop.owner.access_token).await;
+    let second = app.ws(&shop.owner.access_token).await;
+    shop.availability(&app, &shop.owner, json!({"status": "available"}))
+        .await;
+    let members = format!("/api/v1/businesses/{}/members", shop.id);
+    let token = shop.owner.access_token.as_str();
+    let status = || async { app.get_ok(&members, token).await["members"][0]["status"].clone() };
+    socket.close().await;
+    second.close().await;
+    crate::helpers::eventually("the owner is offline", || async {
+        (status().await == "offline").then_some(())
+    })
+    .await;
+    let customer = app.register("late_customer").await;
+    let (_, opened) = shop.open(&app, &customer).await;
+    assert_eq!(opened["state"], "queued");
+}
+
+#[tokio::test]
+async fn the_customer_writing_again_reopens_a_resolved_case() {
+    let app = spawn_app().await;
+    let shop = shop(&app, "again_shop").await;
+    let agent = shop.agent(&app, "again_agent", 2).await;
+    let customer = app.register("again_customer").await;
+    let (_, opened) = shop.open(&app, &customer).await;
+    assert_eq!(opened["state"], "assigned");
+    let conversation = opened["conversation_id"].clone();
+    let id = conversation.as_str().unwrap();
+    let resolved = app
+        .post_json(
+            &format!("/api/v1/conversations/{id}/case/resolve"),
+            &json!({}),
+            Some(&agent.access_token),
+        )
+        .await;
+    assert_eq!(resolved.status(), StatusCode::OK);
+
+    app.send_message(&customer, id, "One more thing").await;
+    // Queued again, then routed: the agent has room.
+    let reopened = crate::helpers::eventually("the case is assigned again", || async {
+        let now = case(&app, &conversation, &customer).await;
+        (now["state"] == "assigned").then_some(now)
+    })
+    .await;
+    assert_eq!(reopened["agent_id"], agent.id.as_str());
+    assert_eq!(reopened["resolved_at"], Value::Null);
+}

@@ -32,27 +32,42 @@ impl AgentsHandler {
         id: BusinessId,
         change: Availability,
     ) -> Result<Member, AppError> {
-        let deps = &self.deps;
-        let mut member = deps.staff(id, me).await?;
+        let mut member = self.deps.staff(id, me).await?;
         if let Some(capacity) = change.capacity {
             member.capacity = Member::check_capacity(capacity)?;
         }
         if let Some(status) = change.status {
             member.status = status;
         }
-        let changed = DomainEvent::StaffChanged(StaffChange {
-            business_id: id,
-            user_id: me,
-            status: member.status,
-            capacity: member.capacity,
-            audience: deps.supervisors(id).await?,
-        });
-        deps.businesses
-            .set_availability(&member, &[changed])
-            .await?;
+        self.store(&member).await?;
         if member.status == AgentStatus::Available {
             self.router.route_for(id, me).await?;
         }
         Ok(member)
+    }
+
+    /// `user`'s last connection closed: they are offline in every business they work for,
+    /// so nothing more is assigned to them (what they hold stays theirs).
+    pub async fn went_offline(&self, user: UserId) -> Result<(), AppError> {
+        for mut member in self.deps.businesses.memberships(user).await? {
+            if member.status != AgentStatus::Offline {
+                member.status = AgentStatus::Offline;
+                self.store(&member).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn store(&self, member: &Member) -> Result<(), AppError> {
+        let deps = &self.deps;
+        let changed = DomainEvent::StaffChanged(StaffChange {
+            business_id: member.business_id,
+            user_id: member.user_id,
+            status: member.status,
+            capacity: member.capacity,
+            audience: deps.supervisors(member.business_id).await?,
+        });
+        deps.businesses.set_availability(member, &[changed]).await?;
+        Ok(())
     }
 }

@@ -28,7 +28,7 @@ pub enum Transfer {
 /// Customers' conversations with businesses: opening, the queue and inboxes, transfers and
 /// resolution.
 pub struct CasesHandler {
-    deps: Arc<BusinessDeps>,
+    pub(super) deps: Arc<BusinessDeps>,
     router: Arc<Router>,
 }
 
@@ -130,7 +130,13 @@ impl CasesHandler {
         Ok((self.view(self.case(conversation.id).await?).await?, true))
     }
 
-    async fn reopen(&self, me: UserId, case: Case, team: TeamId) -> Result<Case, AppError> {
+    /// Queues a resolved case again in `team` and routes it; an open case stays as it is.
+    pub(super) async fn reopen(
+        &self,
+        me: UserId,
+        case: Case,
+        team: TeamId,
+    ) -> Result<Case, AppError> {
         if case.state != CaseState::Resolved {
             return Ok(case);
         }

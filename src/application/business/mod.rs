@@ -6,6 +6,7 @@
 mod agents;
 mod cases;
 mod directory;
+mod reopen;
 mod routing;
 
 use std::sync::Arc;
@@ -93,7 +94,7 @@ impl From<BusinessError> for AppError {
 pub struct BusinessHandlers {
     pub directory: DirectoryHandler,
     pub agents: AgentsHandler,
-    pub cases: CasesHandler,
+    pub cases: Arc<CasesHandler>,
 }
 
 impl BusinessHandlers {
@@ -102,7 +103,12 @@ impl BusinessHandlers {
         Self {
             directory: DirectoryHandler::new(deps.clone()),
             agents: AgentsHandler::new(deps.clone(), router.clone()),
-            cases: CasesHandler::new(deps, router),
+            cases: Arc::new(CasesHandler::new(deps, router)),
         }
+    }
+
+    /// The consumer of the event log that reopens a resolved case when its customer writes.
+    pub fn reopener(&self) -> Arc<dyn crate::application::events::EventHandler> {
+        Arc::new(reopen::Reopener::new(self.cases.clone()))
     }
 }

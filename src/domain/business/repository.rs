@@ -38,6 +38,9 @@ pub trait BusinessRepository: Send + Sync {
 
     async fn members(&self, id: BusinessId) -> Result<Vec<Member>, RepoError>;
 
+    /// Every business `user` is on the staff of.
+    async fn memberships(&self, user: UserId) -> Result<Vec<Member>, RepoError>;
+
     /// Adds a member, or changes the role of one.
     async fn put_member(&self, member: &Member) -> Result<(), RepoError>;
 

@@ -165,6 +165,9 @@ impl Drop for Registration {
                 .await
             {
                 announce(&state, user, PresenceStatus::Offline).await;
+                if let Err(error) = state.business.agents.went_offline(user).await {
+                    tracing::warn!(error = %format!("{error:#}"), "agent status not set offline");
+                }
             }
         });
     }

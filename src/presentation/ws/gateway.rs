@@ -362,6 +362,9 @@ impl Live {
         let now = self.state.clock.now();
         if Box::pin(realtime.presence.store().disconnect(me, &key, now)).await {
             Box::pin(self.announce_presence(PresenceStatus::Offline)).await;
+            if let Err(error) = Box::pin(self.state.business.agents.went_offline(me)).await {
+                tracing::warn!(error = %format!("{error:#}"), "agent status not set offline");
+            }
         }
         // A slow client takes the close frame only once it reads what is queued before it:
         // wait for that off this task, for a bounded time.

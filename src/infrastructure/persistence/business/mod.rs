@@ -154,6 +154,15 @@ impl BusinessRepository for SeaOrmBusinessRepository {
         rows.into_iter().map(member_from).collect()
     }
 
+    async fn memberships(&self, user: UserId) -> Result<Vec<Member>, RepoError> {
+        let rows = business_members::Entity::find()
+            .filter(business_members::Column::UserId.eq(user.as_uuid()))
+            .all(&self.db)
+            .await
+            .map_err(unexpected)?;
+        rows.into_iter().map(member_from).collect()
+    }
+
     async fn put_member(&self, member: &Member) -> Result<(), RepoError> {
         business_members::Entity::insert(member_row(member))
             .on_conflict(

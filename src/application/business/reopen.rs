@@ -1,0 +1,53 @@
+//! The customer writing again reopens their resolved case: a consumer of the event log, so
+//! the send path knows nothing of businesses and no message is missed across restarts.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use moka::future::Cache;
+
+use super::CasesHandler;
+use crate::application::error::AppError;
+use crate::application::events::{EventHandler, LoggedEvent};
+use crate::domain::business::CaseState;
+use crate::domain::shared::{ConversationId, DomainEvent};
+
+/// Conversations known to have no case: a conversation's kind never changes, so once seen
+/// they are never looked up again.
+const NOT_CASES_CACHED: u64 = 100_000;
+
+pub struct Reopener {
+    cases: Arc<CasesHandler>,
+    not_cases: Cache<ConversationId, ()>,
+}
+
+impl Reopener {
+    pub(super) fn new(cases: Arc<CasesHandler>) -> Self {
+        Self {
+            cases,
+            not_cases: Cache::new(NOT_CASES_CACHED),
+        }
+    }
+}
+
+#[async_trait]
+impl EventHandler for Reopener {
+    async fn handle(&self, logged: &LoggedEvent) -> Result<(), AppError> {
+        let DomainEvent::MessageCreated { message } = &logged.event else {
+            return Ok(());
+        };
+        let id = message.conversation_id;
+        if self.not_cases.contains_key(&id) {
+            return Ok(());
+        }
+        let Some(case) = self.cases.deps.businesses.case(id).await? else {
+            self.not_cases.insert(id, ()).await;
+            return Ok(());
+        };
+        if case.state == CaseState::Resolved && message.sender_id == case.customer_id {
+            let team = case.team_id;
+            self.cases.reopen(case.customer_id, case, team).await?;
+        }
+        Ok(())
+    }
+}
