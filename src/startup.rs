@@ -503,7 +503,7 @@ fn build_state(
         "business",
         instance.clone(),
         log.clone(),
-        business.reopener(),
+        business.watcher(),
         log_options,
         shutdown.clone(),
     )));

@@ -119,6 +119,7 @@ impl MigrationTrait for Migration {
                     .col(integer("priority").default(0))
                     .col(timestamp_with_time_zone("queued_at"))
                     .col(timestamp_with_time_zone_null("assigned_at"))
+                    .col(timestamp_with_time_zone_null("first_response_at"))
                     .col(timestamp_with_time_zone_null("resolved_at"))
                     .foreign_key(&mut cascade(
                         "fk_business_cases_conversation",

@@ -7,8 +7,8 @@ use futures_util::future::join_all;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::business::{case, shop};
 use crate::helpers::{TestApp, TestUser, spawn_app, spawn_twin};
+use crate::shops::{case, shop};
 
 async fn cases_of(app: &TestApp, business: &str, agent: &TestUser) -> Vec<String> {
     let inbox = app
@@ -261,4 +261,64 @@ async fn the_customer_writing_again_reopens_a_resolved_case() {
     .await;
     assert_eq!(reopened["agent_id"], agent.id.as_str());
     assert_eq!(reopened["resolved_at"], Value::Null);
+}
+
+#[tokio::test]
+async fn supervisors_see_the_waiting_and_the_median_times() {
+    let app = spawn_app().await;
+    let shop = shop(&app, "figures_shop").await;
+    let agent = shop.agent(&app, "figures_agent", 1).await;
+    let first = app.register("first_customer").await;
+    let second = app.register("second_customer").await;
+    let (_, served) = shop.open(&app, &first).await;
+    let (_, waiting) = shop.open(&app, &second).await;
+    assert_eq!(
+        (&served["state"], &waiting["state"]),
+        (&json!("assigned"), &json!("queued"))
+    );
+    let figures = format!("/api/v1/businesses/{}/figures", shop.id);
+    let now = app.get_ok(&figures, &shop.owner.access_token).await;
+    assert_eq!(
+        (&now["waiting_now"], &now["assigned_now"]),
+        (&json!(1), &json!(1))
+    );
+    assert_eq!(now["median_first_response_secs"], Value::Null);
+
+    // The agent's first message is the case's first response.
+    let conversation = served["conversation_id"].clone();
+    let id = conversation.as_str().unwrap();
+    app.send_message(&first, id, "Hello?").await;
+    app.send_message(&agent, id, "Hello, I am here").await;
+    crate::helpers::eventually("the first response is recorded", || async {
+        let now = case(&app, &conversation, &agent).await;
+        now["first_response_at"].is_string().then_some(())
+    })
+    .await;
+    let resolved = app
+        .post_json(
+            &format!("/api/v1/conversations/{id}/case/resolve"),
+            &json!({}),
+            Some(&agent.access_token),
+        )
+        .await;
+    assert_eq!(resolved.status(), StatusCode::OK);
+
+    let week = app.get_ok(&figures, &shop.owner.access_token).await;
+    assert_eq!(
+        (&week["waiting_now"], &week["assigned_now"]),
+        (&json!(0), &json!(1))
+    );
+    assert_eq!((&week["opened"], &week["resolved"]), (&json!(2), &json!(1)));
+    for median in [
+        "median_wait_secs",
+        "median_first_response_secs",
+        "median_resolution_secs",
+    ] {
+        assert!(
+            week[median].as_f64().is_some_and(|s| s >= 0.0),
+            "{median}: {week}"
+        );
+    }
+    let refused = app.get(&figures, Some(&agent.access_token)).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
 }

@@ -23,6 +23,7 @@ mod pipeline;
 mod refresh_cookie;
 mod scanning;
 mod sessions;
+mod shops;
 mod socket_sessions;
 mod sync;
 mod traces;

@@ -3,7 +3,12 @@ use std::sync::Arc;
 use super::BusinessDeps;
 use super::routing::Router;
 use crate::application::error::AppError;
-use crate::domain::business::{BusinessId, Case, CaseChange, CaseFilter, CaseState, TeamId};
+use crate::domain::business::{
+    BusinessId, Case, CaseChange, CaseFilter, CaseState, Figures, TeamId,
+};
+
+/// Cases a period's figures are measured over, at most.
+const FIGURES_CASES_MAX: u64 = 100_000;
 use crate::domain::conversations::{
     Conversation, ConversationKind, Description, Participant, Role, Title,
 };
@@ -257,6 +262,7 @@ impl CasesHandler {
             team,
             agent: None,
             states: vec![CaseState::Queued],
+            since: None,
             limit,
         };
         let cases = self.deps.businesses.cases(business, filter).await?;
@@ -283,6 +289,27 @@ impl CasesHandler {
             .collect())
     }
 
+    /// The business's figures over the last `days` days (supervisors).
+    pub async fn figures(
+        &self,
+        me: UserId,
+        business: BusinessId,
+        days: u32,
+    ) -> Result<Figures, AppError> {
+        let deps = &self.deps;
+        deps.supervisor(business, me).await?;
+        let since = deps.clock.now() - time::Duration::days(i64::from(days));
+        let filter = CaseFilter {
+            since: Some(since),
+            limit: FIGURES_CASES_MAX,
+            ..CaseFilter::default()
+        };
+        let period = deps.businesses.cases(business, filter).await?;
+        let waiting = deps.businesses.count(business, CaseState::Queued).await?;
+        let assigned = deps.businesses.count(business, CaseState::Assigned).await?;
+        Ok(Figures::measure(&period, waiting, assigned))
+    }
+
     /// Open cases assigned to `agent` (the caller when `None`); supervisors see anyone's.
     pub async fn inbox(
         &self,
@@ -300,6 +327,7 @@ impl CasesHandler {
             team: None,
             agent: Some(agent),
             states: vec![CaseState::Assigned],
+            since: None,
             limit,
         };
         let cases = self.deps.businesses.cases(business, filter).await?;

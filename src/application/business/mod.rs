@@ -6,8 +6,8 @@
 mod agents;
 mod cases;
 mod directory;
-mod reopen;
 mod routing;
+mod watcher;
 
 use std::sync::Arc;
 
@@ -107,8 +107,9 @@ impl BusinessHandlers {
         }
     }
 
-    /// The consumer of the event log that reopens a resolved case when its customer writes.
-    pub fn reopener(&self) -> Arc<dyn crate::application::events::EventHandler> {
-        Arc::new(reopen::Reopener::new(self.cases.clone()))
+    /// The consumer of the event log that follows cases' messages: reopenings and first
+    /// responses.
+    pub fn watcher(&self) -> Arc<dyn crate::application::events::EventHandler> {
+        Arc::new(watcher::CaseWatcher::new(self.cases.clone()))
     }
 }

@@ -47,6 +47,8 @@ pub struct Case {
     pub priority: i32,
     pub queued_at: OffsetDateTime,
     pub assigned_at: Option<OffsetDateTime>,
+    /// The agent's first message since it was (last) queued.
+    pub first_response_at: Option<OffsetDateTime>,
     pub resolved_at: Option<OffsetDateTime>,
 }
 
@@ -68,6 +70,7 @@ impl Case {
             priority: 0,
             queued_at: now,
             assigned_at: None,
+            first_response_at: None,
             resolved_at: None,
         }
     }
@@ -79,6 +82,7 @@ impl Case {
         self.state = CaseState::Queued;
         self.queued_at = now;
         self.assigned_at = None;
+        self.first_response_at = None;
         self.resolved_at = None;
     }
 

@@ -11,6 +11,8 @@ pub struct CaseFilter {
     pub team: Option<TeamId>,
     pub agent: Option<UserId>,
     pub states: Vec<CaseState>,
+    /// Only cases queued at or after this.
+    pub since: Option<OffsetDateTime>,
     pub limit: u64,
 }
 
@@ -97,6 +99,18 @@ pub trait BusinessRepository: Send + Sync {
 
     async fn cases(&self, business: BusinessId, filter: CaseFilter)
     -> Result<Vec<Case>, RepoError>;
+
+    /// How many of the business's cases are in `state` now.
+    async fn count(&self, business: BusinessId, state: CaseState) -> Result<u64, RepoError>;
+
+    /// Records the agent's first message in a case assigned to them, unless one came before;
+    /// `false` when it did, or the case is not theirs.
+    async fn note_first_response(
+        &self,
+        conversation: ConversationId,
+        agent: UserId,
+        at: OffsetDateTime,
+    ) -> Result<bool, RepoError>;
 
     /// A queued case's place in its team's queue, from 1.
     async fn position(&self, case: &Case) -> Result<u64, RepoError>;

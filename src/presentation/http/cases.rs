@@ -21,6 +21,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(open_case)
         .service(queue)
         .service(inbox)
+        .service(figures)
         .service(get_case)
         .service(resolve_case)
         .service(transfer_case);
@@ -54,6 +55,9 @@ pub struct CaseResponse {
     pub queued_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339::option")]
     pub assigned_at: Option<OffsetDateTime>,
+    /// The agent's first message since the case was (last) queued.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub first_response_at: Option<OffsetDateTime>,
     #[serde(with = "time::serde::rfc3339::option")]
     pub resolved_at: Option<OffsetDateTime>,
 }
@@ -76,6 +80,7 @@ impl From<CaseView> for CaseResponse {
             position: view.position,
             queued_at: c.queued_at,
             assigned_at: c.assigned_at,
+            first_response_at: c.first_response_at,
             resolved_at: c.resolved_at,
         }
     }
@@ -205,6 +210,67 @@ pub async fn inbox(
         )
         .await?;
     Ok(list(views))
+}
+
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+pub struct FiguresQuery {
+    /// The period: the last 1 to 90 days, default 7.
+    #[validate(range(min = 1, max = 90, message = "must be between 1 and 90"))]
+    #[param(minimum = 1, maximum = 90)]
+    pub days: Option<u32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FiguresResponse {
+    pub days: u32,
+    /// Cases in a queue now.
+    pub waiting_now: u64,
+    /// Cases an agent holds now.
+    pub assigned_now: u64,
+    /// Cases queued in the period (a reopened case counts once, by its latest opening).
+    pub opened: u64,
+    /// Of those, resolved.
+    pub resolved: u64,
+    /// Median seconds from queued to assigned; `null` without one.
+    pub median_wait_secs: Option<f64>,
+    /// Median seconds from assigned to the agent's first message.
+    pub median_first_response_secs: Option<f64>,
+    /// Median seconds from queued to resolved.
+    pub median_resolution_secs: Option<f64>,
+}
+
+/// The business's figures now and over the last `days` days (supervisors).
+#[utoipa::path(get, path = "/api/v1/businesses/{id}/figures", tag = "business", security(("bearer" = [])), params(("id" = Uuid, Path), FiguresQuery),
+    responses((status = 200, body = FiguresResponse),
+        (status = 403, description = "`supervisor_only`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`business_not_found` (also when not on its staff)", body = Problem, content_type = "application/problem+json")))]
+#[get("/businesses/{id}/figures")]
+pub async fn figures(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    query: Query<FiguresQuery>,
+) -> Result<HttpResponse, Problem> {
+    let mut errors = FieldErrors::default();
+    check(&*query, &mut errors);
+    errors.into_result()?;
+    let days = query.days.unwrap_or(7);
+    let found = state
+        .business
+        .cases
+        .figures(user.0.user_id, BusinessId::from_uuid(*id), days)
+        .await?;
+    let secs = |d: Option<time::Duration>| d.map(|d| d.as_seconds_f64());
+    Ok(HttpResponse::Ok().json(FiguresResponse {
+        days,
+        waiting_now: found.waiting_now,
+        assigned_now: found.assigned_now,
+        opened: found.opened,
+        resolved: found.resolved,
+        median_wait_secs: secs(found.median_wait),
+        median_first_response_secs: secs(found.median_first_response),
+        median_resolution_secs: secs(found.median_resolution),
+    }))
 }
 
 /// The case of a business conversation: for its customer, its agent and the supervisors.

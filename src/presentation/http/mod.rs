@@ -17,6 +17,7 @@ pub mod openapi;
 pub mod problem;
 pub mod refresh_cookie;
 pub mod seq_cursor;
+pub mod staff;
 pub mod users;
 
 use std::sync::Arc;
@@ -89,6 +90,7 @@ pub fn configure(
                     .configure(users::routes)
                     .configure(notifications::routes)
                     .configure(business::routes)
+                    .configure(staff::routes)
                     .configure(cases::routes)
                     .service(crate::presentation::ws::gateway::connect),
             )

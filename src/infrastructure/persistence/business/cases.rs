@@ -170,6 +170,9 @@ pub(super) async fn list(
     if let Some(agent) = filter.agent {
         query = query.filter(business_cases::Column::AgentId.eq(agent.as_uuid()));
     }
+    if let Some(since) = filter.since {
+        query = query.filter(business_cases::Column::QueuedAt.gte(since));
+    }
     if !filter.states.is_empty() {
         let states = filter.states.iter().map(|s| s.as_str());
         query = query.filter(business_cases::Column::State.is_in(states));

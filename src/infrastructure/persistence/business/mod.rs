@@ -4,10 +4,10 @@ mod cases;
 mod rows;
 
 use async_trait::async_trait;
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -21,7 +21,8 @@ use super::entities::{
 use super::outbox::{self, OutboxSignal};
 use super::{repo_error, statement, unexpected};
 use crate::domain::business::{
-    Announce, Business, BusinessId, BusinessRepository, Case, CaseFilter, Member, Team, TeamId,
+    Announce, Business, BusinessId, BusinessRepository, Case, CaseFilter, CaseState, Member, Team,
+    TeamId,
 };
 use crate::domain::conversations::{Conversation, Participant};
 use crate::domain::shared::{ConversationId, DomainEvent, RepoError, UserId};
@@ -329,6 +330,33 @@ impl BusinessRepository for SeaOrmBusinessRepository {
         filter: CaseFilter,
     ) -> Result<Vec<Case>, RepoError> {
         cases::list(&self.db, business, filter).await
+    }
+
+    async fn count(&self, business: BusinessId, state: CaseState) -> Result<u64, RepoError> {
+        business_cases::Entity::find()
+            .filter(business_cases::Column::BusinessId.eq(business.as_uuid()))
+            .filter(business_cases::Column::State.eq(state.as_str()))
+            .count(&self.db)
+            .await
+            .map_err(unexpected)
+    }
+
+    async fn note_first_response(
+        &self,
+        conversation: ConversationId,
+        agent: UserId,
+        at: OffsetDateTime,
+    ) -> Result<bool, RepoError> {
+        let updated = business_cases::Entity::update_many()
+            .col_expr(business_cases::Column::FirstResponseAt, Expr::value(at))
+            .filter(business_cases::Column::ConversationId.eq(conversation.as_uuid()))
+            .filter(business_cases::Column::AgentId.eq(agent.as_uuid()))
+            .filter(business_cases::Column::State.eq(CaseState::Assigned.as_str()))
+            .filter(business_cases::Column::FirstResponseAt.is_null())
+            .exec(&self.db)
+            .await
+            .map_err(unexpected)?;
+        Ok(updated.rows_affected == 1)
     }
 
     async fn position(&self, case: &Case) -> Result<u64, RepoError> {

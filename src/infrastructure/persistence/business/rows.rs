@@ -82,6 +82,7 @@ pub(super) fn case_from(row: business_cases::Model) -> Result<Case, RepoError> {
         priority: row.priority,
         queued_at: row.queued_at,
         assigned_at: row.assigned_at,
+        first_response_at: row.first_response_at,
         resolved_at: row.resolved_at,
     })
 }
@@ -97,6 +98,7 @@ pub(super) fn case_row(c: &Case) -> business_cases::ActiveModel {
         priority: Set(c.priority),
         queued_at: Set(c.queued_at),
         assigned_at: Set(c.assigned_at),
+        first_response_at: Set(c.first_response_at),
         resolved_at: Set(c.resolved_at),
     }
 }

@@ -13,6 +13,7 @@ pub struct Model {
     pub priority: i32,
     pub queued_at: TimeDateTimeWithTimeZone,
     pub assigned_at: Option<TimeDateTimeWithTimeZone>,
+    pub first_response_at: Option<TimeDateTimeWithTimeZone>,
     pub resolved_at: Option<TimeDateTimeWithTimeZone>,
 }
 

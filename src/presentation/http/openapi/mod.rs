@@ -13,7 +13,7 @@ use refusals::CommonRefusals;
 
 use super::{
     activity, attachments, auth, business, cases, conversations, health, messages, metrics,
-    notifications, problem, users,
+    notifications, problem, staff, users,
 };
 
 #[derive(OpenApi)]
@@ -39,9 +39,9 @@ use super::{
         notifications::list_devices, notifications::register_device, notifications::remove_device,
         attachments::upload_attachment, attachments::download_attachment, attachments::get_thumbnail,
         business::create_business, business::search_businesses, business::get_business,
-        business::update_business, business::list_staff, business::put_staff, business::list_teams,
-        business::create_team, business::update_team, business::set_availability,
-        cases::open_case, cases::queue, cases::inbox, cases::get_case, cases::resolve_case,
+        business::update_business, staff::list_staff, staff::put_staff, staff::list_teams,
+        staff::create_team, staff::update_team, staff::set_availability,
+        cases::open_case, cases::queue, cases::inbox, cases::figures, cases::get_case, cases::resolve_case,
         cases::transfer_case,
         health::live, health::ready, metrics::render,
     ),

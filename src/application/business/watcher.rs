@@ -1,4 +1,5 @@
-//! The customer writing again reopens their resolved case: a consumer of the event log, so
+//! Cases follow their conversation's messages: the customer writing again reopens a resolved
+//! case, and the agent's first message is its first response. A consumer of the event log, so
 //! the send path knows nothing of businesses and no message is missed across restarts.
 
 use std::sync::Arc;
@@ -16,12 +17,12 @@ use crate::domain::shared::{ConversationId, DomainEvent};
 /// they are never looked up again.
 const NOT_CASES_CACHED: u64 = 100_000;
 
-pub struct Reopener {
+pub struct CaseWatcher {
     cases: Arc<CasesHandler>,
     not_cases: Cache<ConversationId, ()>,
 }
 
-impl Reopener {
+impl CaseWatcher {
     pub(super) fn new(cases: Arc<CasesHandler>) -> Self {
         Self {
             cases,
@@ -31,7 +32,7 @@ impl Reopener {
 }
 
 #[async_trait]
-impl EventHandler for Reopener {
+impl EventHandler for CaseWatcher {
     async fn handle(&self, logged: &LoggedEvent) -> Result<(), AppError> {
         let DomainEvent::MessageCreated { message } = &logged.event else {
             return Ok(());
@@ -40,13 +41,22 @@ impl EventHandler for Reopener {
         if self.not_cases.contains_key(&id) {
             return Ok(());
         }
-        let Some(case) = self.cases.deps.businesses.case(id).await? else {
+        let businesses = &self.cases.deps.businesses;
+        let Some(case) = businesses.case(id).await? else {
             self.not_cases.insert(id, ()).await;
             return Ok(());
         };
-        if case.state == CaseState::Resolved && message.sender_id == case.customer_id {
+        let from = message.sender_id;
+        if case.state == CaseState::Resolved && from == case.customer_id {
             let team = case.team_id;
             self.cases.reopen(case.customer_id, case, team).await?;
+        } else if case.state == CaseState::Assigned
+            && case.agent_id == Some(from)
+            && case.first_response_at.is_none()
+        {
+            businesses
+                .note_first_response(id, from, message.created_at)
+                .await?;
         }
         Ok(())
     }
