@@ -74,6 +74,12 @@ pub struct Options {
     /// `history` and `chatlist`: requests measured.
     #[arg(long)]
     pub requests: Option<usize>,
+    /// `business`: customers who open a case at once.
+    #[arg(long)]
+    pub customers: Option<usize>,
+    /// `business`: agents taking them (with room for all together).
+    #[arg(long)]
+    pub agents: Option<usize>,
     /// `history` and `chatlist`: clients reading at once (with `--rate`, pages per second over
     /// all of them; without it, each asks again as soon as it is answered).
     #[arg(long)]
@@ -97,18 +103,21 @@ pub enum Scenario {
     Connections,
     History,
     Chatlist,
+    /// A thousand customers at once for twenty agents: routing, each case assigned once.
+    Business,
     /// `kill -9`, then SIGTERM, in the middle of a burst of sends.
     Faults,
     All,
 }
 
 impl Scenario {
-    const EACH: [Scenario; 6] = [
+    const EACH: [Scenario; 7] = [
         Scenario::Send,
         Scenario::Fanout,
         Scenario::Connections,
         Scenario::History,
         Scenario::Chatlist,
+        Scenario::Business,
         Scenario::Faults,
     ];
 
@@ -119,6 +128,7 @@ impl Scenario {
             Scenario::Connections => "connections",
             Scenario::History => "history",
             Scenario::Chatlist => "chatlist",
+            Scenario::Business => "business",
             Scenario::Faults => "faults",
             Scenario::All => "all",
         }

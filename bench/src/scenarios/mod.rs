@@ -1,5 +1,6 @@
 //! One module per SPEC §6 scenario; each seeds, measures and checks its own results.
 
+mod business;
 mod chatlist;
 mod connections;
 mod fanout;
@@ -24,6 +25,7 @@ pub async fn run(
         Scenario::Connections => connections::run(options, target).await,
         Scenario::History => history::run(options, target).await,
         Scenario::Chatlist => chatlist::run(options, target).await,
+        Scenario::Business => business::run(options, target).await,
         Scenario::Faults => faults::run(options, target).await,
         Scenario::All => anyhow::bail!("`all` is expanded before running"),
     }
