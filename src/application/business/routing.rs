@@ -9,6 +9,10 @@ use crate::application::error::AppError;
 use crate::domain::business::{BusinessId, CaseChange, TeamId};
 use crate::domain::shared::{DomainEvent, UserId};
 
+/// Cases one transaction assigns at most: a burst of arrivals costs one commit per this many,
+/// while the routing lock is never held for long.
+const ASSIGNED_AT_ONCE: usize = 50;
+
 pub(super) struct Router(Arc<BusinessDeps>);
 
 impl Router {
@@ -32,19 +36,29 @@ impl Router {
             ]
         };
         let mut assigned = 0;
-        while let Some(case) = deps
-            .businesses
-            .assign_next(business, team, deps.clock.now(), &announce)
-            .await?
-        {
-            metrics::counter!("business_assignments_total").increment(1);
-            let waited = (case.assigned_at.unwrap_or(case.queued_at) - case.queued_at)
-                .as_seconds_f64()
-                .max(0.0);
-            metrics::histogram!("business_queue_wait_seconds").record(waited);
-            assigned += 1;
+        loop {
+            let batch = deps
+                .businesses
+                .assign_queue(
+                    business,
+                    team,
+                    deps.clock.now(),
+                    ASSIGNED_AT_ONCE,
+                    &announce,
+                )
+                .await?;
+            for case in &batch {
+                let waited = (case.assigned_at.unwrap_or(case.queued_at) - case.queued_at)
+                    .as_seconds_f64()
+                    .max(0.0);
+                metrics::histogram!("business_queue_wait_seconds").record(waited);
+            }
+            metrics::counter!("business_assignments_total").increment(batch.len() as u64);
+            assigned += batch.len() as u32;
+            if batch.len() < ASSIGNED_AT_ONCE {
+                return Ok(assigned);
+            }
         }
-        Ok(assigned)
     }
 
     /// Routes every team `agent` works in: they may have room now.

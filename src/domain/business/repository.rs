@@ -86,16 +86,17 @@ pub trait BusinessRepository: Send + Sync {
         announce: &[DomainEvent],
     ) -> Result<bool, RepoError>;
 
-    /// Assigns the head of `team`'s queue to the agent `pick_agent` chooses, one routing at a
-    /// time per business (across instances too); `None` when the queue is empty or nobody has
-    /// room.
-    async fn assign_next(
+    /// Assigns `team`'s queue, head first, each case to the agent `pick_agent` chooses, until
+    /// the queue is empty, nobody has room, or `most` are assigned: one transaction, one
+    /// routing at a time per business (across instances too). The cases assigned, in order.
+    async fn assign_queue(
         &self,
         business: BusinessId,
         team: TeamId,
         now: OffsetDateTime,
+        most: usize,
         announce: Announce<'_>,
-    ) -> Result<Option<Case>, RepoError>;
+    ) -> Result<Vec<Case>, RepoError>;
 
     async fn cases(&self, business: BusinessId, filter: CaseFilter)
     -> Result<Vec<Case>, RepoError>;

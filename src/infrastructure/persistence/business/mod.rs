@@ -308,20 +308,30 @@ impl BusinessRepository for SeaOrmBusinessRepository {
         Ok(true)
     }
 
-    async fn assign_next(
+    async fn assign_queue(
         &self,
         business: BusinessId,
         team: TeamId,
         now: OffsetDateTime,
+        most: usize,
         announce: Announce<'_>,
-    ) -> Result<Option<Case>, RepoError> {
+    ) -> Result<Vec<Case>, RepoError> {
         let txn = self.db.begin().await.map_err(unexpected)?;
         lock_routing(&txn, business).await?;
-        let Some(assigned) = cases::assign_head(&txn, business, team, now).await? else {
-            return Ok(None);
-        };
-        outbox::commit_with(txn, &announce(&assigned), &self.signal).await?;
-        Ok(Some(assigned))
+        let mut assigned = Vec::new();
+        let mut events = Vec::new();
+        while assigned.len() < most {
+            let Some(case) = cases::assign_head(&txn, business, team, now).await? else {
+                break;
+            };
+            events.extend(announce(&case));
+            assigned.push(case);
+        }
+        if assigned.is_empty() {
+            return Ok(assigned);
+        }
+        outbox::commit_with(txn, &events, &self.signal).await?;
+        Ok(assigned)
     }
 
     async fn cases(
