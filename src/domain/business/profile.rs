@@ -1,46 +1,8 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 use crate::domain::shared::UserId;
-
-/// Identifies a business.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct BusinessId(Uuid);
-
-/// Identifies a team (a queue) of a business.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct TeamId(Uuid);
-
-macro_rules! uuid_id {
-    ($name:ident) => {
-        impl $name {
-            pub fn new() -> Self {
-                Self(Uuid::now_v7())
-            }
-            pub fn from_uuid(id: Uuid) -> Self {
-                Self(id)
-            }
-            pub fn as_uuid(&self) -> Uuid {
-                self.0
-            }
-        }
-        impl Default for $name {
-            fn default() -> Self {
-                Self::new()
-            }
-        }
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                self.0.fmt(f)
-            }
-        }
-    };
-}
-uuid_id!(BusinessId);
-uuid_id!(TeamId);
+pub use crate::domain::shared::{BusinessId, TeamId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum BusinessError {

@@ -69,3 +69,11 @@ id_type!(
     /// Identifies an uploaded file.
     AttachmentId
 );
+id_type!(
+    /// Identifies a business.
+    BusinessId
+);
+id_type!(
+    /// Identifies a team (a queue) of a business.
+    TeamId
+);

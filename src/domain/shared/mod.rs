@@ -7,5 +7,6 @@ mod ids;
 pub use error::RepoError;
 pub use events::DomainEvent;
 pub use ids::{
-    AttachmentId, ConversationId, DeviceId, MessageId, NotificationId, SessionId, UserId,
+    AttachmentId, BusinessId, ConversationId, DeviceId, MessageId, NotificationId, SessionId,
+    TeamId, UserId,
 };
