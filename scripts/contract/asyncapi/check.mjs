@@ -176,6 +176,17 @@ await b.event("conversation.created", (d) => d.conversation_id === direct.id);
 await rest(alice.token, "DELETE", `/conversations/${id}`);
 await b.event("conversation.deleted", (d) => d.conversation_id === id);
 
+// Business chat: Alice owns a business, Bob answers for it, Carol writes to it.
+const shop = await rest(alice.token, "POST", "/businesses", { handle: `shop${suffix}`, name: "Shop" });
+await rest(alice.token, "PUT", `/businesses/${shop.id}/members/${bob.id}`, { role: "agent" });
+const [team] = (await rest(alice.token, "GET", `/businesses/${shop.id}/teams`)).teams;
+await rest(alice.token, "PUT", `/businesses/${shop.id}/teams/${team.id}`, { name: team.name, agent_ids: [bob.id] });
+const opened = await rest(carol.token, "POST", `/businesses/${shop.id}/cases`, {});
+await a.event("case.updated", (d) => d.conversation_id === opened.conversation_id && d.state === "queued");
+await rest(bob.token, "PUT", `/businesses/${shop.id}/agents/me`, { status: "available" });
+await a.event("agent.updated", (d) => d.user_id === bob.id && d.status === "available");
+await b.event("case.updated", (d) => d.conversation_id === opened.conversation_id && d.state === "assigned");
+
 // Refusals: each an `error` frame the document describes.
 const refusals = [
   [() => a.socket.send("{not json"), "invalid_json"],
