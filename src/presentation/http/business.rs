@@ -10,7 +10,7 @@ use validator::Validate;
 use super::extract::AuthUser;
 use super::input::{Json, Query};
 use super::problem::Problem;
-use super::{AppState, check};
+use super::{AppState, validated};
 use crate::application::business::{NewBusiness, ProfileChange};
 use crate::application::error::{AppError, FieldErrors};
 use crate::domain::business::{Business, BusinessError, BusinessId, Handle, parse_name};
@@ -120,9 +120,7 @@ pub async fn search_businesses(
     _user: AuthUser,
     query: Query<SearchQuery>,
 ) -> Result<HttpResponse, Problem> {
-    let mut errors = FieldErrors::default();
-    check(&*query, &mut errors);
-    errors.into_result()?;
+    validated(&*query)?;
     let found = state
         .business
         .directory

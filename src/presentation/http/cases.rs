@@ -11,9 +11,9 @@ use validator::Validate;
 use super::extract::AuthUser;
 use super::input::{Json, Query};
 use super::problem::Problem;
-use super::{AppState, check};
+use super::{AppState, validated};
 use crate::application::business::{CaseView, Transfer};
-use crate::application::error::{AppError, FieldErrors};
+use crate::application::error::AppError;
 use crate::domain::business::{BusinessId, CaseState, TeamId};
 use crate::domain::shared::{ConversationId, UserId};
 
@@ -158,9 +158,7 @@ pub async fn queue(
     id: web::Path<Uuid>,
     query: Query<QueueQuery>,
 ) -> Result<HttpResponse, Problem> {
-    let mut errors = FieldErrors::default();
-    check(&*query, &mut errors);
-    errors.into_result()?;
+    validated(&*query)?;
     let views = state
         .business
         .cases
@@ -196,9 +194,7 @@ pub async fn inbox(
     id: web::Path<Uuid>,
     query: Query<InboxQuery>,
 ) -> Result<HttpResponse, Problem> {
-    let mut errors = FieldErrors::default();
-    check(&*query, &mut errors);
-    errors.into_result()?;
+    validated(&*query)?;
     let views = state
         .business
         .cases
@@ -251,9 +247,7 @@ pub async fn figures(
     id: web::Path<Uuid>,
     query: Query<FiguresQuery>,
 ) -> Result<HttpResponse, Problem> {
-    let mut errors = FieldErrors::default();
-    check(&*query, &mut errors);
-    errors.into_result()?;
+    validated(&*query)?;
     let days = query.days.unwrap_or(7);
     let found = state
         .business

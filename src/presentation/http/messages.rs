@@ -11,7 +11,7 @@ use super::extract::AuthUser;
 use super::input::{Json, Query};
 use super::problem::Problem;
 use super::seq_cursor::SeqCursor;
-use super::{AppState, check};
+use super::{AppState, validated};
 use crate::application::error::{AppError, FieldErrors};
 use crate::application::messages::{EditMessage, MessageView, SearchMessages, SendMessage};
 use crate::domain::messages::{ClientMessageId, Emoji, HistoryRange, MessageContent};
@@ -236,12 +236,6 @@ pub struct SearchResponse {
     /// Best match first.
     #[schema(value_type = Vec<MessageResponse>)]
     pub results: Vec<MessageView>,
-}
-
-fn validated(query: &impl Validate) -> Result<(), AppError> {
-    let mut errors = FieldErrors::default();
-    check(query, &mut errors);
-    errors.into_result()
 }
 
 fn emoji(raw: &str) -> Result<Emoji, AppError> {

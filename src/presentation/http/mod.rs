@@ -225,3 +225,10 @@ pub fn check(body: &impl Validate, errors: &mut FieldErrors) {
         }
     }
 }
+
+/// `validator`'s findings on a query or body as one 422 naming every failed field.
+pub(crate) fn validated(input: &impl Validate) -> Result<(), crate::application::error::AppError> {
+    let mut errors = FieldErrors::default();
+    check(input, &mut errors);
+    errors.into_result()
+}
