@@ -29,6 +29,7 @@ pub struct Settings {
     pub conversations: ConversationSettings,
     pub messages: MessageSettings,
     pub graphql: GraphqlSettings,
+    pub business: BusinessSettings,
     pub realtime: RealtimeSettings,
     pub events: EventSettings,
     pub notifications: NotificationSettings,
@@ -156,6 +157,16 @@ pub struct EventSettings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct ConversationSettings {
     pub max_group_participants: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct BusinessSettings {
+    /// How often each instance routes open businesses' queues, refreshes queue notices and
+    /// escalates unanswered cases.
+    pub tick_ms: u64,
+    /// When set, the business context's clock reads the time from this file (RFC 3339) and
+    /// moves on from there: for tests and demos of business hours.
+    pub clock_file: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

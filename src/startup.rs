@@ -25,7 +25,7 @@ use crate::application::notifications::{
     DigestPolicy, Digests, NotificationsDeps, NotificationsHandlers, NotificationsSubscriber,
     PushSender, Pusher,
 };
-use crate::application::ports::{HealthCheck, Mailer, ProfileCache, RateLimiter};
+use crate::application::ports::{Clock, HealthCheck, Mailer, ProfileCache, RateLimiter};
 use crate::application::realtime::{
     Admission, AdmissionLimits, CatchUp, Dispatcher, FanOut, Hub, PresenceStore, PresenceTracker,
     Typing,
@@ -36,7 +36,7 @@ use crate::domain::auth::SessionPolicy;
 use crate::infrastructure::antivirus::Clamd;
 use crate::infrastructure::cache::in_process::MokaProfileCache;
 use crate::infrastructure::cache::redis::RedisProfileCache;
-use crate::infrastructure::clock::SystemClock;
+use crate::infrastructure::clock::{FileClock, SystemClock};
 use crate::infrastructure::health::{DatabaseHealth, RedisHealth};
 use crate::infrastructure::mail::{FileMailer, LogMailer, SmtpMailer};
 use crate::infrastructure::media::ImageMediaTools;
@@ -393,10 +393,16 @@ fn build_state(
         db.clone(),
         signal.clone(),
     ));
+    let messages = Arc::new(SeaOrmMessageRepository::new(db.clone(), signal.clone()));
+    let business_clock: Arc<dyn Clock> = match settings.business.clock_file.as_str() {
+        "" => clock.clone(),
+        path => Arc::new(FileClock::new(path.into())),
+    };
     let business = BusinessHandlers::new(Arc::new(BusinessDeps {
         businesses: Arc::new(SeaOrmBusinessRepository::new(db.clone(), signal.clone())),
         profiles: profiles.clone(),
-        clock: clock.clone(),
+        messages: messages.clone(),
+        clock: business_clock,
         create_limit: write_limit("business-openings", limits.conversations_per_user),
     }));
     let conversations_deps = Arc::new(ConversationsDeps {
@@ -408,7 +414,6 @@ fn build_state(
         create_limit: write_limit("conversations", limits.conversations_per_user),
         avatars,
     });
-    let messages = Arc::new(SeaOrmMessageRepository::new(db.clone(), signal.clone()));
     let recent = Arc::new(RecentMessages::new(
         settings.messages.recent_cache_mb * 1024 * 1024,
     ));
@@ -518,6 +523,8 @@ fn build_state(
             shutdown.clone(),
         )));
     }
+    let business_tick = Duration::from_millis(settings.business.tick_ms.max(10));
+    tokio::spawn(business.ticker().run_every(business_tick));
     tokio::spawn(events::prune_every(
         log,
         Duration::from_secs(settings.events.retention_secs),

@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{ResponseExt, TestApp, TestUser, spawn_app};
+use crate::helpers::{ResponseExt, TestApp, TestUser, eventually, spawn_app};
 use crate::shops::{Shop, case, shop};
 
 #[tokio::test]
@@ -178,8 +178,19 @@ async fn cases_wait_first_in_first_out_until_an_agent_has_room() {
         .await;
     assert_eq!(inbox["cases"][0]["conversation_id"], cases[0]);
 
-    // The agent is in the conversation now, and answers.
+    // The agent is in the conversation now, and answers once the customer has been told
+    // (the notice follows the assignment's commit).
     let id = cases[0].as_str().unwrap();
+    eventually("the customer is told an agent joined", || async {
+        let history = app
+            .get_ok(
+                &format!("/api/v1/conversations/{id}/messages"),
+                &customers[0].access_token,
+            )
+            .await;
+        (history["messages"].as_array().unwrap().len() == 2).then_some(())
+    })
+    .await;
     let conversation = app
         .get_ok(&format!("/api/v1/conversations/{id}"), &agent.access_token)
         .await;
@@ -192,7 +203,29 @@ async fn cases_wait_first_in_first_out_until_an_agent_has_room() {
             &customers[0].access_token,
         )
         .await;
-    assert_eq!(history["messages"][0]["content"], "How can I help?");
+    // What routing did is in the history too, as system messages with seqs of their own.
+    let said: Vec<(&Value, &Value)> = history["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (&m["kind"], &m["content"]))
+        .collect();
+    assert_eq!(
+        said,
+        [
+            (
+                &json!("system"),
+                &json!(
+                    "You are number 1 in the queue. An agent will be with you as soon as possible."
+                )
+            ),
+            (
+                &json!("system"),
+                &json!("An agent of queue_shop Ltd joined the conversation.")
+            ),
+            (&json!("text"), &json!("How can I help?")),
+        ]
+    );
 
     // Resolving frees the room: the next case is assigned at once.
     let resolve = format!("/api/v1/conversations/{id}/case/resolve");

@@ -206,8 +206,20 @@ async fn the_socket_tells_the_customer_and_the_supervisors() {
     // Their messages flow both ways like any conversation's.
     let id = conversation.as_str().unwrap();
     app.send_message(&customer, id, "Hello?").await;
-    let message = agent_socket.expect("message.created").await;
+    // The "agent joined" notice comes too, before or after, as a system message.
+    let mut kinds = Vec::new();
+    let message = loop {
+        let frame = agent_socket.expect("message.created").await;
+        kinds.push(frame["data"]["kind"].clone());
+        if frame["data"]["kind"] == "text" {
+            break frame;
+        }
+    };
     assert_eq!(message["data"]["content"], "Hello?");
+    if kinds.len() == 1 {
+        let notice = agent_socket.expect("message.created").await;
+        assert_eq!(notice["data"]["kind"], "system");
+    }
     assert_eq!(case(&app, &conversation, &agent).await["state"], "assigned");
 }
 

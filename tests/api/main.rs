@@ -3,6 +3,7 @@ mod auth;
 mod avatars;
 mod bad_input;
 mod business;
+mod business_hours;
 mod business_routing;
 mod contacts;
 mod contract;

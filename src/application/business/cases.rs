@@ -4,14 +4,16 @@ use super::BusinessDeps;
 use super::routing::Router;
 use crate::application::error::AppError;
 use crate::domain::business::{
-    BusinessId, Case, CaseChange, CaseFilter, CaseState, Figures, TeamId,
+    Business, BusinessId, Case, CaseChange, CaseFilter, CaseState, Figures, Team, TeamId,
 };
 
 /// Cases a period's figures are measured over, at most.
 const FIGURES_CASES_MAX: u64 = 100_000;
+use crate::application::messages::{HistoryPage, overseen_page};
 use crate::domain::conversations::{
     Conversation, ConversationKind, Description, Participant, Role, Title,
 };
+use crate::domain::messages::HistoryRange;
 use crate::domain::shared::{ConversationId, DomainEvent, RepoError, UserId};
 
 /// A case, with its place in the queue while it waits.
@@ -34,7 +36,7 @@ pub enum Transfer {
 /// resolution.
 pub struct CasesHandler {
     pub(super) deps: Arc<BusinessDeps>,
-    router: Arc<Router>,
+    pub(super) router: Arc<Router>,
 }
 
 impl CasesHandler {
@@ -69,6 +71,19 @@ impl CasesHandler {
             }
         }
         self.view(case).await
+    }
+
+    /// The conversation's history for whoever may see the case: its customer and agent (as
+    /// participants), and the business's supervisors, who oversee every case without
+    /// joining it.
+    pub async fn history(
+        &self,
+        me: UserId,
+        id: ConversationId,
+        range: HistoryRange,
+    ) -> Result<HistoryPage, AppError> {
+        self.get(me, id).await?;
+        overseen_page(self.deps.messages.as_ref(), me, id, range).await
     }
 
     /// Opens `me`'s conversation with a business (`true`), or returns the one they have,
@@ -132,7 +147,37 @@ impl CasesHandler {
             other => other?,
         }
         self.router.route(business, team.id).await?;
-        Ok((self.view(self.case(conversation.id).await?).await?, true))
+        let case = self.tell_if_waiting(&profile, conversation.id).await?;
+        Ok((self.view(case).await?, true))
+    }
+
+    /// A case still queued after routing: its customer is told their place (or when the
+    /// business opens). The case stands whatever happens to the message.
+    async fn tell_if_waiting(
+        &self,
+        business: &Business,
+        id: ConversationId,
+    ) -> Result<Case, AppError> {
+        let case = self.case(id).await?;
+        if case.state != CaseState::Queued {
+            return Ok(case);
+        }
+        let told = async {
+            let position = self.deps.businesses.position(&case).await?;
+            let now = self.deps.clock.now();
+            self.deps.tell_place(business, &case, position, now).await
+        };
+        if let Err(error) = told.await {
+            tracing::warn!(%error, conversation_id = %id, "queue notice failed");
+        }
+        Ok(case)
+    }
+
+    /// Tells the customer `text`, logging a failure: the change it reports stands.
+    async fn tell(&self, case: &Case, text: &str) {
+        if let Err(error) = self.deps.tell(case, text).await {
+            tracing::warn!(%error, conversation_id = %case.conversation_id, "case notice failed");
+        }
     }
 
     /// Queues a resolved case again in `team` and routes it; an open case stays as it is.
@@ -146,10 +191,11 @@ impl CasesHandler {
             return Ok(case);
         }
         let mut reopened = case.clone();
-        reopened.requeue(team, self.deps.clock.now());
+        reopened.reopen(team, self.deps.clock.now());
         self.save(me, &reopened, &case).await?;
         self.router.route(case.business_id, team).await?;
-        self.case(case.conversation_id).await
+        let business = self.deps.business(case.business_id).await?;
+        self.tell_if_waiting(&business, case.conversation_id).await
     }
 
     /// Stores a change of `was` and announces it: to the customer, the agents before and
@@ -200,6 +246,11 @@ impl CasesHandler {
         let mut case = was.clone();
         case.resolve(self.deps.clock.now())?;
         self.save(me, &case, &was).await?;
+        self.tell(
+            &case,
+            "This conversation was resolved. Write again to reopen it.",
+        )
+        .await;
         if let Some(agent) = was.agent_id {
             self.router.route_for(was.business_id, agent).await?;
         }
@@ -240,13 +291,48 @@ impl CasesHandler {
             }
         }
         self.save(me, &case, &was).await?;
-        if let Transfer::Team(team) = to {
-            self.router.route(was.business_id, team).await?;
+        let business = deps.business(was.business_id).await?;
+        match to {
+            Transfer::Team(team) => {
+                self.router.route(was.business_id, team).await?;
+                self.tell_if_waiting(&business, id).await?;
+            }
+            Transfer::Agent(_) => self.router.tell_assigned(&business, &case).await,
         }
         if let Some(previous) = was.agent_id.filter(|p| case.agent_id != Some(*p)) {
             self.router.route_for(was.business_id, previous).await?;
         }
         self.view(self.case(id).await?).await
+    }
+
+    /// Escalates a case past its team's first-response time: a higher priority, its
+    /// supervisors told (the change's audience), and a move when the team says so. Another
+    /// instance's pass escalating it first leaves it as that one did.
+    pub(super) async fn escalate(
+        &self,
+        business: &Business,
+        was: Case,
+        team: &Team,
+        now: time::OffsetDateTime,
+    ) -> Result<(), AppError> {
+        let mut case = was.clone();
+        case.escalate(team.escalate_to, now);
+        match self
+            .save(was.agent_id.unwrap_or(was.customer_id), &case, &was)
+            .await
+        {
+            Err(AppError::Conflict(_)) => return Ok(()),
+            other => other?,
+        }
+        metrics::counter!("business_escalations_total").increment(1);
+        if let Some(to) = team.escalate_to {
+            self.router.route(business.id, to).await?;
+            self.tell_if_waiting(business, case.conversation_id).await?;
+        }
+        if let Some(previous) = was.agent_id.filter(|p| case.agent_id != Some(*p)) {
+            self.router.route_for(business.id, previous).await?;
+        }
+        Ok(())
     }
 
     /// Queued cases of the business (of one team, or all), in routing order: for its staff.

@@ -3,7 +3,8 @@ use std::sync::Arc;
 use super::BusinessDeps;
 use crate::application::error::AppError;
 use crate::domain::business::{
-    Business, BusinessError, BusinessId, Handle, Member, MemberRole, Team, TeamId, parse_name,
+    Business, BusinessError, BusinessId, Handle, Hours, Member, MemberRole, Opening, Routing, Team,
+    TeamId, parse_name, parse_reply,
 };
 use crate::domain::shared::{RepoError, UserId};
 
@@ -19,6 +20,19 @@ pub struct ProfileChange {
     pub name: Option<String>,
     pub description: Option<String>,
     pub show_agent_names: Option<bool>,
+    pub time_zone: Option<String>,
+    pub hours: Option<Vec<Opening>>,
+    pub holidays: Option<Vec<String>>,
+    pub closed_reply: Option<String>,
+}
+
+/// A team as a supervisor sets it, whole.
+pub struct TeamChange {
+    pub name: String,
+    pub agents: Vec<UserId>,
+    pub routing: Routing,
+    pub first_response_secs: Option<u32>,
+    pub escalate_to: Option<TeamId>,
 }
 
 /// Businesses, their profile, staff and teams.
@@ -41,6 +55,9 @@ impl DirectoryHandler {
             business_id: business.id,
             name: "General".to_owned(),
             agents: vec![me],
+            routing: Routing::default(),
+            first_response_secs: None,
+            escalate_to: None,
             created_at: now,
         };
         match deps.businesses.create(&business, &owner, &team).await {
@@ -81,6 +98,29 @@ impl DirectoryHandler {
                 errors.add("description", BusinessError::DescriptionTooLong.to_string());
             }
             business.description = description.to_owned();
+        }
+        if let Some(reply) = change.closed_reply {
+            business.closed_reply = errors
+                .check("closed_reply", parse_reply(&reply))
+                .unwrap_or_default();
+        }
+        if change.time_zone.is_some() || change.hours.is_some() || change.holidays.is_some() {
+            let was = &business.hours;
+            let zone = change
+                .time_zone
+                .unwrap_or_else(|| was.time_zone().to_owned());
+            let weekly = change.hours.unwrap_or_else(|| was.weekly().to_vec());
+            let holidays = change.holidays.unwrap_or_else(|| was.holidays());
+            match Hours::new(&zone, weekly, &holidays) {
+                Ok(hours) => business.hours = hours,
+                Err(error @ BusinessError::TimeZoneUnknown) => {
+                    errors.add("time_zone", error.to_string())
+                }
+                Err(error @ BusinessError::HolidayInvalid) => {
+                    errors.add("holidays", error.to_string())
+                }
+                Err(error) => errors.add("hours", error.to_string()),
+            }
         }
         errors.into_result()?;
         if let Some(show) = change.show_agent_names {
@@ -147,12 +187,27 @@ impl DirectoryHandler {
         me: UserId,
         id: BusinessId,
         team: Option<TeamId>,
-        name: &str,
-        agents: Vec<UserId>,
+        change: TeamChange,
     ) -> Result<Team, AppError> {
         let deps = &self.0;
         deps.supervisor(id, me).await?;
-        let name = parse_name(name).map_err(|e| AppError::invalid("name", e.to_string()))?;
+        let TeamChange {
+            name,
+            agents,
+            routing,
+            first_response_secs,
+            escalate_to,
+        } = change;
+        let name = parse_name(&name).map_err(|e| AppError::invalid("name", e.to_string()))?;
+        if let Some(secs) = first_response_secs {
+            Team::check_first_response(secs)?;
+        }
+        if let Some(to) = escalate_to {
+            let elsewhere = Some(to) != team && deps.team(id, to).await.is_ok();
+            if !elsewhere {
+                return Err(BusinessError::EscalationInvalid.into());
+            }
+        }
         let staff = deps.businesses.members(id).await?;
         let mut agents = agents;
         agents.sort();
@@ -173,6 +228,9 @@ impl DirectoryHandler {
             Some(existing) => Team {
                 name,
                 agents,
+                routing,
+                first_response_secs,
+                escalate_to,
                 ..deps.team(id, existing).await?
             },
             None => Team {
@@ -180,6 +238,9 @@ impl DirectoryHandler {
                 business_id: id,
                 name,
                 agents,
+                routing,
+                first_response_secs,
+                escalate_to,
                 created_at: deps.clock.now(),
             },
         };

@@ -6,15 +6,18 @@
 mod agents;
 mod cases;
 mod directory;
+mod notices;
 mod routing;
+mod ticker;
 mod watcher;
 
 use std::sync::Arc;
 
 pub use agents::{AgentsHandler, Availability};
 pub use cases::{CaseView, CasesHandler, Transfer};
-pub use directory::{DirectoryHandler, NewBusiness, ProfileChange};
+pub use directory::{DirectoryHandler, NewBusiness, ProfileChange, TeamChange};
 use routing::Router;
+pub use ticker::BusinessTicker;
 
 use crate::application::error::AppError;
 use crate::application::limits::WriteLimit;
@@ -22,12 +25,16 @@ use crate::application::ports::Clock;
 use crate::domain::business::{
     Business, BusinessError, BusinessId, BusinessRepository, Member, Team, TeamId,
 };
+use crate::domain::messages::MessageRepository;
 use crate::domain::shared::UserId;
 use crate::domain::users::ProfileRepository;
 
 pub struct BusinessDeps {
     pub businesses: Arc<dyn BusinessRepository>,
     pub profiles: Arc<dyn ProfileRepository>,
+    /// System messages go into cases' conversations through it.
+    pub messages: Arc<dyn MessageRepository>,
+    /// The business context's time: business hours and first-response times are read on it.
     pub clock: Arc<dyn Clock>,
     /// New businesses and new cases, per user.
     pub create_limit: WriteLimit,
@@ -87,6 +94,14 @@ impl From<BusinessError> for AppError {
             BusinessError::SupervisorOnly => AppError::Forbidden("supervisor_only"),
             BusinessError::OwnerOnly => AppError::Forbidden("owner_only"),
             BusinessError::Resolved | BusinessError::NotOpen => AppError::Conflict("case_not_open"),
+            BusinessError::HoursInvalid => AppError::invalid("hours", error.to_string()),
+            BusinessError::TimeZoneUnknown => AppError::invalid("time_zone", error.to_string()),
+            BusinessError::HolidayInvalid => AppError::invalid("holidays", error.to_string()),
+            BusinessError::ReplyTooLong => AppError::invalid("closed_reply", error.to_string()),
+            BusinessError::FirstResponseInvalid => {
+                AppError::invalid("first_response_secs", error.to_string())
+            }
+            BusinessError::EscalationInvalid => AppError::invalid("escalate_to", error.to_string()),
         }
     }
 }
@@ -105,6 +120,12 @@ impl BusinessHandlers {
             agents: AgentsHandler::new(deps.clone(), router.clone()),
             cases: Arc::new(CasesHandler::new(deps, router)),
         }
+    }
+
+    /// The periodic pass that routes businesses as they open, moves queue notices and
+    /// escalates unanswered cases.
+    pub fn ticker(&self) -> BusinessTicker {
+        BusinessTicker::new(self.cases.clone())
     }
 
     /// The consumer of the event log that follows cases' messages: reopenings and first

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::BusinessDeps;
 use crate::application::error::AppError;
-use crate::domain::business::{BusinessId, CaseChange, TeamId};
+use crate::domain::business::{Business, BusinessId, Case, CaseChange, TeamId};
 use crate::domain::shared::{DomainEvent, UserId};
 
 /// Cases one transaction assigns at most: a burst of arrivals costs one commit per this many,
@@ -20,11 +20,16 @@ impl Router {
         Self(deps)
     }
 
-    /// Assigns `team`'s queue, head first, while agents have room; how many were assigned.
+    /// Assigns `team`'s queue, head first, while agents have room and the business is open;
+    /// how many were assigned. Each customer is told an agent joined.
     pub(super) async fn route(&self, business: BusinessId, team: TeamId) -> Result<u32, AppError> {
         let deps = &self.0;
+        let profile = deps.business(business).await?;
+        if !profile.hours.is_open(deps.clock.now()) {
+            return Ok(0);
+        }
         let supervisors = deps.supervisors(business).await?;
-        let announce = |case: &crate::domain::business::Case| {
+        let announce = |case: &Case| {
             let agent = case.agent_id.unwrap_or(case.customer_id);
             vec![
                 DomainEvent::ParticipantAdded {
@@ -54,10 +59,25 @@ impl Router {
                 metrics::histogram!("business_queue_wait_seconds").record(waited);
             }
             metrics::counter!("business_assignments_total").increment(batch.len() as u64);
+            let told = batch.iter().map(|case| self.tell_assigned(&profile, case));
+            futures_util::future::join_all(told).await;
             assigned += batch.len() as u32;
             if batch.len() < ASSIGNED_AT_ONCE {
                 return Ok(assigned);
             }
+        }
+    }
+
+    /// Tells the customer an agent has their case. The assignment stands whatever happens
+    /// to the message, so a failure is logged, not returned.
+    pub(super) async fn tell_assigned(&self, business: &Business, case: &Case) {
+        let Some(agent) = case.agent_id else { return };
+        let told = async {
+            let text = self.0.assigned_text(business, agent).await?;
+            self.0.tell(case, &text).await
+        };
+        if let Err(error) = told.await {
+            tracing::warn!(%error, conversation_id = %case.conversation_id, "assignment notice failed");
         }
     }
 

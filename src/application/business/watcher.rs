@@ -11,6 +11,7 @@ use super::CasesHandler;
 use crate::application::error::AppError;
 use crate::application::events::{EventHandler, LoggedEvent};
 use crate::domain::business::CaseState;
+use crate::domain::messages::MessageKind;
 use crate::domain::shared::{ConversationId, DomainEvent};
 
 /// Conversations known to have no case: a conversation's kind never changes, so once seen
@@ -37,6 +38,10 @@ impl EventHandler for CaseWatcher {
         let DomainEvent::MessageCreated { message } = &logged.event else {
             return Ok(());
         };
+        // The server's own words neither reopen a case nor answer it.
+        if message.kind == MessageKind::System {
+            return Ok(());
+        }
         let id = message.conversation_id;
         if self.not_cases.contains_key(&id) {
             return Ok(());

@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use super::{MessageView, MessagesDeps};
 use crate::application::error::AppError;
-use crate::domain::messages::{HistoryRange, ReactedMessage};
+use crate::domain::messages::{HistoryRange, MessageRepository, ReactedMessage};
 use crate::domain::shared::{ConversationId, MessageId, UserId};
 
 pub struct HistoryPage {
@@ -31,11 +31,19 @@ async fn read_page(
     id: ConversationId,
     range: HistoryRange,
 ) -> Result<(Vec<ReactedMessage>, bool), AppError> {
+    read_from(deps.messages.as_ref(), id, range).await
+}
+
+async fn read_from(
+    messages: &dyn MessageRepository,
+    id: ConversationId,
+    range: HistoryRange,
+) -> Result<(Vec<ReactedMessage>, bool), AppError> {
     let wider = HistoryRange {
         limit: range.limit + 1,
         ..range
     };
-    let mut messages = deps.messages.history(id, wider).await?;
+    let mut messages = messages.history(id, wider).await?;
     let has_more = messages.len() as u64 > range.limit;
     if has_more {
         if range.after_seq.is_some() {
@@ -45,6 +53,40 @@ async fn read_page(
         }
     }
     Ok((messages, has_more))
+}
+
+/// A history page read straight from the database for `viewer`, who the caller has checked
+/// may read it without being a participant (a business's supervisors, for its cases).
+pub(crate) async fn overseen_page(
+    messages: &dyn MessageRepository,
+    viewer: UserId,
+    id: ConversationId,
+    range: HistoryRange,
+) -> Result<HistoryPage, AppError> {
+    let (messages, has_more) = read_from(messages, id, range).await?;
+    Ok(page_of(messages, has_more, range, viewer))
+}
+
+fn page_of(
+    messages: Vec<ReactedMessage>,
+    has_more: bool,
+    range: HistoryRange,
+    viewer: UserId,
+) -> HistoryPage {
+    let boundary = if range.after_seq.is_some() {
+        messages.last()
+    } else {
+        messages.first()
+    };
+    let next_seq = boundary.filter(|_| has_more).map(|m| m.message.seq);
+    HistoryPage {
+        messages: messages
+            .into_iter()
+            .map(|m| MessageView::seen_by(m, viewer))
+            .collect(),
+        has_more,
+        next_seq,
+    }
 }
 
 impl HistoryHandler {
@@ -79,20 +121,7 @@ impl HistoryHandler {
                 (messages, has_more)
             }
         };
-        let boundary = if range.after_seq.is_some() {
-            messages.last()
-        } else {
-            messages.first()
-        };
-        let next_seq = boundary.filter(|_| has_more).map(|m| m.message.seq);
-        Ok(HistoryPage {
-            messages: messages
-                .into_iter()
-                .map(|m| MessageView::seen_by(m, me))
-                .collect(),
-            has_more,
-            next_seq,
-        })
+        Ok(page_of(messages, has_more, range, me))
     }
 
     #[tracing::instrument(skip_all, fields(user_id = %me, conversation_id = %id))]

@@ -12,6 +12,7 @@ mod wire;
 
 use std::sync::Arc;
 
+pub(crate) use history::overseen_page;
 pub use history::{HistoryHandler, HistoryPage, Thread};
 pub use markers::{DeliveredBatch, MarkersHandler, ReceiptsView};
 pub use reactions::ReactionsHandler;
@@ -116,6 +117,7 @@ impl From<MessageError> for AppError {
             MessageError::NotAuthor => AppError::Forbidden("not_author"),
             MessageError::Deleted => AppError::Conflict("message_deleted"),
             MessageError::TooManyReactions => AppError::Conflict("too_many_reactions"),
+            MessageError::System => AppError::Forbidden("system_message"),
         }
     }
 }

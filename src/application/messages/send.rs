@@ -3,7 +3,7 @@ use std::sync::Arc;
 use super::{MessageView, MessagesDeps};
 use crate::application::error::AppError;
 use crate::domain::conversations::{Conversation, ConversationKind, Participant};
-use crate::domain::messages::{ClientMessageId, MessageContent, MessageDraft};
+use crate::domain::messages::{ClientMessageId, MessageContent, MessageDraft, MessageKind};
 use crate::domain::shared::{
     AttachmentId, ConversationId, DomainEvent, MessageId, RepoError, UserId,
 };
@@ -125,6 +125,7 @@ impl MessageCommandsHandler {
             id: MessageId::new(),
             conversation_id: conversation.id,
             sender_id: me,
+            kind: MessageKind::Text,
             content: cmd.content,
             client_message_id: cmd.client_message_id,
             reply_to: cmd.reply_to,
@@ -209,6 +210,7 @@ impl MessageCommandsHandler {
         let deps = &self.0;
         let (_, participant) = deps.member_of(conversation_id, me).await?;
         let message = deps.message(conversation_id, message_id).await?;
+        message.check_not_system()?;
         if message.sender_id != me && !participant.role.is_admin() {
             return Err(AppError::Forbidden("not_author"));
         }

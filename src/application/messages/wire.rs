@@ -5,7 +5,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use time::OffsetDateTime;
 
 use super::MessageView;
-use crate::domain::messages::{Message, Reaction};
+use crate::domain::messages::{Message, MessageKind, Reaction};
 use crate::domain::shared::{AttachmentId, ConversationId, MessageId, UserId};
 
 #[derive(Serialize)]
@@ -14,6 +14,7 @@ struct MessageWire<'a> {
     conversation_id: ConversationId,
     seq: i64,
     sender_id: UserId,
+    kind: MessageKind,
     content: Option<&'a str>,
     client_message_id: Option<&'a str>,
     reply_to: Option<MessageId>,
@@ -37,6 +38,7 @@ impl Serialize for MessageView {
             conversation_id: m.conversation_id,
             seq: m.seq,
             sender_id: m.sender_id,
+            kind: m.kind,
             // What a deleted message said, or carried, is gone.
             content: (!deleted).then_some(m.content.as_str()),
             client_message_id: m.client_message_id.as_deref(),
@@ -60,6 +62,8 @@ struct MessageWireOwned {
     conversation_id: ConversationId,
     seq: i64,
     sender_id: UserId,
+    #[serde(default)]
+    kind: MessageKind,
     content: Option<String>,
     client_message_id: Option<String>,
     reply_to: Option<MessageId>,
@@ -85,6 +89,7 @@ impl<'de> Deserialize<'de> for MessageView {
                 conversation_id: w.conversation_id,
                 seq: w.seq,
                 sender_id: w.sender_id,
+                kind: w.kind,
                 content: w.content.unwrap_or_default(),
                 client_message_id: w.client_message_id,
                 reply_to: w.reply_to,
@@ -113,6 +118,7 @@ mod tests {
             conversation_id: ConversationId::new(),
             seq: 7,
             sender_id: UserId::new(),
+            kind: MessageKind::System,
             content: "hello".into(),
             client_message_id: Some("c-1".into()),
             reply_to: Some(MessageId::new()),

@@ -374,6 +374,7 @@ impl Dispatcher {
                     state: change.state,
                     agent_id: change.agent_id,
                     priority: change.priority,
+                    escalated: change.escalated,
                 });
                 self.local(position, change.audience, &event, true, None)
                     .await;

@@ -136,6 +136,8 @@ pub struct CaseFrame {
     pub state: CaseState,
     pub agent_id: Option<UserId>,
     pub priority: i32,
+    /// It waited past its team's first-response time.
+    pub escalated: bool,
 }
 
 /// A frame's `type` (frames begin `{"type":"<kind>"`), or `other`.

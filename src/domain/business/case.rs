@@ -1,8 +1,8 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::{AgentStatus, BusinessError, BusinessId, TeamId};
-use crate::domain::shared::{ConversationId, UserId};
+use super::{AgentStatus, BusinessError, BusinessId, Routing, Team, TeamId};
+use crate::domain::shared::{ConversationId, MessageId, UserId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -50,6 +50,12 @@ pub struct Case {
     /// The agent's first message since it was (last) queued.
     pub first_response_at: Option<OffsetDateTime>,
     pub resolved_at: Option<OffsetDateTime>,
+    /// When it waited too long for a first reply (once per opening).
+    pub escalated_at: Option<OffsetDateTime>,
+    /// The system message telling the customer their place in the queue, and the place it
+    /// says: edited as the queue moves.
+    pub notice_id: Option<MessageId>,
+    pub told_position: Option<u64>,
 }
 
 impl Case {
@@ -72,7 +78,38 @@ impl Case {
             assigned_at: None,
             first_response_at: None,
             resolved_at: None,
+            escalated_at: None,
+            notice_id: None,
+            told_position: None,
         }
+    }
+
+    /// The customer came back to a resolved case: a new opening, at normal priority.
+    pub fn reopen(&mut self, team: TeamId, now: OffsetDateTime) {
+        self.requeue(team, now);
+        self.priority = 0;
+        self.escalated_at = None;
+    }
+
+    /// Whether `team`'s first-response time has passed with no reply from an agent.
+    pub fn is_overdue(&self, team: &Team, now: OffsetDateTime) -> bool {
+        let Some(limit) = team.first_response_secs else {
+            return false;
+        };
+        self.state != CaseState::Resolved
+            && self.first_response_at.is_none()
+            && self.escalated_at.is_none()
+            && now - self.queued_at >= time::Duration::seconds(i64::from(limit))
+    }
+
+    /// Raises its priority, and moves it to the end of `to`'s queue when the team says so
+    /// (its place in `to` is by priority first, so it still goes ahead of normal work).
+    pub fn escalate(&mut self, to: Option<TeamId>, now: OffsetDateTime) {
+        if let Some(team) = to {
+            self.requeue(team, now);
+        }
+        self.priority += 1;
+        self.escalated_at = Some(now);
     }
 
     /// Back to the end of `team`'s queue, with no agent (a transfer to a team, or a reopening).
@@ -84,6 +121,8 @@ impl Case {
         self.assigned_at = None;
         self.first_response_at = None;
         self.resolved_at = None;
+        self.notice_id = None;
+        self.told_position = None;
     }
 
     /// Straight to `agent` (a transfer to a person), whatever their load: they asked for it.
@@ -116,14 +155,16 @@ pub struct AgentLoad {
     pub last_assigned_at: Option<OffsetDateTime>,
 }
 
-/// The agent the next case goes to: the least busy with room, ties to the one idle longest
-/// (never assigned counts as longest), then by id so that the choice is stable.
-pub fn pick_agent(agents: &[AgentLoad]) -> Option<UserId> {
-    agents
-        .iter()
-        .filter(|a| a.open < a.capacity)
-        .min_by_key(|a| (a.open, a.last_assigned_at, a.user_id))
-        .map(|a| a.user_id)
+/// The agent the next case goes to, among those with room: the least busy, ties to the one
+/// idle longest; or in turn, the one assigned longest ago. Never assigned counts as longest,
+/// and the id breaks ties, so that the choice is stable.
+pub fn pick_agent(agents: &[AgentLoad], routing: Routing) -> Option<UserId> {
+    let free = agents.iter().filter(|a| a.open < a.capacity);
+    match routing {
+        Routing::LeastBusy => free.min_by_key(|a| (a.open, a.last_assigned_at, a.user_id)),
+        Routing::RoundRobin => free.min_by_key(|a| (a.last_assigned_at, a.user_id)),
+    }
+    .map(|a| a.user_id)
 }
 
 /// A case changed: for its customer, its agents (new and previous) and the supervisors.
@@ -135,6 +176,7 @@ pub struct CaseChange {
     pub state: CaseState,
     pub agent_id: Option<UserId>,
     pub priority: i32,
+    pub escalated: bool,
     pub audience: Vec<UserId>,
 }
 
@@ -151,6 +193,7 @@ impl CaseChange {
             state: case.state,
             agent_id: case.agent_id,
             priority: case.priority,
+            escalated: case.escalated_at.is_some(),
             audience,
         }
     }
@@ -189,7 +232,10 @@ mod tests {
             agent(2, 1, 5, None),
             agent(3, 0, 0, None),
         ];
-        assert_eq!(pick_agent(&agents), Some(agents[1].user_id));
+        assert_eq!(
+            pick_agent(&agents, Routing::LeastBusy),
+            Some(agents[1].user_id)
+        );
     }
 
     #[test]
@@ -197,15 +243,76 @@ mod tests {
         let early = Some(datetime!(2026-12-01 09:00 UTC));
         let late = Some(datetime!(2026-12-01 10:00 UTC));
         let agents = [agent(1, 1, 5, late), agent(2, 1, 5, early)];
-        assert_eq!(pick_agent(&agents), Some(agents[1].user_id));
+        assert_eq!(
+            pick_agent(&agents, Routing::LeastBusy),
+            Some(agents[1].user_id)
+        );
         let never = [agent(1, 1, 5, early), agent(2, 1, 5, None)];
-        assert_eq!(pick_agent(&never), Some(never[1].user_id));
+        assert_eq!(
+            pick_agent(&never, Routing::LeastBusy),
+            Some(never[1].user_id)
+        );
+    }
+
+    #[test]
+    fn round_robin_takes_turns_whatever_the_load() {
+        let early = Some(datetime!(2026-12-01 09:00 UTC));
+        let late = Some(datetime!(2026-12-01 10:00 UTC));
+        let agents = [
+            agent(1, 0, 5, late),
+            agent(2, 3, 5, early),
+            agent(3, 5, 5, None),
+        ];
+        assert_eq!(
+            pick_agent(&agents, Routing::RoundRobin),
+            Some(agents[1].user_id)
+        );
+        assert_eq!(
+            pick_agent(&agents, Routing::LeastBusy),
+            Some(agents[0].user_id)
+        );
+    }
+
+    #[test]
+    fn a_case_is_overdue_once_without_a_first_reply() {
+        let at = datetime!(2026-12-01 09:00 UTC);
+        let mut team = Team {
+            id: TeamId::new(),
+            business_id: BusinessId::new(),
+            name: "Support".into(),
+            agents: Vec::new(),
+            routing: Routing::LeastBusy,
+            first_response_secs: Some(300),
+            escalate_to: None,
+            created_at: at,
+        };
+        let mut case = Case::new(
+            ConversationId::new(),
+            team.business_id,
+            team.id,
+            UserId::new(),
+            at,
+        );
+        let later = at + time::Duration::minutes(5);
+        assert!(!case.is_overdue(&team, at + time::Duration::minutes(4)));
+        assert!(case.is_overdue(&team, later));
+        let elsewhere = TeamId::new();
+        case.escalate(Some(elsewhere), later);
+        assert_eq!((case.team_id, case.priority), (elsewhere, 1));
+        assert!(!case.is_overdue(&team, later + time::Duration::hours(1)));
+        case.reopen(team.id, later);
+        assert_eq!((case.priority, case.escalated_at), (0, None));
+        team.first_response_secs = None;
+        assert!(!case.is_overdue(&team, later + time::Duration::hours(1)));
     }
 
     #[test]
     fn nobody_is_chosen_when_everyone_is_full() {
-        assert_eq!(pick_agent(&[agent(1, 3, 3, None)]), None);
-        assert_eq!(pick_agent(&[]), None);
+        assert_eq!(
+            pick_agent(&[agent(1, 3, 3, None)], Routing::RoundRobin),
+            None
+        );
+        assert_eq!(pick_agent(&[], Routing::LeastBusy), None);
     }
 
     #[test]

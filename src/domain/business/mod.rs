@@ -3,13 +3,15 @@
 
 mod case;
 mod figures;
+mod hours;
 mod profile;
 mod repository;
 
 pub use case::{AgentLoad, Case, CaseChange, CaseState, StaffChange, pick_agent};
 pub use figures::Figures;
+pub use hours::{Hours, Opening};
 pub use profile::{
-    AgentStatus, Business, BusinessError, BusinessId, Handle, Member, MemberRole, Team, TeamId,
-    parse_name,
+    AgentStatus, Business, BusinessError, BusinessId, Handle, Member, MemberRole, Routing, Team,
+    TeamId, parse_name, parse_reply,
 };
 pub use repository::{Announce, BusinessRepository, CaseFilter};

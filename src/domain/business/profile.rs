@@ -1,6 +1,7 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use super::Hours;
 use crate::domain::shared::UserId;
 pub use crate::domain::shared::{BusinessId, TeamId};
 
@@ -22,6 +23,20 @@ pub enum BusinessError {
     Resolved,
     #[error("the case is not open")]
     NotOpen,
+    #[error(
+        "each opening needs a day (mon…sun) and HH:MM times, opening before closing; at most 28, and 100 holidays"
+    )]
+    HoursInvalid,
+    #[error("must be a time zone of the IANA database, as in Europe/Paris")]
+    TimeZoneUnknown,
+    #[error("each must be a date, as in 2026-12-25")]
+    HolidayInvalid,
+    #[error("must be at most 1000 characters")]
+    ReplyTooLong,
+    #[error("must be between 60 and 604800 seconds")]
+    FirstResponseInvalid,
+    #[error("must be another team of this business")]
+    EscalationInvalid,
 }
 
 /// A business's unique public name, as in `@acme_support`.
@@ -64,6 +79,10 @@ pub struct Business {
     pub description: String,
     /// Whether customers see which agent answers them; otherwise only the business.
     pub show_agent_names: bool,
+    pub hours: Hours,
+    /// What a customer writing while it is closed is told, before the next opening time;
+    /// empty for the default words.
+    pub closed_reply: String,
     pub created_by: UserId,
     pub created_at: OffsetDateTime,
 }
@@ -86,10 +105,21 @@ impl Business {
             name: parse_name(name)?,
             description: description.to_owned(),
             show_agent_names: false,
+            hours: Hours::default(),
+            closed_reply: String::new(),
             created_by: owner,
             created_at: now,
         })
     }
+}
+
+/// A closed reply: at most 1000 characters.
+pub fn parse_reply(raw: &str) -> Result<String, BusinessError> {
+    let reply = raw.trim();
+    if reply.chars().count() > 1000 {
+        return Err(BusinessError::ReplyTooLong);
+    }
+    Ok(reply.to_owned())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -194,6 +224,33 @@ impl Member {
     }
 }
 
+/// How a team picks the agent for its next case.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Routing {
+    /// The least busy agent with room, ties to the one idle longest.
+    #[default]
+    LeastBusy,
+    /// The agent with room who was assigned longest ago, however busy.
+    RoundRobin,
+}
+
+impl Routing {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::LeastBusy => "least_busy",
+            Self::RoundRobin => "round_robin",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "least_busy" => Some(Self::LeastBusy),
+            "round_robin" => Some(Self::RoundRobin),
+            _ => None,
+        }
+    }
+}
+
 /// A queue of cases and the agents who take them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Team {
@@ -201,7 +258,22 @@ pub struct Team {
     pub business_id: BusinessId,
     pub name: String,
     pub agents: Vec<UserId>,
+    pub routing: Routing,
+    /// A case waiting this long for its agent's first reply is escalated.
+    pub first_response_secs: Option<u32>,
+    /// Where an escalated case moves; `None` keeps it in the team.
+    pub escalate_to: Option<TeamId>,
     pub created_at: OffsetDateTime,
+}
+
+impl Team {
+    pub fn check_first_response(secs: u32) -> Result<u32, BusinessError> {
+        if (60..=604_800).contains(&secs) {
+            Ok(secs)
+        } else {
+            Err(BusinessError::FirstResponseInvalid)
+        }
+    }
 }
 
 #[cfg(test)]

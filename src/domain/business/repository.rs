@@ -3,7 +3,7 @@ use time::OffsetDateTime;
 
 use super::{Business, BusinessId, Case, CaseState, Member, Team, TeamId};
 use crate::domain::conversations::{Conversation, Participant};
-use crate::domain::shared::{ConversationId, DomainEvent, RepoError, UserId};
+use crate::domain::shared::{ConversationId, DomainEvent, MessageId, RepoError, UserId};
 
 /// Which cases of a business to list, in queue order (priority, then first in).
 #[derive(Debug, Clone, Default)]
@@ -115,4 +115,30 @@ pub trait BusinessRepository: Send + Sync {
 
     /// A queued case's place in its team's queue, from 1.
     async fn position(&self, case: &Case) -> Result<u64, RepoError>;
+
+    /// How many of `team`'s cases were assigned at or after `since` (and not queued again).
+    async fn assigned_since(&self, team: TeamId, since: OffsetDateTime) -> Result<u64, RepoError>;
+
+    /// Teams with queued cases, of every business: what the clock routes when one opens.
+    async fn queued_teams(&self) -> Result<Vec<(BusinessId, TeamId)>, RepoError>;
+
+    /// Open cases with no first reply and not yet escalated, in teams with a first-response
+    /// time, longest waiting first.
+    async fn awaiting_reply(&self, limit: u64) -> Result<Vec<Case>, RepoError>;
+
+    /// Sets the place a queued case's customer is told (0: that the business is closed) if it
+    /// is still `was`; `false` when another pass told them first.
+    async fn claim_notice(
+        &self,
+        conversation: ConversationId,
+        was: Option<u64>,
+        place: u64,
+    ) -> Result<bool, RepoError>;
+
+    /// Records the system message telling a queued case's customer their place.
+    async fn note_notice(
+        &self,
+        conversation: ConversationId,
+        notice: MessageId,
+    ) -> Result<(), RepoError>;
 }

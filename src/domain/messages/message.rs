@@ -29,6 +29,36 @@ pub enum MessageError {
     Deleted,
     #[error("a message carries at most 20 different emoji")]
     TooManyReactions,
+    #[error("system messages cannot be changed")]
+    System,
+}
+
+/// Who wrote a message: a person, or the server telling of something (a case was assigned).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageKind {
+    #[default]
+    Text,
+    /// Written by the server; its `sender_id` is the user it is about. Nobody edits or
+    /// deletes it, and it never counts as that user's reply.
+    System,
+}
+
+impl MessageKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Text => "text",
+            Self::System => "system",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "text" => Some(Self::Text),
+            "system" => Some(Self::System),
+            _ => None,
+        }
+    }
 }
 
 impl MessageContent {
@@ -150,6 +180,7 @@ pub struct MessageDraft {
     pub id: MessageId,
     pub conversation_id: ConversationId,
     pub sender_id: UserId,
+    pub kind: MessageKind,
     pub content: MessageContent,
     pub client_message_id: Option<ClientMessageId>,
     pub reply_to: Option<MessageId>,
@@ -166,6 +197,7 @@ pub struct Message {
     /// Gap-free and strictly increasing within the conversation, from 1.
     pub seq: i64,
     pub sender_id: UserId,
+    pub kind: MessageKind,
     /// Empty once deleted.
     pub content: String,
     pub client_message_id: Option<String>,
@@ -186,6 +218,7 @@ impl MessageDraft {
             conversation_id: self.conversation_id,
             seq,
             sender_id: self.sender_id,
+            kind: self.kind,
             content: self.content.as_str().to_owned(),
             client_message_id: self
                 .client_message_id
@@ -207,7 +240,15 @@ impl Message {
         self.deleted_at.is_some()
     }
 
+    pub fn check_not_system(&self) -> Result<(), MessageError> {
+        match self.kind {
+            MessageKind::System => Err(MessageError::System),
+            MessageKind::Text => Ok(()),
+        }
+    }
+
     pub fn check_can_edit(&self, user: UserId) -> Result<(), MessageError> {
+        self.check_not_system()?;
         if self.sender_id != user {
             return Err(MessageError::NotAuthor);
         }

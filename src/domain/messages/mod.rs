@@ -5,7 +5,7 @@ mod message;
 mod repository;
 
 pub use message::{
-    ClientMessageId, Emoji, Message, MessageContent, MessageDraft, MessageError, ReactedMessage,
-    Reaction, Reactors,
+    ClientMessageId, Emoji, Message, MessageContent, MessageDraft, MessageError, MessageKind,
+    ReactedMessage, Reaction, Reactors,
 };
 pub use repository::{HistoryRange, MessageRepository, Receipt};

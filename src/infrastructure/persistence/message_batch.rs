@@ -141,6 +141,7 @@ fn row(message: &Message) -> Result<messages::ActiveModel, RepoError> {
         conversation_id: Set(message.conversation_id.as_uuid()),
         seq: Set(message.seq),
         sender_id: Set(message.sender_id.as_uuid()),
+        kind: Set(message.kind.as_str().to_owned()),
         content: Set(message.content.clone()),
         client_message_id: Set(message.client_message_id.clone()),
         reply_to: Set(None),

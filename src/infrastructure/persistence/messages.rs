@@ -19,8 +19,8 @@ use super::message_batch;
 use super::outbox::{self, OutboxSignal};
 use super::{inserted_unless_present, repo_error, unexpected};
 use crate::domain::messages::{
-    Emoji, HistoryRange, Message, MessageContent, MessageDraft, MessageRepository, ReactedMessage,
-    Reaction, Reactors, Receipt,
+    Emoji, HistoryRange, Message, MessageContent, MessageDraft, MessageKind, MessageRepository,
+    ReactedMessage, Reaction, Reactors, Receipt,
 };
 use crate::domain::shared::{
     AttachmentId, ConversationId, DomainEvent, MessageId, RepoError, UserId,
@@ -41,6 +41,7 @@ fn message_from_row(row: messages::Model) -> Result<Message, RepoError> {
         conversation_id: ConversationId::from_uuid(row.conversation_id),
         seq: row.seq,
         sender_id: UserId::from_uuid(row.sender_id),
+        kind: MessageKind::parse(&row.kind).unwrap_or_default(),
         content: row.content,
         client_message_id: row.client_message_id,
         reply_to: row.reply_to.map(MessageId::from_uuid),
@@ -69,7 +70,7 @@ struct PageRow {
     r_user: Option<Uuid>,
 }
 
-const COLUMNS: &str = "m.id, m.conversation_id, m.seq, m.sender_id, m.content, m.client_message_id, \
+const COLUMNS: &str = "m.id, m.conversation_id, m.seq, m.sender_id, m.kind, m.content, m.client_message_id, \
     m.reply_to, m.reply_count, m.mentions, m.attachment_ids, m.created_at, m.edited_at, m.deleted_at";
 
 /// Words of a user's query as an FTS5 expression: each quoted, all required. Quoting makes
@@ -586,6 +587,7 @@ async fn append_in<C: ConnectionTrait>(db: &C, draft: &MessageDraft) -> Result<M
         conversation_id: Set(draft.conversation_id.as_uuid()),
         seq: Set(seq),
         sender_id: Set(draft.sender_id.as_uuid()),
+        kind: Set(draft.kind.as_str().to_owned()),
         content: Set(draft.content.as_str().to_owned()),
         client_message_id: Set(draft
             .client_message_id

@@ -52,6 +52,8 @@ pub struct CaseUpdated {
     state: CaseState,
     agent_id: Option<Uuid>,
     priority: i32,
+    /// It waited past its team's first-response time.
+    escalated: bool,
 }
 
 impl From<CaseFrame> for CaseUpdated {
@@ -63,6 +65,7 @@ impl From<CaseFrame> for CaseUpdated {
             state: frame.state.into(),
             agent_id: frame.agent_id.map(|a| a.as_uuid()),
             priority: frame.priority,
+            escalated: frame.escalated,
         }
     }
 }

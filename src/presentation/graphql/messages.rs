@@ -10,7 +10,7 @@ use super::users::{User, shown};
 use super::{state, viewer};
 use crate::application::error::AppError;
 use crate::application::messages::{MessageView, SearchMessages};
-use crate::domain::messages::{HistoryRange, Reaction};
+use crate::domain::messages::{self as domain, HistoryRange, Reaction};
 use crate::domain::shared::{ConversationId, MessageId};
 
 /// A page size argument: 1 to 100, `default` when absent.
@@ -33,6 +33,13 @@ fn seq_cursor(field: &str, raw: Option<String>) -> Result<Option<i64>, AppError>
     .transpose()
 }
 
+/// Who wrote a message: a person, or the server.
+#[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq)]
+pub enum MessageKind {
+    Text,
+    System,
+}
+
 /// A message as its viewer sees it (reactions counted, `me` marked).
 pub struct Message(pub MessageView);
 
@@ -50,6 +57,13 @@ impl Message {
     }
     async fn sender_id(&self) -> Uuid {
         self.0.message.sender_id.as_uuid()
+    }
+    /// `SYSTEM` when the server wrote it (then `senderId` is the user it is about).
+    async fn kind(&self) -> MessageKind {
+        match self.0.message.kind {
+            domain::MessageKind::Text => MessageKind::Text,
+            domain::MessageKind::System => MessageKind::System,
+        }
     }
     async fn sender(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         shown(ctx, self.0.message.sender_id).await

@@ -13,7 +13,7 @@ use super::problem::Problem;
 use super::{AppState, validated};
 use crate::application::business::{NewBusiness, ProfileChange};
 use crate::application::error::{AppError, FieldErrors};
-use crate::domain::business::{Business, BusinessError, BusinessId, Handle, parse_name};
+use crate::domain::business::{Business, BusinessError, BusinessId, Handle, Opening, parse_name};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(create_business)
@@ -30,8 +30,30 @@ pub struct BusinessResponse {
     pub description: String,
     /// Whether customers see which agent answers them.
     pub show_agent_names: bool,
+    /// The IANA time zone the hours and holidays are in.
+    pub time_zone: String,
+    /// The weekly schedule; empty: always open (but on holidays).
+    pub hours: Vec<OpeningBody>,
+    /// Whole days closed, as local dates.
+    pub holidays: Vec<String>,
+    /// What a customer writing while it is closed is told before the next opening time;
+    /// empty for the default words.
+    pub closed_reply: String,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+}
+
+/// Open on `day` from `opens` to `closes`, local times (`24:00` is midnight at the end).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"day": "mon", "opens": "09:00", "closes": "17:30"}))]
+#[serde(deny_unknown_fields)]
+pub struct OpeningBody {
+    #[schema(pattern = "^(mon|tue|wed|thu|fri|sat|sun)$")]
+    pub day: String,
+    #[schema(pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+    pub opens: String,
+    #[schema(pattern = "^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$")]
+    pub closes: String,
 }
 
 impl From<Business> for BusinessResponse {
@@ -42,6 +64,19 @@ impl From<Business> for BusinessResponse {
             name: b.name,
             description: b.description,
             show_agent_names: b.show_agent_names,
+            time_zone: b.hours.time_zone().to_owned(),
+            hours: b
+                .hours
+                .weekly()
+                .iter()
+                .map(|o| OpeningBody {
+                    day: o.day_name().to_owned(),
+                    opens: Opening::label(o.opens),
+                    closes: Opening::label(o.closes),
+                })
+                .collect(),
+            holidays: b.hours.holidays(),
+            closed_reply: b.closed_reply,
             created_at: b.created_at,
         }
     }
@@ -161,9 +196,26 @@ pub struct UpdateBusinessBody {
     #[schema(max_length = 1000)]
     pub description: Option<String>,
     pub show_agent_names: Option<bool>,
+    /// An IANA time zone, as in `Europe/Paris`.
+    #[schema(max_length = 64)]
+    pub time_zone: Option<String>,
+    /// Replaces the weekly schedule; `[]`: always open.
+    #[schema(max_items = 28)]
+    pub hours: Option<Vec<OpeningBody>>,
+    /// Replaces the holidays: local dates, `YYYY-MM-DD`.
+    #[schema(max_items = 100, inline)]
+    pub holidays: Option<Vec<HolidayBody>>,
+    #[schema(max_length = 1000)]
+    pub closed_reply: Option<String>,
 }
 
-/// Changes the profile (owners).
+/// A local date, `YYYY-MM-DD`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(value_type = String, pattern = r"^\d{4}-\d{2}-\d{2}$", example = "2026-12-25")]
+pub struct HolidayBody(pub String);
+
+/// Changes the profile, hours and closed reply (owners). Outside its hours a business's new
+/// cases wait, their customers told when it opens; they are routed when it does.
 #[utoipa::path(patch, path = "/api/v1/businesses/{id}", tag = "business", security(("bearer" = [])), params(("id" = Uuid, Path)),
     request_body = UpdateBusinessBody,
     responses((status = 200, body = BusinessResponse),
@@ -178,10 +230,26 @@ pub async fn update_business(
     body: Json<UpdateBusinessBody>,
 ) -> Result<HttpResponse, Problem> {
     let body = body.into_inner();
+    let hours = body
+        .hours
+        .map(|hours| {
+            hours
+                .iter()
+                .map(|o| Opening::parse(&o.day, &o.opens, &o.closes))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .transpose()
+        .map_err(|e| AppError::invalid("hours", e.to_string()))?;
     let change = ProfileChange {
         name: body.name,
         description: body.description,
         show_agent_names: body.show_agent_names,
+        time_zone: body.time_zone,
+        hours,
+        holidays: body
+            .holidays
+            .map(|days| days.into_iter().map(|d| d.0).collect()),
+        closed_reply: body.closed_reply,
     };
     let business = state
         .business

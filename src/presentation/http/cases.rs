@@ -16,6 +16,7 @@ use crate::application::business::{CaseView, Transfer};
 use crate::application::error::AppError;
 use crate::domain::business::{BusinessId, CaseState, TeamId};
 use crate::domain::shared::{ConversationId, UserId};
+use crate::presentation::http::messages::{HistoryQuery, HistoryResponse};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(open_case)
@@ -23,6 +24,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(inbox)
         .service(figures)
         .service(get_case)
+        .service(case_history)
         .service(resolve_case)
         .service(transfer_case);
 }
@@ -60,6 +62,9 @@ pub struct CaseResponse {
     pub first_response_at: Option<OffsetDateTime>,
     #[serde(with = "time::serde::rfc3339::option")]
     pub resolved_at: Option<OffsetDateTime>,
+    /// When it waited past its team's first-response time (and its priority was raised).
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub escalated_at: Option<OffsetDateTime>,
 }
 
 impl From<CaseView> for CaseResponse {
@@ -82,6 +87,7 @@ impl From<CaseView> for CaseResponse {
             assigned_at: c.assigned_at,
             first_response_at: c.first_response_at,
             resolved_at: c.resolved_at,
+            escalated_at: c.escalated_at,
         }
     }
 }
@@ -352,4 +358,28 @@ pub async fn transfer_case(
         .transfer(user.0.user_id, ConversationId::from_uuid(*id), target)
         .await?;
     Ok(HttpResponse::Ok().json(CaseResponse::from(view)))
+}
+
+/// The case's conversation history, paged like `GET /conversations/{id}/messages`: for its
+/// customer and agent, and for the business's supervisors, who oversee every case without
+/// being in it.
+#[utoipa::path(get, path = "/api/v1/conversations/{id}/case/messages", tag = "business", security(("bearer" = [])),
+    params(("id" = Uuid, Path), HistoryQuery),
+    responses((status = 200, body = HistoryResponse),
+        (status = 404, description = "`case_not_found` (also when the caller may not see it)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad cursor or limit", body = Problem, content_type = "application/problem+json")))]
+#[get("/conversations/{id}/case/messages")]
+pub async fn case_history(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    query: Query<HistoryQuery>,
+) -> Result<HttpResponse, Problem> {
+    let range = query.range()?;
+    let page = state
+        .business
+        .cases
+        .history(user.0.user_id, ConversationId::from_uuid(*id), range)
+        .await?;
+    Ok(HttpResponse::Ok().json(HistoryResponse::of(page, range)))
 }

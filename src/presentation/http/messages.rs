@@ -13,7 +13,9 @@ use super::problem::Problem;
 use super::seq_cursor::SeqCursor;
 use super::{AppState, validated};
 use crate::application::error::{AppError, FieldErrors};
-use crate::application::messages::{EditMessage, MessageView, SearchMessages, SendMessage};
+use crate::application::messages::{
+    EditMessage, HistoryPage, MessageView, SearchMessages, SendMessage,
+};
 use crate::domain::messages::{ClientMessageId, Emoji, HistoryRange, MessageContent};
 use crate::domain::shared::{AttachmentId, ConversationId, MessageId, UserId};
 
@@ -40,6 +42,17 @@ pub struct ReactionResponse {
     pub me: bool,
 }
 
+/// Who wrote a message.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum MessageKindBody {
+    /// A person.
+    Text,
+    /// The server, telling of something (a case assigned, queued, resolved; a business
+    /// closed): `sender_id` is the user it is about. It cannot be edited or deleted.
+    System,
+}
+
 /// The wire form of a message, for the document; `MessageView` serialises it, over REST and
 /// the socket alike.
 #[derive(ToSchema)]
@@ -49,6 +62,7 @@ pub struct MessageResponse {
     /// Per-conversation, gap-free, strictly increasing: order and catch up by it.
     pub seq: i64,
     pub sender_id: Uuid,
+    pub kind: MessageKindBody,
     /// `null` once deleted.
     pub content: Option<String>,
     /// Echoed so the sending device can match its pending message.
@@ -256,28 +270,41 @@ pub async fn history(
     id: web::Path<Uuid>,
     query: Query<HistoryQuery>,
 ) -> Result<HttpResponse, Problem> {
-    validated(&*query)?;
-    let (before_seq, after_seq) =
-        SeqCursor::resolve(query.cursor.as_deref(), query.before_seq, query.after_seq)?;
-    let range = HistoryRange {
-        before_seq,
-        after_seq,
-        limit: query.limit.unwrap_or(50),
-    };
+    let range = query.range()?;
     let page = state
         .messages
         .history
         .history(user.0.user_id, ConversationId::from_uuid(*id), range)
         .await?;
-    let next = |seq| match after_seq {
-        Some(_) => SeqCursor::After(seq),
-        None => SeqCursor::Before(seq),
-    };
-    Ok(HttpResponse::Ok().json(HistoryResponse {
-        messages: page.messages,
-        has_more: page.has_more,
-        next_cursor: page.next_seq.map(|seq| next(seq).encode()),
-    }))
+    Ok(HttpResponse::Ok().json(HistoryResponse::of(page, range)))
+}
+
+impl HistoryQuery {
+    /// The range asked for, cursors resolved.
+    pub(crate) fn range(&self) -> Result<HistoryRange, AppError> {
+        validated(self)?;
+        let (before_seq, after_seq) =
+            SeqCursor::resolve(self.cursor.as_deref(), self.before_seq, self.after_seq)?;
+        Ok(HistoryRange {
+            before_seq,
+            after_seq,
+            limit: self.limit.unwrap_or(50),
+        })
+    }
+}
+
+impl HistoryResponse {
+    pub(crate) fn of(page: HistoryPage, range: HistoryRange) -> Self {
+        let next = |seq| match range.after_seq {
+            Some(_) => SeqCursor::After(seq),
+            None => SeqCursor::Before(seq),
+        };
+        Self {
+            messages: page.messages,
+            has_more: page.has_more,
+            next_cursor: page.next_seq.map(|seq| next(seq).encode()),
+        }
+    }
 }
 
 /// Send a message. With a `client_message_id` already used by the caller here, returns the

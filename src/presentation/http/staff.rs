@@ -10,8 +10,8 @@ use super::AppState;
 use super::extract::AuthUser;
 use super::input::Json;
 use super::problem::Problem;
-use crate::application::business::Availability;
-use crate::domain::business::{AgentStatus, BusinessId, Member, MemberRole, Team, TeamId};
+use crate::application::business::{Availability, TeamChange};
+use crate::domain::business::{AgentStatus, BusinessId, Member, MemberRole, Routing, Team, TeamId};
 use crate::domain::shared::UserId;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -109,8 +109,33 @@ pub struct TeamResponse {
     pub name: String,
     /// Who takes this team's cases.
     pub agent_ids: Vec<Uuid>,
+    pub routing: RoutingBody,
+    /// A case with no reply from an agent this long after it was queued is escalated.
+    pub first_response_secs: Option<u32>,
+    /// Where escalated cases move; `null` keeps them in the team.
+    pub escalate_to: Option<Uuid>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+}
+
+/// How the team picks the agent for its next case.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RoutingBody {
+    /// The least busy agent with room, ties to the one idle longest.
+    #[default]
+    LeastBusy,
+    /// The agent with room assigned longest ago, however busy: turns.
+    RoundRobin,
+}
+
+impl From<RoutingBody> for Routing {
+    fn from(routing: RoutingBody) -> Self {
+        match routing {
+            RoutingBody::LeastBusy => Self::LeastBusy,
+            RoutingBody::RoundRobin => Self::RoundRobin,
+        }
+    }
 }
 
 impl From<Team> for TeamResponse {
@@ -119,6 +144,12 @@ impl From<Team> for TeamResponse {
             id: t.id.as_uuid(),
             name: t.name,
             agent_ids: t.agents.iter().map(|a| a.as_uuid()).collect(),
+            routing: match t.routing {
+                Routing::LeastBusy => RoutingBody::LeastBusy,
+                Routing::RoundRobin => RoutingBody::RoundRobin,
+            },
+            first_response_secs: t.first_response_secs,
+            escalate_to: t.escalate_to.map(|t| t.as_uuid()),
             created_at: t.created_at,
         }
     }
@@ -220,6 +251,27 @@ pub struct TeamBody {
     #[serde(default)]
     #[schema(max_items = 500)]
     pub agent_ids: Vec<Uuid>,
+    /// Default `least_busy`.
+    #[serde(default)]
+    pub routing: RoutingBody,
+    /// 60 to 604800: past it with no agent reply, a case is escalated (higher priority, the
+    /// supervisors told). Absent: never.
+    #[schema(minimum = 60, maximum = 604800)]
+    pub first_response_secs: Option<u32>,
+    /// Another team of the business, where escalated cases move.
+    pub escalate_to: Option<Uuid>,
+}
+
+impl TeamBody {
+    fn into_change(self) -> TeamChange {
+        TeamChange {
+            name: self.name,
+            agents: self.agent_ids.into_iter().map(UserId::from_uuid).collect(),
+            routing: self.routing.into(),
+            first_response_secs: self.first_response_secs,
+            escalate_to: self.escalate_to.map(TeamId::from_uuid),
+        }
+    }
 }
 
 /// Creates a team (supervisors).
@@ -237,8 +289,6 @@ pub async fn create_team(
     id: web::Path<Uuid>,
     body: Json<TeamBody>,
 ) -> Result<HttpResponse, Problem> {
-    let body = body.into_inner();
-    let agents = body.agent_ids.into_iter().map(UserId::from_uuid).collect();
     let team = state
         .business
         .directory
@@ -246,14 +296,13 @@ pub async fn create_team(
             user.0.user_id,
             BusinessId::from_uuid(*id),
             None,
-            &body.name,
-            agents,
+            body.into_inner().into_change(),
         )
         .await?;
     Ok(HttpResponse::Created().json(TeamResponse::from(team)))
 }
 
-/// Renames a team and sets exactly its agents (supervisors).
+/// Sets a team whole: name, agents, routing and escalation (supervisors).
 #[utoipa::path(put, path = "/api/v1/businesses/{id}/teams/{team_id}", tag = "business", security(("bearer" = [])),
     params(("id" = Uuid, Path), ("team_id" = Uuid, Path)), request_body = TeamBody,
     responses((status = 200, body = TeamResponse),
@@ -269,8 +318,6 @@ pub async fn update_team(
     body: Json<TeamBody>,
 ) -> Result<HttpResponse, Problem> {
     let (id, team) = path.into_inner();
-    let body = body.into_inner();
-    let agents = body.agent_ids.into_iter().map(UserId::from_uuid).collect();
     let team = state
         .business
         .directory
@@ -278,8 +325,7 @@ pub async fn update_team(
             user.0.user_id,
             BusinessId::from_uuid(id),
             Some(TeamId::from_uuid(team)),
-            &body.name,
-            agents,
+            body.into_inner().into_change(),
         )
         .await?;
     Ok(HttpResponse::Ok().json(TeamResponse::from(team)))

@@ -103,6 +103,7 @@ fn message_view(deleted: bool) -> MessageView {
             conversation_id: ConversationId::new(),
             seq: 3,
             sender_id: UserId::new(),
+            kind: crate::domain::messages::MessageKind::Text,
             content: if deleted { String::new() } else { "hi".into() },
             client_message_id: Some("c-1".into()),
             reply_to: Some(MessageId::new()),
@@ -193,6 +194,7 @@ fn every_event() -> Vec<RealtimeEvent> {
             state: CaseState::Assigned,
             agent_id: Some(u),
             priority: 1,
+            escalated: true,
         }),
         RealtimeEvent::AgentUpdated {
             business_id: BusinessId::from_uuid(uuid::Uuid::nil()),

@@ -224,9 +224,9 @@ pub enum EventFrame {
     },
     #[serde(rename = "notification.created")]
     NotificationCreated(NotificationResponse),
-    /// A business case was opened, assigned, transferred, resolved or reopened: to its
-    /// customer, its agents (new and previous) and the business's supervisors. Reload it with
-    /// `GET /conversations/{conversation_id}/case`.
+    /// A business case was opened, assigned, transferred, resolved, reopened or escalated:
+    /// to its customer, its agents (new and previous) and the business's supervisors. Reload
+    /// it with `GET /conversations/{conversation_id}/case`.
     #[serde(rename = "case.updated")]
     CaseUpdated {
         conversation_id: Uuid,
@@ -235,6 +235,8 @@ pub enum EventFrame {
         state: CaseStateFrame,
         agent_id: Option<Uuid>,
         priority: i32,
+        /// It waited past its team's first-response time (supervisors are in the audience).
+        escalated: bool,
     },
     /// An agent of a business the recipient supervises changed status or capacity.
     #[serde(rename = "agent.updated")]

@@ -3,20 +3,20 @@
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, FromQueryResult,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::rows::{case_from, case_row};
 use crate::domain::business::{
-    AgentLoad, BusinessId, Case, CaseFilter, CaseState, TeamId, pick_agent,
+    AgentLoad, BusinessId, Case, CaseFilter, CaseState, Routing, TeamId, pick_agent,
 };
 use crate::domain::conversations::{Participant, Role};
 use crate::domain::shared::{RepoError, UserId};
 use crate::infrastructure::persistence::conversations::participant_row;
 use crate::infrastructure::persistence::entities::{
-    business_cases, business_members, participants,
+    business_cases, business_members, business_teams, participants,
 };
 use crate::infrastructure::persistence::{statement, unexpected};
 
@@ -39,6 +39,11 @@ pub(super) async fn replace(
         .filter(business_cases::Column::ConversationId.eq(case.conversation_id.as_uuid()))
         .filter(business_cases::Column::State.eq(was.state.as_str()))
         .filter(agent_is(was.agent_id))
+        // An escalation is made once, whichever instance's clock sees it first.
+        .filter(match was.escalated_at {
+            Some(_) => business_cases::Column::EscalatedAt.is_not_null(),
+            None => business_cases::Column::EscalatedAt.is_null(),
+        })
         .exec(txn)
         .await
         .map_err(unexpected)?;
@@ -127,6 +132,7 @@ pub(super) async fn assign_head(
     txn: &DatabaseTransaction,
     business: BusinessId,
     team: TeamId,
+    routing: Routing,
     now: OffsetDateTime,
 ) -> Result<Option<Case>, RepoError> {
     // A head resolved meanwhile (that change takes no lock) is passed over.
@@ -143,7 +149,7 @@ pub(super) async fn assign_head(
         let Some(head) = head.map(case_from).transpose()? else {
             return Ok(None);
         };
-        let Some(agent) = pick_agent(&loads(txn, business, team).await?) else {
+        let Some(agent) = pick_agent(&loads(txn, business, team).await?, routing) else {
             return Ok(None);
         };
         let mut assigned = head.clone();
@@ -214,4 +220,27 @@ pub(super) async fn position(db: &impl ConnectionTrait, case: &Case) -> Result<u
         .await
         .map_err(unexpected)?;
     Ok(count + 1)
+}
+
+/// Open cases not answered nor escalated yet, in teams with a first-response time.
+pub(super) async fn awaiting_reply(
+    db: &impl ConnectionTrait,
+    limit: u64,
+) -> Result<Vec<Case>, RepoError> {
+    let timed = business_teams::Entity::find()
+        .select_only()
+        .column(business_teams::Column::Id)
+        .filter(business_teams::Column::FirstResponseSecs.is_not_null())
+        .into_query();
+    let rows = business_cases::Entity::find()
+        .filter(business_cases::Column::TeamId.in_subquery(timed))
+        .filter(business_cases::Column::State.ne(CaseState::Resolved.as_str()))
+        .filter(business_cases::Column::FirstResponseAt.is_null())
+        .filter(business_cases::Column::EscalatedAt.is_null())
+        .order_by_asc(business_cases::Column::QueuedAt)
+        .limit(limit)
+        .all(db)
+        .await
+        .map_err(unexpected)?;
+    rows.into_iter().map(case_from).collect()
 }

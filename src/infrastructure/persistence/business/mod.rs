@@ -21,12 +21,14 @@ use super::entities::{
 use super::outbox::{self, OutboxSignal};
 use super::{repo_error, statement, unexpected};
 use crate::domain::business::{
-    Announce, Business, BusinessId, BusinessRepository, Case, CaseFilter, CaseState, Member, Team,
-    TeamId,
+    Announce, Business, BusinessId, BusinessRepository, Case, CaseFilter, CaseState, Member,
+    Routing, Team, TeamId,
 };
 use crate::domain::conversations::{Conversation, Participant};
-use crate::domain::shared::{ConversationId, DomainEvent, RepoError, UserId};
-use rows::{business_from, business_row, case_from, case_row, member_from, member_row, team_from};
+use crate::domain::shared::{ConversationId, DomainEvent, MessageId, RepoError, UserId};
+use rows::{
+    business_from, business_row, case_from, case_row, member_from, member_row, team_from, team_row,
+};
 
 pub struct SeaOrmBusinessRepository {
     db: Db,
@@ -233,11 +235,10 @@ impl BusinessRepository for SeaOrmBusinessRepository {
             .map_err(unexpected)?
             .is_some();
         if exists {
-            let row = business_teams::ActiveModel {
-                id: sea_orm::ActiveValue::Unchanged(team.id.as_uuid()),
-                name: sea_orm::ActiveValue::Set(team.name.clone()),
-                ..Default::default()
-            };
+            let mut row = team_row(team);
+            row.id = sea_orm::ActiveValue::Unchanged(team.id.as_uuid());
+            row.business_id = sea_orm::ActiveValue::NotSet;
+            row.created_at = sea_orm::ActiveValue::NotSet;
             business_teams::Entity::update(row)
                 .exec(&txn)
                 .await
@@ -318,10 +319,16 @@ impl BusinessRepository for SeaOrmBusinessRepository {
     ) -> Result<Vec<Case>, RepoError> {
         let txn = self.db.begin().await.map_err(unexpected)?;
         lock_routing(&txn, business).await?;
+        let routing = business_teams::Entity::find_by_id(team.as_uuid())
+            .one(&txn)
+            .await
+            .map_err(unexpected)?
+            .and_then(|t| Routing::parse(&t.routing))
+            .unwrap_or_default();
         let mut assigned = Vec::new();
         let mut events = Vec::new();
         while assigned.len() < most {
-            let Some(case) = cases::assign_head(&txn, business, team, now).await? else {
+            let Some(case) = cases::assign_head(&txn, business, team, routing, now).await? else {
                 break;
             };
             events.extend(announce(&case));
@@ -372,17 +379,83 @@ impl BusinessRepository for SeaOrmBusinessRepository {
     async fn position(&self, case: &Case) -> Result<u64, RepoError> {
         cases::position(&self.db, case).await
     }
+
+    async fn assigned_since(&self, team: TeamId, since: OffsetDateTime) -> Result<u64, RepoError> {
+        business_cases::Entity::find()
+            .filter(business_cases::Column::TeamId.eq(team.as_uuid()))
+            .filter(business_cases::Column::AssignedAt.gte(since))
+            .count(&self.db)
+            .await
+            .map_err(unexpected)
+    }
+
+    async fn queued_teams(&self) -> Result<Vec<(BusinessId, TeamId)>, RepoError> {
+        let rows: Vec<(Uuid, Uuid)> = business_cases::Entity::find()
+            .select_only()
+            .columns([
+                business_cases::Column::BusinessId,
+                business_cases::Column::TeamId,
+            ])
+            .filter(business_cases::Column::State.eq(CaseState::Queued.as_str()))
+            .distinct()
+            .into_tuple()
+            .all(&self.db)
+            .await
+            .map_err(unexpected)?;
+        Ok(rows
+            .into_iter()
+            .map(|(b, t)| (BusinessId::from_uuid(b), TeamId::from_uuid(t)))
+            .collect())
+    }
+
+    async fn awaiting_reply(&self, limit: u64) -> Result<Vec<Case>, RepoError> {
+        cases::awaiting_reply(&self.db, limit).await
+    }
+
+    async fn claim_notice(
+        &self,
+        conversation: ConversationId,
+        was: Option<u64>,
+        place: u64,
+    ) -> Result<bool, RepoError> {
+        let new_place = place;
+        let place = |p: u64| i64::try_from(p).unwrap_or(i64::MAX);
+        let told = business_cases::Column::ToldPosition;
+        let updated = business_cases::Entity::update_many()
+            .col_expr(told, Expr::value(place(new_place)))
+            .filter(business_cases::Column::ConversationId.eq(conversation.as_uuid()))
+            .filter(business_cases::Column::State.eq(CaseState::Queued.as_str()))
+            .filter(match was {
+                Some(was) => told.eq(place(was)),
+                None => told.is_null(),
+            })
+            .exec(&self.db)
+            .await
+            .map_err(unexpected)?;
+        Ok(updated.rows_affected == 1)
+    }
+
+    async fn note_notice(
+        &self,
+        conversation: ConversationId,
+        notice: MessageId,
+    ) -> Result<(), RepoError> {
+        business_cases::Entity::update_many()
+            .col_expr(
+                business_cases::Column::NoticeId,
+                Expr::value(notice.as_uuid()),
+            )
+            .filter(business_cases::Column::ConversationId.eq(conversation.as_uuid()))
+            .exec(&self.db)
+            .await
+            .map_err(unexpected)?;
+        Ok(())
+    }
 }
 
 impl SeaOrmBusinessRepository {
     async fn insert_team(&self, txn: &DatabaseTransaction, team: &Team) -> Result<(), RepoError> {
-        let row = business_teams::ActiveModel {
-            id: sea_orm::ActiveValue::Set(team.id.as_uuid()),
-            business_id: sea_orm::ActiveValue::Set(team.business_id.as_uuid()),
-            name: sea_orm::ActiveValue::Set(team.name.clone()),
-            created_at: sea_orm::ActiveValue::Set(team.created_at),
-        };
-        business_teams::Entity::insert(row)
+        business_teams::Entity::insert(team_row(team))
             .exec_without_returning(txn)
             .await
             .map_err(|e| repo_error(e, &["name"]))?;

@@ -15,6 +15,9 @@ pub struct Model {
     pub assigned_at: Option<TimeDateTimeWithTimeZone>,
     pub first_response_at: Option<TimeDateTimeWithTimeZone>,
     pub resolved_at: Option<TimeDateTimeWithTimeZone>,
+    pub escalated_at: Option<TimeDateTimeWithTimeZone>,
+    pub notice_id: Option<Uuid>,
+    pub told_position: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

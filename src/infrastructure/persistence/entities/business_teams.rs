@@ -7,6 +7,9 @@ pub struct Model {
     pub id: Uuid,
     pub business_id: Uuid,
     pub name: String,
+    pub routing: String,
+    pub first_response_secs: Option<i32>,
+    pub escalate_to: Option<Uuid>,
     pub created_at: TimeDateTimeWithTimeZone,
 }
 

@@ -9,6 +9,10 @@ pub struct Model {
     pub name: String,
     pub description: String,
     pub show_agent_names: bool,
+    pub time_zone: String,
+    pub hours: String,
+    pub holidays: String,
+    pub closed_reply: String,
     pub created_by: Uuid,
     pub created_at: TimeDateTimeWithTimeZone,
 }

@@ -8,6 +8,7 @@ pub struct Model {
     pub conversation_id: Uuid,
     pub seq: i64,
     pub sender_id: Uuid,
+    pub kind: String,
     pub content: String,
     pub client_message_id: Option<String>,
     pub reply_to: Option<Uuid>,

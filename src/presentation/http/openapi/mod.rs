@@ -41,7 +41,7 @@ use super::{
         business::create_business, business::search_businesses, business::get_business,
         business::update_business, staff::list_staff, staff::put_staff, staff::list_teams,
         staff::create_team, staff::update_team, staff::set_availability,
-        cases::open_case, cases::queue, cases::inbox, cases::figures, cases::get_case, cases::resolve_case,
+        cases::open_case, cases::queue, cases::inbox, cases::figures, cases::get_case, cases::case_history, cases::resolve_case,
         cases::transfer_case,
         health::live, health::ready, metrics::render,
     ),
