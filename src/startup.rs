@@ -376,6 +376,7 @@ fn build_state(
     let contacts = Arc::new(SeaOrmContactRepository::new(db.clone(), signal.clone()));
     let blocks = Arc::new(SeaOrmBlockRepository::new(db.clone()));
     let user_settings = Arc::new(SeaOrmSettingsRepository::new(db.clone()));
+    let business_repository = Arc::new(SeaOrmBusinessRepository::new(db.clone(), signal.clone()));
     let users = UsersDeps {
         accounts: accounts.clone(),
         profiles: profiles.clone(),
@@ -384,6 +385,7 @@ fn build_state(
         blocks: blocks.clone(),
         keys: Arc::new(SeaOrmKeyRepository::new(db.clone())),
         cache,
+        hidden: business_repository.clone(),
         clock: clock.clone(),
         claim_limit: write_limit("prekey-claims", limits.prekey_claims_per_caller),
         avatars: avatars.clone(),
@@ -399,7 +401,7 @@ fn build_state(
         path => Arc::new(FileClock::new(path.into())),
     };
     let business = BusinessHandlers::new(Arc::new(BusinessDeps {
-        businesses: Arc::new(SeaOrmBusinessRepository::new(db.clone(), signal.clone())),
+        businesses: business_repository,
         profiles: profiles.clone(),
         messages: messages.clone(),
         clock: business_clock,

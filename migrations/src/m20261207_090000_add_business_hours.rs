@@ -6,6 +6,19 @@ pub struct Migration;
 /// Each column its own statement: SQLite alters one at a time.
 const COLUMNS: [&str; 4] = ["businesses", "business_teams", "business_cases", "messages"];
 
+const INDEXES: [(&str, &str, &str); 2] = [
+    (
+        "idx_business_members_user_id",
+        "business_members",
+        "user_id",
+    ),
+    (
+        "idx_business_cases_customer_id",
+        "business_cases",
+        "customer_id",
+    ),
+];
+
 fn added(table: &'static str) -> Vec<ColumnDef> {
     match table {
         // Business hours: a weekly schedule and holidays in the business's time zone, and the
@@ -47,10 +60,28 @@ impl MigrationTrait for Migration {
                     .await?;
             }
         }
+        // A user's businesses, and a customer's cases: what hiding agents from customers
+        // looks up on every profile read.
+        for (name, table, column) in INDEXES {
+            manager
+                .create_index(
+                    Index::create()
+                        .name(name)
+                        .table(table)
+                        .col(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for (name, table, _) in INDEXES {
+            manager
+                .drop_index(Index::drop().name(name).table(table).to_owned())
+                .await?;
+        }
         for table in COLUMNS {
             for column in added(table) {
                 let name = column.get_column_name();

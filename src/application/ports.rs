@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use crate::domain::auth::{Password, PasswordHash};
-use crate::domain::shared::{SessionId, UserId};
+use crate::domain::shared::{RepoError, SessionId, UserId};
 
 pub trait Clock: Send + Sync {
     fn now(&self) -> OffsetDateTime;
@@ -117,4 +117,11 @@ pub trait ProfileCache: Send + Sync {
     async fn get(&self, id: UserId) -> Option<crate::domain::users::Profile>;
     async fn put(&self, profile: &crate::domain::users::Profile);
     async fn invalidate(&self, id: UserId);
+}
+
+/// Profiles kept from some viewers for a reason another context knows: the agents of a
+/// business are hidden from its customers unless it shows agent names.
+#[async_trait]
+pub trait HiddenProfiles: Send + Sync {
+    async fn hidden_from(&self, viewer: UserId, user: UserId) -> Result<bool, RepoError>;
 }

@@ -344,3 +344,54 @@ async fn round_robin_teams_take_turns_whatever_the_load() {
     let (_, third) = shop.open(&app, &customer).await;
     assert_eq!(third["agent_id"], given[0].0);
 }
+
+#[tokio::test]
+async fn agents_are_kept_from_customers_unless_the_business_shows_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = dir.path().join("now");
+    set_clock(&clock, "2030-01-07T10:00:00Z");
+    let app = app_on(&clock).await;
+    let shop = shop(&app, "named_shop").await;
+    let agent = shop.agent(&app, "named_agent", 5).await;
+    let customer = app.register("named_customer").await;
+    let stranger = app.register("named_stranger").await;
+    let profile = format!("/api/v1/users/{}", agent.id);
+    let (_, opened) = shop.open(&app, &customer).await;
+    assert_eq!(opened["agent_id"], agent.id.as_str());
+    let hidden = app.get(&profile, Some(&customer.access_token)).await;
+    assert_eq!(hidden.problem().await.code, "user_not_found");
+    // Anyone else still sees the agent, and the agent sees the customer.
+    app.get_ok(&profile, &stranger.access_token).await;
+    app.get_ok(
+        &format!("/api/v1/users/{}", customer.id),
+        &agent.access_token,
+    )
+    .await;
+
+    let response = app
+        .patch_json(
+            &format!("/api/v1/businesses/{}", shop.id),
+            &json!({"show_agent_names": true}),
+            &shop.owner.access_token,
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let shown = app.get_ok(&profile, &customer.access_token).await;
+    assert_eq!(shown["id"], agent.id.as_str());
+    // A case assigned from now on names the agent.
+    let other = app.register("named_customer_2").await;
+    let (_, opened) = shop.open(&app, &other).await;
+    let conversation = opened["conversation_id"].clone();
+    let told = eventually("the customer is told who joined", || async {
+        let now = said(&app, &conversation, &other).await;
+        now.into_iter().find(|(kind, _)| kind == "system")
+    })
+    .await;
+    assert_eq!(
+        told.1,
+        format!(
+            "{} joined the conversation.",
+            shown["display_name"].as_str().unwrap()
+        )
+    );
+}

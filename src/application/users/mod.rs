@@ -17,7 +17,7 @@ pub use settings::{SettingsChanges, SettingsHandler};
 
 use crate::application::attachments::Avatars;
 use crate::application::limits::WriteLimit;
-use crate::application::ports::{Clock, ProfileCache};
+use crate::application::ports::{Clock, HiddenProfiles, ProfileCache};
 use crate::domain::auth::AccountRepository;
 use crate::domain::users::{
     BlockRepository, ContactRepository, KeyRepository, ProfileRepository, SettingsRepository,
@@ -32,6 +32,7 @@ pub struct UsersDeps {
     pub blocks: Arc<dyn BlockRepository>,
     pub keys: Arc<dyn KeyRepository>,
     pub cache: Arc<dyn ProfileCache>,
+    pub hidden: Arc<dyn HiddenProfiles>,
     pub clock: Arc<dyn Clock>,
     /// One-time prekeys one caller may claim of one owner.
     pub claim_limit: WriteLimit,

@@ -56,10 +56,14 @@ impl ProfilesHandler {
         })
     }
 
-    /// Someone's public profile. Whoever blocked the viewer does not exist for them.
+    /// Someone's public profile. Whoever blocked the viewer does not exist for them, nor
+    /// does an agent for the customers of a business that keeps agents' names to itself.
     #[tracing::instrument(skip_all, fields(user_id = %viewer, %id))]
     pub async fn get(&self, viewer: UserId, id: UserId) -> Result<Profile, AppError> {
-        if viewer != id && self.0.blocks.has_blocked(id, viewer).await? {
+        if viewer != id
+            && (self.0.blocks.has_blocked(id, viewer).await?
+                || self.0.hidden.hidden_from(viewer, id).await?)
+        {
             return Err(AppError::NotFound("user_not_found"));
         }
         Self::load(&self.0, id)

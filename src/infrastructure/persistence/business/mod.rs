@@ -20,6 +20,7 @@ use super::entities::{
 };
 use super::outbox::{self, OutboxSignal};
 use super::{repo_error, statement, unexpected};
+use crate::application::ports::HiddenProfiles;
 use crate::domain::business::{
     Announce, Business, BusinessId, BusinessRepository, Case, CaseFilter, CaseState, Member,
     Routing, Team, TeamId,
@@ -460,5 +461,24 @@ impl SeaOrmBusinessRepository {
             .await
             .map_err(|e| repo_error(e, &["name"]))?;
         replace_agents(txn, team.id, &team.agents).await
+    }
+}
+
+#[async_trait]
+impl HiddenProfiles for SeaOrmBusinessRepository {
+    /// On the staff of a business that hides agents' names and that `viewer` is a customer
+    /// of: one indexed look-up (most users are on no staff at all).
+    async fn hidden_from(&self, viewer: UserId, user: UserId) -> Result<bool, RepoError> {
+        let sql = "SELECT 1 AS hidden FROM business_members m \
+                   JOIN businesses b ON b.id = m.business_id AND NOT b.show_agent_names \
+                   JOIN business_cases c ON c.business_id = m.business_id AND c.customer_id = ? \
+                   WHERE m.user_id = ? LIMIT 1";
+        let values = vec![viewer.as_uuid().into(), user.as_uuid().into()];
+        let row = self
+            .db
+            .query_one_raw(statement(&self.db, sql, values))
+            .await
+            .map_err(unexpected)?;
+        Ok(row.is_some())
     }
 }
