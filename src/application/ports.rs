@@ -123,5 +123,10 @@ pub trait ProfileCache: Send + Sync {
 /// business are hidden from its customers unless it shows agent names.
 #[async_trait]
 pub trait HiddenProfiles: Send + Sync {
-    async fn hidden_from(&self, viewer: UserId, user: UserId) -> Result<bool, RepoError>;
+    /// Which of `users` `viewer` may not see.
+    async fn hidden_among(
+        &self,
+        viewer: UserId,
+        users: &[UserId],
+    ) -> Result<Vec<UserId>, RepoError>;
 }

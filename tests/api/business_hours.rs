@@ -6,6 +6,7 @@ use std::path::Path;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use crate::graphql::data;
 use crate::helpers::{ResponseExt, TestApp, TestUser, eventually, spawn_app_with};
 use crate::shops::{Shop, case, shop};
 
@@ -360,6 +361,26 @@ async fn agents_are_kept_from_customers_unless_the_business_shows_names() {
     assert_eq!(opened["agent_id"], agent.id.as_str());
     let hidden = app.get(&profile, Some(&customer.access_token)).await;
     assert_eq!(hidden.problem().await.code, "user_not_found");
+    // Nor beside the agent's messages over GraphQL; the customer's own name still shows.
+    let conversation = opened["conversation_id"].as_str().unwrap();
+    app.send_message(&agent, conversation, "Hello!").await;
+    app.send_message(&customer, conversation, "Hi").await;
+    let query = "query($c: UUID!) { conversation(id: $c) { messages(last: 10) { edges { node { kind content sender { username } } } } } }";
+    let seen = data(&app, &customer, query, json!({"c": conversation})).await;
+    let senders: Vec<(&Value, &Value)> = seen["conversation"]["messages"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["node"]["kind"] == "TEXT")
+        .map(|e| (&e["node"]["content"], &e["node"]["sender"]))
+        .collect();
+    assert_eq!(
+        senders,
+        [
+            (&json!("Hello!"), &Value::Null),
+            (&json!("Hi"), &json!({"username": "named_customer"}))
+        ]
+    );
     // Anyone else still sees the agent, and the agent sees the customer.
     app.get_ok(&profile, &stranger.access_token).await;
     app.get_ok(

@@ -62,7 +62,7 @@ impl ProfilesHandler {
     pub async fn get(&self, viewer: UserId, id: UserId) -> Result<Profile, AppError> {
         if viewer != id
             && (self.0.blocks.has_blocked(id, viewer).await?
-                || self.0.hidden.hidden_from(viewer, id).await?)
+                || !self.0.hidden.hidden_among(viewer, &[id]).await?.is_empty())
         {
             return Err(AppError::NotFound("user_not_found"));
         }
@@ -102,8 +102,16 @@ impl ProfilesHandler {
     }
 
     /// The profiles shown beside messages and members: people who share a conversation with
-    /// the viewer, so no block rule applies (as in the chat list). Unknown ids are left out.
-    pub async fn shown_beside(&self, ids: &[UserId]) -> Result<Vec<Profile>, AppError> {
-        Ok(self.0.profiles.find_many(ids).await?)
+    /// the viewer, so no block rule applies (as in the chat list). Unknown ids are left out,
+    /// and so are agents kept from their customers.
+    pub async fn shown_beside(
+        &self,
+        viewer: UserId,
+        ids: &[UserId],
+    ) -> Result<Vec<Profile>, AppError> {
+        let hidden = self.0.hidden.hidden_among(viewer, ids).await?;
+        let mut profiles = self.0.profiles.find_many(ids).await?;
+        profiles.retain(|p| p.id == viewer || !hidden.contains(&p.id));
+        Ok(profiles)
     }
 }

@@ -81,20 +81,35 @@ impl ProfileLoader {
     }
 }
 
-impl Loader<UserId> for ProfileLoader {
+/// Keyed by (viewer, user): what a viewer may see of others depends on who they are (an
+/// agent is hidden from the customers of a business that keeps agents' names to itself).
+impl Loader<(UserId, UserId)> for ProfileLoader {
     type Value = Profile;
     type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[UserId]) -> Result<HashMap<UserId, Profile>> {
-        let profiles = self.0.users.profiles.shown_beside(keys).await?;
-        Ok(profiles.into_iter().map(|p| (p.id, p)).collect())
+    async fn load(&self, keys: &[(UserId, UserId)]) -> Result<HashMap<(UserId, UserId), Profile>> {
+        let mut found = HashMap::new();
+        let mut viewers: Vec<UserId> = keys.iter().map(|(viewer, _)| *viewer).collect();
+        viewers.sort();
+        viewers.dedup();
+        for viewer in viewers {
+            let ids: Vec<UserId> = keys
+                .iter()
+                .filter(|(v, _)| *v == viewer)
+                .map(|(_, id)| *id)
+                .collect();
+            let profiles = self.0.users.profiles.shown_beside(viewer, &ids).await?;
+            found.extend(profiles.into_iter().map(|p| ((viewer, p.id), p)));
+        }
+        Ok(found)
     }
 }
 
 /// A user met through a message or a membership, batched across the whole response.
 pub async fn shown(ctx: &Context<'_>, id: UserId) -> Result<Option<User>> {
     let loader = ctx.data_unchecked::<DataLoader<ProfileLoader>>();
-    Ok(loader.load_one(id).await?.map(User))
+    let me = viewer(ctx)?;
+    Ok(loader.load_one((me, id)).await?.map(User))
 }
 
 #[derive(Default)]
