@@ -344,6 +344,33 @@ async fn round_robin_teams_take_turns_whatever_the_load() {
     let customer = app.register("turns_customer_2").await;
     let (_, third) = shop.open(&app, &customer).await;
     assert_eq!(third["agent_id"], given[0].0);
+
+    // The "agent joined" notices notify nobody: the agent, offline, hears only of the
+    // customer's own message that follows them.
+    let first = if given[0].0 == json!(a.id) { &a } else { &b };
+    let conversation = third["conversation_id"].as_str().unwrap();
+    let sent = app
+        .send_message(&customer, conversation, "Are you there?")
+        .await;
+    // Events are handled in order: once the later message is told, the notice was passed.
+    let about = eventually("the agent hears of the customer's message", || async {
+        let list = app
+            .get_ok("/api/v1/notifications", &first.access_token)
+            .await;
+        let about: Vec<Value> = list["notifications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["conversation_id"] == conversation && n["kind"] == "message")
+            .cloned()
+            .collect();
+        about
+            .iter()
+            .any(|n| n["message_id"] == sent["id"])
+            .then_some(about)
+    })
+    .await;
+    assert_eq!(about.len(), 1, "{about:?}");
 }
 
 #[tokio::test]

@@ -8,7 +8,7 @@ use crate::application::conversations::{MEMBER_LISTS_CACHED, Members, membership
 use crate::application::error::AppError;
 use crate::application::events::{EventHandler, LoggedEvent};
 use crate::application::realtime::PresenceStatus;
-use crate::domain::messages::Message;
+use crate::domain::messages::{Message, MessageKind};
 use crate::domain::notifications::{Notification, NotificationKind};
 use crate::domain::shared::{DomainEvent, UserId};
 use crate::domain::users::NotificationPreferences;
@@ -63,10 +63,11 @@ impl EventHandler for NotificationsSubscriber {
 
 impl NotificationsSubscriber {
     /// Mentioned participants hear of it; the others only while they have no live connection.
-    /// Nobody hears of their own messages or of conversations they muted. Members come from
-    /// the cached list; who muted is read only when someone is to be told.
+    /// Nobody hears of their own messages or of conversations they muted, nor of the
+    /// server's system messages (they tell the customer of their case, who is their sender).
+    /// Members come from the cached list; who muted is read only when someone is to be told.
     async fn on_message(&self, message: &Message) -> Result<(), AppError> {
-        if message.is_deleted() {
+        if message.is_deleted() || message.kind == MessageKind::System {
             return Ok(());
         }
         let deps = &self.deps;
