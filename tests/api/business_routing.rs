@@ -334,3 +334,70 @@ async fn supervisors_see_the_waiting_and_the_median_times() {
     let refused = app.get(&figures, Some(&agent.access_token)).await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn an_agent_going_offline_mid_burst_is_assigned_nothing_after_and_nothing_is_lost() {
+    let app = spawn_app().await;
+    let twin = spawn_twin(&app).await;
+    let other = twin.as_ref().unwrap_or(&app);
+    let shop = shop(&app, "offline_shop").await;
+    let agent = shop.agent(&app, "offline_agent", 50).await;
+    let mut customers = Vec::new();
+    for n in 0..24 {
+        customers.push(app.register(&format!("offline_customer_{n}")).await);
+    }
+    // Customers arrive on both instances while the agent goes offline on the second.
+    let opening = customers.iter().enumerate().map(|(n, customer)| {
+        let instance = if n % 2 == 0 { &app } else { other };
+        let shop = &shop;
+        async move { shop.open(instance, customer).await }
+    });
+    let going = async {
+        let response = other
+            .put_json(
+                &format!("/api/v1/businesses/{}/agents/me", shop.id),
+                &json!({"status": "offline"}),
+                &agent.access_token,
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+    };
+    let (opened, ()) = tokio::join!(join_all(opening), going);
+    let mut all: Vec<String> = opened
+        .iter()
+        .map(|(status, case)| {
+            assert_eq!(*status, StatusCode::CREATED);
+            case["conversation_id"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    // Once offline, nothing more is theirs: a later case waits.
+    let late = app.register("offline_late").await;
+    let (_, waiting) = shop.open(other, &late).await;
+    assert_eq!(waiting["state"], "queued");
+    all.push(waiting["conversation_id"].as_str().unwrap().to_owned());
+    let held = cases_of(&app, &shop.id, &agent).await;
+    let queue = app
+        .get_ok(
+            &format!("/api/v1/businesses/{}/queue", shop.id),
+            &agent.access_token,
+        )
+        .await;
+    let queued: Vec<String> = queue["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["conversation_id"].as_str().unwrap().to_owned())
+        .collect();
+    // Every case is held or queued, never both, none missing.
+    let mut seen: Vec<String> = held.iter().chain(&queued).cloned().collect();
+    seen.sort();
+    all.sort();
+    assert_eq!(seen, all);
+
+    // Back online: the whole queue is theirs, each case once.
+    shop.availability(other, &agent, json!({"status": "available"}))
+        .await;
+    let mut held = cases_of(&app, &shop.id, &agent).await;
+    held.sort();
+    assert_eq!(held, all);
+}
