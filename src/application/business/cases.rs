@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
 use super::BusinessDeps;
+use super::notices::logged;
 use super::routing::Router;
 use crate::application::error::AppError;
 use crate::domain::business::{
@@ -167,17 +168,13 @@ impl CasesHandler {
             let now = self.deps.clock.now();
             self.deps.tell_place(business, &case, position, now).await
         };
-        if let Err(error) = told.await {
-            tracing::warn!(%error, conversation_id = %id, "queue notice failed");
-        }
+        logged(told.await, id, "queued");
         Ok(case)
     }
 
     /// Tells the customer `text`, logging a failure: the change it reports stands.
     async fn tell(&self, case: &Case, text: &str) {
-        if let Err(error) = self.deps.tell(case, text).await {
-            tracing::warn!(%error, conversation_id = %case.conversation_id, "case notice failed");
-        }
+        logged(self.deps.tell(case, text).await, case.conversation_id, text);
     }
 
     /// Queues a resolved case again in `team` and routes it; an open case stays as it is.

@@ -9,10 +9,18 @@ use super::BusinessDeps;
 use crate::application::error::AppError;
 use crate::domain::business::{Business, Case};
 use crate::domain::messages::{MessageContent, MessageDraft, MessageKind};
-use crate::domain::shared::{DomainEvent, MessageId, UserId};
+use crate::domain::shared::{ConversationId, DomainEvent, MessageId, UserId};
 
 /// How far back the pace of a team's assignments is measured, for expected waits.
 const PACE_WINDOW: Duration = Duration::hours(1);
+
+/// A notice reports a change already committed: the change stands whatever happens to the
+/// message, so a failure is logged, never returned.
+pub(super) fn logged<T>(told: Result<T, AppError>, case: ConversationId, notice: &str) {
+    if let Err(error) = told {
+        tracing::warn!(%error, conversation_id = %case, notice, "case notice failed");
+    }
+}
 
 impl BusinessDeps {
     /// Posts `text` in `case`'s conversation as a system message about its customer.

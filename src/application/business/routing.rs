@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use super::BusinessDeps;
+use super::notices::logged;
 use crate::application::error::AppError;
 use crate::domain::business::{Business, BusinessId, Case, CaseChange, TeamId};
 use crate::domain::shared::{DomainEvent, UserId};
@@ -68,17 +69,14 @@ impl Router {
         }
     }
 
-    /// Tells the customer an agent has their case. The assignment stands whatever happens
-    /// to the message, so a failure is logged, not returned.
+    /// Tells the customer an agent has their case (a failure is logged: the assignment stands).
     pub(super) async fn tell_assigned(&self, business: &Business, case: &Case) {
         let Some(agent) = case.agent_id else { return };
         let told = async {
             let text = self.0.assigned_text(business, agent).await?;
             self.0.tell(case, &text).await
         };
-        if let Err(error) = told.await {
-            tracing::warn!(%error, conversation_id = %case.conversation_id, "assignment notice failed");
-        }
+        logged(told.await, case.conversation_id, "assigned");
     }
 
     /// Routes every team `agent` works in: they may have room now.
