@@ -7,9 +7,9 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::conversations::placeholders;
 use super::db::Db;
 use super::entities::account_activity;
+use super::placeholders;
 use super::unexpected;
 use crate::domain::auth::{Activity, ActivityKind, ActivityRepository, Device};
 use crate::domain::shared::{RepoError, SessionId, UserId};

@@ -6,8 +6,8 @@ use std::sync::LazyLock;
 use async_trait::async_trait;
 use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement, Value,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Statement, Value,
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -15,34 +15,12 @@ use uuid::Uuid;
 use super::db::Db;
 use super::entities::{conversations, participants};
 use super::outbox::{self, OutboxSignal};
-use super::{repo_error, unexpected};
+use super::{corrupt, placeholders, repo_error, unexpected};
 use crate::domain::conversations::{
     ChatListCursor, ChatListEntry, Conversation, ConversationKind, ConversationRepository,
     DeliveredMark, Description, LastMessage, Participant, Role, Title,
 };
 use crate::domain::shared::{ConversationId, DomainEvent, MessageId, RepoError, UserId};
-
-fn corrupt(what: &str) -> RepoError {
-    RepoError::Unexpected(anyhow::anyhow!("stored {what} is invalid"))
-}
-
-/// Rewrites `?` placeholders as `$1, $2, …` for PostgreSQL.
-pub(super) fn placeholders(backend: DbBackend, sql: &str) -> String {
-    if backend != DbBackend::Postgres {
-        return sql.to_owned();
-    }
-    let mut out = String::with_capacity(sql.len() + 16);
-    let mut n = 0;
-    for c in sql.chars() {
-        if c == '?' {
-            n += 1;
-            out.push_str(&format!("${n}"));
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
 
 struct ConversationFields {
     id: Uuid,
@@ -682,19 +660,5 @@ impl ConversationRepository for SeaOrmConversationRepository {
                 })
             })
             .collect()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numbers_placeholders_for_postgres_only() {
-        assert_eq!(
-            placeholders(DbBackend::Postgres, "a = ? AND b < ?"),
-            "a = $1 AND b < $2"
-        );
-        assert_eq!(placeholders(DbBackend::Sqlite, "a = ?"), "a = ?");
     }
 }

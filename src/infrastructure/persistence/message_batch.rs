@@ -10,9 +10,8 @@ use sea_orm::{ConnectionTrait, EntityTrait, Set, Statement, Value};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::conversations::placeholders;
 use super::entities::messages;
-use super::{repo_error, unexpected};
+use super::{placeholders, repo_error, unexpected};
 use crate::domain::messages::{Message, MessageDraft};
 use crate::domain::shared::{RepoError, UserId};
 

@@ -12,12 +12,11 @@ use time::OffsetDateTime;
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
-use super::conversations::placeholders;
 use super::db::Db;
 use super::entities::{attachments, conversations, messages, participants, reactions};
 use super::message_batch;
 use super::outbox::{self, OutboxSignal};
-use super::{inserted_unless_present, repo_error, unexpected};
+use super::{inserted_unless_present, placeholders, repo_error, unexpected};
 use crate::domain::messages::{
     Emoji, HistoryRange, Message, MessageContent, MessageDraft, MessageKind, MessageRepository,
     ReactedMessage, Reaction, Reactors, Receipt,

@@ -9,20 +9,15 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-use super::conversations::placeholders;
 use super::db::Db;
 use super::entities::{devices, notifications};
 use super::outbox::{self, OutboxSignal};
-use super::{inserted_unless_present, unexpected};
+use super::{corrupt, inserted_unless_present, placeholders, unexpected};
 use crate::domain::notifications::{
     Device, DeviceId, DeviceRepository, Notification, NotificationId, NotificationKind,
     NotificationRepository, Platform, PushToken,
 };
 use crate::domain::shared::{ConversationId, DomainEvent, MessageId, RepoError, UserId};
-
-fn corrupt(what: &str) -> RepoError {
-    RepoError::Unexpected(anyhow::anyhow!("stored {what} is invalid"))
-}
 
 fn notification_from_row(row: notifications::Model) -> Result<Notification, RepoError> {
     Ok(Notification {

@@ -10,9 +10,8 @@ use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, FromQueryResult, 
 use time::OffsetDateTime;
 use tokio::sync::watch;
 
-use super::conversations::placeholders;
 use super::db::Db;
-use super::unexpected;
+use super::{placeholders, unexpected};
 use crate::application::events::{EventLog, LoggedEvent};
 use crate::domain::shared::{DomainEvent, RepoError};
 

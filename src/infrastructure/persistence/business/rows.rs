@@ -9,13 +9,10 @@ use crate::domain::business::{
     Routing, Team, TeamId,
 };
 use crate::domain::shared::{ConversationId, MessageId, RepoError, UserId};
+use crate::infrastructure::persistence::corrupt;
 use crate::infrastructure::persistence::entities::{
     business_cases, business_members, business_teams, businesses,
 };
-
-fn corrupt(what: &str) -> RepoError {
-    RepoError::Unexpected(anyhow::anyhow!("stored {what} is invalid"))
-}
 
 /// One opening of the weekly schedule, as stored.
 #[derive(Serialize, Deserialize)]
