@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::{state, viewer};
 use crate::domain::shared::UserId;
-use crate::presentation::http::users::{
+use crate::presentation::http::keys::{
     KeyBundleResponse, OneTimePrekeyBody, SignedPrekeyBody, UploadKeysBody,
 };
 

@@ -136,7 +136,7 @@ pub async fn upload_attachment(
         });
         let attachment = state
             .attachments
-            .upload(user.0.user_id, &name, Box::pin(body))
+            .upload(user.id(), &name, Box::pin(body))
             .await?;
         return Ok(HttpResponse::Created().json(AttachmentResponse::from(&attachment)));
     }
@@ -229,7 +229,7 @@ pub async fn download_attachment(
 ) -> Result<HttpResponse, Problem> {
     let handler = &state.attachments;
     let attachment = handler
-        .find(user.0.user_id, AttachmentId::from_uuid(id.into_inner()))
+        .find(user.id(), AttachmentId::from_uuid(id.into_inner()))
         .await?;
     let direct = handler.link(&attachment, false).await?;
     if let Some(url) = direct {
@@ -279,7 +279,7 @@ pub async fn get_thumbnail(
 ) -> Result<HttpResponse, Problem> {
     let handler = &state.attachments;
     let attachment = handler
-        .find(user.0.user_id, AttachmentId::from_uuid(id.into_inner()))
+        .find(user.id(), AttachmentId::from_uuid(id.into_inner()))
         .await?;
     let direct = handler.link(&attachment, true).await?;
     if let Some(url) = direct {

@@ -125,7 +125,7 @@ pub async fn create_business(
         name: body.name,
         description,
     };
-    let business = state.business.directory.create(user.0.user_id, new).await?;
+    let business = state.business.directory.create(user.id(), new).await?;
     Ok(HttpResponse::Created().json(BusinessResponse::from(business)))
 }
 
@@ -254,7 +254,7 @@ pub async fn update_business(
     let business = state
         .business
         .directory
-        .update(user.0.user_id, BusinessId::from_uuid(*id), change)
+        .update(user.id(), BusinessId::from_uuid(*id), change)
         .await?;
     Ok(HttpResponse::Ok().json(BusinessResponse::from(business)))
 }

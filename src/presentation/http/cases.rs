@@ -132,7 +132,7 @@ pub async fn open_case(
     let (view, created) = state
         .business
         .cases
-        .start(user.0.user_id, BusinessId::from_uuid(*id), team)
+        .start(user.id(), BusinessId::from_uuid(*id), team)
         .await?;
     let response = CaseResponse::from(view);
     Ok(if created {
@@ -169,7 +169,7 @@ pub async fn queue(
         .business
         .cases
         .queue(
-            user.0.user_id,
+            user.id(),
             BusinessId::from_uuid(*id),
             query.team_id.map(TeamId::from_uuid),
             query.limit.unwrap_or(100),
@@ -205,7 +205,7 @@ pub async fn inbox(
         .business
         .cases
         .inbox(
-            user.0.user_id,
+            user.id(),
             BusinessId::from_uuid(*id),
             query.agent_id.map(UserId::from_uuid),
             query.limit.unwrap_or(100),
@@ -258,7 +258,7 @@ pub async fn figures(
     let found = state
         .business
         .cases
-        .figures(user.0.user_id, BusinessId::from_uuid(*id), days)
+        .figures(user.id(), BusinessId::from_uuid(*id), days)
         .await?;
     let secs = |d: Option<time::Duration>| d.map(|d| d.as_seconds_f64());
     Ok(HttpResponse::Ok().json(FiguresResponse {
@@ -286,7 +286,7 @@ pub async fn get_case(
     let view = state
         .business
         .cases
-        .get(user.0.user_id, ConversationId::from_uuid(*id))
+        .get(user.id(), ConversationId::from_uuid(*id))
         .await?;
     Ok(HttpResponse::Ok().json(CaseResponse::from(view)))
 }
@@ -306,7 +306,7 @@ pub async fn resolve_case(
     let view = state
         .business
         .cases
-        .resolve(user.0.user_id, ConversationId::from_uuid(*id))
+        .resolve(user.id(), ConversationId::from_uuid(*id))
         .await?;
     Ok(HttpResponse::Ok().json(CaseResponse::from(view)))
 }
@@ -355,7 +355,7 @@ pub async fn transfer_case(
     let view = state
         .business
         .cases
-        .transfer(user.0.user_id, ConversationId::from_uuid(*id), target)
+        .transfer(user.id(), ConversationId::from_uuid(*id), target)
         .await?;
     Ok(HttpResponse::Ok().json(CaseResponse::from(view)))
 }
@@ -379,7 +379,7 @@ pub async fn case_history(
     let page = state
         .business
         .cases
-        .history(user.0.user_id, ConversationId::from_uuid(*id), range)
+        .history(user.id(), ConversationId::from_uuid(*id), range)
         .await?;
     Ok(HttpResponse::Ok().json(HistoryResponse::of(page, range)))
 }

@@ -371,7 +371,7 @@ pub async fn chat_list(
     let list = state
         .conversations
         .chat_list
-        .handle(user.0.user_id, cursor, query.limit.unwrap_or(50))
+        .handle(user.id(), cursor, query.limit.unwrap_or(50))
         .await?;
     let conversations = list
         .entries
@@ -436,7 +436,7 @@ pub async fn create_conversation(
     let (view, created) = state
         .conversations
         .conversations
-        .create(user.0.user_id, command)
+        .create(user.id(), command)
         .await?;
     let response = ConversationResponse::from(view);
     Ok(if created {
@@ -459,7 +459,7 @@ pub async fn get_conversation(
     let view = state
         .conversations
         .conversations
-        .get(user.0.user_id, ConversationId::from_uuid(*id))
+        .get(user.id(), ConversationId::from_uuid(*id))
         .await?;
     Ok(HttpResponse::Ok().json(ConversationResponse::from(view)))
 }
@@ -482,7 +482,7 @@ pub async fn update_conversation(
     let view = state
         .conversations
         .conversations
-        .update(user.0.user_id, ConversationId::from_uuid(*id), changes)
+        .update(user.id(), ConversationId::from_uuid(*id), changes)
         .await?;
     Ok(HttpResponse::Ok().json(ConversationResponse::from(view)))
 }
@@ -501,7 +501,7 @@ pub async fn delete_conversation(
     state
         .conversations
         .conversations
-        .delete(user.0.user_id, ConversationId::from_uuid(*id))
+        .delete(user.id(), ConversationId::from_uuid(*id))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -519,7 +519,7 @@ pub async fn list_participants(
     let participants = state
         .conversations
         .participants
-        .list(user.0.user_id, ConversationId::from_uuid(*id))
+        .list(user.id(), ConversationId::from_uuid(*id))
         .await?;
     let participants = participants
         .into_iter()
@@ -555,7 +555,7 @@ pub async fn add_participants(
     let added = state
         .conversations
         .participants
-        .add(user.0.user_id, ConversationId::from_uuid(*id), users)
+        .add(user.id(), ConversationId::from_uuid(*id), users)
         .await?;
     Ok(HttpResponse::Ok().json(AddedResponse {
         added: added.into_iter().map(|u| u.as_uuid()).collect(),
@@ -580,7 +580,7 @@ pub async fn remove_participant(
         .conversations
         .participants
         .remove(
-            user.0.user_id,
+            user.id(),
             ConversationId::from_uuid(id),
             UserId::from_uuid(target),
         )
@@ -607,7 +607,7 @@ pub async fn change_role(
         .conversations
         .participants
         .set_role(
-            user.0.user_id,
+            user.id(),
             ConversationId::from_uuid(id),
             UserId::from_uuid(target),
             body.role.into(),
@@ -629,7 +629,7 @@ pub async fn mute(
     state
         .conversations
         .conversations
-        .set_muted(user.0.user_id, ConversationId::from_uuid(*id), true)
+        .set_muted(user.id(), ConversationId::from_uuid(*id), true)
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -647,7 +647,7 @@ pub async fn unmute(
     state
         .conversations
         .conversations
-        .set_muted(user.0.user_id, ConversationId::from_uuid(*id), false)
+        .set_muted(user.id(), ConversationId::from_uuid(*id), false)
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -15,10 +15,17 @@ use crate::application::auth::ClientInfo;
 use crate::application::error::AppError;
 use crate::application::ports::AccessClaims;
 use crate::domain::auth::Device;
+use crate::domain::shared::UserId;
 
 /// The authenticated caller, from `Authorization: Bearer <access token>`.
 #[derive(Debug, Clone, Copy)]
 pub struct AuthUser(pub AccessClaims);
+
+impl AuthUser {
+    pub fn id(&self) -> UserId {
+        self.0.user_id
+    }
+}
 
 impl FromRequest for AuthUser {
     type Error = Problem;

@@ -274,7 +274,7 @@ pub async fn history(
     let page = state
         .messages
         .history
-        .history(user.0.user_id, ConversationId::from_uuid(*id), range)
+        .history(user.id(), ConversationId::from_uuid(*id), range)
         .await?;
     Ok(HttpResponse::Ok().json(HistoryResponse::of(page, range)))
 }
@@ -329,11 +329,7 @@ pub async fn send_message(
     let command = body
         .into_inner()
         .into_command(ConversationId::from_uuid(*id))?;
-    let (view, created) = state
-        .messages
-        .commands
-        .send(user.0.user_id, command)
-        .await?;
+    let (view, created) = state.messages.commands.send(user.id(), command).await?;
     Ok(if created {
         HttpResponse::Created().json(view)
     } else {
@@ -363,11 +359,7 @@ pub async fn edit_message(
         message_id: MessageId::from_uuid(message_id),
         content,
     };
-    let view = state
-        .messages
-        .commands
-        .edit(user.0.user_id, command)
-        .await?;
+    let view = state.messages.commands.edit(user.id(), command).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -388,7 +380,7 @@ pub async fn delete_message(
         .messages
         .commands
         .delete(
-            user.0.user_id,
+            user.id(),
             ConversationId::from_uuid(id),
             MessageId::from_uuid(message_id),
         )
@@ -417,7 +409,7 @@ pub async fn add_reaction(
         .messages
         .reactions
         .add(
-            user.0.user_id,
+            user.id(),
             ConversationId::from_uuid(id),
             MessageId::from_uuid(message_id),
             emoji,
@@ -444,7 +436,7 @@ pub async fn remove_reaction(
         .messages
         .reactions
         .remove(
-            user.0.user_id,
+            user.id(),
             ConversationId::from_uuid(id),
             MessageId::from_uuid(message_id),
             emoji,
@@ -477,7 +469,7 @@ pub async fn thread(
         .messages
         .history
         .thread(
-            user.0.user_id,
+            user.id(),
             ConversationId::from_uuid(id),
             MessageId::from_uuid(message_id),
             after_seq.unwrap_or(0),
@@ -508,7 +500,7 @@ pub async fn receipts(
         .messages
         .markers
         .receipts(
-            user.0.user_id,
+            user.id(),
             ConversationId::from_uuid(id),
             MessageId::from_uuid(message_id),
         )
@@ -545,7 +537,7 @@ pub async fn mark_read(
     let read_seq = state
         .messages
         .markers
-        .read(user.0.user_id, ConversationId::from_uuid(*id), body.seq)
+        .read(user.id(), ConversationId::from_uuid(*id), body.seq)
         .await?;
     Ok(HttpResponse::Ok().json(ReadResponse { read_seq }))
 }
@@ -566,7 +558,7 @@ pub async fn mark_delivered(
     let delivered_seq = state
         .messages
         .markers
-        .delivered(user.0.user_id, ConversationId::from_uuid(*id), body.seq)
+        .delivered(user.id(), ConversationId::from_uuid(*id), body.seq)
         .await?;
     Ok(HttpResponse::Ok().json(DeliveredResponse { delivered_seq }))
 }
@@ -592,6 +584,6 @@ pub async fn search_messages(
         conversation_id: query.conversation_id.map(ConversationId::from_uuid),
         limit: query.limit.unwrap_or(20),
     };
-    let results = state.messages.search.handle(user.0.user_id, search).await?;
+    let results = state.messages.search.handle(user.id(), search).await?;
     Ok(HttpResponse::Ok().json(SearchResponse { results }))
 }

@@ -6,10 +6,12 @@ pub mod attachments;
 pub mod auth;
 pub mod business;
 pub mod cases;
+pub mod contacts;
 pub mod conversations;
 pub mod extract;
 pub mod health;
 pub mod input;
+pub mod keys;
 pub mod messages;
 pub mod metrics;
 pub mod notifications;
@@ -88,6 +90,8 @@ pub fn configure(
                     .configure(attachments::routes)
                     .configure(auth::routes)
                     .configure(users::routes)
+                    .configure(keys::routes)
+                    .configure(contacts::routes)
                     .configure(notifications::routes)
                     .configure(business::routes)
                     .configure(staff::routes)

@@ -79,7 +79,7 @@ pub async fn list_notifications(
         .notifications
         .inbox
         .list(
-            user.0.user_id,
+            user.id(),
             query.unread.unwrap_or(false),
             query.cursor.map(NotificationId::from_uuid),
             query.limit.unwrap_or(50),
@@ -142,7 +142,7 @@ pub async fn mark_notifications_read(
     let (updated, unread_count) = state
         .notifications
         .inbox
-        .mark_read(user.0.user_id, which)
+        .mark_read(user.id(), which)
         .await?;
     Ok(HttpResponse::Ok().json(MarkReadResponse {
         updated,
@@ -215,7 +215,7 @@ pub async fn register_device(
     let (device, new) = state
         .notifications
         .devices
-        .register(user.0.user_id, command)
+        .register(user.id(), command)
         .await?;
     let response = DeviceResponse::from(device);
     Ok(if new {
@@ -233,7 +233,7 @@ pub async fn list_devices(
     state: web::Data<AppState>,
     user: AuthUser,
 ) -> Result<HttpResponse, Problem> {
-    let devices = state.notifications.devices.list(user.0.user_id).await?;
+    let devices = state.notifications.devices.list(user.id()).await?;
     Ok(HttpResponse::Ok().json(DeviceListResponse {
         devices: devices.into_iter().map(DeviceResponse::from).collect(),
     }))
@@ -252,7 +252,7 @@ pub async fn remove_device(
     state
         .notifications
         .devices
-        .remove(user.0.user_id, DeviceId::from_uuid(id.into_inner()))
+        .remove(user.id(), DeviceId::from_uuid(id.into_inner()))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

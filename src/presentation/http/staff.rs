@@ -173,7 +173,7 @@ pub async fn list_staff(
     let members = state
         .business
         .directory
-        .members(user.0.user_id, BusinessId::from_uuid(*id))
+        .members(user.id(), BusinessId::from_uuid(*id))
         .await?;
     Ok(HttpResponse::Ok().json(StaffList {
         members: members.into_iter().map(StaffResponse::from).collect(),
@@ -206,7 +206,7 @@ pub async fn put_staff(
         .business
         .directory
         .put_member(
-            user.0.user_id,
+            user.id(),
             BusinessId::from_uuid(id),
             UserId::from_uuid(member),
             body.role.into(),
@@ -233,7 +233,7 @@ pub async fn list_teams(
     let teams = state
         .business
         .directory
-        .teams(user.0.user_id, BusinessId::from_uuid(*id))
+        .teams(user.id(), BusinessId::from_uuid(*id))
         .await?;
     Ok(HttpResponse::Ok().json(TeamList {
         teams: teams.into_iter().map(TeamResponse::from).collect(),
@@ -293,7 +293,7 @@ pub async fn create_team(
         .business
         .directory
         .put_team(
-            user.0.user_id,
+            user.id(),
             BusinessId::from_uuid(*id),
             None,
             body.into_inner().into_change(),
@@ -322,7 +322,7 @@ pub async fn update_team(
         .business
         .directory
         .put_team(
-            user.0.user_id,
+            user.id(),
             BusinessId::from_uuid(id),
             Some(TeamId::from_uuid(team)),
             body.into_inner().into_change(),
@@ -362,7 +362,7 @@ pub async fn set_availability(
     let member = state
         .business
         .agents
-        .set(user.0.user_id, BusinessId::from_uuid(*id), change)
+        .set(user.id(), BusinessId::from_uuid(*id), change)
         .await?;
     Ok(HttpResponse::Ok().json(StaffResponse::from(member)))
 }

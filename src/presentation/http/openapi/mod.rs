@@ -12,8 +12,8 @@ use files::BinaryFiles;
 use refusals::CommonRefusals;
 
 use super::{
-    activity, attachments, auth, business, cases, conversations, health, messages, metrics,
-    notifications, problem, staff, users,
+    activity, attachments, auth, business, cases, contacts, conversations, health, keys, messages,
+    metrics, notifications, problem, staff, users,
 };
 
 #[derive(OpenApi)]
@@ -24,9 +24,10 @@ use super::{
         auth::revoke_session, auth::revoke_other_sessions, auth::change_password,
         auth::forgot_password, auth::reset_password, activity::list_activity,
         users::get_me, users::update_me, users::get_settings, users::update_settings,
-        users::search_users, users::get_user, users::block_user, users::unblock_user,
-        users::list_blocks, users::upload_keys, users::key_status, users::get_key_bundle,
-        users::list_contacts, users::request_contact, users::accept_contact, users::remove_contact,
+        users::search_users, users::get_user, contacts::block_user, contacts::unblock_user,
+        contacts::list_blocks, keys::upload_keys, keys::key_status, keys::get_key_bundle,
+        contacts::list_contacts, contacts::request_contact, contacts::accept_contact,
+        contacts::remove_contact,
         conversations::chat_list, conversations::create_conversation, conversations::get_conversation,
         conversations::update_conversation, conversations::delete_conversation,
         conversations::list_participants, conversations::add_participants,
