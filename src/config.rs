@@ -488,6 +488,17 @@ mod tests {
     }
 
     #[test]
+    fn zero_retention_keeps_messages_forever_and_seconds_win_over_days() {
+        let mut messages = defaults().messages;
+        (messages.retention_days, messages.retention_secs) = (0, 0);
+        assert_eq!(messages.retention(), None, "no retention job runs");
+        messages.retention_days = 2;
+        assert_eq!(messages.retention(), Some(Duration::from_secs(2 * 86_400)));
+        messages.retention_secs = 5;
+        assert_eq!(messages.retention(), Some(Duration::from_secs(5)));
+    }
+
+    #[test]
     fn secrets_stay_out_of_debug_output() {
         let mut settings = defaults();
         settings.auth.jwt_secret = Some("a very secret signing key, 32 bytes+".into());

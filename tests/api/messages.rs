@@ -1,5 +1,3 @@
-use std::time::Duration;
-
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -538,28 +536,6 @@ async fn retention_soft_deletes_old_messages() {
     .await;
     assert_eq!(page["messages"][0]["content"], Value::Null);
     assert_eq!(page["messages"][0]["seq"], 1, "the seq stays");
-}
-
-#[tokio::test]
-async fn retention_zero_keeps_messages() {
-    let app = spawn_app_with(|s| {
-        s.messages.retention_days = 0;
-        s.messages.retention_interval_secs = 1;
-    })
-    .await;
-    let alice = app.register("alice").await;
-    let group = app.create_group(&alice, "g", &[]).await;
-    app.send_message(&alice, &group, "forever").await;
-
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-
-    let page = app
-        .get_ok(
-            &format!("/api/v1/conversations/{group}/messages"),
-            &alice.access_token,
-        )
-        .await;
-    assert_eq!(page["messages"][0]["content"], "forever");
 }
 
 #[tokio::test]

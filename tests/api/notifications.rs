@@ -8,7 +8,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::helpers::{ResponseExt, TestApp, TestUser, spawn_app, spawn_app_with};
+use crate::helpers::{ResponseExt, TestApp, TestUser, eventually, spawn_app, spawn_app_with};
 
 async fn inbox(app: &TestApp, user: &TestUser) -> Value {
     app.get_ok("/api/v1/notifications", &user.access_token)
@@ -22,20 +22,19 @@ async fn wait_until(
     what: &str,
     done: impl Fn(&[Value]) -> bool,
 ) -> Vec<Value> {
-    // Generous: CI machines are busy, and a passing run never waits this long.
-    for _ in 0..600 {
+    let what = format!("{} had {what}", user.username);
+    eventually(&what, || async {
         let body = inbox(app, user).await;
         let mut list = body["notifications"]
             .as_array()
             .cloned()
             .unwrap_or_default();
-        if done(&list) {
+        done(&list).then(|| {
             list.reverse();
-            return list;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("{} never had {what}", user.username);
+            list
+        })
+    })
+    .await
 }
 
 /// The user's notifications once there are at least `count`, oldest first.
@@ -607,13 +606,11 @@ async fn push_to_bob(receiver: &Receiver, devices: &[(&str, &str)]) -> (TestApp,
 
 /// Waits (generously) until `receiver` has had `count` requests.
 async fn received(receiver: &Receiver, count: usize) {
-    for _ in 0..2400 {
-        if receiver.bodies.lock().expect("lock").len() >= count {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("fewer than {count} pushes arrived");
+    let what = format!("{count} pushes arrived");
+    eventually(&what, || async {
+        (receiver.bodies.lock().expect("lock").len() >= count).then_some(())
+    })
+    .await
 }
 
 /// Every request `receiver` had for what came before a fresh notification of `user`'s: pushes
@@ -625,14 +622,12 @@ async fn pushes_settled(app: &TestApp, user: &TestUser, receiver: &Receiver) -> 
     request_contact(app, &barrier, user).await;
     let is_barrier =
         |(_, body): &(u16, Value)| body["notification"]["actor_id"] == barrier.id.as_str();
-    for _ in 0..2400 {
+    eventually("the barrier's push arrived", || async {
         let bodies = receiver.bodies.lock().expect("lock").clone();
-        if let Some(at) = bodies.iter().position(is_barrier) {
-            return bodies[..at].to_vec();
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("the barrier's push never arrived");
+        let at = bodies.iter().position(is_barrier)?;
+        Some(bodies[..at].to_vec())
+    })
+    .await
 }
 
 #[tokio::test]
