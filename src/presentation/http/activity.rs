@@ -62,10 +62,11 @@ pub struct ActivityListResponse {
 
 /// The caller's account activity (sign-ins, failed sign-ins, password changes and resets,
 /// sessions ended), newest first.
-#[utoipa::path(get, path = "/api/v1/auth/activity", tag = "auth", security(("bearer" = [])), params(ActivityQuery),
-    responses((status = 200, body = ActivityListResponse), (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 400, description = "A parameter of the wrong type", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad limit", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/auth/activity", tag = "auth", security(("bearer" = [])),
+    params(ActivityQuery),
+    responses((status = 200, body = ActivityListResponse),
+    (status = 400, description = "A parameter of the wrong type"),
+    (status = 422, description = "Bad limit")))]
 #[get("/auth/activity")]
 pub async fn list_activity(
     state: web::Data<AppState>,

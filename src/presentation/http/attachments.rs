@@ -95,13 +95,12 @@ fn multipart_problem(error: MultipartError) -> Problem {
 #[utoipa::path(post, path = "/api/v1/attachments", tag = "attachments", security(("bearer" = [])),
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses((status = 201, description = "Stored", body = AttachmentResponse),
-        (status = 400, description = "Malformed multipart body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "`too_large`: over the size limit", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "`unsupported_media_type`: not multipart, or the file's bytes are not of an accepted type", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`rate_limited`: over the user's upload limit; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`rate_limiter_unavailable`: the limit cannot be counted (`when_redis_down = refuse`); `scanner_unavailable`: the virus scanner cannot answer (`clamav_when_down = refuse`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: no `file` field, or an empty file; `image_too_large`; `infected_file`: the virus scanner found malware, nothing was kept", body = Problem, content_type = "application/problem+json")))]
+    (status = 400, description = "Malformed multipart body"),
+    (status = 413, description = "`too_large`: over the size limit"),
+    (status = 415, description = "`unsupported_media_type`: not multipart, or the file's bytes are not of an accepted type"),
+    (status = 429, description = "`rate_limited`: over the user's upload limit; see `Retry-After`"),
+    (status = 503, description = "`rate_limiter_unavailable`: the limit cannot be counted (`when_redis_down = refuse`); `scanner_unavailable`: the virus scanner cannot answer (`clamav_when_down = refuse`)"),
+    (status = 422, description = "`validation_failed`: no `file` field, or an empty file; `image_too_large`; `infected_file`: the virus scanner found malware, nothing was kept")))]
 #[post("/attachments")]
 pub async fn upload_attachment(
     state: web::Data<AppState>,
@@ -213,13 +212,13 @@ fn redirect(url: String) -> HttpResponse {
 /// Download a file: its uploader, or any participant of the conversation it was sent to.
 /// Honours a single `Range: bytes=…`. With signed storage URLs configured, answers 307 to one
 /// instead (valid for `attachments.s3.presign_ttl_secs`; ranges then go to the store).
-#[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "attachments", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "attachments",
+    security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, description = "The file", content_type = "application/octet-stream"),
-        (status = 206, description = "The range asked for", content_type = "application/octet-stream"),
-        (status = 307, description = "Fetch the file from the signed storage URL in `Location`"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`attachment_not_found` (also when not yours to read)", body = Problem, content_type = "application/problem+json"),
-        (status = 416, description = "`range_not_satisfiable`", body = Problem, content_type = "application/problem+json")))]
+    (status = 206, description = "The range asked for", content_type = "application/octet-stream"),
+    (status = 307, description = "Fetch the file from the signed storage URL in `Location`"),
+    (status = 404, description = "`attachment_not_found` (also when not yours to read)"),
+    (status = 416, description = "`range_not_satisfiable`")))]
 #[get("/attachments/{id}")]
 pub async fn download_attachment(
     state: web::Data<AppState>,
@@ -266,11 +265,11 @@ pub async fn download_attachment(
 }
 
 /// A JPEG thumbnail of an image (at most 320 pixels on its longer side).
-#[utoipa::path(get, path = "/api/v1/attachments/{id}/thumbnail", tag = "attachments", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(get, path = "/api/v1/attachments/{id}/thumbnail", tag = "attachments",
+    security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, description = "The thumbnail", content_type = "image/jpeg"),
-        (status = 307, description = "Fetch the thumbnail from the signed storage URL in `Location`"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`attachment_not_found`, or `thumbnail_not_found` for a file that is not an image", body = Problem, content_type = "application/problem+json")))]
+    (status = 307, description = "Fetch the thumbnail from the signed storage URL in `Location`"),
+    (status = 404, description = "`attachment_not_found`, or `thumbnail_not_found` for a file that is not an image")))]
 #[get("/attachments/{id}/thumbnail")]
 pub async fn get_thumbnail(
     state: web::Data<AppState>,

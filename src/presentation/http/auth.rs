@@ -331,19 +331,14 @@ pub(crate) fn only_validator(body: &impl Validate) -> Result<(), AppError> {
 }
 
 /// Create an account and sign in.
-#[utoipa::path(
-    post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterBody,
+#[utoipa::path( post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterBody,
     params(("X-Refresh-Token-Delivery" = Option<String>, Header, description = "`cookie`: the refresh token goes in the HttpOnly `chat_refresh` cookie (browsers), not the body")),
-    responses(
-        (status = 201, description = "Registered and signed in", body = AuthResponse),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`username_taken` or `email_taken`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many registrations from this IP", body = Problem, content_type = "application/problem+json"),
-    )
-)]
+    responses( (status = 201, description = "Registered and signed in", body = AuthResponse),
+    (status = 400, description = "Malformed JSON"),
+    (status = 409, description = "`username_taken` or `email_taken`"),
+    (status = 413, description = "Body too large"), (status = 415, description = "Not JSON"),
+    (status = 422, description = "Invalid fields"),
+    (status = 429, description = "Too many registrations from this IP"),))]
 #[post("/auth/register")]
 pub async fn register(
     req: HttpRequest,
@@ -357,16 +352,12 @@ pub async fn register(
 }
 
 /// Sign in with email or username and password; opens a session for this device.
-#[utoipa::path(
-    post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginBody,
+#[utoipa::path( post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginBody,
     params(("X-Refresh-Token-Delivery" = Option<String>, Header, description = "`cookie`: the refresh token goes in the HttpOnly `chat_refresh` cookie (browsers), not the body")),
-    responses(
-        (status = 200, description = "Signed in", body = AuthResponse),
-        (status = 401, description = "`invalid_credentials`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed attempts for this account from this client network, or too many attempts from this IP; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
-    )
-)]
+    responses( (status = 200, description = "Signed in", body = AuthResponse),
+    (status = 401, description = "`invalid_credentials`"),
+    (status = 422, description = "Invalid fields"),
+    (status = 429, description = "Too many failed attempts for this account from this client network, or too many attempts from this IP; see `Retry-After`"),))]
 #[post("/auth/login")]
 pub async fn login(
     req: HttpRequest,
@@ -381,15 +372,11 @@ pub async fn login(
 
 /// Exchange a refresh token for new tokens. The old refresh token is spent; presenting it
 /// again revokes the session.
-#[utoipa::path(
-    post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshBody,
+#[utoipa::path( post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshBody,
     params(("X-Refresh-Token-Delivery" = Option<String>, Header, description = "`cookie`: read the refresh token from the `chat_refresh` cookie, and set the new one there")),
-    responses(
-        (status = 200, description = "New access and refresh tokens", body = AuthResponse),
-        (status = 401, description = "`invalid_refresh_token` (also when none was presented) or `refresh_token_reused`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-    )
-)]
+    responses( (status = 200, description = "New access and refresh tokens", body = AuthResponse),
+    (status = 401, description = "`invalid_refresh_token` (also when none was presented) or `refresh_token_reused`"),
+    (status = 422, description = "Invalid fields"),))]
 #[post("/auth/refresh")]
 pub async fn refresh(
     req: HttpRequest,
@@ -423,14 +410,9 @@ pub async fn refresh(
 }
 
 /// Sign out this device.
-#[utoipa::path(
-    post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])),
+#[utoipa::path( post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])),
     params(("X-Refresh-Token-Delivery" = Option<String>, Header, description = "`cookie`: also remove the `chat_refresh` cookie")),
-    responses(
-        (status = 204, description = "Signed out"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-    )
-)]
+    responses( (status = 204, description = "Signed out"),))]
 #[post("/auth/logout")]
 pub async fn logout(
     req: HttpRequest,
@@ -451,13 +433,8 @@ pub async fn logout(
 }
 
 /// List the caller's live sessions (devices), newest first.
-#[utoipa::path(
-    get, path = "/api/v1/auth/sessions", tag = "auth", security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Live sessions", body = SessionListResponse),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-    )
-)]
+#[utoipa::path( get, path = "/api/v1/auth/sessions", tag = "auth", security(("bearer" = [])),
+    responses( (status = 200, description = "Live sessions", body = SessionListResponse),))]
 #[get("/auth/sessions")]
 pub async fn list_sessions(
     state: web::Data<AppState>,
@@ -469,16 +446,10 @@ pub async fn list_sessions(
 }
 
 /// Sign out one of the caller's devices.
-#[utoipa::path(
-    delete, path = "/api/v1/auth/sessions/{id}", tag = "auth", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Session id")),
-    responses(
-        (status = 204, description = "Revoked"),
-        (status = 400, description = "Not a UUID", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`session_not_found`: none of the caller's live sessions", body = Problem, content_type = "application/problem+json"),
-    )
-)]
+#[utoipa::path( delete, path = "/api/v1/auth/sessions/{id}", tag = "auth",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "Session id")),
+    responses( (status = 204, description = "Revoked"), (status = 400, description = "Not a UUID"),
+    (status = 404, description = "`session_not_found`: none of the caller's live sessions"),))]
 #[delete("/auth/sessions/{id}")]
 pub async fn revoke_session(
     state: web::Data<AppState>,
@@ -499,17 +470,12 @@ pub async fn revoke_session(
 }
 
 /// Sign out every other device; needs the password.
-#[utoipa::path(
-    post, path = "/api/v1/auth/sessions/revoke-others", tag = "auth", security(("bearer" = [])),
-    request_body = PasswordBody,
-    responses(
-        (status = 200, description = "Other sessions revoked", body = RevokedResponse),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`invalid_password`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many attempts", body = Problem, content_type = "application/problem+json"),
-    )
-)]
+#[utoipa::path( post, path = "/api/v1/auth/sessions/revoke-others", tag = "auth",
+    security(("bearer" = [])), request_body = PasswordBody,
+    responses( (status = 200, description = "Other sessions revoked", body = RevokedResponse),
+    (status = 403, description = "`invalid_password`"),
+    (status = 422, description = "Invalid fields"),
+    (status = 429, description = "Too many attempts"),))]
 #[post("/auth/sessions/revoke-others")]
 pub async fn revoke_other_sessions(
     state: web::Data<AppState>,
@@ -527,17 +493,12 @@ pub async fn revoke_other_sessions(
 }
 
 /// Change the password; signs out every other device.
-#[utoipa::path(
-    post, path = "/api/v1/auth/password/change", tag = "auth", security(("bearer" = [])),
-    request_body = ChangePasswordBody,
-    responses(
-        (status = 204, description = "Changed"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`invalid_password`: the current password is wrong", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields (e.g. a weak new password)", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many attempts", body = Problem, content_type = "application/problem+json"),
-    )
-)]
+#[utoipa::path( post, path = "/api/v1/auth/password/change", tag = "auth",
+    security(("bearer" = [])), request_body = ChangePasswordBody,
+    responses( (status = 204, description = "Changed"),
+    (status = 403, description = "`invalid_password`: the current password is wrong"),
+    (status = 422, description = "Invalid fields (e.g. a weak new password)"),
+    (status = 429, description = "Too many attempts"),))]
 #[post("/auth/password/change")]
 pub async fn change_password(
     state: web::Data<AppState>,
@@ -555,14 +516,11 @@ pub async fn change_password(
 }
 
 /// Ask for a password reset mail. Always 202, whether or not the address has an account.
-#[utoipa::path(
-    post, path = "/api/v1/auth/password/forgot", tag = "auth", request_body = ForgotPasswordBody,
-    responses(
-        (status = 202, description = "If an account has this address, a reset token is on its way"),
-        (status = 422, description = "Not an email address", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many requests", body = Problem, content_type = "application/problem+json"),
-    )
-)]
+#[utoipa::path( post, path = "/api/v1/auth/password/forgot", tag = "auth",
+    request_body = ForgotPasswordBody,
+    responses( (status = 202, description = "If an account has this address, a reset token is on its way"),
+    (status = 422, description = "Not an email address"),
+    (status = 429, description = "Too many requests"),))]
 #[post("/auth/password/forgot")]
 pub async fn forgot_password(
     state: web::Data<AppState>,
@@ -575,15 +533,12 @@ pub async fn forgot_password(
 }
 
 /// Set a new password with a mailed reset token; signs out every device.
-#[utoipa::path(
-    post, path = "/api/v1/auth/password/reset", tag = "auth", request_body = ResetPasswordBody,
-    responses(
-        (status = 204, description = "Password replaced"),
-        (status = 422, description = "Invalid, expired or used token, or a weak password", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many resets from this address; see Retry-After", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Password hashing is saturated; see Retry-After", body = Problem, content_type = "application/problem+json"),
-    )
-)]
+#[utoipa::path( post, path = "/api/v1/auth/password/reset", tag = "auth",
+    request_body = ResetPasswordBody,
+    responses( (status = 204, description = "Password replaced"),
+    (status = 422, description = "Invalid, expired or used token, or a weak password"),
+    (status = 429, description = "Too many resets from this address; see Retry-After"),
+    (status = 503, description = "Password hashing is saturated; see Retry-After"),))]
 #[post("/auth/password/reset")]
 pub async fn reset_password(
     state: web::Data<AppState>,

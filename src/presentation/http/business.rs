@@ -97,11 +97,12 @@ pub struct CreateBusinessBody {
 }
 
 /// Creates a business owned by the caller, with one team, "General", that the caller works in.
-#[utoipa::path(post, path = "/api/v1/businesses", tag = "business", security(("bearer" = [])), request_body = CreateBusinessBody,
+#[utoipa::path(post, path = "/api/v1/businesses", tag = "business", security(("bearer" = [])),
+    request_body = CreateBusinessBody,
     responses((status = 201, body = BusinessResponse),
-        (status = 409, description = "`handle_taken`", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`rate_limited`: see `Retry-After`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
+    (status = 409, description = "`handle_taken`"),
+    (status = 429, description = "`rate_limited`: see `Retry-After`"),
+    (status = 422, description = "Invalid fields")))]
 #[post("/businesses")]
 pub async fn create_business(
     state: web::Data<AppState>,
@@ -147,7 +148,8 @@ pub struct BusinessList {
 }
 
 /// Businesses whose handle or name contains `q`, by handle: any user may look.
-#[utoipa::path(get, path = "/api/v1/businesses", tag = "business", security(("bearer" = [])), params(SearchQuery),
+#[utoipa::path(get, path = "/api/v1/businesses", tag = "business", security(("bearer" = [])),
+    params(SearchQuery),
     responses((status = 200, body = BusinessList)))]
 #[get("/businesses")]
 pub async fn search_businesses(
@@ -170,9 +172,10 @@ pub async fn search_businesses(
 }
 
 /// A business's public profile.
-#[utoipa::path(get, path = "/api/v1/businesses/{id}", tag = "business", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(get, path = "/api/v1/businesses/{id}", tag = "business", security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
     responses((status = 200, body = BusinessResponse),
-        (status = 404, description = "`business_not_found`", body = Problem, content_type = "application/problem+json")))]
+    (status = 404, description = "`business_not_found`")))]
 #[get("/businesses/{id}")]
 pub async fn get_business(
     state: web::Data<AppState>,
@@ -216,12 +219,11 @@ pub struct HolidayBody(pub String);
 
 /// Changes the profile, hours and closed reply (owners). Outside its hours a business's new
 /// cases wait, their customers told when it opens; they are routed when it does.
-#[utoipa::path(patch, path = "/api/v1/businesses/{id}", tag = "business", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    request_body = UpdateBusinessBody,
-    responses((status = 200, body = BusinessResponse),
-        (status = 403, description = "`owner_only`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`business_not_found` (also when not on its staff)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(patch, path = "/api/v1/businesses/{id}", tag = "business", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = UpdateBusinessBody,
+    responses((status = 200, body = BusinessResponse), (status = 403, description = "`owner_only`"),
+    (status = 404, description = "`business_not_found` (also when not on its staff)"),
+    (status = 422, description = "Invalid fields")))]
 #[patch("/businesses/{id}")]
 pub async fn update_business(
     state: web::Data<AppState>,

@@ -113,14 +113,14 @@ pub struct OpenCaseBody {
 /// Opens the caller's conversation with a business, assigned at once to an available agent
 /// with room, or queued. The caller's existing case is returned (200), reopened and queued
 /// again if it was resolved.
-#[utoipa::path(post, path = "/api/v1/businesses/{id}/cases", tag = "business", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    request_body = OpenCaseBody,
+#[utoipa::path(post, path = "/api/v1/businesses/{id}/cases", tag = "business",
+    security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = OpenCaseBody,
     responses((status = 201, description = "Opened", body = CaseResponse),
-        (status = 200, description = "The caller's case, reopened if it was resolved", body = CaseResponse),
-        (status = 403, description = "`staff_cannot_be_customer`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`business_not_found` or `team_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`case_changed`: changed by another request meanwhile; retry", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`rate_limited`: see `Retry-After`", body = Problem, content_type = "application/problem+json")))]
+    (status = 200, description = "The caller's case, reopened if it was resolved", body = CaseResponse),
+    (status = 403, description = "`staff_cannot_be_customer`"),
+    (status = 404, description = "`business_not_found` or `team_not_found`"),
+    (status = 409, description = "`case_changed`: changed by another request meanwhile; retry"),
+    (status = 429, description = "`rate_limited`: see `Retry-After`")))]
 #[post("/businesses/{id}/cases")]
 pub async fn open_case(
     state: web::Data<AppState>,
@@ -154,9 +154,10 @@ pub struct QueueQuery {
 
 /// Queued cases in routing order (priority, then first in), each with its position in its
 /// team's queue: for the staff.
-#[utoipa::path(get, path = "/api/v1/businesses/{id}/queue", tag = "business", security(("bearer" = [])), params(("id" = Uuid, Path), QueueQuery),
+#[utoipa::path(get, path = "/api/v1/businesses/{id}/queue", tag = "business",
+    security(("bearer" = [])), params(("id" = Uuid, Path), QueueQuery),
     responses((status = 200, body = CaseList),
-        (status = 404, description = "`business_not_found` (also when not on its staff)", body = Problem, content_type = "application/problem+json")))]
+    (status = 404, description = "`business_not_found` (also when not on its staff)")))]
 #[get("/businesses/{id}/queue")]
 pub async fn queue(
     state: web::Data<AppState>,
@@ -189,10 +190,11 @@ pub struct InboxQuery {
 }
 
 /// The open cases assigned to an agent.
-#[utoipa::path(get, path = "/api/v1/businesses/{id}/inbox", tag = "business", security(("bearer" = [])), params(("id" = Uuid, Path), InboxQuery),
+#[utoipa::path(get, path = "/api/v1/businesses/{id}/inbox", tag = "business",
+    security(("bearer" = [])), params(("id" = Uuid, Path), InboxQuery),
     responses((status = 200, body = CaseList),
-        (status = 403, description = "`supervisor_only`: another agent's inbox", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`business_not_found` (also when not on its staff)", body = Problem, content_type = "application/problem+json")))]
+    (status = 403, description = "`supervisor_only`: another agent's inbox"),
+    (status = 404, description = "`business_not_found` (also when not on its staff)")))]
 #[get("/businesses/{id}/inbox")]
 pub async fn inbox(
     state: web::Data<AppState>,
@@ -242,10 +244,11 @@ pub struct FiguresResponse {
 }
 
 /// The business's figures now and over the last `days` days (supervisors).
-#[utoipa::path(get, path = "/api/v1/businesses/{id}/figures", tag = "business", security(("bearer" = [])), params(("id" = Uuid, Path), FiguresQuery),
+#[utoipa::path(get, path = "/api/v1/businesses/{id}/figures", tag = "business",
+    security(("bearer" = [])), params(("id" = Uuid, Path), FiguresQuery),
     responses((status = 200, body = FiguresResponse),
-        (status = 403, description = "`supervisor_only`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`business_not_found` (also when not on its staff)", body = Problem, content_type = "application/problem+json")))]
+    (status = 403, description = "`supervisor_only`"),
+    (status = 404, description = "`business_not_found` (also when not on its staff)")))]
 #[get("/businesses/{id}/figures")]
 pub async fn figures(
     state: web::Data<AppState>,
@@ -274,9 +277,10 @@ pub async fn figures(
 }
 
 /// The case of a business conversation: for its customer, its agent and the supervisors.
-#[utoipa::path(get, path = "/api/v1/conversations/{id}/case", tag = "business", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(get, path = "/api/v1/conversations/{id}/case", tag = "business",
+    security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, body = CaseResponse),
-        (status = 404, description = "`case_not_found`", body = Problem, content_type = "application/problem+json")))]
+    (status = 404, description = "`case_not_found`")))]
 #[get("/conversations/{id}/case")]
 pub async fn get_case(
     state: web::Data<AppState>,
@@ -292,11 +296,12 @@ pub async fn get_case(
 }
 
 /// Resolves the case (its agent or a supervisor); the agent's freed room goes to the queue.
-#[utoipa::path(post, path = "/api/v1/conversations/{id}/case/resolve", tag = "business", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/case/resolve", tag = "business",
+    security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, body = CaseResponse),
-        (status = 403, description = "`not_your_case`: its customer, or an agent of the business but not this case's", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`case_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`case_not_open` or `case_changed`", body = Problem, content_type = "application/problem+json")))]
+    (status = 403, description = "`not_your_case`: its customer, or an agent of the business but not this case's"),
+    (status = 404, description = "`case_not_found`"),
+    (status = 409, description = "`case_not_open` or `case_changed`")))]
 #[post("/conversations/{id}/case/resolve")]
 pub async fn resolve_case(
     state: web::Data<AppState>,
@@ -337,13 +342,13 @@ impl TransferBody {
 }
 
 /// Transfers the case to another agent or team (its agent or a supervisor).
-#[utoipa::path(post, path = "/api/v1/conversations/{id}/case/transfer", tag = "business", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    request_body = TransferBody,
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/case/transfer", tag = "business",
+    security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = TransferBody,
     responses((status = 200, body = CaseResponse),
-        (status = 403, description = "`not_your_case`: its customer, or an agent of the business but not this case's", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`case_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`case_not_open` or `case_changed`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Neither or both targets, or one not of this business", body = Problem, content_type = "application/problem+json")))]
+    (status = 403, description = "`not_your_case`: its customer, or an agent of the business but not this case's"),
+    (status = 404, description = "`case_not_found`"),
+    (status = 409, description = "`case_not_open` or `case_changed`"),
+    (status = 422, description = "Neither or both targets, or one not of this business")))]
 #[post("/conversations/{id}/case/transfer")]
 pub async fn transfer_case(
     state: web::Data<AppState>,
@@ -363,11 +368,11 @@ pub async fn transfer_case(
 /// The case's conversation history, paged like `GET /conversations/{id}/messages`: for its
 /// customer and agent, and for the business's supervisors, who oversee every case without
 /// being in it.
-#[utoipa::path(get, path = "/api/v1/conversations/{id}/case/messages", tag = "business", security(("bearer" = [])),
-    params(("id" = Uuid, Path), HistoryQuery),
+#[utoipa::path(get, path = "/api/v1/conversations/{id}/case/messages", tag = "business",
+    security(("bearer" = [])), params(("id" = Uuid, Path), HistoryQuery),
     responses((status = 200, body = HistoryResponse),
-        (status = 404, description = "`case_not_found` (also when the caller may not see it)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad cursor or limit", body = Problem, content_type = "application/problem+json")))]
+    (status = 404, description = "`case_not_found` (also when the caller may not see it)"),
+    (status = 422, description = "Bad cursor or limit")))]
 #[get("/conversations/{id}/case/messages")]
 pub async fn case_history(
     state: web::Data<AppState>,

@@ -87,11 +87,11 @@ pub struct BlockListResponse {
 
 /// Block a user: ends any contact relation; they can no longer find me, see my presence, start
 /// a direct chat with me or message me directly.
-#[utoipa::path(put, path = "/api/v1/users/{id}/block", tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(put, path = "/api/v1/users/{id}/block", tag = "users", security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
     responses((status = 204, description = "Blocked (also when already blocked)"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`user_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Blocking oneself", body = Problem, content_type = "application/problem+json")))]
+    (status = 404, description = "`user_not_found`"),
+    (status = 422, description = "Blocking oneself")))]
 #[put("/users/{id}/block")]
 pub async fn block_user(
     state: web::Data<AppState>,
@@ -107,9 +107,10 @@ pub async fn block_user(
 }
 
 /// Unblock a user.
-#[utoipa::path(delete, path = "/api/v1/users/{id}/block", tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses((status = 204, description = "Unblocked"), (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`block_not_found`", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(delete, path = "/api/v1/users/{id}/block", tag = "users", security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses((status = 204, description = "Unblocked"),
+    (status = 404, description = "`block_not_found`")))]
 #[delete("/users/{id}/block")]
 pub async fn unblock_user(
     state: web::Data<AppState>,
@@ -126,7 +127,7 @@ pub async fn unblock_user(
 
 /// Users the caller blocked, newest first.
 #[utoipa::path(get, path = "/api/v1/users/me/blocks", tag = "users", security(("bearer" = [])),
-    responses((status = 200, body = BlockListResponse), (status = 401, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = BlockListResponse),))]
 #[get("/users/me/blocks")]
 pub async fn list_blocks(
     state: web::Data<AppState>,
@@ -145,7 +146,7 @@ pub async fn list_blocks(
 
 /// Contacts and pending requests both ways.
 #[utoipa::path(get, path = "/api/v1/contacts", tag = "contacts", security(("bearer" = [])),
-    responses((status = 200, body = ContactListResponse), (status = 401, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ContactListResponse),))]
 #[get("/contacts")]
 pub async fn list_contacts(
     state: web::Data<AppState>,
@@ -161,12 +162,12 @@ pub async fn list_contacts(
 }
 
 /// Ask someone to become a contact. If they already asked the caller, this accepts.
-#[utoipa::path(post, path = "/api/v1/contacts", tag = "contacts", security(("bearer" = [])), request_body = ContactRequestBody,
+#[utoipa::path(post, path = "/api/v1/contacts", tag = "contacts", security(("bearer" = [])),
+    request_body = ContactRequestBody,
     responses((status = 200, description = "The relation now: `outgoing`, or `accepted`", body = ContactResponse),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`user_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`user_blocked`: unblock them first", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Oneself", body = Problem, content_type = "application/problem+json")))]
+    (status = 404, description = "`user_not_found`"),
+    (status = 409, description = "`user_blocked`: unblock them first"),
+    (status = 422, description = "Oneself")))]
 #[post("/contacts")]
 pub async fn request_contact(
     state: web::Data<AppState>,
@@ -182,9 +183,10 @@ pub async fn request_contact(
 }
 
 /// Accept a contact request.
-#[utoipa::path(post, path = "/api/v1/contacts/{user_id}/accept", tag = "contacts", security(("bearer" = [])), params(("user_id" = Uuid, Path)),
-    responses((status = 200, body = ContactResponse), (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`contact_request_not_found`", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/v1/contacts/{user_id}/accept", tag = "contacts",
+    security(("bearer" = [])), params(("user_id" = Uuid, Path)),
+    responses((status = 200, body = ContactResponse),
+    (status = 404, description = "`contact_request_not_found`")))]
 #[post("/contacts/{user_id}/accept")]
 pub async fn accept_contact(
     state: web::Data<AppState>,
@@ -200,9 +202,10 @@ pub async fn accept_contact(
 }
 
 /// Remove a contact, decline a request or withdraw one.
-#[utoipa::path(delete, path = "/api/v1/contacts/{user_id}", tag = "contacts", security(("bearer" = [])), params(("user_id" = Uuid, Path)),
-    responses((status = 204, description = "Removed"), (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`contact_not_found`", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(delete, path = "/api/v1/contacts/{user_id}", tag = "contacts",
+    security(("bearer" = [])), params(("user_id" = Uuid, Path)),
+    responses((status = 204, description = "Removed"),
+    (status = 404, description = "`contact_not_found`")))]
 #[delete("/contacts/{user_id}")]
 pub async fn remove_contact(
     state: web::Data<AppState>,

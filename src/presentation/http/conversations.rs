@@ -346,9 +346,10 @@ pub struct ChangeRoleBody {
 
 /// The chat list: the caller's conversations by last activity, with the last message, unread
 /// count and mute flag.
-#[utoipa::path(get, path = "/api/v1/conversations", tag = "conversations", security(("bearer" = [])), params(PageQuery),
-    responses((status = 200, body = ChatListResponse), (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/conversations", tag = "conversations",
+    security(("bearer" = [])), params(PageQuery),
+    responses((status = 200, body = ChatListResponse),
+    (status = 422, description = "Bad limit or cursor")))]
 #[get("/conversations")]
 pub async fn chat_list(
     state: web::Data<AppState>,
@@ -416,16 +417,16 @@ pub async fn chat_list(
 }
 
 /// Start a conversation. A direct chat that exists already is returned with 200.
-#[utoipa::path(post, path = "/api/v1/conversations", tag = "conversations", security(("bearer" = [])), request_body = CreateConversationBody,
+#[utoipa::path(post, path = "/api/v1/conversations", tag = "conversations",
+    security(("bearer" = [])), request_body = CreateConversationBody,
     responses((status = 201, description = "Created", body = ConversationResponse),
-        (status = 200, description = "The existing direct chat", body = ConversationResponse),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`direct_chat_not_allowed`: the user only takes direct chats from contacts, or a block (the two answer alike); `group_invite_not_allowed`: a member's group_invites setting refuses the creator", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`user_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`conversation_full`", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`rate_limited`: over the user's conversation creation limit; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`rate_limiter_unavailable`: the limit cannot be counted (`when_redis_down = refuse`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
+    (status = 200, description = "The existing direct chat", body = ConversationResponse),
+    (status = 403, description = "`direct_chat_not_allowed`: the user only takes direct chats from contacts, or a block (the two answer alike); `group_invite_not_allowed`: a member's group_invites setting refuses the creator"),
+    (status = 404, description = "`user_not_found`"),
+    (status = 409, description = "`conversation_full`"),
+    (status = 429, description = "`rate_limited`: over the user's conversation creation limit; see `Retry-After`"),
+    (status = 503, description = "`rate_limiter_unavailable`: the limit cannot be counted (`when_redis_down = refuse`)"),
+    (status = 422, description = "Invalid fields")))]
 #[post("/conversations")]
 pub async fn create_conversation(
     state: web::Data<AppState>,
@@ -447,9 +448,10 @@ pub async fn create_conversation(
 }
 
 /// One conversation of the caller's.
-#[utoipa::path(get, path = "/api/v1/conversations/{id}", tag = "conversations", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = ConversationResponse), (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`conversation_not_found` (also when not a participant)", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/conversations/{id}", tag = "conversations",
+    security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = ConversationResponse),
+    (status = 404, description = "`conversation_not_found` (also when not a participant)")))]
 #[get("/conversations/{id}")]
 pub async fn get_conversation(
     state: web::Data<AppState>,
@@ -465,12 +467,12 @@ pub async fn get_conversation(
 }
 
 /// Rename or describe a group or channel (owners and admins).
-#[utoipa::path(patch, path = "/api/v1/conversations/{id}", tag = "conversations", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    request_body = UpdateConversationBody,
-    responses((status = 200, body = ConversationResponse), (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`admin_only`, `direct_chat_is_fixed` or `business_chat_is_routed`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`conversation_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(patch, path = "/api/v1/conversations/{id}", tag = "conversations",
+    security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = UpdateConversationBody,
+    responses((status = 200, body = ConversationResponse),
+    (status = 403, description = "`admin_only`, `direct_chat_is_fixed` or `business_chat_is_routed`"),
+    (status = 404, description = "`conversation_not_found`"),
+    (status = 422, description = "Invalid fields")))]
 #[patch("/conversations/{id}")]
 pub async fn update_conversation(
     state: web::Data<AppState>,
@@ -488,10 +490,11 @@ pub async fn update_conversation(
 }
 
 /// Delete a group or channel with its history (owners).
-#[utoipa::path(delete, path = "/api/v1/conversations/{id}", tag = "conversations", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses((status = 204, description = "Deleted"), (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`owner_only`, `direct_chat_is_fixed` or `business_chat_is_routed`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`conversation_not_found`", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(delete, path = "/api/v1/conversations/{id}", tag = "conversations",
+    security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 204, description = "Deleted"),
+    (status = 403, description = "`owner_only`, `direct_chat_is_fixed` or `business_chat_is_routed`"),
+    (status = 404, description = "`conversation_not_found`")))]
 #[delete("/conversations/{id}")]
 pub async fn delete_conversation(
     state: web::Data<AppState>,
@@ -507,9 +510,10 @@ pub async fn delete_conversation(
 }
 
 /// Participants with their roles and markers.
-#[utoipa::path(get, path = "/api/v1/conversations/{id}/participants", tag = "conversations", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = ParticipantListResponse), (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`conversation_not_found`", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/conversations/{id}/participants", tag = "conversations",
+    security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = ParticipantListResponse),
+    (status = 404, description = "`conversation_not_found`")))]
 #[get("/conversations/{id}/participants")]
 pub async fn list_participants(
     state: web::Data<AppState>,
@@ -529,13 +533,13 @@ pub async fn list_participants(
 }
 
 /// Add members (owners and admins), up to the configured maximum group size.
-#[utoipa::path(post, path = "/api/v1/conversations/{id}/participants", tag = "conversations", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    request_body = AddParticipantsBody,
-    responses((status = 200, body = AddedResponse), (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`admin_only`, `direct_chat_is_fixed`, `business_chat_is_routed`, or `group_invite_not_allowed` (a user's group_invites setting refuses the caller; nobody is added)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`conversation_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`conversation_full`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Unknown users", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/participants", tag = "conversations",
+    security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = AddParticipantsBody,
+    responses((status = 200, body = AddedResponse),
+    (status = 403, description = "`admin_only`, `direct_chat_is_fixed`, `business_chat_is_routed`, or `group_invite_not_allowed` (a user's group_invites setting refuses the caller; nobody is added)"),
+    (status = 404, description = "`conversation_not_found`"),
+    (status = 409, description = "`conversation_full`"),
+    (status = 422, description = "Unknown users")))]
 #[post("/conversations/{id}/participants")]
 pub async fn add_participants(
     state: web::Data<AppState>,
@@ -563,12 +567,13 @@ pub async fn add_participants(
 }
 
 /// Remove a participant, or leave (the caller's own id). The last owner must hand over first.
-#[utoipa::path(delete, path = "/api/v1/conversations/{id}/participants/{user_id}", tag = "conversations", security(("bearer" = [])),
-    params(("id" = Uuid, Path), ("user_id" = Uuid, Path)),
-    responses((status = 204, description = "Removed"), (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`admin_only`, `owner_only`, `direct_chat_is_fixed` or `business_chat_is_routed`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`conversation_not_found` or `participant_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`last_owner`", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(delete, path = "/api/v1/conversations/{id}/participants/{user_id}",
+    tag = "conversations", security(("bearer" = [])), params(("id" = Uuid, Path),
+    ("user_id" = Uuid, Path)),
+    responses((status = 204, description = "Removed"),
+    (status = 403, description = "`admin_only`, `owner_only`, `direct_chat_is_fixed` or `business_chat_is_routed`"),
+    (status = 404, description = "`conversation_not_found` or `participant_not_found`"),
+    (status = 409, description = "`last_owner`")))]
 #[delete("/conversations/{id}/participants/{user_id}")]
 pub async fn remove_participant(
     state: web::Data<AppState>,
@@ -589,12 +594,13 @@ pub async fn remove_participant(
 }
 
 /// Change a participant's role (owners only).
-#[utoipa::path(patch, path = "/api/v1/conversations/{id}/participants/{user_id}", tag = "conversations", security(("bearer" = [])),
-    params(("id" = Uuid, Path), ("user_id" = Uuid, Path)), request_body = ChangeRoleBody,
-    responses((status = 200, body = ParticipantResponse), (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`owner_only`, `direct_chat_is_fixed` or `business_chat_is_routed`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`conversation_not_found` or `participant_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`last_owner`", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(patch, path = "/api/v1/conversations/{id}/participants/{user_id}",
+    tag = "conversations", security(("bearer" = [])), params(("id" = Uuid, Path),
+    ("user_id" = Uuid, Path)), request_body = ChangeRoleBody,
+    responses((status = 200, body = ParticipantResponse),
+    (status = 403, description = "`owner_only`, `direct_chat_is_fixed` or `business_chat_is_routed`"),
+    (status = 404, description = "`conversation_not_found` or `participant_not_found`"),
+    (status = 409, description = "`last_owner`")))]
 #[patch("/conversations/{id}/participants/{user_id}")]
 pub async fn change_role(
     state: web::Data<AppState>,
@@ -617,9 +623,10 @@ pub async fn change_role(
 }
 
 /// Mute the conversation for the caller.
-#[utoipa::path(put, path = "/api/v1/conversations/{id}/mute", tag = "conversations", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses((status = 204, description = "Muted"), (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`conversation_not_found`", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(put, path = "/api/v1/conversations/{id}/mute", tag = "conversations",
+    security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 204, description = "Muted"),
+    (status = 404, description = "`conversation_not_found`")))]
 #[put("/conversations/{id}/mute")]
 pub async fn mute(
     state: web::Data<AppState>,
@@ -635,9 +642,10 @@ pub async fn mute(
 }
 
 /// Unmute the conversation for the caller.
-#[utoipa::path(delete, path = "/api/v1/conversations/{id}/mute", tag = "conversations", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses((status = 204, description = "Unmuted"), (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`conversation_not_found`", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(delete, path = "/api/v1/conversations/{id}/mute", tag = "conversations",
+    security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 204, description = "Unmuted"),
+    (status = 404, description = "`conversation_not_found`")))]
 #[delete("/conversations/{id}/mute")]
 pub async fn unmute(
     state: web::Data<AppState>,

@@ -15,7 +15,8 @@ pub struct HealthResponse {
 }
 
 /// The process is up (no dependency is checked).
-#[utoipa::path(get, path = "/health/live", tag = "health", responses((status = 200, body = HealthResponse)))]
+#[utoipa::path(get, path = "/health/live", tag = "health",
+    responses((status = 200, body = HealthResponse)))]
 #[get("/health/live")]
 pub async fn live() -> HttpResponse {
     HttpResponse::Ok().json(HealthResponse {
@@ -25,10 +26,9 @@ pub async fn live() -> HttpResponse {
 }
 
 /// The instance can serve: the database (and Redis, when configured) answer.
-#[utoipa::path(
-    get, path = "/health/ready", tag = "health",
-    responses((status = 200, body = HealthResponse), (status = 503, description = "A dependency is down", body = HealthResponse))
-)]
+#[utoipa::path( get, path = "/health/ready", tag = "health",
+    responses((status = 200, body = HealthResponse),
+    (status = 503, description = "A dependency is down", body = HealthResponse)))]
 #[get("/health/ready")]
 pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
     let results = futures_util::future::join_all(

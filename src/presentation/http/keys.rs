@@ -195,8 +195,8 @@ impl KeyBundleResponse {
 
 /// How many of the caller's one-time prekeys are left, and whether a fallback is stored.
 #[utoipa::path(get, path = "/api/v1/users/me/keys", tag = "users", security(("bearer" = [])),
-    responses((status = 200, body = KeyStatusResponse), (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`keys_not_found`: none uploaded yet", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = KeyStatusResponse),
+    (status = 404, description = "`keys_not_found`: none uploaded yet")))]
 #[get("/users/me/keys")]
 pub async fn key_status(
     state: web::Data<AppState>,
@@ -207,9 +207,10 @@ pub async fn key_status(
 }
 
 /// Upload the caller's public E2EE keys.
-#[utoipa::path(put, path = "/api/v1/users/me/keys", tag = "users", security(("bearer" = [])), request_body = UploadKeysBody,
-    responses((status = 200, body = KeyStatusResponse), (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid keys", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(put, path = "/api/v1/users/me/keys", tag = "users", security(("bearer" = [])),
+    request_body = UploadKeysBody,
+    responses((status = 200, body = KeyStatusResponse),
+    (status = 422, description = "Invalid keys")))]
 #[put("/users/me/keys")]
 pub async fn upload_keys(
     state: web::Data<AppState>,
@@ -223,10 +224,11 @@ pub async fn upload_keys(
 
 /// Fetch a user's key bundle; claims one of their one-time prekeys for the caller (or, once
 /// they are gone, hands out the fallback prekey).
-#[utoipa::path(get, path = "/api/v1/users/{id}/keys", tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = KeyBundleResponse), (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`rate_limited`: this caller claimed too many of this user's prekeys; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`keys_not_found`: no keys uploaded (or not visible)", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/users/{id}/keys", tag = "users", security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = KeyBundleResponse),
+    (status = 429, description = "`rate_limited`: this caller claimed too many of this user's prekeys; see `Retry-After`"),
+    (status = 404, description = "`keys_not_found`: no keys uploaded (or not visible)")))]
 #[get("/users/{id}/keys")]
 pub async fn get_key_bundle(
     state: web::Data<AppState>,

@@ -258,11 +258,11 @@ fn emoji(raw: &str) -> Result<Emoji, AppError> {
 
 /// Message history by seq. No cursor: the newest page. `before_seq`: older messages.
 /// `after_seq`: newer ones, oldest first (catch-up after a reconnect).
-#[utoipa::path(get, path = "/api/v1/conversations/{id}/messages", tag = "messages", security(("bearer" = [])),
-    params(("id" = Uuid, Path), HistoryQuery),
-    responses((status = 200, body = HistoryResponse), (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`conversation_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad cursor or limit", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/conversations/{id}/messages", tag = "messages",
+    security(("bearer" = [])), params(("id" = Uuid, Path), HistoryQuery),
+    responses((status = 200, body = HistoryResponse),
+    (status = 404, description = "`conversation_not_found`"),
+    (status = 422, description = "Bad cursor or limit")))]
 #[get("/conversations/{id}/messages")]
 pub async fn history(
     state: web::Data<AppState>,
@@ -309,16 +309,15 @@ impl HistoryResponse {
 
 /// Send a message. With a `client_message_id` already used by the caller here, returns the
 /// original with 200 instead of storing a duplicate.
-#[utoipa::path(post, path = "/api/v1/conversations/{id}/messages", tag = "messages", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), request_body = SendMessageBody,
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/messages", tag = "messages",
+    security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = SendMessageBody,
     responses((status = 201, description = "Stored", body = MessageResponse),
-        (status = 200, description = "A retry: the original message", body = MessageResponse),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`channel_is_admin_only`, or `direct_chat_not_allowed` (a block, told apart from nothing else)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`conversation_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`rate_limited`: over the user's message limit; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`rate_limiter_unavailable`: the limit cannot be counted (`when_redis_down = refuse`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
+    (status = 200, description = "A retry: the original message", body = MessageResponse),
+    (status = 403, description = "`channel_is_admin_only`, or `direct_chat_not_allowed` (a block, told apart from nothing else)"),
+    (status = 404, description = "`conversation_not_found`"),
+    (status = 429, description = "`rate_limited`: over the user's message limit; see `Retry-After`"),
+    (status = 503, description = "`rate_limiter_unavailable`: the limit cannot be counted (`when_redis_down = refuse`)"),
+    (status = 422, description = "Invalid fields")))]
 #[post("/conversations/{id}/messages")]
 pub async fn send_message(
     state: web::Data<AppState>,
@@ -338,13 +337,13 @@ pub async fn send_message(
 }
 
 /// Edit a message's text (author only).
-#[utoipa::path(patch, path = "/api/v1/conversations/{id}/messages/{message_id}", tag = "messages", security(("bearer" = [])),
-    params(("id" = Uuid, Path), ("message_id" = Uuid, Path)), request_body = EditMessageBody,
-    responses((status = 200, body = MessageResponse), (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`not_author`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`conversation_not_found` or `message_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`message_deleted`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid content", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(patch, path = "/api/v1/conversations/{id}/messages/{message_id}", tag = "messages",
+    security(("bearer" = [])), params(("id" = Uuid, Path), ("message_id" = Uuid, Path)),
+    request_body = EditMessageBody,
+    responses((status = 200, body = MessageResponse), (status = 403, description = "`not_author`"),
+    (status = 404, description = "`conversation_not_found` or `message_not_found`"),
+    (status = 409, description = "`message_deleted`"),
+    (status = 422, description = "Invalid content")))]
 #[patch("/conversations/{id}/messages/{message_id}")]
 pub async fn edit_message(
     state: web::Data<AppState>,
@@ -364,11 +363,10 @@ pub async fn edit_message(
 }
 
 /// Delete a message (author, or an owner or admin): its content disappears, its seq stays.
-#[utoipa::path(delete, path = "/api/v1/conversations/{id}/messages/{message_id}", tag = "messages", security(("bearer" = [])),
-    params(("id" = Uuid, Path), ("message_id" = Uuid, Path)),
-    responses((status = 204, description = "Deleted"), (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`not_author`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`conversation_not_found` or `message_not_found`", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(delete, path = "/api/v1/conversations/{id}/messages/{message_id}", tag = "messages",
+    security(("bearer" = [])), params(("id" = Uuid, Path), ("message_id" = Uuid, Path)),
+    responses((status = 204, description = "Deleted"), (status = 403, description = "`not_author`"),
+    (status = 404, description = "`conversation_not_found` or `message_not_found`")))]
 #[delete("/conversations/{id}/messages/{message_id}")]
 pub async fn delete_message(
     state: web::Data<AppState>,
@@ -389,14 +387,16 @@ pub async fn delete_message(
 }
 
 /// React with an emoji (once per user and emoji; repeating is harmless).
-#[utoipa::path(put, path = "/api/v1/conversations/{id}/messages/{message_id}/reactions/{emoji}", tag = "messages", security(("bearer" = [])),
-    params(("id" = Uuid, Path), ("message_id" = Uuid, Path), ("emoji" = String, Path, description = "One URL-encoded emoji of the Unicode emoji list (skin tones, ZWJ sequences and flags included); kept in its fully-qualified form")),
-    responses((status = 204, description = "Reacted"), (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`conversation_not_found` or `message_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`message_deleted`, or `too_many_reactions`: the message has 20 distinct emoji already", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`rate_limited`: over the user's reaction limit; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`rate_limiter_unavailable`: the limit cannot be counted (`when_redis_down = refuse`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Not an emoji", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(put, path = "/api/v1/conversations/{id}/messages/{message_id}/reactions/{emoji}",
+    tag = "messages", security(("bearer" = [])), params(("id" = Uuid, Path),
+    ("message_id" = Uuid, Path),
+    ("emoji" = String, Path, description = "One URL-encoded emoji of the Unicode emoji list (skin tones, ZWJ sequences and flags included); kept in its fully-qualified form")),
+    responses((status = 204, description = "Reacted"),
+    (status = 404, description = "`conversation_not_found` or `message_not_found`"),
+    (status = 409, description = "`message_deleted`, or `too_many_reactions`: the message has 20 distinct emoji already"),
+    (status = 429, description = "`rate_limited`: over the user's reaction limit; see `Retry-After`"),
+    (status = 503, description = "`rate_limiter_unavailable`: the limit cannot be counted (`when_redis_down = refuse`)"),
+    (status = 422, description = "Not an emoji")))]
 #[put("/conversations/{id}/messages/{message_id}/reactions/{emoji}")]
 pub async fn add_reaction(
     state: web::Data<AppState>,
@@ -419,11 +419,13 @@ pub async fn add_reaction(
 }
 
 /// Take a reaction back.
-#[utoipa::path(delete, path = "/api/v1/conversations/{id}/messages/{message_id}/reactions/{emoji}", tag = "messages", security(("bearer" = [])),
-    params(("id" = Uuid, Path), ("message_id" = Uuid, Path), ("emoji" = String, Path, description = "One URL-encoded emoji of the Unicode emoji list (skin tones, ZWJ sequences and flags included); kept in its fully-qualified form")),
-    responses((status = 204, description = "Removed"), (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`conversation_not_found`, `message_not_found` or `reaction_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Not an emoji", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(delete, path = "/api/v1/conversations/{id}/messages/{message_id}/reactions/{emoji}",
+    tag = "messages", security(("bearer" = [])), params(("id" = Uuid, Path),
+    ("message_id" = Uuid, Path),
+    ("emoji" = String, Path, description = "One URL-encoded emoji of the Unicode emoji list (skin tones, ZWJ sequences and flags included); kept in its fully-qualified form")),
+    responses((status = 204, description = "Removed"),
+    (status = 404, description = "`conversation_not_found`, `message_not_found` or `reaction_not_found`"),
+    (status = 422, description = "Not an emoji")))]
 #[delete("/conversations/{id}/messages/{message_id}/reactions/{emoji}")]
 pub async fn remove_reaction(
     state: web::Data<AppState>,
@@ -446,10 +448,11 @@ pub async fn remove_reaction(
 }
 
 /// A message and the replies in its thread, oldest first.
-#[utoipa::path(get, path = "/api/v1/conversations/{id}/messages/{message_id}/thread", tag = "messages", security(("bearer" = [])),
-    params(("id" = Uuid, Path), ("message_id" = Uuid, Path), ThreadQuery),
-    responses((status = 200, body = ThreadResponse), (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`conversation_not_found` or `message_not_found`", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/conversations/{id}/messages/{message_id}/thread",
+    tag = "messages", security(("bearer" = [])), params(("id" = Uuid, Path),
+    ("message_id" = Uuid, Path), ThreadQuery),
+    responses((status = 200, body = ThreadResponse),
+    (status = 404, description = "`conversation_not_found` or `message_not_found`")))]
 #[get("/conversations/{id}/messages/{message_id}/thread")]
 pub async fn thread(
     state: web::Data<AppState>,
@@ -485,10 +488,11 @@ pub async fn thread(
 }
 
 /// Who has the message delivered, and who has read it (the sender is not listed).
-#[utoipa::path(get, path = "/api/v1/conversations/{id}/messages/{message_id}/receipts", tag = "messages", security(("bearer" = [])),
-    params(("id" = Uuid, Path), ("message_id" = Uuid, Path)),
-    responses((status = 200, body = ReceiptsResponse), (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`conversation_not_found` or `message_not_found`", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/conversations/{id}/messages/{message_id}/receipts",
+    tag = "messages", security(("bearer" = [])), params(("id" = Uuid, Path),
+    ("message_id" = Uuid, Path)),
+    responses((status = 200, body = ReceiptsResponse),
+    (status = 404, description = "`conversation_not_found` or `message_not_found`")))]
 #[get("/conversations/{id}/messages/{message_id}/receipts")]
 pub async fn receipts(
     state: web::Data<AppState>,
@@ -522,11 +526,11 @@ pub async fn receipts(
 }
 
 /// Move the caller's read marker forward to `seq` (it never moves back).
-#[utoipa::path(post, path = "/api/v1/conversations/{id}/read", tag = "messages", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), request_body = MarkerBody,
-    responses((status = 200, body = ReadResponse), (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`conversation_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`seq` outside 1..=last_seq", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/read", tag = "messages",
+    security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = MarkerBody,
+    responses((status = 200, body = ReadResponse),
+    (status = 404, description = "`conversation_not_found`"),
+    (status = 422, description = "`seq` outside 1..=last_seq")))]
 #[post("/conversations/{id}/read")]
 pub async fn mark_read(
     state: web::Data<AppState>,
@@ -543,11 +547,11 @@ pub async fn mark_read(
 }
 
 /// Move the caller's delivered marker forward to `seq` (for clients that fetch over REST).
-#[utoipa::path(post, path = "/api/v1/conversations/{id}/delivered", tag = "messages", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), request_body = MarkerBody,
-    responses((status = 200, body = DeliveredResponse), (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`conversation_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`seq` outside 1..=last_seq", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/delivered", tag = "messages",
+    security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = MarkerBody,
+    responses((status = 200, body = DeliveredResponse),
+    (status = 404, description = "`conversation_not_found`"),
+    (status = 422, description = "`seq` outside 1..=last_seq")))]
 #[post("/conversations/{id}/delivered")]
 pub async fn mark_delivered(
     state: web::Data<AppState>,
@@ -564,10 +568,11 @@ pub async fn mark_delivered(
 }
 
 /// Full-text search over the caller's conversations.
-#[utoipa::path(get, path = "/api/v1/messages/search", tag = "messages", security(("bearer" = [])), params(SearchQuery),
-    responses((status = 200, body = SearchResponse), (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`conversation_not_found` for a `conversation_id` the caller is not in", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad query", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/messages/search", tag = "messages", security(("bearer" = [])),
+    params(SearchQuery),
+    responses((status = 200, body = SearchResponse),
+    (status = 404, description = "`conversation_not_found` for a `conversation_id` the caller is not in"),
+    (status = 422, description = "Bad query")))]
 #[get("/messages/search")]
 pub async fn search_messages(
     state: web::Data<AppState>,

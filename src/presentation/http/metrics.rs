@@ -98,7 +98,7 @@ pub async fn track(
 /// Prometheus text exposition. Served on its own address instead when `metrics.listen` is set.
 #[utoipa::path(get, path = "/metrics", tag = "health", security((), ("bearer" = [])),
     responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain"),
-        (status = 401, description = "`metrics.token` is set and the request does not carry it", body = Problem, content_type = "application/problem+json")))]
+    (status = 401, description = "`metrics.token` is set and the request does not carry it")))]
 #[get("/metrics")]
 pub async fn render(
     req: actix_web::HttpRequest,

@@ -62,10 +62,11 @@ pub struct InboxResponse {
 }
 
 /// The caller's notifications, newest first, with the unread count.
-#[utoipa::path(get, path = "/api/v1/notifications", tag = "notifications", security(("bearer" = [])), params(InboxQuery),
-    responses((status = 200, body = InboxResponse), (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 400, description = "A parameter of the wrong type", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad limit", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/notifications", tag = "notifications",
+    security(("bearer" = [])), params(InboxQuery),
+    responses((status = 200, body = InboxResponse),
+    (status = 400, description = "A parameter of the wrong type"),
+    (status = 422, description = "Bad limit")))]
 #[get("/notifications")]
 pub async fn list_notifications(
     state: web::Data<AppState>,
@@ -128,10 +129,11 @@ pub struct MarkReadResponse {
 }
 
 /// Marks notifications read: the given ids (others' ids are ignored), or all of them.
-#[utoipa::path(post, path = "/api/v1/notifications/read", tag = "notifications", security(("bearer" = [])), request_body = MarkReadBody,
-    responses((status = 200, body = MarkReadResponse), (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Neither or both of ids and all, or a field of the wrong type", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/v1/notifications/read", tag = "notifications",
+    security(("bearer" = [])), request_body = MarkReadBody,
+    responses((status = 200, body = MarkReadResponse),
+    (status = 400, description = "Malformed JSON"),
+    (status = 422, description = "Neither or both of ids and all, or a field of the wrong type")))]
 #[post("/notifications/read")]
 pub async fn mark_notifications_read(
     state: web::Data<AppState>,
@@ -199,12 +201,12 @@ pub struct DeviceListResponse {
 
 /// Registers a push token for the caller: 201 when new, 200 when it was registered already.
 /// A token registered by another account moves to the caller.
-#[utoipa::path(post, path = "/api/v1/devices", tag = "notifications", security(("bearer" = [])), request_body = RegisterDeviceBody,
+#[utoipa::path(post, path = "/api/v1/devices", tag = "notifications", security(("bearer" = [])),
+    request_body = RegisterDeviceBody,
     responses((status = 201, description = "Registered", body = DeviceResponse),
-        (status = 200, description = "Registered already", body = DeviceResponse),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad platform or token, or a field of the wrong type", body = Problem, content_type = "application/problem+json")))]
+    (status = 200, description = "Registered already", body = DeviceResponse),
+    (status = 400, description = "Malformed JSON"),
+    (status = 422, description = "Bad platform or token, or a field of the wrong type")))]
 #[post("/devices")]
 pub async fn register_device(
     state: web::Data<AppState>,
@@ -227,7 +229,7 @@ pub async fn register_device(
 
 /// The caller's registered devices.
 #[utoipa::path(get, path = "/api/v1/devices", tag = "notifications", security(("bearer" = [])),
-    responses((status = 200, body = DeviceListResponse), (status = 401, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = DeviceListResponse),))]
 #[get("/devices")]
 pub async fn list_devices(
     state: web::Data<AppState>,
@@ -240,9 +242,10 @@ pub async fn list_devices(
 }
 
 /// Unregisters one of the caller's devices: it gets no more pushes.
-#[utoipa::path(delete, path = "/api/v1/devices/{id}", tag = "notifications", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses((status = 204, description = "Removed"), (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`device_not_found` (also another user's)", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(delete, path = "/api/v1/devices/{id}", tag = "notifications",
+    security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 204, description = "Removed"),
+    (status = 404, description = "`device_not_found` (also another user's)")))]
 #[delete("/devices/{id}")]
 pub async fn remove_device(
     state: web::Data<AppState>,

@@ -161,9 +161,10 @@ pub struct StaffList {
 }
 
 /// The staff, with each member's role, status and capacity (for the staff).
-#[utoipa::path(get, path = "/api/v1/businesses/{id}/members", tag = "business", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(get, path = "/api/v1/businesses/{id}/members", tag = "business",
+    security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, body = StaffList),
-        (status = 404, description = "`business_not_found` (also when not on its staff)", body = Problem, content_type = "application/problem+json")))]
+    (status = 404, description = "`business_not_found` (also when not on its staff)")))]
 #[get("/businesses/{id}/members")]
 pub async fn list_staff(
     state: web::Data<AppState>,
@@ -187,13 +188,14 @@ pub struct StaffBody {
 }
 
 /// Adds a user to the staff, or changes their role. Supervisors manage agents; owners anyone.
-#[utoipa::path(put, path = "/api/v1/businesses/{id}/members/{user_id}", tag = "business", security(("bearer" = [])),
-    params(("id" = Uuid, Path), ("user_id" = Uuid, Path)), request_body = StaffBody,
+#[utoipa::path(put, path = "/api/v1/businesses/{id}/members/{user_id}", tag = "business",
+    security(("bearer" = [])), params(("id" = Uuid, Path), ("user_id" = Uuid, Path)),
+    request_body = StaffBody,
     responses((status = 200, body = StaffResponse),
-        (status = 403, description = "`supervisor_only` or `owner_only`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`business_not_found` (also when not on its staff)", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`last_owner`: the only owner cannot step down", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`user_id` is not a user, or invalid fields", body = Problem, content_type = "application/problem+json")))]
+    (status = 403, description = "`supervisor_only` or `owner_only`"),
+    (status = 404, description = "`business_not_found` (also when not on its staff)"),
+    (status = 409, description = "`last_owner`: the only owner cannot step down"),
+    (status = 422, description = "`user_id` is not a user, or invalid fields")))]
 #[put("/businesses/{id}/members/{user_id}")]
 pub async fn put_staff(
     state: web::Data<AppState>,
@@ -221,9 +223,10 @@ pub struct TeamList {
 }
 
 /// The business's teams, oldest first: the first takes cases that name none.
-#[utoipa::path(get, path = "/api/v1/businesses/{id}/teams", tag = "business", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(get, path = "/api/v1/businesses/{id}/teams", tag = "business",
+    security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, body = TeamList),
-        (status = 404, description = "`business_not_found` (also when not on its staff)", body = Problem, content_type = "application/problem+json")))]
+    (status = 404, description = "`business_not_found` (also when not on its staff)")))]
 #[get("/businesses/{id}/teams")]
 pub async fn list_teams(
     state: web::Data<AppState>,
@@ -275,13 +278,13 @@ impl TeamBody {
 }
 
 /// Creates a team (supervisors).
-#[utoipa::path(post, path = "/api/v1/businesses/{id}/teams", tag = "business", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    request_body = TeamBody,
+#[utoipa::path(post, path = "/api/v1/businesses/{id}/teams", tag = "business",
+    security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = TeamBody,
     responses((status = 201, body = TeamResponse),
-        (status = 403, description = "`supervisor_only`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`business_not_found` (also when not on its staff)", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`team_name_taken`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, or an agent not on the staff", body = Problem, content_type = "application/problem+json")))]
+    (status = 403, description = "`supervisor_only`"),
+    (status = 404, description = "`business_not_found` (also when not on its staff)"),
+    (status = 409, description = "`team_name_taken`"),
+    (status = 422, description = "Invalid fields, or an agent not on the staff")))]
 #[post("/businesses/{id}/teams")]
 pub async fn create_team(
     state: web::Data<AppState>,
@@ -303,13 +306,14 @@ pub async fn create_team(
 }
 
 /// Sets a team whole: name, agents, routing and escalation (supervisors).
-#[utoipa::path(put, path = "/api/v1/businesses/{id}/teams/{team_id}", tag = "business", security(("bearer" = [])),
-    params(("id" = Uuid, Path), ("team_id" = Uuid, Path)), request_body = TeamBody,
+#[utoipa::path(put, path = "/api/v1/businesses/{id}/teams/{team_id}", tag = "business",
+    security(("bearer" = [])), params(("id" = Uuid, Path), ("team_id" = Uuid, Path)),
+    request_body = TeamBody,
     responses((status = 200, body = TeamResponse),
-        (status = 403, description = "`supervisor_only`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`business_not_found` (also when not on its staff) or `team_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`team_name_taken`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, or an agent not on the staff", body = Problem, content_type = "application/problem+json")))]
+    (status = 403, description = "`supervisor_only`"),
+    (status = 404, description = "`business_not_found` (also when not on its staff) or `team_not_found`"),
+    (status = 409, description = "`team_name_taken`"),
+    (status = 422, description = "Invalid fields, or an agent not on the staff")))]
 #[put("/businesses/{id}/teams/{team_id}")]
 pub async fn update_team(
     state: web::Data<AppState>,
@@ -343,11 +347,11 @@ pub struct AvailabilityBody {
 
 /// Sets the caller's own status and capacity. Becoming available or raising the capacity
 /// assigns queued cases at once.
-#[utoipa::path(put, path = "/api/v1/businesses/{id}/agents/me", tag = "business", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    request_body = AvailabilityBody,
+#[utoipa::path(put, path = "/api/v1/businesses/{id}/agents/me", tag = "business",
+    security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = AvailabilityBody,
     responses((status = 200, body = StaffResponse),
-        (status = 404, description = "`business_not_found` (also when not on its staff)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
+    (status = 404, description = "`business_not_found` (also when not on its staff)"),
+    (status = 422, description = "Invalid fields")))]
 #[put("/businesses/{id}/agents/me")]
 pub async fn set_availability(
     state: web::Data<AppState>,

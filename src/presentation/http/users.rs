@@ -267,7 +267,7 @@ pub struct UserPage {
 
 /// The caller's own profile, with email.
 #[utoipa::path(get, path = "/api/v1/users/me", tag = "users", security(("bearer" = [])),
-    responses((status = 200, body = MeResponse), (status = 401, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = MeResponse),))]
 #[get("/users/me")]
 pub async fn get_me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, Problem> {
     let me = state.users.profiles.me(user.id()).await?;
@@ -275,9 +275,9 @@ pub async fn get_me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpRe
 }
 
 /// Change the caller's profile; only the fields given change.
-#[utoipa::path(patch, path = "/api/v1/users/me", tag = "users", security(("bearer" = [])), request_body = UpdateProfileBody,
-    responses((status = 200, body = MeResponse), (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(patch, path = "/api/v1/users/me", tag = "users", security(("bearer" = [])),
+    request_body = UpdateProfileBody,
+    responses((status = 200, body = MeResponse), (status = 422, description = "Invalid fields")))]
 #[patch("/users/me")]
 pub async fn update_me(
     state: web::Data<AppState>,
@@ -291,7 +291,7 @@ pub async fn update_me(
 
 /// The caller's privacy and notification settings.
 #[utoipa::path(get, path = "/api/v1/users/me/settings", tag = "users", security(("bearer" = [])),
-    responses((status = 200, body = SettingsResponse), (status = 401, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = SettingsResponse),))]
 #[get("/users/me/settings")]
 pub async fn get_settings(
     state: web::Data<AppState>,
@@ -302,9 +302,10 @@ pub async fn get_settings(
 }
 
 /// Change settings; only the fields given change.
-#[utoipa::path(patch, path = "/api/v1/users/me/settings", tag = "users", security(("bearer" = [])), request_body = UpdateSettingsBody,
-    responses((status = 200, body = SettingsResponse), (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Unknown field or value", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(patch, path = "/api/v1/users/me/settings", tag = "users", security(("bearer" = [])),
+    request_body = UpdateSettingsBody,
+    responses((status = 200, body = SettingsResponse),
+    (status = 422, description = "Unknown field or value")))]
 #[patch("/users/me/settings")]
 pub async fn update_settings(
     state: web::Data<AppState>,
@@ -328,9 +329,9 @@ pub async fn update_settings(
 }
 
 /// Find users by the start of their username or display name.
-#[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = [])), params(SearchQuery),
-    responses((status = 200, body = UserPage), (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad query", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = [])),
+    params(SearchQuery),
+    responses((status = 200, body = UserPage), (status = 422, description = "Bad query")))]
 #[get("/users")]
 pub async fn search_users(
     state: web::Data<AppState>,
@@ -370,9 +371,10 @@ fn decode_cursor(cursor: &str) -> Option<String> {
 }
 
 /// Someone's public profile.
-#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = ProfileResponse), (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`user_not_found`", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = ProfileResponse),
+    (status = 404, description = "`user_not_found`")))]
 #[get("/users/{id}")]
 pub async fn get_user(
     state: web::Data<AppState>,

@@ -1,4 +1,4 @@
-//! The refusals every operation of a kind can answer.
+//! The refusals every operation of a kind can answer, and the problem body of every refusal.
 
 use utoipa::Modify;
 use utoipa::openapi::path::{Operation, ParameterIn};
@@ -70,6 +70,7 @@ impl Modify for CommonRefusals {
                 &mut item.patch,
             ];
             for operation in operations.into_iter().flatten() {
+                problem_bodies(operation);
                 for status in refusals(operation) {
                     let name = COMMON.iter().find(|(s, ..)| *s == status).map(|c| c.1);
                     if let Some(name) = name {
@@ -83,6 +84,22 @@ impl Modify for CommonRefusals {
                     }
                 }
             }
+        }
+    }
+}
+
+/// Every refusal an operation describes without a body has the problem body: routes name the
+/// status and its codes, and this says once what the body looks like.
+fn problem_bodies(operation: &mut Operation) {
+    for (status, response) in operation.responses.responses.iter_mut() {
+        let refusal = status.starts_with('4') || status.starts_with('5');
+        if let (true, RefOr::T(response)) = (refusal, response)
+            && response.content.is_empty()
+        {
+            let content = Content::new(Some(Ref::from_schema_name("Problem")));
+            response
+                .content
+                .insert(problem::CONTENT_TYPE.to_owned(), content);
         }
     }
 }
