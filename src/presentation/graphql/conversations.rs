@@ -14,7 +14,7 @@ use crate::application::error::AppError;
 use crate::domain::conversations::{self as domain, ChatListEntry};
 use crate::domain::shared::ConversationId;
 use crate::domain::users::Profile;
-use crate::presentation::http::conversations::{decode_cursor, encode_cursor};
+use crate::presentation::http::chat_list::{decode_cursor, encode_cursor};
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 pub enum ConversationKind {

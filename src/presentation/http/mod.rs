@@ -6,6 +6,7 @@ pub mod attachments;
 pub mod auth;
 pub mod business;
 pub mod cases;
+pub mod chat_list;
 pub mod contacts;
 pub mod conversations;
 pub mod extract;
@@ -16,6 +17,7 @@ pub mod messages;
 pub mod metrics;
 pub mod notifications;
 pub mod openapi;
+pub mod participants;
 pub mod problem;
 pub mod refresh_cookie;
 pub mod seq_cursor;
@@ -86,7 +88,9 @@ pub fn configure(
             .service(
                 web::scope("/api/v1")
                     .configure(messages::routes)
+                    .configure(chat_list::routes)
                     .configure(conversations::routes)
+                    .configure(participants::routes)
                     .configure(attachments::routes)
                     .configure(auth::routes)
                     .configure(users::routes)

@@ -12,8 +12,8 @@ use files::BinaryFiles;
 use refusals::CommonRefusals;
 
 use super::{
-    activity, attachments, auth, business, cases, contacts, conversations, health, keys, messages,
-    metrics, notifications, problem, staff, users,
+    activity, attachments, auth, business, cases, chat_list, contacts, conversations, health, keys,
+    messages, metrics, notifications, participants, problem, staff, users,
 };
 
 #[derive(OpenApi)]
@@ -28,10 +28,10 @@ use super::{
         contacts::list_blocks, keys::upload_keys, keys::key_status, keys::get_key_bundle,
         contacts::list_contacts, contacts::request_contact, contacts::accept_contact,
         contacts::remove_contact,
-        conversations::chat_list, conversations::create_conversation, conversations::get_conversation,
+        chat_list::chat_list, conversations::create_conversation, conversations::get_conversation,
         conversations::update_conversation, conversations::delete_conversation,
-        conversations::list_participants, conversations::add_participants,
-        conversations::remove_participant, conversations::change_role, conversations::mute,
+        participants::list_participants, participants::add_participants,
+        participants::remove_participant, participants::change_role, conversations::mute,
         conversations::unmute,
         messages::history, messages::send_message, messages::edit_message, messages::delete_message,
         messages::add_reaction, messages::remove_reaction, messages::thread, messages::receipts,
