@@ -1,11 +1,4 @@
-//! `/api/v1/conversations/{id}/messages…`, read and delivered markers, and message search.
-
-use actix_web::{HttpResponse, delete, get, patch, post, put, web};
-use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
-use utoipa::{IntoParams, ToSchema};
-use uuid::Uuid;
-use validator::Validate;
+//! `/api/v1/conversations/{id}/messages…`: history, sending, editing, deleting and threads.
 
 use super::extract::AuthUser;
 use super::input::{Json, Query};
@@ -13,24 +6,22 @@ use super::problem::Problem;
 use super::seq_cursor::SeqCursor;
 use super::{AppState, validated};
 use crate::application::error::{AppError, FieldErrors};
-use crate::application::messages::{
-    EditMessage, HistoryPage, MessageView, SearchMessages, SendMessage,
-};
-use crate::domain::messages::{ClientMessageId, Emoji, HistoryRange, MessageContent};
+use crate::application::messages::{EditMessage, HistoryPage, MessageView, SendMessage};
+use crate::domain::messages::{ClientMessageId, HistoryRange, MessageContent};
 use crate::domain::shared::{AttachmentId, ConversationId, MessageId, UserId};
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(history)
         .service(send_message)
         .service(edit_message)
         .service(delete_message)
-        .service(add_reaction)
-        .service(remove_reaction)
-        .service(thread)
-        .service(receipts)
-        .service(mark_read)
-        .service(mark_delivered)
-        .service(search_messages);
+        .service(thread);
 }
 
 /// The wire form of a reaction count (documentation: `Reaction` serialises it).
@@ -196,66 +187,6 @@ pub struct ThreadResponse {
     pub next_cursor: Option<String>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ReceiptResponse {
-    pub user_id: Uuid,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub delivered_at: Option<OffsetDateTime>,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub read_at: Option<OffsetDateTime>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ReceiptsResponse {
-    pub message_id: Uuid,
-    pub seq: i64,
-    pub receipts: Vec<ReceiptResponse>,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct MarkerBody {
-    /// At least 1 and at most the conversation's last seq.
-    #[schema(minimum = 1)]
-    pub seq: i64,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ReadResponse {
-    /// The marker after the call; it never moves back.
-    pub read_seq: i64,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DeliveredResponse {
-    pub delivered_seq: i64,
-}
-
-#[derive(Debug, Deserialize, Validate, IntoParams)]
-pub struct SearchQuery {
-    /// Words to find (all must match).
-    #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters long"))]
-    #[param(min_length = 1, max_length = 200, pattern = r"\S")]
-    pub q: String,
-    /// Only this conversation.
-    pub conversation_id: Option<Uuid>,
-    /// 1 to 100, default 20.
-    #[validate(range(min = 1, max = 100, message = "must be between 1 and 100"))]
-    #[param(minimum = 1, maximum = 100)]
-    pub limit: Option<u64>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SearchResponse {
-    /// Best match first.
-    #[schema(value_type = Vec<MessageResponse>)]
-    pub results: Vec<MessageView>,
-}
-
-fn emoji(raw: &str) -> Result<Emoji, AppError> {
-    Ok(Emoji::parse(raw)?)
-}
-
 /// Message history by seq. No cursor: the newest page. `before_seq`: older messages.
 /// `after_seq`: newer ones, oldest first (catch-up after a reconnect).
 #[utoipa::path(get, path = "/api/v1/conversations/{id}/messages", tag = "messages",
@@ -386,67 +317,6 @@ pub async fn delete_message(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// React with an emoji (once per user and emoji; repeating is harmless).
-#[utoipa::path(put, path = "/api/v1/conversations/{id}/messages/{message_id}/reactions/{emoji}",
-    tag = "messages", security(("bearer" = [])), params(("id" = Uuid, Path),
-    ("message_id" = Uuid, Path),
-    ("emoji" = String, Path, description = "One URL-encoded emoji of the Unicode emoji list (skin tones, ZWJ sequences and flags included); kept in its fully-qualified form")),
-    responses((status = 204, description = "Reacted"),
-    (status = 404, description = "`conversation_not_found` or `message_not_found`"),
-    (status = 409, description = "`message_deleted`, or `too_many_reactions`: the message has 20 distinct emoji already"),
-    (status = 429, description = "`rate_limited`: over the user's reaction limit; see `Retry-After`"),
-    (status = 503, description = "`rate_limiter_unavailable`: the limit cannot be counted (`when_redis_down = refuse`)"),
-    (status = 422, description = "Not an emoji")))]
-#[put("/conversations/{id}/messages/{message_id}/reactions/{emoji}")]
-pub async fn add_reaction(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    path: web::Path<(Uuid, Uuid, String)>,
-) -> Result<HttpResponse, Problem> {
-    let (id, message_id, raw) = path.into_inner();
-    let emoji = emoji(&raw)?;
-    state
-        .messages
-        .reactions
-        .add(
-            user.id(),
-            ConversationId::from_uuid(id),
-            MessageId::from_uuid(message_id),
-            emoji,
-        )
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
-}
-
-/// Take a reaction back.
-#[utoipa::path(delete, path = "/api/v1/conversations/{id}/messages/{message_id}/reactions/{emoji}",
-    tag = "messages", security(("bearer" = [])), params(("id" = Uuid, Path),
-    ("message_id" = Uuid, Path),
-    ("emoji" = String, Path, description = "One URL-encoded emoji of the Unicode emoji list (skin tones, ZWJ sequences and flags included); kept in its fully-qualified form")),
-    responses((status = 204, description = "Removed"),
-    (status = 404, description = "`conversation_not_found`, `message_not_found` or `reaction_not_found`"),
-    (status = 422, description = "Not an emoji")))]
-#[delete("/conversations/{id}/messages/{message_id}/reactions/{emoji}")]
-pub async fn remove_reaction(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    path: web::Path<(Uuid, Uuid, String)>,
-) -> Result<HttpResponse, Problem> {
-    let (id, message_id, raw) = path.into_inner();
-    let emoji = emoji(&raw)?;
-    state
-        .messages
-        .reactions
-        .remove(
-            user.id(),
-            ConversationId::from_uuid(id),
-            MessageId::from_uuid(message_id),
-            emoji,
-        )
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
-}
-
 /// A message and the replies in its thread, oldest first.
 #[utoipa::path(get, path = "/api/v1/conversations/{id}/messages/{message_id}/thread",
     tag = "messages", security(("bearer" = [])), params(("id" = Uuid, Path),
@@ -485,110 +355,4 @@ pub async fn thread(
         has_more: thread.has_more,
         next_cursor: thread.next_seq.map(|seq| SeqCursor::After(seq).encode()),
     }))
-}
-
-/// Who has the message delivered, and who has read it (the sender is not listed).
-#[utoipa::path(get, path = "/api/v1/conversations/{id}/messages/{message_id}/receipts",
-    tag = "messages", security(("bearer" = [])), params(("id" = Uuid, Path),
-    ("message_id" = Uuid, Path)),
-    responses((status = 200, body = ReceiptsResponse),
-    (status = 404, description = "`conversation_not_found` or `message_not_found`")))]
-#[get("/conversations/{id}/messages/{message_id}/receipts")]
-pub async fn receipts(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    path: web::Path<(Uuid, Uuid)>,
-) -> Result<HttpResponse, Problem> {
-    let (id, message_id) = path.into_inner();
-    let view = state
-        .messages
-        .markers
-        .receipts(
-            user.id(),
-            ConversationId::from_uuid(id),
-            MessageId::from_uuid(message_id),
-        )
-        .await?;
-    let receipts = view
-        .receipts
-        .into_iter()
-        .map(|r| ReceiptResponse {
-            user_id: r.user_id.as_uuid(),
-            delivered_at: r.delivered_at,
-            read_at: r.read_at,
-        })
-        .collect();
-    Ok(HttpResponse::Ok().json(ReceiptsResponse {
-        message_id,
-        seq: view.message_seq,
-        receipts,
-    }))
-}
-
-/// Move the caller's read marker forward to `seq` (it never moves back).
-#[utoipa::path(post, path = "/api/v1/conversations/{id}/read", tag = "messages",
-    security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = MarkerBody,
-    responses((status = 200, body = ReadResponse),
-    (status = 404, description = "`conversation_not_found`"),
-    (status = 422, description = "`seq` outside 1..=last_seq")))]
-#[post("/conversations/{id}/read")]
-pub async fn mark_read(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<Uuid>,
-    body: Json<MarkerBody>,
-) -> Result<HttpResponse, Problem> {
-    let read_seq = state
-        .messages
-        .markers
-        .read(user.id(), ConversationId::from_uuid(*id), body.seq)
-        .await?;
-    Ok(HttpResponse::Ok().json(ReadResponse { read_seq }))
-}
-
-/// Move the caller's delivered marker forward to `seq` (for clients that fetch over REST).
-#[utoipa::path(post, path = "/api/v1/conversations/{id}/delivered", tag = "messages",
-    security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = MarkerBody,
-    responses((status = 200, body = DeliveredResponse),
-    (status = 404, description = "`conversation_not_found`"),
-    (status = 422, description = "`seq` outside 1..=last_seq")))]
-#[post("/conversations/{id}/delivered")]
-pub async fn mark_delivered(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<Uuid>,
-    body: Json<MarkerBody>,
-) -> Result<HttpResponse, Problem> {
-    let delivered_seq = state
-        .messages
-        .markers
-        .delivered(user.id(), ConversationId::from_uuid(*id), body.seq)
-        .await?;
-    Ok(HttpResponse::Ok().json(DeliveredResponse { delivered_seq }))
-}
-
-/// Full-text search over the caller's conversations.
-#[utoipa::path(get, path = "/api/v1/messages/search", tag = "messages", security(("bearer" = [])),
-    params(SearchQuery),
-    responses((status = 200, body = SearchResponse),
-    (status = 404, description = "`conversation_not_found` for a `conversation_id` the caller is not in"),
-    (status = 422, description = "Bad query")))]
-#[get("/messages/search")]
-pub async fn search_messages(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    query: Query<SearchQuery>,
-) -> Result<HttpResponse, Problem> {
-    validated(&*query)?;
-    let query = query.into_inner();
-    if query.q.trim().is_empty() {
-        return Err(AppError::invalid("q", "must not be blank").into());
-    }
-    let search = SearchMessages {
-        query: query.q,
-        conversation_id: query.conversation_id.map(ConversationId::from_uuid),
-        limit: query.limit.unwrap_or(20),
-    };
-    let results = state.messages.search.handle(user.id(), search).await?;
-    Ok(HttpResponse::Ok().json(SearchResponse { results }))
 }

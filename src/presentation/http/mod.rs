@@ -19,7 +19,10 @@ pub mod notifications;
 pub mod openapi;
 pub mod participants;
 pub mod problem;
+pub mod reactions;
+pub mod receipts;
 pub mod refresh_cookie;
+pub mod search;
 pub mod seq_cursor;
 pub mod staff;
 pub mod users;
@@ -88,6 +91,9 @@ pub fn configure(
             .service(
                 web::scope("/api/v1")
                     .configure(messages::routes)
+                    .configure(reactions::routes)
+                    .configure(receipts::routes)
+                    .configure(search::routes)
                     .configure(chat_list::routes)
                     .configure(conversations::routes)
                     .configure(participants::routes)

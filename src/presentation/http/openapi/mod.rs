@@ -13,7 +13,8 @@ use refusals::CommonRefusals;
 
 use super::{
     activity, attachments, auth, business, cases, chat_list, contacts, conversations, health, keys,
-    messages, metrics, notifications, participants, problem, staff, users,
+    messages, metrics, notifications, participants, problem, reactions, receipts, search, staff,
+    users,
 };
 
 #[derive(OpenApi)]
@@ -34,8 +35,8 @@ use super::{
         participants::remove_participant, participants::change_role, conversations::mute,
         conversations::unmute,
         messages::history, messages::send_message, messages::edit_message, messages::delete_message,
-        messages::add_reaction, messages::remove_reaction, messages::thread, messages::receipts,
-        messages::mark_read, messages::mark_delivered, messages::search_messages,
+        reactions::add_reaction, reactions::remove_reaction, messages::thread, receipts::receipts,
+        receipts::mark_read, receipts::mark_delivered, search::search_messages,
         notifications::list_notifications, notifications::mark_notifications_read,
         notifications::list_devices, notifications::register_device, notifications::remove_device,
         attachments::upload_attachment, attachments::download_attachment, attachments::get_thumbnail,

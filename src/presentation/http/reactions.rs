@@ -1,0 +1,79 @@
+//! `/api/v1/conversations/{id}/messages/{message_id}/reactions/{emoji}`: add and remove one.
+
+use super::AppState;
+use super::extract::AuthUser;
+use super::problem::Problem;
+use crate::application::error::AppError;
+use crate::domain::messages::Emoji;
+use crate::domain::shared::{ConversationId, MessageId};
+use actix_web::{HttpResponse, delete, put, web};
+use uuid::Uuid;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(add_reaction).service(remove_reaction);
+}
+
+fn emoji(raw: &str) -> Result<Emoji, AppError> {
+    Ok(Emoji::parse(raw)?)
+}
+
+/// React with an emoji (once per user and emoji; repeating is harmless).
+#[utoipa::path(put, path = "/api/v1/conversations/{id}/messages/{message_id}/reactions/{emoji}",
+    tag = "messages", security(("bearer" = [])), params(("id" = Uuid, Path),
+    ("message_id" = Uuid, Path),
+    ("emoji" = String, Path, description = "One URL-encoded emoji of the Unicode emoji list (skin tones, ZWJ sequences and flags included); kept in its fully-qualified form")),
+    responses((status = 204, description = "Reacted"),
+    (status = 404, description = "`conversation_not_found` or `message_not_found`"),
+    (status = 409, description = "`message_deleted`, or `too_many_reactions`: the message has 20 distinct emoji already"),
+    (status = 429, description = "`rate_limited`: over the user's reaction limit; see `Retry-After`"),
+    (status = 503, description = "`rate_limiter_unavailable`: the limit cannot be counted (`when_redis_down = refuse`)"),
+    (status = 422, description = "Not an emoji")))]
+#[put("/conversations/{id}/messages/{message_id}/reactions/{emoji}")]
+pub async fn add_reaction(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<(Uuid, Uuid, String)>,
+) -> Result<HttpResponse, Problem> {
+    let (id, message_id, raw) = path.into_inner();
+    let emoji = emoji(&raw)?;
+    state
+        .messages
+        .reactions
+        .add(
+            user.id(),
+            ConversationId::from_uuid(id),
+            MessageId::from_uuid(message_id),
+            emoji,
+        )
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Take a reaction back.
+#[utoipa::path(delete, path = "/api/v1/conversations/{id}/messages/{message_id}/reactions/{emoji}",
+    tag = "messages", security(("bearer" = [])), params(("id" = Uuid, Path),
+    ("message_id" = Uuid, Path),
+    ("emoji" = String, Path, description = "One URL-encoded emoji of the Unicode emoji list (skin tones, ZWJ sequences and flags included); kept in its fully-qualified form")),
+    responses((status = 204, description = "Removed"),
+    (status = 404, description = "`conversation_not_found`, `message_not_found` or `reaction_not_found`"),
+    (status = 422, description = "Not an emoji")))]
+#[delete("/conversations/{id}/messages/{message_id}/reactions/{emoji}")]
+pub async fn remove_reaction(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<(Uuid, Uuid, String)>,
+) -> Result<HttpResponse, Problem> {
+    let (id, message_id, raw) = path.into_inner();
+    let emoji = emoji(&raw)?;
+    state
+        .messages
+        .reactions
+        .remove(
+            user.id(),
+            ConversationId::from_uuid(id),
+            MessageId::from_uuid(message_id),
+            emoji,
+        )
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
