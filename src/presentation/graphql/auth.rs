@@ -11,11 +11,11 @@ use crate::application::auth::commands::Refresh;
 use crate::domain::auth::{Activity, OpaqueToken};
 use crate::domain::shared::SessionId;
 use crate::presentation::http::activity::ActivityResponse;
-use crate::presentation::http::auth::{
-    AuthResponse, ChangePasswordBody, ForgotPasswordBody, LoginBody, RegisterBody,
-    ResetPasswordBody,
-};
+use crate::presentation::http::auth::{AuthResponse, LoginBody, RegisterBody};
 use crate::presentation::http::extract::ClientMeta;
+use crate::presentation::http::passwords::{
+    ChangePasswordBody, ForgotPasswordBody, ResetPasswordBody,
+};
 
 /// The request's device, for the rate limits by address and the session's record.
 fn client(ctx: &Context<'_>) -> ClientMeta {

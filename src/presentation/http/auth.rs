@@ -1,14 +1,4 @@
-//! `/api/v1/auth`: registration, sign-in, tokens, sessions and passwords.
-
-use actix_web::http::header;
-use actix_web::{
-    HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError, delete, get, post, web,
-};
-use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
-use utoipa::ToSchema;
-use uuid::Uuid;
-use validator::Validate;
+//! `/api/v1/auth`: register, sign in, refresh and sign out.
 
 use super::extract::{AuthUser, ClientMeta};
 use super::input::Json;
@@ -16,27 +6,23 @@ use super::problem::Problem;
 use super::refresh_cookie;
 use super::{AppState, check};
 use crate::application::auth::AuthGrant;
-use crate::application::auth::commands::{
-    ChangePassword, ForgotPassword, LogIn, Refresh, Register, ResetPassword,
-};
-use crate::application::auth::queries::SessionView;
+use crate::application::auth::commands::{LogIn, Refresh, Register};
 use crate::application::error::{AppError, FieldErrors};
 use crate::domain::auth::{OpaqueToken, Password};
-use crate::domain::shared::SessionId;
 use crate::domain::users::{DisplayName, Email, User, Username};
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError, post, web};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(register)
         .service(login)
         .service(refresh)
-        .service(logout)
-        .service(list_sessions)
-        .service(super::activity::list_activity)
-        .service(revoke_other_sessions)
-        .service(revoke_session)
-        .service(change_password)
-        .service(forgot_password)
-        .service(reset_password);
+        .service(logout);
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -109,44 +95,6 @@ pub struct RefreshBody {
     pub refresh_token: Option<String>,
 }
 
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PasswordBody {
-    #[validate(length(min = 1, max = 1024, message = "must be 1 to 1024 characters long"))]
-    #[schema(min_length = 1, max_length = 1024)]
-    pub password: String,
-}
-
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ChangePasswordBody {
-    #[validate(length(min = 1, max = 1024, message = "must be 1 to 1024 characters long"))]
-    #[schema(min_length = 1, max_length = 1024)]
-    pub current_password: String,
-    /// 8 to 128 characters, at least 4 different ones, not a common password.
-    #[schema(min_length = 8, max_length = 128)]
-    pub new_password: String,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ForgotPasswordBody {
-    #[schema(format = Email, max_length = 254)]
-    pub email: String,
-}
-
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ResetPasswordBody {
-    /// The token from the reset mail.
-    #[validate(length(min = 1, max = 256, message = "must be 1 to 256 characters long"))]
-    #[schema(min_length = 1, max_length = 256)]
-    pub token: String,
-    /// 8 to 128 characters, at least 4 different ones, not a common password.
-    #[schema(min_length = 8, max_length = 128)]
-    pub new_password: String,
-}
-
 /// A user as its owner sees it.
 impl LoginBody {
     pub(crate) fn into_command(self, meta: ClientMeta) -> Result<LogIn, AppError> {
@@ -155,48 +103,6 @@ impl LoginBody {
             login: self.login,
             password: self.password,
             client: meta.into_client(self.device_name),
-        })
-    }
-}
-
-impl ChangePasswordBody {
-    pub(crate) fn into_command(self) -> Result<ChangePassword, AppError> {
-        let mut errors = FieldErrors::default();
-        check(&self, &mut errors);
-        let new_password = errors.check("new_password", Password::parse(self.new_password));
-        let (Some(new_password), true) = (new_password, errors.is_empty()) else {
-            return Err(AppError::Invalid(errors));
-        };
-        Ok(ChangePassword {
-            current_password: self.current_password,
-            new_password,
-        })
-    }
-}
-
-impl ForgotPasswordBody {
-    pub(crate) fn into_command(self, meta: ClientMeta) -> Result<ForgotPassword, AppError> {
-        let email =
-            Email::parse(&self.email).map_err(|e| AppError::invalid("email", e.to_string()))?;
-        Ok(ForgotPassword {
-            email,
-            client: meta.into_client(None),
-        })
-    }
-}
-
-impl ResetPasswordBody {
-    pub(crate) fn into_command(self, meta: ClientMeta) -> Result<ResetPassword, AppError> {
-        let mut errors = FieldErrors::default();
-        check(&self, &mut errors);
-        let new_password = errors.check("new_password", Password::parse(self.new_password));
-        let (Some(new_password), true) = (new_password, errors.is_empty()) else {
-            return Err(AppError::Invalid(errors));
-        };
-        Ok(ResetPassword {
-            token: OpaqueToken::presented(&self.token),
-            new_password,
-            client: meta.into_client(None),
         })
     }
 }
@@ -279,49 +185,6 @@ impl From<AuthGrant> for AuthResponse {
             },
         }
     }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SessionResponse {
-    pub id: Uuid,
-    pub device_name: Option<String>,
-    pub user_agent: Option<String>,
-    pub ip: Option<String>,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    pub last_active_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    pub expires_at: OffsetDateTime,
-    /// The session of the token making this request.
-    pub current: bool,
-}
-
-impl From<SessionView> for SessionResponse {
-    fn from(view: SessionView) -> Self {
-        let s = view.session;
-        Self {
-            id: s.id.as_uuid(),
-            device_name: s.device.name,
-            user_agent: s.device.user_agent,
-            ip: s.device.ip,
-            created_at: s.created_at,
-            last_active_at: s.last_active_at,
-            expires_at: s.expires_at,
-            current: view.current,
-        }
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SessionListResponse {
-    pub sessions: Vec<SessionResponse>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct RevokedResponse {
-    /// How many sessions were signed out.
-    pub revoked: u64,
 }
 
 pub(crate) fn only_validator(body: &impl Validate) -> Result<(), AppError> {
@@ -430,122 +293,4 @@ pub async fn logout(
         response.insert_header((header::SET_COOKIE, refresh_cookie::clear(&req)));
     }
     Ok(response.finish())
-}
-
-/// List the caller's live sessions (devices), newest first.
-#[utoipa::path( get, path = "/api/v1/auth/sessions", tag = "auth", security(("bearer" = [])),
-    responses( (status = 200, description = "Live sessions", body = SessionListResponse),))]
-#[get("/auth/sessions")]
-pub async fn list_sessions(
-    state: web::Data<AppState>,
-    user: AuthUser,
-) -> Result<HttpResponse, Problem> {
-    let sessions = state.auth.sessions.handle(user.0).await?;
-    let sessions = sessions.into_iter().map(SessionResponse::from).collect();
-    Ok(HttpResponse::Ok().json(SessionListResponse { sessions }))
-}
-
-/// Sign out one of the caller's devices.
-#[utoipa::path( delete, path = "/api/v1/auth/sessions/{id}", tag = "auth",
-    security(("bearer" = [])), params(("id" = Uuid, Path, description = "Session id")),
-    responses( (status = 204, description = "Revoked"), (status = 400, description = "Not a UUID"),
-    (status = 404, description = "`session_not_found`: none of the caller's live sessions"),))]
-#[delete("/auth/sessions/{id}")]
-pub async fn revoke_session(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    meta: ClientMeta,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, Problem> {
-    state
-        .auth
-        .revoke_session
-        .handle(
-            user.0,
-            SessionId::from_uuid(id.into_inner()),
-            meta.into_client(None),
-        )
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
-}
-
-/// Sign out every other device; needs the password.
-#[utoipa::path( post, path = "/api/v1/auth/sessions/revoke-others", tag = "auth",
-    security(("bearer" = [])), request_body = PasswordBody,
-    responses( (status = 200, description = "Other sessions revoked", body = RevokedResponse),
-    (status = 403, description = "`invalid_password`"),
-    (status = 422, description = "Invalid fields"),
-    (status = 429, description = "Too many attempts"),))]
-#[post("/auth/sessions/revoke-others")]
-pub async fn revoke_other_sessions(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    meta: ClientMeta,
-    body: Json<PasswordBody>,
-) -> Result<HttpResponse, Problem> {
-    only_validator(&*body)?;
-    let revoked = state
-        .auth
-        .revoke_other_sessions
-        .handle(user.0, body.into_inner().password, meta.into_client(None))
-        .await?;
-    Ok(HttpResponse::Ok().json(RevokedResponse { revoked }))
-}
-
-/// Change the password; signs out every other device.
-#[utoipa::path( post, path = "/api/v1/auth/password/change", tag = "auth",
-    security(("bearer" = [])), request_body = ChangePasswordBody,
-    responses( (status = 204, description = "Changed"),
-    (status = 403, description = "`invalid_password`: the current password is wrong"),
-    (status = 422, description = "Invalid fields (e.g. a weak new password)"),
-    (status = 429, description = "Too many attempts"),))]
-#[post("/auth/password/change")]
-pub async fn change_password(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    meta: ClientMeta,
-    body: Json<ChangePasswordBody>,
-) -> Result<HttpResponse, Problem> {
-    let command = body.into_inner().into_command()?;
-    state
-        .auth
-        .change_password
-        .handle(user.0, command, meta.into_client(None))
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
-}
-
-/// Ask for a password reset mail. Always 202, whether or not the address has an account.
-#[utoipa::path( post, path = "/api/v1/auth/password/forgot", tag = "auth",
-    request_body = ForgotPasswordBody,
-    responses( (status = 202, description = "If an account has this address, a reset token is on its way"),
-    (status = 422, description = "Not an email address"),
-    (status = 429, description = "Too many requests"),))]
-#[post("/auth/password/forgot")]
-pub async fn forgot_password(
-    state: web::Data<AppState>,
-    meta: ClientMeta,
-    body: Json<ForgotPasswordBody>,
-) -> Result<HttpResponse, Problem> {
-    let command = body.into_inner().into_command(meta)?;
-    state.auth.forgot_password.handle(command).await?;
-    Ok(HttpResponse::Accepted().finish())
-}
-
-/// Set a new password with a mailed reset token; signs out every device.
-#[utoipa::path( post, path = "/api/v1/auth/password/reset", tag = "auth",
-    request_body = ResetPasswordBody,
-    responses( (status = 204, description = "Password replaced"),
-    (status = 422, description = "Invalid, expired or used token, or a weak password"),
-    (status = 429, description = "Too many resets from this address; see Retry-After"),
-    (status = 503, description = "Password hashing is saturated; see Retry-After"),))]
-#[post("/auth/password/reset")]
-pub async fn reset_password(
-    state: web::Data<AppState>,
-    meta: ClientMeta,
-    body: Json<ResetPasswordBody>,
-) -> Result<HttpResponse, Problem> {
-    let command = body.into_inner().into_command(meta)?;
-    state.auth.reset_password.handle(command).await?;
-    Ok(HttpResponse::NoContent().finish())
 }

@@ -18,12 +18,14 @@ pub mod metrics;
 pub mod notifications;
 pub mod openapi;
 pub mod participants;
+pub mod passwords;
 pub mod problem;
 pub mod reactions;
 pub mod receipts;
 pub mod refresh_cookie;
 pub mod search;
 pub mod seq_cursor;
+pub mod sessions;
 pub mod staff;
 pub mod users;
 
@@ -99,6 +101,8 @@ pub fn configure(
                     .configure(participants::routes)
                     .configure(attachments::routes)
                     .configure(auth::routes)
+                    .configure(sessions::routes)
+                    .configure(passwords::routes)
                     .configure(users::routes)
                     .configure(keys::routes)
                     .configure(contacts::routes)

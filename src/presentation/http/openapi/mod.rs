@@ -13,17 +13,17 @@ use refusals::CommonRefusals;
 
 use super::{
     activity, attachments, auth, business, cases, chat_list, contacts, conversations, health, keys,
-    messages, metrics, notifications, participants, problem, reactions, receipts, search, staff,
-    users,
+    messages, metrics, notifications, participants, passwords, problem, reactions, receipts,
+    search, sessions, staff, users,
 };
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Chat API", description = "REST API of the chat server. Errors are `application/problem+json` (RFC 9457); branch on `code`. Text fields never hold U+0000 (NUL): 422 naming the field."),
     paths(
-        auth::register, auth::login, auth::refresh, auth::logout, auth::list_sessions,
-        auth::revoke_session, auth::revoke_other_sessions, auth::change_password,
-        auth::forgot_password, auth::reset_password, activity::list_activity,
+        auth::register, auth::login, auth::refresh, auth::logout, sessions::list_sessions,
+        sessions::revoke_session, sessions::revoke_other_sessions, passwords::change_password,
+        passwords::forgot_password, passwords::reset_password, activity::list_activity,
         users::get_me, users::update_me, users::get_settings, users::update_settings,
         users::search_users, users::get_user, contacts::block_user, contacts::unblock_user,
         contacts::list_blocks, keys::upload_keys, keys::key_status, keys::get_key_bundle,
