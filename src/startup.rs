@@ -404,6 +404,7 @@ fn build_state(
         businesses: business_repository,
         profiles: profiles.clone(),
         messages: messages.clone(),
+        history: messages.clone(),
         clock: business_clock,
         create_limit: write_limit("business-openings", limits.conversations_per_user),
     }));
@@ -428,6 +429,9 @@ fn build_state(
     let messages_deps = Arc::new(MessagesDeps {
         conversations: conversations.clone(),
         messages: messages.clone(),
+        history: messages.clone(),
+        receipts: messages.clone(),
+        search: messages.clone(),
         relationships: users.relationships.clone(),
         clock: clock.clone(),
         send_limit: write_limit("messages", limits.messages_per_user),
@@ -661,6 +665,7 @@ fn build_realtime(
     let dispatcher = Dispatcher::new(
         conversations.clone(),
         blocks.clone(),
+        messages.clone(),
         messages,
         hub.clone(),
         fanout,

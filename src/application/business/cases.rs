@@ -84,7 +84,7 @@ impl CasesHandler {
         range: HistoryRange,
     ) -> Result<HistoryPage, AppError> {
         self.get(me, id).await?;
-        overseen_page(self.deps.messages.as_ref(), me, id, range).await
+        overseen_page(self.deps.history.as_ref(), me, id, range).await
     }
 
     /// Opens `me`'s conversation with a business (`true`), or returns the one they have,

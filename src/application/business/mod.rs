@@ -25,7 +25,7 @@ use crate::application::ports::Clock;
 use crate::domain::business::{
     Business, BusinessError, BusinessId, BusinessRepository, Member, Team, TeamId,
 };
-use crate::domain::messages::MessageRepository;
+use crate::domain::messages::{HistoryQueries, MessageRepository};
 use crate::domain::shared::UserId;
 use crate::domain::users::ProfileRepository;
 
@@ -34,6 +34,8 @@ pub struct BusinessDeps {
     pub profiles: Arc<dyn ProfileRepository>,
     /// System messages go into cases' conversations through it.
     pub messages: Arc<dyn MessageRepository>,
+    /// Supervisors read cases' histories through it.
+    pub history: Arc<dyn HistoryQueries>,
     /// The business context's time: business hours and first-response times are read on it.
     pub clock: Arc<dyn Clock>,
     /// New businesses and new cases, per user.

@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use super::{MessageView, MessagesDeps};
 use crate::application::error::AppError;
-use crate::domain::messages::{HistoryRange, MessageRepository, ReactedMessage};
+use crate::domain::messages::{HistoryQueries, HistoryRange, ReactedMessage};
 use crate::domain::shared::{ConversationId, MessageId, UserId};
 
 pub struct HistoryPage {
@@ -31,11 +31,11 @@ async fn read_page(
     id: ConversationId,
     range: HistoryRange,
 ) -> Result<(Vec<ReactedMessage>, bool), AppError> {
-    read_from(deps.messages.as_ref(), id, range).await
+    read_from(deps.history.as_ref(), id, range).await
 }
 
 async fn read_from(
-    messages: &dyn MessageRepository,
+    messages: &dyn HistoryQueries,
     id: ConversationId,
     range: HistoryRange,
 ) -> Result<(Vec<ReactedMessage>, bool), AppError> {
@@ -58,7 +58,7 @@ async fn read_from(
 /// A history page read straight from the database for `viewer`, who the caller has checked
 /// may read it without being a participant (a business's supervisors, for its cases).
 pub(crate) async fn overseen_page(
-    messages: &dyn MessageRepository,
+    messages: &dyn HistoryQueries,
     viewer: UserId,
     id: ConversationId,
     range: HistoryRange,
@@ -137,7 +137,7 @@ impl HistoryHandler {
         deps.member_of(id, me).await?;
         let root = deps.message(id, root).await?;
         let mut replies = deps
-            .messages
+            .history
             .thread(id, root.id, after_seq, limit + 1)
             .await?;
         let has_more = replies.len() as u64 > limit;

@@ -91,7 +91,7 @@ impl MarkersHandler {
         deps.member_of(id, me).await?;
         let message = deps.message(id, message_id).await?;
         let receipts = deps
-            .messages
+            .receipts
             .receipts(id, message.seq, message.sender_id)
             .await?;
         Ok(ReceiptsView {

@@ -26,12 +26,18 @@ use crate::application::limits::WriteLimit;
 use crate::application::ports::Clock;
 use crate::application::users::Relationships;
 use crate::domain::conversations::{Conversation, ConversationRepository, Participant};
-use crate::domain::messages::{Message, MessageError, MessageRepository, ReactedMessage, Reaction};
+use crate::domain::messages::{
+    HistoryQueries, Message, MessageError, MessageRepository, MessageSearch, ReactedMessage,
+    Reaction, ReceiptQueries,
+};
 use crate::domain::shared::{ConversationId, MessageId, UserId};
 
 pub struct MessagesDeps {
     pub conversations: Arc<dyn ConversationRepository>,
     pub messages: Arc<dyn MessageRepository>,
+    pub history: Arc<dyn HistoryQueries>,
+    pub receipts: Arc<dyn ReceiptQueries>,
+    pub search: Arc<dyn MessageSearch>,
     pub relationships: Relationships,
     pub clock: Arc<dyn Clock>,
     pub send_limit: WriteLimit,
@@ -74,7 +80,7 @@ impl MessagesDeps {
             .filter(|m| !m.is_deleted())
             .map(|m| m.id)
             .collect();
-        let mut reactions = self.messages.reactions(&ids, viewer).await?;
+        let mut reactions = self.history.reactions(&ids, viewer).await?;
         Ok(messages
             .into_iter()
             .map(|message| {

@@ -28,7 +28,7 @@ impl ReactionsHandler {
         if message.is_deleted() {
             return Err(AppError::Conflict("message_deleted"));
         }
-        let mut existing = deps.messages.reactions(&[message_id], me).await?;
+        let mut existing = deps.history.reactions(&[message_id], me).await?;
         let existing = existing.remove(&message_id).unwrap_or_default();
         Reaction::check_can_add(&existing, &emoji)?;
         let added = DomainEvent::ReactionAdded {

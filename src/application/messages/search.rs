@@ -29,7 +29,7 @@ impl SearchHandler {
             deps.member_of(id, me).await?;
         }
         let found = deps
-            .messages
+            .search
             .search(me, &search.query, search.conversation_id, search.limit)
             .await?;
         deps.views(found, me).await

@@ -8,7 +8,7 @@ use crate::application::error::AppError;
 use crate::application::events::{EventHandler, EventLog, Gap, LoggedEvent};
 use crate::application::messages::MessageView;
 use crate::domain::conversations::ConversationRepository;
-use crate::domain::messages::{Message, MessageRepository};
+use crate::domain::messages::{HistoryQueries, Message, MessageRepository};
 use crate::domain::shared::{ConversationId, DomainEvent, MessageId, SessionId, UserId};
 use crate::domain::users::BlockRepository;
 
@@ -24,6 +24,7 @@ pub struct Dispatcher {
     members: Arc<Members>,
     blocks: Arc<dyn BlockRepository>,
     messages: Arc<dyn MessageRepository>,
+    history: Arc<dyn HistoryQueries>,
     hub: Arc<Hub>,
     fanout: Arc<dyn FanOut>,
     log: Arc<dyn EventLog>,
@@ -34,6 +35,7 @@ impl Dispatcher {
         conversations: Arc<dyn ConversationRepository>,
         blocks: Arc<dyn BlockRepository>,
         messages: Arc<dyn MessageRepository>,
+        history: Arc<dyn HistoryQueries>,
         hub: Arc<Hub>,
         fanout: Arc<dyn FanOut>,
         log: Arc<dyn EventLog>,
@@ -42,6 +44,7 @@ impl Dispatcher {
             members: Arc::new(Members::new(conversations, MEMBER_LISTS_CACHED)),
             blocks,
             messages,
+            history,
             hub,
             fanout,
             log,
@@ -157,7 +160,7 @@ impl Dispatcher {
         };
         // Reactions are per viewer (`me`); events carry the counts with `me` false.
         let mut reactions = self
-            .messages
+            .history
             .reactions(&[id], UserId::from_uuid(uuid::Uuid::nil()))
             .await?;
         Ok(Some(MessageView {

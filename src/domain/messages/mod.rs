@@ -2,10 +2,12 @@
 //! reactions, threads, mentions and receipts.
 
 mod message;
+mod queries;
 mod repository;
 
 pub use message::{
     ClientMessageId, Emoji, Message, MessageContent, MessageDraft, MessageError, MessageKind,
     ReactedMessage, Reaction, Reactors,
 };
-pub use repository::{HistoryRange, MessageRepository, Receipt};
+pub use queries::{HistoryQueries, HistoryRange, MessageSearch, Receipt, ReceiptQueries};
+pub use repository::MessageRepository;
