@@ -410,6 +410,8 @@ fn build_state(
     }));
     let conversations_deps = Arc::new(ConversationsDeps {
         conversations: conversations.clone(),
+        participants: conversations.clone(),
+        chat_list: conversations.clone(),
         profiles,
         relationships: users.relationships.clone(),
         clock: clock.clone(),
@@ -428,6 +430,8 @@ fn build_state(
     ));
     let messages_deps = Arc::new(MessagesDeps {
         conversations: conversations.clone(),
+        participants: conversations.clone(),
+        markers: conversations.clone(),
         messages: messages.clone(),
         history: messages.clone(),
         receipts: messages.clone(),
@@ -496,7 +500,7 @@ fn build_state(
             signal.clone(),
         )),
         devices: devices.clone(),
-        conversations,
+        participants: conversations,
         settings: user_settings,
         relationships: users.relationships.clone(),
         presence: realtime.presence.store().clone(),

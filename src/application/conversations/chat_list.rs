@@ -28,7 +28,7 @@ impl ChatListHandler {
         after: Option<ChatListCursor>,
         limit: u64,
     ) -> Result<ChatList, AppError> {
-        let mut entries = self.0.conversations.chat_list(me, after, limit + 1).await?;
+        let mut entries = self.0.chat_list.chat_list(me, after, limit + 1).await?;
         let more = entries.len() as u64 > limit;
         entries.truncate(limit as usize);
         let others: Vec<UserId> = entries.iter().filter_map(|e| e.other_user).collect();

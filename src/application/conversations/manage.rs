@@ -53,11 +53,7 @@ impl ConversationsHandler {
         conversation: Conversation,
         me: Participant,
     ) -> Result<ConversationView, AppError> {
-        let ids = self
-            .0
-            .conversations
-            .participant_ids(conversation.id)
-            .await?;
+        let ids = self.0.participants.participant_ids(conversation.id).await?;
         let other_user = (conversation.kind == ConversationKind::Direct)
             .then(|| ids.iter().copied().find(|id| *id != me.user_id))
             .flatten();
@@ -262,7 +258,7 @@ impl ConversationsHandler {
         let deps = &self.0;
         let (conversation, participant) = deps.member_of(id, me).await?;
         conversation.check_can_delete(&participant)?;
-        let participants = deps.conversations.participant_ids(id).await?;
+        let participants = deps.participants.participant_ids(id).await?;
         let deleted = DomainEvent::ConversationDeleted {
             conversation_id: id,
             participants,
@@ -279,7 +275,7 @@ impl ConversationsHandler {
         muted: bool,
     ) -> Result<(), AppError> {
         self.0.member_of(id, me).await?;
-        self.0.conversations.set_muted(id, me, muted).await?;
+        self.0.participants.set_muted(id, me, muted).await?;
         Ok(())
     }
 }

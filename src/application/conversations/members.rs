@@ -3,7 +3,7 @@ use std::time::Duration;
 
 use moka::future::Cache;
 
-use crate::domain::conversations::ConversationRepository;
+use crate::domain::conversations::ParticipantRepository;
 use crate::domain::shared::{ConversationId, DomainEvent, RepoError, UserId};
 
 /// Member lists one consumer of the event log keeps.
@@ -15,14 +15,14 @@ pub const MEMBER_LISTS_CACHED: u64 = 100_000;
 /// logged before it. Each consumer keeps its own: one that lags must not be served a list
 /// another consumer loaded before a change this one has not read yet, nor the reverse.
 pub struct Members {
-    conversations: Arc<dyn ConversationRepository>,
+    participants: Arc<dyn ParticipantRepository>,
     cache: Cache<ConversationId, Arc<[UserId]>>,
 }
 
 impl Members {
-    pub fn new(conversations: Arc<dyn ConversationRepository>, capacity: u64) -> Self {
+    pub fn new(participants: Arc<dyn ParticipantRepository>, capacity: u64) -> Self {
         Self {
-            conversations,
+            participants,
             cache: Cache::builder()
                 .max_capacity(capacity)
                 .time_to_idle(Duration::from_secs(600))
@@ -34,7 +34,7 @@ impl Members {
         if let Some(members) = self.cache.get(&id).await {
             return Ok(members);
         }
-        let members: Arc<[UserId]> = self.conversations.participant_ids(id).await?.into();
+        let members: Arc<[UserId]> = self.participants.participant_ids(id).await?.into();
         self.cache.insert(id, members.clone()).await;
         Ok(members)
     }

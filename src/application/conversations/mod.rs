@@ -20,13 +20,16 @@ use crate::application::limits::WriteLimit;
 use crate::application::ports::Clock;
 use crate::application::users::Relationships;
 use crate::domain::conversations::{
-    Conversation, ConversationError, ConversationRepository, Participant,
+    ChatListQueries, Conversation, ConversationError, ConversationRepository, Participant,
+    ParticipantRepository,
 };
 use crate::domain::shared::{ConversationId, UserId};
 use crate::domain::users::ProfileRepository;
 
 pub struct ConversationsDeps {
     pub conversations: Arc<dyn ConversationRepository>,
+    pub participants: Arc<dyn ParticipantRepository>,
+    pub chat_list: Arc<dyn ChatListQueries>,
     pub profiles: Arc<dyn ProfileRepository>,
     pub relationships: Relationships,
     pub clock: Arc<dyn Clock>,

@@ -14,7 +14,7 @@ impl ParticipantsHandler {
 
     pub async fn list(&self, me: UserId, id: ConversationId) -> Result<Vec<Participant>, AppError> {
         self.0.member_of(id, me).await?;
-        Ok(self.0.conversations.participants(id).await?)
+        Ok(self.0.participants.participants(id).await?)
     }
 
     /// Adds members (owners and admins only); those already in are skipped. Returns who joined.
@@ -27,7 +27,7 @@ impl ParticipantsHandler {
     ) -> Result<Vec<UserId>, AppError> {
         let deps = &self.0;
         let (conversation, actor) = deps.member_of(id, me).await?;
-        let present = deps.conversations.participant_ids(id).await?;
+        let present = deps.participants.participant_ids(id).await?;
         let mut users: Vec<UserId> = users.into_iter().filter(|u| !present.contains(u)).collect();
         users.sort();
         users.dedup();
@@ -58,10 +58,7 @@ impl ParticipantsHandler {
             .iter()
             .map(|u| Participant::new(*u, Role::Member, now))
             .collect();
-        Ok(deps
-            .conversations
-            .add_participants(id, &members, me)
-            .await?)
+        Ok(deps.participants.add_participants(id, &members, me).await?)
     }
 
     /// Removes someone, or leaves when `user` is the caller.
@@ -80,14 +77,14 @@ impl ParticipantsHandler {
             .await?
             .map(|(_, p)| p);
         let target = target.ok_or(AppError::NotFound("participant_not_found"))?;
-        let owners = deps.conversations.count_owners(id).await?;
+        let owners = deps.participants.count_owners(id).await?;
         conversation.check_can_remove(&actor, &target, owners)?;
         let removed = DomainEvent::ParticipantRemoved {
             conversation_id: id,
             user_id: user,
             by: me,
         };
-        deps.conversations
+        deps.participants
             .remove_participant(id, user, &[removed])
             .await?;
         Ok(())
@@ -109,12 +106,12 @@ impl ParticipantsHandler {
             .await?
             .map(|(_, p)| p);
         let mut target = target.ok_or(AppError::NotFound("participant_not_found"))?;
-        let owners = deps.conversations.count_owners(id).await?;
+        let owners = deps.participants.count_owners(id).await?;
         conversation.check_can_change_role(&actor, &target, role, owners)?;
         let updated = DomainEvent::ConversationUpdated {
             conversation_id: id,
         };
-        deps.conversations
+        deps.participants
             .set_role(id, user, role, &[updated])
             .await?;
         target.role = role;

@@ -45,7 +45,7 @@ impl MarkersHandler {
             seq,
         };
         if deps
-            .conversations
+            .markers
             .mark_read(id, me, seq, deps.clock.now(), &[moved])
             .await?
         {
@@ -70,7 +70,7 @@ impl MarkersHandler {
             seq,
         };
         if deps
-            .conversations
+            .markers
             .mark_delivered(id, me, seq, deps.clock.now(), &[moved])
             .await?
         {
@@ -142,7 +142,7 @@ impl DeliveredBatch {
         }
         let deps = &self.deps;
         let moved = deps
-            .conversations
+            .markers
             .mark_delivered_many(&marks, deps.clock.now())
             .await?;
         Ok(moved.len())

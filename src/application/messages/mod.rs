@@ -25,7 +25,9 @@ use crate::application::error::AppError;
 use crate::application::limits::WriteLimit;
 use crate::application::ports::Clock;
 use crate::application::users::Relationships;
-use crate::domain::conversations::{Conversation, ConversationRepository, Participant};
+use crate::domain::conversations::{
+    Conversation, ConversationRepository, MarkerRepository, Participant, ParticipantRepository,
+};
 use crate::domain::messages::{
     HistoryQueries, Message, MessageError, MessageRepository, MessageSearch, ReactedMessage,
     Reaction, ReceiptQueries,
@@ -34,6 +36,8 @@ use crate::domain::shared::{ConversationId, MessageId, UserId};
 
 pub struct MessagesDeps {
     pub conversations: Arc<dyn ConversationRepository>,
+    pub participants: Arc<dyn ParticipantRepository>,
+    pub markers: Arc<dyn MarkerRepository>,
     pub messages: Arc<dyn MessageRepository>,
     pub history: Arc<dyn HistoryQueries>,
     pub receipts: Arc<dyn ReceiptQueries>,

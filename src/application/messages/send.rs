@@ -80,7 +80,7 @@ impl MessageCommandsHandler {
         // Only direct chats (blocks) and mentions need the member list: skip its query otherwise.
         let participants =
             if conversation.kind == ConversationKind::Direct || !cmd.mentions.is_empty() {
-                deps.conversations.participant_ids(conversation.id).await?
+                deps.participants.participant_ids(conversation.id).await?
             } else {
                 Vec::new()
             };

@@ -22,7 +22,7 @@ pub use view::NotificationView;
 use crate::application::ports::Clock;
 use crate::application::realtime::PresenceStore;
 use crate::application::users::Relationships;
-use crate::domain::conversations::ConversationRepository;
+use crate::domain::conversations::ParticipantRepository;
 use crate::domain::notifications::{
     Device, DeviceRepository, Notification, NotificationRepository,
 };
@@ -50,7 +50,7 @@ pub trait PushSender: Send + Sync {
 pub struct NotificationsDeps {
     pub notifications: Arc<dyn NotificationRepository>,
     pub devices: Arc<dyn DeviceRepository>,
-    pub conversations: Arc<dyn ConversationRepository>,
+    pub participants: Arc<dyn ParticipantRepository>,
     pub settings: Arc<dyn SettingsRepository>,
     pub relationships: Relationships,
     pub presence: Arc<dyn PresenceStore>,

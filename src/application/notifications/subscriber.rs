@@ -23,7 +23,7 @@ pub struct NotificationsSubscriber {
 
 impl NotificationsSubscriber {
     pub fn new(deps: Arc<NotificationsDeps>) -> Self {
-        let members = Members::new(deps.conversations.clone(), MEMBER_LISTS_CACHED);
+        let members = Members::new(deps.participants.clone(), MEMBER_LISTS_CACHED);
         Self { deps, members }
     }
 }
@@ -111,7 +111,7 @@ impl NotificationsSubscriber {
             return Ok(());
         }
         let muted: HashSet<UserId> = deps
-            .conversations
+            .participants
             .participants(conversation)
             .await?
             .into_iter()

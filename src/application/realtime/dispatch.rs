@@ -7,7 +7,7 @@ use crate::application::conversations::{MEMBER_LISTS_CACHED, Members, membership
 use crate::application::error::AppError;
 use crate::application::events::{EventHandler, EventLog, Gap, LoggedEvent};
 use crate::application::messages::MessageView;
-use crate::domain::conversations::ConversationRepository;
+use crate::domain::conversations::ParticipantRepository;
 use crate::domain::messages::{HistoryQueries, Message, MessageRepository};
 use crate::domain::shared::{ConversationId, DomainEvent, MessageId, SessionId, UserId};
 use crate::domain::users::BlockRepository;
@@ -32,7 +32,7 @@ pub struct Dispatcher {
 
 impl Dispatcher {
     pub fn new(
-        conversations: Arc<dyn ConversationRepository>,
+        participants: Arc<dyn ParticipantRepository>,
         blocks: Arc<dyn BlockRepository>,
         messages: Arc<dyn MessageRepository>,
         history: Arc<dyn HistoryQueries>,
@@ -41,7 +41,7 @@ impl Dispatcher {
         log: Arc<dyn EventLog>,
     ) -> Self {
         Self {
-            members: Arc::new(Members::new(conversations, MEMBER_LISTS_CACHED)),
+            members: Arc::new(Members::new(participants, MEMBER_LISTS_CACHED)),
             blocks,
             messages,
             history,

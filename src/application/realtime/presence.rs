@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 use super::{Dispatcher, PresenceStatus, PresenceStore, RealtimeEvent};
 use crate::application::error::AppError;
 use crate::application::ports::Clock;
-use crate::domain::conversations::ConversationRepository;
+use crate::domain::conversations::ParticipantRepository;
 use crate::domain::shared::UserId;
 use crate::domain::users::{
     BlockRepository, ContactRepository, ContactStatus, Relationship, SettingsRepository,
@@ -36,7 +36,7 @@ pub struct PresenceAudience {
 #[derive(Clone)]
 pub struct PresenceTracker {
     store: Arc<dyn PresenceStore>,
-    conversations: Arc<dyn ConversationRepository>,
+    participants: Arc<dyn ParticipantRepository>,
     contacts: Arc<dyn ContactRepository>,
     blocks: Arc<dyn BlockRepository>,
     settings: Arc<dyn SettingsRepository>,
@@ -45,14 +45,14 @@ pub struct PresenceTracker {
 impl PresenceTracker {
     pub fn new(
         store: Arc<dyn PresenceStore>,
-        conversations: Arc<dyn ConversationRepository>,
+        participants: Arc<dyn ParticipantRepository>,
         contacts: Arc<dyn ContactRepository>,
         blocks: Arc<dyn BlockRepository>,
         settings: Arc<dyn SettingsRepository>,
     ) -> Self {
         Self {
             store,
-            conversations,
+            participants,
             contacts,
             blocks,
             settings,
@@ -84,7 +84,7 @@ impl PresenceTracker {
             .collect();
         blocked.extend(self.blocks.blockers(owner).await?);
         let mut candidates: HashSet<UserId> = self
-            .conversations
+            .participants
             .co_participants(owner)
             .await?
             .into_iter()

@@ -3,10 +3,12 @@
 
 mod conversation;
 mod participant;
+mod queries;
 mod repository;
 
 pub use conversation::{Conversation, ConversationError, ConversationKind, Description, Title};
 pub use participant::{Participant, Role};
+pub use queries::{ChatListCursor, ChatListEntry, ChatListQueries, LastMessage};
 pub use repository::{
-    ChatListCursor, ChatListEntry, ConversationRepository, DeliveredMark, LastMessage,
+    ConversationRepository, DeliveredMark, MarkerRepository, ParticipantRepository,
 };

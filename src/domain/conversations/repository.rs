@@ -1,36 +1,10 @@
+//! The conversation aggregate's ports: the conversation, its participants, their markers.
+
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use super::{Conversation, Participant, Role};
-use crate::domain::shared::{ConversationId, DomainEvent, MessageId, RepoError, UserId};
-
-/// Where a chat list page ends: the last entry's activity time and id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ChatListCursor {
-    pub last_activity_at: OffsetDateTime,
-    pub id: ConversationId,
-}
-
-#[derive(Debug, Clone)]
-pub struct LastMessage {
-    pub id: MessageId,
-    pub seq: i64,
-    pub sender_id: UserId,
-    /// `None` once deleted.
-    pub content: Option<String>,
-    pub created_at: OffsetDateTime,
-}
-
-/// One row of a user's chat list, read in one query.
-#[derive(Debug, Clone)]
-pub struct ChatListEntry {
-    pub conversation: Conversation,
-    pub me: Participant,
-    pub unread: i64,
-    pub last_message: Option<LastMessage>,
-    /// The other participant of a direct chat.
-    pub other_user: Option<UserId>,
-}
+use crate::domain::shared::{ConversationId, DomainEvent, RepoError, UserId};
 
 /// `user_id` has received `conversation_id` up to `seq`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,7 +48,10 @@ pub trait ConversationRepository: Send + Sync {
     ) -> Result<(), RepoError>;
 
     async fn delete(&self, id: ConversationId, announce: &[DomainEvent]) -> Result<(), RepoError>;
+}
 
+#[async_trait]
+pub trait ParticipantRepository: Send + Sync {
     async fn participants(&self, id: ConversationId) -> Result<Vec<Participant>, RepoError>;
 
     async fn participant_ids(&self, id: ConversationId) -> Result<Vec<UserId>, RepoError>;
@@ -116,7 +93,11 @@ pub trait ConversationRepository: Send + Sync {
         user: UserId,
         muted: bool,
     ) -> Result<(), RepoError>;
+}
 
+/// Read and delivered markers; write methods take `announce` as the conversation's do.
+#[async_trait]
+pub trait MarkerRepository: Send + Sync {
     /// Moves the read marker (and the delivered one with it) forward to `seq`; `false` when it
     /// was there already.
     async fn mark_read(
@@ -145,12 +126,4 @@ pub trait ConversationRepository: Send + Sync {
         marks: &[DeliveredMark],
         now: OffsetDateTime,
     ) -> Result<Vec<DeliveredMark>, RepoError>;
-
-    /// `user`'s conversations by last activity, newest first, after `cursor`.
-    async fn chat_list(
-        &self,
-        user: UserId,
-        cursor: Option<ChatListCursor>,
-        limit: u64,
-    ) -> Result<Vec<ChatListEntry>, RepoError>;
 }

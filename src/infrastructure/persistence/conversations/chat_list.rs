@@ -1,0 +1,113 @@
+//! The chat list: one statement for a page, with unread counts and each last message.
+
+use super::{MEMBER_COLUMNS, MemberRow, SeaOrmConversationRepository};
+use crate::domain::conversations::ChatListQueries;
+use crate::domain::conversations::{ChatListCursor, ChatListEntry, ConversationKind, LastMessage};
+use crate::domain::shared::{MessageId, RepoError, UserId};
+use crate::infrastructure::persistence::{placeholders, unexpected};
+use async_trait::async_trait;
+use sea_orm::{ConnectionTrait, FromQueryResult, Statement, Value};
+use std::sync::LazyLock;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+#[async_trait]
+impl ChatListQueries for SeaOrmConversationRepository {
+    #[tracing::instrument(name = "db.chat_list", skip_all)]
+    async fn chat_list(
+        &self,
+        user: UserId,
+        cursor: Option<ChatListCursor>,
+        limit: u64,
+    ) -> Result<Vec<ChatListEntry>, RepoError> {
+        let backend = self.db.get_database_backend();
+        let mut sql = "WITH page AS (SELECT c.id, c.last_activity_at FROM participants p \
+             JOIN conversations c ON c.id = p.conversation_id WHERE p.user_id = ?"
+            .to_owned();
+        let mut values: Vec<Value> = vec![user.as_uuid().into()];
+        if let Some(cursor) = cursor {
+            sql.push_str(" AND (c.last_activity_at < ? OR (c.last_activity_at = ? AND c.id < ?))");
+            values.extend([
+                cursor.last_activity_at.into(),
+                cursor.last_activity_at.into(),
+                cursor.id.as_uuid().into(),
+            ]);
+        }
+        sql.push_str(" ORDER BY c.last_activity_at DESC, c.id DESC LIMIT ?) ");
+        static PAGE: LazyLock<String> =
+            LazyLock::new(|| CHAT_LIST_PAGE.replace("{MEMBER_COLUMNS}", MEMBER_COLUMNS));
+        sql.push_str(&PAGE);
+        values.push(i64::try_from(limit).unwrap_or(i64::MAX).into());
+        values.push(user.as_uuid().into());
+        let statement =
+            Statement::from_sql_and_values(backend, placeholders(backend, &sql), values);
+        let rows = ChatRow::find_by_statement(statement)
+            .all(&self.db)
+            .await
+            .map_err(unexpected)?;
+        rows.into_iter()
+            .map(|row| {
+                let (conversation, me) = row.member.into_parts()?;
+                let last_message = match (row.lm_id, row.lm_seq, row.lm_sender, row.lm_created_at) {
+                    (Some(id), Some(seq), Some(sender), Some(created_at)) => Some(LastMessage {
+                        id: MessageId::from_uuid(id),
+                        seq,
+                        sender_id: UserId::from_uuid(sender),
+                        content: if row.lm_deleted_at.is_some() {
+                            None
+                        } else {
+                            row.lm_content
+                        },
+                        created_at,
+                    }),
+                    _ => None,
+                };
+                let other_user = (conversation.kind == ConversationKind::Direct)
+                    .then_some(row.other_user.map(UserId::from_uuid))
+                    .flatten();
+                Ok(ChatListEntry {
+                    conversation,
+                    me,
+                    // A huge backlog reads as "9,999", as it always has.
+                    unread: row.unread.clamp(0, 9_999),
+                    last_message,
+                    other_user,
+                })
+            })
+            .collect()
+    }
+}
+
+#[derive(Debug, FromQueryResult)]
+struct ChatRow {
+    #[sea_orm(nested)]
+    member: MemberRow,
+    unread: i64,
+    other_user: Option<Uuid>,
+    lm_id: Option<Uuid>,
+    lm_seq: Option<i64>,
+    lm_sender: Option<Uuid>,
+    lm_content: Option<String>,
+    lm_created_at: Option<OffsetDateTime>,
+    lm_deleted_at: Option<OffsetDateTime>,
+}
+
+// The page is chosen first, sorting only ids by activity (from an index on the user's
+// memberships), and only its rows are then read whole, with a last message, an unread count
+// and, for direct chats, the other side. Unread counts come from the markers: every seq up to
+// `last_seq` is a message, and a sender's own markers move past what they send, so what is
+// unread is `last_seq - read_seq` less the deleted messages after `read_seq` (a partial index).
+const CHAT_LIST_PAGE: &str = "\
+SELECT {MEMBER_COLUMNS},
+       c.last_seq - p.read_seq - (SELECT COUNT(*) FROM messages d
+         WHERE d.conversation_id = c.id AND d.seq > p.read_seq
+           AND d.deleted_at IS NOT NULL) AS unread,
+       (SELECT o.user_id FROM participants o
+         WHERE o.conversation_id = c.id AND o.user_id <> p.user_id LIMIT 1) AS other_user,
+       lm.id AS lm_id, lm.seq AS lm_seq, lm.sender_id AS lm_sender, lm.content AS lm_content,
+       lm.created_at AS lm_created_at, lm.deleted_at AS lm_deleted_at
+FROM page
+JOIN conversations c ON c.id = page.id
+JOIN participants p ON p.conversation_id = page.id AND p.user_id = ?
+LEFT JOIN messages lm ON lm.conversation_id = c.id AND lm.seq = c.last_seq
+ORDER BY page.last_activity_at DESC, page.id DESC";
