@@ -1,16 +1,20 @@
-//! The chat server: a modular monolith in four layers.
+//! The chat server: a modular monolith in four layers, one folder per bounded context in each
+//! (auth, users, conversations, messages, notifications, attachments, business).
 //!
-//! - `domain/`: per context (auth, users, conversations, messages, notifications), aggregates,
-//!   value objects and repository ports.
+//! - `domain/`: aggregates, value objects, repository ports (`repository.rs`) and read ports
+//!   (`queries.rs`) per context, and `shared/` (ids, `DomainEvent`, `RepoError`).
 //! - `application/`: command and query handlers per context, plus `events/` (the event log
-//!   port and its readers) and `realtime/` (delivery, presence, typing), the other ports
+//!   port and its readers) and `realtime/` (delivery, presence, typing, sync), the other ports
 //!   (`ports.rs`) and `AppError`.
-//! - `infrastructure/`: adapters — sea-orm persistence (with the outbox, the event log), argon2
-//!   and JWT, rate limits, mail, in-process and Redis fan-out and presence, the webhook push.
-//! - `presentation/`: the REST API (routes, problem+json, OpenAPI) and the WebSocket gateway.
+//! - `infrastructure/`: adapters — sea-orm persistence (one folder or file per context, with
+//!   the outbox and the event log), argon2 and JWT, rate limits, caches, mail, in-process and
+//!   Redis fan-out and presence, object storage, the virus scanner, the webhook push.
+//! - `presentation/`: REST (`http/`: one file per resource, problem+json, OpenAPI), the
+//!   WebSocket gateway (`ws/`), GraphQL (`graphql/`) and the web client (`web.rs`).
 //!
-//! `startup.rs` wires adapters to handlers; `config.rs` reads settings; `telemetry.rs` sets up
-//! tracing. Dependencies point inwards: presentation -> application -> domain <- infrastructure.
+//! `startup/` wires adapters to handlers; `config/` reads settings; `telemetry/` sets up
+//! tracing and metrics. Dependencies point inwards: presentation -> application -> domain <-
+//! infrastructure.
 
 pub mod application;
 pub mod config;
