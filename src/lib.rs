@@ -13,7 +13,7 @@
 //!   WebSocket gateway (`ws/`), GraphQL (`graphql/`) and the web client (`web.rs`).
 //!
 //! `startup/` wires adapters to handlers; `config/` reads settings; `telemetry/` sets up
-//! tracing and metrics. Dependencies point inwards: presentation -> application -> domain <-
+//! tracing. Dependencies point inwards: presentation -> application -> domain <-
 //! infrastructure.
 
 pub mod application;

@@ -116,7 +116,8 @@ pub(super) fn build_state(
         path => Arc::new(FileClock::new(path.into())),
     };
     let business = BusinessHandlers::new(Arc::new(BusinessDeps {
-        businesses: business_repository,
+        businesses: business_repository.clone(),
+        cases: business_repository,
         profiles: profiles.clone(),
         messages: messages.clone(),
         history: messages.clone(),

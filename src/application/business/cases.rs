@@ -47,7 +47,7 @@ impl CasesHandler {
 
     async fn view(&self, case: Case) -> Result<CaseView, AppError> {
         let position = match case.state {
-            CaseState::Queued => Some(self.deps.businesses.position(&case).await?),
+            CaseState::Queued => Some(self.deps.cases.position(&case).await?),
             _ => None,
         };
         Ok(CaseView { case, position })
@@ -55,7 +55,7 @@ impl CasesHandler {
 
     async fn case(&self, id: ConversationId) -> Result<Case, AppError> {
         self.deps
-            .businesses
+            .cases
             .case(id)
             .await?
             .ok_or(AppError::NotFound("case_not_found"))
@@ -112,7 +112,7 @@ impl CasesHandler {
                     "a business without a team"
                 )))?,
         };
-        if let Some(existing) = deps.businesses.case_of_customer(business, me).await? {
+        if let Some(existing) = deps.cases.case_of_customer(business, me).await? {
             let case = self.reopen(me, existing, team.id).await?;
             return Ok((self.view(case).await?, false));
         }
@@ -135,13 +135,13 @@ impl CasesHandler {
             DomainEvent::CaseChanged(CaseChange::of(&case, deps.supervisors(business).await?)),
         ];
         match deps
-            .businesses
+            .cases
             .open_case(&conversation, &customer, &case, &announce)
             .await
         {
             // Opened by a request of theirs that raced this one.
             Err(RepoError::Duplicate(_)) => {
-                let raced = deps.businesses.case_of_customer(business, me).await?;
+                let raced = deps.cases.case_of_customer(business, me).await?;
                 let raced = raced.ok_or(AppError::Conflict("case_changed"))?;
                 return Ok((self.view(raced).await?, false));
             }
@@ -164,7 +164,7 @@ impl CasesHandler {
             return Ok(case);
         }
         let told = async {
-            let position = self.deps.businesses.position(&case).await?;
+            let position = self.deps.cases.position(&case).await?;
             let now = self.deps.clock.now();
             self.deps.tell_place(business, &case, position, now).await
         };
@@ -219,7 +219,7 @@ impl CasesHandler {
             }
         }
         announce.push(DomainEvent::CaseChanged(CaseChange::of(case, audience)));
-        if !deps.businesses.save_case(case, was, &announce).await? {
+        if !deps.cases.save_case(case, was, &announce).await? {
             return Err(AppError::Conflict("case_changed"));
         }
         Ok(())
@@ -348,7 +348,7 @@ impl CasesHandler {
             since: None,
             limit,
         };
-        let cases = self.deps.businesses.cases(business, filter).await?;
+        let cases = self.deps.cases.cases(business, filter).await?;
         // In routing order, so positions count up within each team.
         let mut seen: Vec<(TeamId, u64)> = Vec::new();
         Ok(cases
@@ -387,9 +387,9 @@ impl CasesHandler {
             limit: FIGURES_CASES_MAX,
             ..CaseFilter::default()
         };
-        let period = deps.businesses.cases(business, filter).await?;
-        let waiting = deps.businesses.count(business, CaseState::Queued).await?;
-        let assigned = deps.businesses.count(business, CaseState::Assigned).await?;
+        let period = deps.cases.cases(business, filter).await?;
+        let waiting = deps.cases.count(business, CaseState::Queued).await?;
+        let assigned = deps.cases.count(business, CaseState::Assigned).await?;
         Ok(Figures::measure(&period, waiting, assigned))
     }
 
@@ -413,7 +413,7 @@ impl CasesHandler {
             since: None,
             limit,
         };
-        let cases = self.deps.businesses.cases(business, filter).await?;
+        let cases = self.deps.cases.cases(business, filter).await?;
         Ok(cases
             .into_iter()
             .map(|case| CaseView {

@@ -23,7 +23,7 @@ use crate::application::error::AppError;
 use crate::application::limits::WriteLimit;
 use crate::application::ports::Clock;
 use crate::domain::business::{
-    Business, BusinessError, BusinessId, BusinessRepository, Member, Team, TeamId,
+    Business, BusinessError, BusinessId, BusinessRepository, CaseRepository, Member, Team, TeamId,
 };
 use crate::domain::messages::{HistoryQueries, MessageRepository};
 use crate::domain::shared::UserId;
@@ -31,6 +31,7 @@ use crate::domain::users::ProfileRepository;
 
 pub struct BusinessDeps {
     pub businesses: Arc<dyn BusinessRepository>,
+    pub cases: Arc<dyn CaseRepository>,
     pub profiles: Arc<dyn ProfileRepository>,
     /// System messages go into cases' conversations through it.
     pub messages: Arc<dyn MessageRepository>,

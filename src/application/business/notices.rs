@@ -78,7 +78,7 @@ impl BusinessDeps {
     /// The place in the queue and the wait the team's recent pace suggests.
     pub(super) async fn queued_text(&self, case: &Case, position: u64) -> Result<String, AppError> {
         let since = self.clock.now() - PACE_WINDOW;
-        let assigned = self.businesses.assigned_since(case.team_id, since).await?;
+        let assigned = self.cases.assigned_since(case.team_id, since).await?;
         let place = format!("You are number {position} in the queue.");
         if assigned == 0 {
             return Ok(format!(
@@ -104,9 +104,9 @@ impl BusinessDeps {
         let id = case.conversation_id;
         if !business.hours.is_open(now) {
             // Place 0: the notice says "closed"; the first pass after opening tells the place.
-            if case.told_position.is_none() && self.businesses.claim_notice(id, None, 0).await? {
+            if case.told_position.is_none() && self.cases.claim_notice(id, None, 0).await? {
                 let closed = self.tell(case, &self.closed_text(business)).await?;
-                self.businesses.note_notice(id, closed).await?;
+                self.cases.note_notice(id, closed).await?;
             }
             return Ok(());
         }
@@ -116,7 +116,7 @@ impl BusinessDeps {
         if posting
             || case.told_position == Some(position)
             || !self
-                .businesses
+                .cases
                 .claim_notice(id, case.told_position, position)
                 .await?
         {
@@ -147,7 +147,7 @@ impl BusinessDeps {
             }
             None => self.tell(case, &text).await?,
         };
-        self.businesses.note_notice(id, notice).await?;
+        self.cases.note_notice(id, notice).await?;
         Ok(())
     }
 }

@@ -44,7 +44,7 @@ impl Router {
         let mut assigned = 0;
         loop {
             let batch = deps
-                .businesses
+                .cases
                 .assign_queue(
                     business,
                     team,

@@ -48,7 +48,7 @@ impl BusinessTicker {
 
     pub async fn tick(&self) -> Result<(), AppError> {
         let mut seen = Seen::default();
-        let queued = self.cases.deps.businesses.queued_teams().await?;
+        let queued = self.cases.deps.cases.queued_teams().await?;
         for (business, team) in queued {
             let profile = self.business(&mut seen, business).await?;
             self.cases.router.route(business, team).await?;
@@ -75,7 +75,7 @@ impl BusinessTicker {
             ..CaseFilter::default()
         };
         let now = deps.clock.now();
-        let queue = deps.businesses.cases(business.id, filter).await?;
+        let queue = deps.cases.cases(business.id, filter).await?;
         for (ahead, case) in queue.iter().enumerate() {
             deps.tell_place(business, case, ahead as u64 + 1, now)
                 .await?;
@@ -85,10 +85,7 @@ impl BusinessTicker {
 
     async fn escalate(&self, seen: &mut Seen) -> Result<(), AppError> {
         let deps = &self.cases.deps;
-        let waiting = deps
-            .businesses
-            .awaiting_reply(CHECKED_FOR_ESCALATION)
-            .await?;
+        let waiting = deps.cases.awaiting_reply(CHECKED_FOR_ESCALATION).await?;
         for case in waiting {
             let now = deps.clock.now();
             let business = self.business(seen, case.business_id).await?;

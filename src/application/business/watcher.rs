@@ -46,8 +46,8 @@ impl EventHandler for CaseWatcher {
         if self.not_cases.contains_key(&id) {
             return Ok(());
         }
-        let businesses = &self.cases.deps.businesses;
-        let Some(case) = businesses.case(id).await? else {
+        let repository = &self.cases.deps.cases;
+        let Some(case) = repository.case(id).await? else {
             self.not_cases.insert(id, ()).await;
             return Ok(());
         };
@@ -59,7 +59,7 @@ impl EventHandler for CaseWatcher {
             && case.agent_id == Some(from)
             && case.first_response_at.is_none()
         {
-            businesses
+            repository
                 .note_first_response(id, from, message.created_at)
                 .await?;
         }

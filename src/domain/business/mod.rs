@@ -14,4 +14,4 @@ pub use profile::{
     AgentStatus, Business, BusinessError, BusinessId, Handle, Member, MemberRole, Routing, Team,
     TeamId, parse_name, parse_reply,
 };
-pub use repository::{Announce, BusinessRepository, CaseFilter};
+pub use repository::{Announce, BusinessRepository, CaseFilter, CaseRepository};

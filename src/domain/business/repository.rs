@@ -59,7 +59,11 @@ pub trait BusinessRepository: Send + Sync {
     /// Stores a team with exactly its `agents`; `Duplicate("name")` when the business has one
     /// of that name.
     async fn put_team(&self, team: &Team) -> Result<(), RepoError>;
+}
 
+/// Cases: a customer's conversation with a business, queued, assigned, resolved.
+#[async_trait]
+pub trait CaseRepository: Send + Sync {
     /// Creates the conversation with its customer and the queued case, in one transaction.
     async fn open_case(
         &self,
