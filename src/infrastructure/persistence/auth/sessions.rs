@@ -1,121 +1,20 @@
-//! Accounts, sessions with their refresh tokens, and password resets.
+//! Sessions and their rotating refresh tokens.
 
-use std::collections::BTreeMap;
-
+use crate::domain::auth::{Device, Rotation, Session, SessionPolicy, SessionRepository, TokenHash};
+use crate::domain::shared::{DomainEvent, RepoError, SessionId, UserId};
+use crate::infrastructure::persistence::db::Db;
+use crate::infrastructure::persistence::entities::{refresh_tokens, sessions};
+use crate::infrastructure::persistence::outbox::{self, OutboxSignal};
+use crate::infrastructure::persistence::unexpected;
 use async_trait::async_trait;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
     QueryOrder,
 };
+use std::collections::BTreeMap;
 use time::OffsetDateTime;
 use uuid::Uuid;
-
-use super::db::Db;
-use super::entities::{password_resets, refresh_tokens, sessions, users};
-use super::outbox::{self, OutboxSignal};
-use super::{repo_error, unexpected};
-use crate::domain::auth::{
-    Account, AccountRepository, Device, Login, PasswordHash, PasswordResetRepository, Rotation,
-    Session, SessionPolicy, SessionRepository, TokenHash,
-};
-use crate::domain::shared::{DomainEvent, RepoError, SessionId, UserId};
-use crate::domain::users::{DisplayName, Email, User, Username};
-
-pub struct SeaOrmAccountRepository {
-    db: Db,
-}
-
-impl SeaOrmAccountRepository {
-    pub fn new(db: Db) -> Self {
-        Self { db }
-    }
-
-    async fn find_where(&self, filter: sea_orm::Condition) -> Result<Option<Account>, RepoError> {
-        let row = users::Entity::find()
-            .filter(filter)
-            .one(&self.db)
-            .await
-            .map_err(unexpected)?;
-        row.map(account_from_row).transpose()
-    }
-}
-
-/// Rows were validated on the way in; a row that no longer parses is corruption, not input.
-fn account_from_row(row: users::Model) -> Result<Account, RepoError> {
-    let corrupt = |field: &str| {
-        RepoError::Unexpected(anyhow::anyhow!("users.{field} of {} is invalid", row.id))
-    };
-    let user = User {
-        id: UserId::from_uuid(row.id),
-        username: Username::parse(&row.username).map_err(|_| corrupt("username"))?,
-        email: Email::parse(&row.email).map_err(|_| corrupt("email"))?,
-        display_name: DisplayName::parse(&row.display_name).map_err(|_| corrupt("display_name"))?,
-        created_at: row.created_at,
-    };
-    Ok(Account {
-        user,
-        password_hash: PasswordHash::new(row.password_hash),
-    })
-}
-
-#[async_trait]
-impl AccountRepository for SeaOrmAccountRepository {
-    async fn create(&self, account: &Account) -> Result<(), RepoError> {
-        let user = &account.user;
-        let row = users::ActiveModel {
-            id: Set(user.id.as_uuid()),
-            username: Set(user.username.as_str().to_owned()),
-            email: Set(user.email.as_str().to_owned()),
-            display_name: Set(user.display_name.as_str().to_owned()),
-            password_hash: Set(account.password_hash.as_str().to_owned()),
-            bio: Set(String::new()),
-            status_text: Set(String::new()),
-            avatar_id: Set(None),
-            search_name: Set(user.display_name.as_str().to_lowercase()),
-            created_at: Set(user.created_at),
-            updated_at: Set(user.created_at),
-        };
-        users::Entity::insert(row)
-            .exec_without_returning(&self.db)
-            .await
-            .map_err(|e| repo_error(e, &["username", "email"]))?;
-        Ok(())
-    }
-
-    async fn find(&self, id: UserId) -> Result<Option<Account>, RepoError> {
-        self.find_where(sea_orm::Condition::all().add(users::Column::Id.eq(id.as_uuid())))
-            .await
-    }
-
-    async fn find_by_login(&self, login: &Login) -> Result<Option<Account>, RepoError> {
-        let filter = match login {
-            Login::Email(email) => users::Column::Email.eq(email.as_str()),
-            Login::Username(username) => users::Column::Username.eq(username.as_str()),
-        };
-        self.find_where(sea_orm::Condition::all().add(filter)).await
-    }
-
-    async fn find_by_email(&self, email: &Email) -> Result<Option<Account>, RepoError> {
-        self.find_by_login(&Login::Email(email.clone())).await
-    }
-
-    async fn set_password_hash(
-        &self,
-        id: UserId,
-        hash: &PasswordHash,
-        now: OffsetDateTime,
-    ) -> Result<(), RepoError> {
-        users::Entity::update_many()
-            .col_expr(users::Column::PasswordHash, Expr::value(hash.as_str()))
-            .col_expr(users::Column::UpdatedAt, Expr::value(now))
-            .filter(users::Column::Id.eq(id.as_uuid()))
-            .exec(&self.db)
-            .await
-            .map_err(unexpected)?;
-        Ok(())
-    }
-}
 
 pub struct SeaOrmSessionRepository {
     db: Db,
@@ -356,80 +255,4 @@ async fn insert_refresh_token<C: ConnectionTrait>(
         .await
         .map_err(unexpected)?;
     Ok(())
-}
-
-pub struct SeaOrmPasswordResetRepository {
-    db: Db,
-}
-
-impl SeaOrmPasswordResetRepository {
-    pub fn new(db: Db) -> Self {
-        Self { db }
-    }
-}
-
-#[async_trait]
-impl PasswordResetRepository for SeaOrmPasswordResetRepository {
-    async fn create(
-        &self,
-        user: UserId,
-        token: &TokenHash,
-        now: OffsetDateTime,
-        expires_at: OffsetDateTime,
-    ) -> Result<(), RepoError> {
-        let row = password_resets::ActiveModel {
-            token_hash: Set(token.as_str().to_owned()),
-            user_id: Set(user.as_uuid()),
-            created_at: Set(now),
-            expires_at: Set(expires_at),
-            used_at: Set(None),
-        };
-        password_resets::Entity::insert(row)
-            .exec_without_returning(&self.db)
-            .await
-            .map_err(unexpected)?;
-        Ok(())
-    }
-
-    async fn peek(
-        &self,
-        token: &TokenHash,
-        now: OffsetDateTime,
-    ) -> Result<Option<UserId>, RepoError> {
-        let row = password_resets::Entity::find_by_id(token.as_str())
-            .one(&self.db)
-            .await
-            .map_err(unexpected)?;
-        Ok(row
-            .filter(|row| row.used_at.is_none() && row.expires_at > now)
-            .map(|row| UserId::from_uuid(row.user_id)))
-    }
-
-    async fn consume(
-        &self,
-        token: &TokenHash,
-        now: OffsetDateTime,
-    ) -> Result<Option<UserId>, RepoError> {
-        let txn = self.db.begin().await.map_err(unexpected)?;
-        let Some(row) = password_resets::Entity::find_by_id(token.as_str())
-            .one(&txn)
-            .await
-            .map_err(unexpected)?
-        else {
-            return Ok(None);
-        };
-        if row.used_at.is_some() || row.expires_at <= now {
-            return Ok(None);
-        }
-        let spent = password_resets::Entity::update_many()
-            .col_expr(password_resets::Column::UsedAt, Expr::value(now))
-            .filter(password_resets::Column::TokenHash.eq(token.as_str()))
-            .filter(password_resets::Column::UsedAt.is_null())
-            .exec(&txn)
-            .await
-            .map_err(unexpected)?
-            .rows_affected;
-        txn.commit().await.map_err(unexpected)?;
-        Ok((spent == 1).then(|| UserId::from_uuid(row.user_id)))
-    }
 }
