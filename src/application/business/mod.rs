@@ -4,6 +4,7 @@
 //! own case.
 
 mod agents;
+mod case_lists;
 mod cases;
 mod directory;
 mod notices;
