@@ -3,6 +3,7 @@
 //! cross-instance fan-out and shared presence live in infrastructure.
 
 mod admission;
+mod audience;
 mod dispatch;
 mod event;
 mod hub;
