@@ -26,6 +26,19 @@ use crate::domain::conversations::{
 use crate::domain::shared::{ConversationId, UserId};
 use crate::domain::users::ProfileRepository;
 
+/// The conversation as seen by `user`, who must be in it: not a member and no such conversation
+/// answer alike, `conversation_not_found`.
+pub async fn member_of(
+    conversations: &dyn ConversationRepository,
+    id: ConversationId,
+    user: UserId,
+) -> Result<(Conversation, Participant), AppError> {
+    conversations
+        .find_for_member(id, user)
+        .await?
+        .ok_or(AppError::NotFound("conversation_not_found"))
+}
+
 pub struct ConversationsDeps {
     pub conversations: Arc<dyn ConversationRepository>,
     pub participants: Arc<dyn ParticipantRepository>,
@@ -39,16 +52,12 @@ pub struct ConversationsDeps {
 }
 
 impl ConversationsDeps {
-    /// The conversation as seen by `user`, who must be in it.
     pub async fn member_of(
         &self,
         id: ConversationId,
         user: UserId,
     ) -> Result<(Conversation, Participant), AppError> {
-        self.conversations
-            .find_for_member(id, user)
-            .await?
-            .ok_or(AppError::NotFound("conversation_not_found"))
+        member_of(self.conversations.as_ref(), id, user).await
     }
 
     /// Refuses, changing nothing, when any of `invitees` does not let `inviter` add them to a

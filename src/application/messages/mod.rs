@@ -21,6 +21,7 @@ pub use retention::RetentionJob;
 pub use search::{SearchHandler, SearchMessages};
 pub use send::{EditMessage, MessageCommandsHandler, SendMessage};
 
+use crate::application::conversations::member_of;
 use crate::application::error::AppError;
 use crate::application::limits::WriteLimit;
 use crate::application::ports::Clock;
@@ -56,10 +57,7 @@ impl MessagesDeps {
         id: ConversationId,
         user: UserId,
     ) -> Result<(Conversation, Participant), AppError> {
-        self.conversations
-            .find_for_member(id, user)
-            .await?
-            .ok_or(AppError::NotFound("conversation_not_found"))
+        member_of(self.conversations.as_ref(), id, user).await
     }
 
     async fn message(
