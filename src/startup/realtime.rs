@@ -1,5 +1,11 @@
 //! The realtime wing: hub, fan-out (Redis or in-process), dispatcher, typing and presence.
 
+use std::sync::Arc;
+use std::time::Duration;
+
+use redis::aio::ConnectionManager;
+use tokio::sync::watch;
+
 use super::adapters::redis_client;
 use crate::application::events::{self, EventLog, LogOptions};
 use crate::application::ports::RateLimiter;
@@ -7,21 +13,16 @@ use crate::application::realtime::{
     Admission, AdmissionLimits, CatchUp, Dispatcher, FanOut, Hub, PresenceStore, PresenceTracker,
     Typing,
 };
+use crate::application::users::Relationships;
 use crate::config::Settings;
 use crate::infrastructure::clock::SystemClock;
 use crate::infrastructure::persistence::conversations::SeaOrmConversationRepository;
 use crate::infrastructure::persistence::messages::SeaOrmMessageRepository;
 use crate::infrastructure::persistence::outbox::OutboxSignal;
-use crate::infrastructure::persistence::users::{
-    SeaOrmBlockRepository, SeaOrmContactRepository, SeaOrmSettingsRepository,
-};
+use crate::infrastructure::persistence::users::SeaOrmBlockRepository;
 use crate::infrastructure::realtime::in_process::{InProcessFanOut, InProcessPresenceStore};
 use crate::infrastructure::realtime::redis::{RedisFanOut, RedisPresenceStore, relay_wakeups};
 use crate::presentation::ws::gateway::{Realtime, WsOptions};
-use redis::aio::ConnectionManager;
-use std::sync::Arc;
-use std::time::Duration;
-use tokio::sync::watch;
 
 #[allow(clippy::too_many_arguments)]
 pub(super) fn build_realtime(
@@ -30,9 +31,8 @@ pub(super) fn build_realtime(
     redis: &Option<ConnectionManager>,
     conversations: Arc<SeaOrmConversationRepository>,
     messages: Arc<SeaOrmMessageRepository>,
-    contacts: Arc<SeaOrmContactRepository>,
     blocks: Arc<SeaOrmBlockRepository>,
-    user_settings: Arc<SeaOrmSettingsRepository>,
+    relationships: Relationships,
     log: &Arc<dyn EventLog>,
     log_options: LogOptions,
     signal: &OutboxSignal,
@@ -91,13 +91,7 @@ pub(super) fn build_realtime(
         dispatcher.clone(),
     );
     tokio::spawn(typing.clone().expire_every(Duration::from_millis(250)));
-    let presence = PresenceTracker::new(
-        store.clone(),
-        conversations,
-        contacts,
-        blocks,
-        user_settings,
-    );
+    let presence = PresenceTracker::new(store.clone(), conversations, relationships);
     tokio::spawn(presence.clone().watch_instances(
         dispatcher.clone(),
         Arc::new(SystemClock),

@@ -1,5 +1,12 @@
 //! The application state: every repository, handler and background consumer, wired once.
 
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use redis::aio::ConnectionManager;
+use tokio::sync::watch;
+
 use super::adapters::{
     access_tokens, auth_policy, mailer, password_hasher, profile_cache, push_sender, rate_limiter,
     scanning,
@@ -47,11 +54,6 @@ use crate::infrastructure::persistence::users::{
 };
 use crate::infrastructure::storage::object_store::ObjectFileStore;
 use crate::presentation::http::AppState;
-use anyhow::Context;
-use redis::aio::ConnectionManager;
-use std::sync::Arc;
-use std::time::Duration;
-use tokio::sync::watch;
 
 /// How often received messages' delivered markers are written, all in one transaction.
 const DELIVERED_FLUSH_INTERVAL: Duration = Duration::from_millis(250);
@@ -169,9 +171,8 @@ pub(super) fn build_state(
         &redis,
         conversations.clone(),
         messages,
-        contacts,
         blocks,
-        user_settings.clone(),
+        users.relationships.clone(),
         &log,
         log_options,
         &signal,

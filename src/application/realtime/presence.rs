@@ -7,11 +7,9 @@ use time::OffsetDateTime;
 use super::{Dispatcher, PresenceStatus, PresenceStore, RealtimeEvent};
 use crate::application::error::AppError;
 use crate::application::ports::Clock;
+use crate::application::users::Relationships;
 use crate::domain::conversations::ParticipantRepository;
 use crate::domain::shared::UserId;
-use crate::domain::users::{
-    BlockRepository, ContactRepository, ContactStatus, Relationship, SettingsRepository,
-};
 
 /// A user's presence as one viewer may see it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -37,25 +35,19 @@ pub struct PresenceAudience {
 pub struct PresenceTracker {
     store: Arc<dyn PresenceStore>,
     participants: Arc<dyn ParticipantRepository>,
-    contacts: Arc<dyn ContactRepository>,
-    blocks: Arc<dyn BlockRepository>,
-    settings: Arc<dyn SettingsRepository>,
+    relationships: Relationships,
 }
 
 impl PresenceTracker {
     pub fn new(
         store: Arc<dyn PresenceStore>,
         participants: Arc<dyn ParticipantRepository>,
-        contacts: Arc<dyn ContactRepository>,
-        blocks: Arc<dyn BlockRepository>,
-        settings: Arc<dyn SettingsRepository>,
+        relationships: Relationships,
     ) -> Self {
         Self {
             store,
             participants,
-            contacts,
-            blocks,
-            settings,
+            relationships,
         }
     }
 
@@ -64,43 +56,23 @@ impl PresenceTracker {
     }
 
     /// The audience of `owner`'s presence changes, in a handful of queries however many
-    /// conversations they are in.
+    /// conversations they are in; who may see what is the users context's rule.
     pub async fn audience(&self, owner: UserId) -> Result<PresenceAudience, AppError> {
-        let settings = self.settings.get(owner).await?;
-        let contacts: HashSet<UserId> = self
-            .contacts
-            .list(owner)
-            .await?
-            .into_iter()
-            .filter(|c| c.status == ContactStatus::Accepted)
-            .map(|c| c.user_id)
-            .collect();
-        let mut blocked: HashSet<UserId> = self
-            .blocks
-            .list(owner)
-            .await?
-            .into_iter()
-            .map(|(id, _)| id)
-            .collect();
-        blocked.extend(self.blocks.blockers(owner).await?);
+        let relations = self.relationships.towards(owner).await?;
         let mut candidates: HashSet<UserId> = self
             .participants
             .co_participants(owner)
             .await?
             .into_iter()
             .collect();
-        candidates.extend(contacts.iter().copied());
+        candidates.extend(relations.contacts());
         candidates.remove(&owner);
         let mut audience = PresenceAudience::default();
         for viewer in candidates {
-            let relationship = Relationship {
-                contacts: contacts.contains(&viewer),
-                blocked: blocked.contains(&viewer),
-            };
-            if !settings.presence.allows(relationship) {
+            if !relations.may_see_presence(viewer) {
                 continue;
             }
-            if settings.last_seen.allows(relationship) {
+            if relations.may_see_last_seen(viewer) {
                 audience.with_last_seen.push(viewer);
             } else {
                 audience.status_only.push(viewer);
@@ -178,23 +150,15 @@ impl PresenceTracker {
                 });
                 continue;
             }
-            let settings = self.settings.get(user_id).await?;
-            let blocked = self.blocks.either_blocked(viewer, user_id).await?;
-            let contacts = self
-                .contacts
-                .between(viewer, user_id)
-                .await?
-                .is_some_and(|c| c.status == ContactStatus::Accepted);
-            let relationship = Relationship { contacts, blocked };
-            let visible = settings.presence.allows(relationship);
+            let (presence, last_seen_shown) = self.relationships.sees(viewer, user_id).await?;
             views.push(PresenceView {
                 user_id,
-                status: if visible {
+                status: if presence {
                     status
                 } else {
                     PresenceStatus::Offline
                 },
-                last_seen_at: last_seen.filter(|_| settings.last_seen.allows(relationship)),
+                last_seen_at: last_seen.filter(|_| last_seen_shown),
             });
         }
         Ok(views)

@@ -12,7 +12,7 @@ use std::sync::Arc;
 pub use contacts::{ContactList, ContactView, ContactsHandler};
 pub use keys::{KeysHandler, UploadKeys};
 pub use profiles::{ProfilesHandler, SearchUsers, SelfView};
-pub use relationships::Relationships;
+pub use relationships::{RelationsTowards, Relationships};
 pub use settings::{SettingsChanges, SettingsHandler};
 
 use crate::application::attachments::Avatars;

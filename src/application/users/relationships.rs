@@ -1,9 +1,10 @@
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use crate::application::error::AppError;
 use crate::domain::shared::UserId;
 use crate::domain::users::{
-    BlockRepository, ContactRepository, ContactStatus, Relationship, SettingsRepository,
+    BlockRepository, ContactRepository, ContactStatus, Relationship, Settings, SettingsRepository,
 };
 
 /// The users context's answer to "may A do this to B?", for every other context: direct chats,
@@ -66,23 +67,71 @@ impl Relationships {
             .allows(self.between(inviter, invitee).await?))
     }
 
-    /// Whether `viewer` may see `owner`'s presence (online/away/offline).
-    pub async fn may_see_presence(&self, viewer: UserId, owner: UserId) -> Result<bool, AppError> {
-        if viewer == owner {
-            return Ok(true);
-        }
+    /// Whether `viewer` may see `owner`'s presence, and their last-seen time.
+    pub async fn sees(&self, viewer: UserId, owner: UserId) -> Result<(bool, bool), AppError> {
         let settings = self.settings.get(owner).await?;
-        Ok(settings.presence.allows(self.between(viewer, owner).await?))
+        let relationship = self.between(viewer, owner).await?;
+        Ok((
+            settings.presence.allows(relationship),
+            settings.last_seen.allows(relationship),
+        ))
     }
 
-    /// Whether `viewer` may see when `owner` was last seen.
-    pub async fn may_see_last_seen(&self, viewer: UserId, owner: UserId) -> Result<bool, AppError> {
-        if viewer == owner {
-            return Ok(true);
-        }
+    /// Every user's relationship to `owner` at once, for a rule applied to many viewers (who
+    /// hears `owner`'s presence): three reads however many viewers.
+    pub async fn towards(&self, owner: UserId) -> Result<RelationsTowards, AppError> {
         let settings = self.settings.get(owner).await?;
-        Ok(settings
-            .last_seen
-            .allows(self.between(viewer, owner).await?))
+        let contacts = self
+            .contacts
+            .list(owner)
+            .await?
+            .into_iter()
+            .filter(|c| c.status == ContactStatus::Accepted)
+            .map(|c| c.user_id)
+            .collect();
+        let mut blocked: HashSet<UserId> = self
+            .blocks
+            .list(owner)
+            .await?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        blocked.extend(self.blocks.blockers(owner).await?);
+        Ok(RelationsTowards {
+            settings,
+            contacts,
+            blocked,
+        })
+    }
+}
+
+/// One user's settings, contacts and blocks (both ways), read once.
+pub struct RelationsTowards {
+    settings: Settings,
+    contacts: HashSet<UserId>,
+    blocked: HashSet<UserId>,
+}
+
+impl RelationsTowards {
+    /// The owner's accepted contacts.
+    pub fn contacts(&self) -> impl Iterator<Item = UserId> + '_ {
+        self.contacts.iter().copied()
+    }
+
+    fn with(&self, viewer: UserId) -> Relationship {
+        Relationship {
+            contacts: self.contacts.contains(&viewer),
+            blocked: self.blocked.contains(&viewer),
+        }
+    }
+
+    /// Whether `viewer` may see the owner's presence (online/away/offline).
+    pub fn may_see_presence(&self, viewer: UserId) -> bool {
+        self.settings.presence.allows(self.with(viewer))
+    }
+
+    /// Whether `viewer` may see when the owner was last seen.
+    pub fn may_see_last_seen(&self, viewer: UserId) -> bool {
+        self.settings.last_seen.allows(self.with(viewer))
     }
 }

@@ -59,8 +59,6 @@ pub trait ParticipantRepository: Send + Sync {
     /// Everyone who shares at least one conversation with `user`, without `user`.
     async fn co_participants(&self, user: UserId) -> Result<Vec<UserId>, RepoError>;
 
-    async fn count_participants(&self, id: ConversationId) -> Result<u64, RepoError>;
-
     async fn count_owners(&self, id: ConversationId) -> Result<u64, RepoError>;
 
     /// Adds those of `members` not in yet, recording a `ParticipantAdded` (by `by`) for each;

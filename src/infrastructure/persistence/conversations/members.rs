@@ -1,12 +1,5 @@
 //! Participants: who is in a conversation, with which role, and muted or not.
 
-use super::{SeaOrmConversationRepository, participant_from_row, participant_row};
-use crate::domain::conversations::ParticipantRepository;
-use crate::domain::conversations::{Participant, Role};
-use crate::domain::shared::{ConversationId, DomainEvent, RepoError, UserId};
-use crate::infrastructure::persistence::entities::participants;
-use crate::infrastructure::persistence::outbox::{self};
-use crate::infrastructure::persistence::{placeholders, unexpected};
 use async_trait::async_trait;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
@@ -14,6 +7,14 @@ use sea_orm::{
     QueryOrder, QuerySelect, Statement, Value,
 };
 use uuid::Uuid;
+
+use super::{SeaOrmConversationRepository, participant_from_row, participant_row};
+use crate::domain::conversations::ParticipantRepository;
+use crate::domain::conversations::{Participant, Role};
+use crate::domain::shared::{ConversationId, DomainEvent, RepoError, UserId};
+use crate::infrastructure::persistence::entities::participants;
+use crate::infrastructure::persistence::outbox;
+use crate::infrastructure::persistence::{placeholders, unexpected};
 
 #[async_trait]
 impl ParticipantRepository for SeaOrmConversationRepository {
@@ -56,14 +57,6 @@ impl ParticipantRepository for SeaOrmConversationRepository {
             .into_iter()
             .map(|row| UserId::from_uuid(row.user_id))
             .collect())
-    }
-
-    async fn count_participants(&self, id: ConversationId) -> Result<u64, RepoError> {
-        participants::Entity::find()
-            .filter(participants::Column::ConversationId.eq(id.as_uuid()))
-            .count(&self.db)
-            .await
-            .map_err(unexpected)
     }
 
     async fn count_owners(&self, id: ConversationId) -> Result<u64, RepoError> {
