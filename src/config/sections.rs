@@ -1,10 +1,12 @@
 //! One typed section per table of `config/default.toml`.
 
-use crate::application::ports::RateLimit;
-use secrecy::SecretString;
-use serde::Deserialize;
 use std::path::PathBuf;
 use std::time::Duration;
+
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use crate::application::ports::RateLimit;
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct TelemetrySettings {

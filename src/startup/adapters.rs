@@ -1,6 +1,13 @@
 //! The adapters the settings choose between: Redis or in-process, mail transports, push,
 //! scanning, and the keys and limits of authentication.
 
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use secrecy::ExposeSecret;
+
 use crate::application::attachments::Scanning;
 use crate::application::auth::AuthPolicy;
 use crate::application::limits::CountedLimiter;
@@ -12,17 +19,12 @@ use crate::infrastructure::antivirus::Clamd;
 use crate::infrastructure::cache::in_process::MokaProfileCache;
 use crate::infrastructure::cache::redis::RedisProfileCache;
 use crate::infrastructure::mail::{FileMailer, LogMailer, SmtpMailer};
-use crate::infrastructure::persistence::db::{self};
+use crate::infrastructure::persistence::db;
 use crate::infrastructure::push::webhook::WebhookPush;
 use crate::infrastructure::rate_limit::in_process::InProcessRateLimiter;
 use crate::infrastructure::rate_limit::redis::RedisRateLimiter;
 use crate::infrastructure::security::argon2::Argon2Hasher;
 use crate::infrastructure::security::jwt::JwtAccessTokens;
-use anyhow::Context;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use secrecy::ExposeSecret;
-use std::sync::Arc;
-use std::time::Duration;
 
 /// A Redis client whose connections send at once (no Nagle delay on small commands) and probe
 /// an idle peer, so a Redis that vanished without a word is noticed within about a minute

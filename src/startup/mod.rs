@@ -6,17 +6,19 @@ mod adapters;
 mod realtime;
 mod state;
 
-use crate::config::{Settings, SqliteSync};
-use crate::infrastructure::persistence::db::{self};
-use crate::presentation::http::{self, HttpOptions};
-use actix_web::dev::Server;
-use actix_web::{App, HttpServer, web};
-use adapters::connect_redis;
-use anyhow::Context;
-use state::build_state;
 use std::net::TcpListener;
 use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
 use tokio::sync::watch;
+
+use crate::config::{Settings, SqliteSync};
+use crate::infrastructure::persistence::db;
+use crate::presentation::http::{self, HttpOptions};
+use adapters::connect_redis;
+use state::build_state;
 
 /// A built server, bound to its port, not yet running.
 pub struct Application {

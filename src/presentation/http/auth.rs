@@ -1,5 +1,13 @@
 //! `/api/v1/auth`: register, sign in, refresh and sign out.
 
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError, post, web};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
+
 use super::extract::{AuthUser, ClientMeta};
 use super::input::Json;
 use super::problem::Problem;
@@ -10,13 +18,6 @@ use crate::application::auth::commands::{LogIn, Refresh, Register};
 use crate::application::error::{AppError, FieldErrors};
 use crate::domain::auth::{OpaqueToken, Password};
 use crate::domain::users::{DisplayName, Email, User, Username};
-use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError, post, web};
-use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
-use utoipa::ToSchema;
-use uuid::Uuid;
-use validator::Validate;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(register)

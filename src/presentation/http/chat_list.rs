@@ -1,5 +1,14 @@
 //! `GET /api/v1/conversations`: the chat list, newest activity first.
 
+use actix_web::{HttpResponse, get, web};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
 use super::conversations::KindResponse;
 use super::extract::AuthUser;
 use super::input::Query;
@@ -9,14 +18,6 @@ use super::{AppState, check};
 use crate::application::error::FieldErrors;
 use crate::domain::conversations::ChatListCursor;
 use crate::domain::shared::ConversationId;
-use actix_web::{HttpResponse, get, web};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
-use utoipa::{IntoParams, ToSchema};
-use uuid::Uuid;
-use validator::Validate;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(chat_list);

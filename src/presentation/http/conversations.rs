@@ -1,5 +1,11 @@
 //! `/api/v1/conversations`: create, read, change and delete a conversation; mute it.
 
+use actix_web::{HttpResponse, delete, get, patch, post, put, web};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
 use super::AppState;
 use super::extract::AuthUser;
 use super::input::Json;
@@ -9,11 +15,6 @@ use crate::application::conversations::{ConversationView, CreateConversation, Up
 use crate::application::error::{AppError, FieldErrors};
 use crate::domain::conversations::{ConversationKind, Description, Title};
 use crate::domain::shared::{ConversationId, UserId};
-use actix_web::{HttpResponse, delete, get, patch, post, put, web};
-use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
-use utoipa::ToSchema;
-use uuid::Uuid;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(create_conversation)

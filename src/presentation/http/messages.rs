@@ -1,5 +1,12 @@
 //! `/api/v1/conversations/{id}/messages…`: history, sending, editing, deleting and threads.
 
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
 use super::extract::AuthUser;
 use super::input::{Json, Query};
 use super::problem::Problem;
@@ -9,12 +16,6 @@ use crate::application::error::{AppError, FieldErrors};
 use crate::application::messages::{EditMessage, HistoryPage, MessageView, SendMessage};
 use crate::domain::messages::{ClientMessageId, HistoryRange, MessageContent};
 use crate::domain::shared::{AttachmentId, ConversationId, MessageId, UserId};
-use actix_web::{HttpResponse, delete, get, patch, post, web};
-use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
-use utoipa::{IntoParams, ToSchema};
-use uuid::Uuid;
-use validator::Validate;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(history)

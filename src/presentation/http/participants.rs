@@ -1,5 +1,11 @@
 //! `/api/v1/conversations/{id}/participants`: who is in a conversation, and their roles.
 
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
 use super::AppState;
 use super::extract::AuthUser;
 use super::input::Json;
@@ -7,11 +13,6 @@ use super::problem::Problem;
 use crate::application::error::AppError;
 use crate::domain::conversations::{Participant, Role};
 use crate::domain::shared::{ConversationId, UserId};
-use actix_web::{HttpResponse, delete, get, patch, post, web};
-use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
-use utoipa::ToSchema;
-use uuid::Uuid;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(list_participants)

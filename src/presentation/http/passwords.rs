@@ -1,5 +1,10 @@
 //! `/api/v1/auth/password…`: change a password, and reset a forgotten one by email.
 
+use actix_web::{HttpResponse, post, web};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use validator::Validate;
+
 use super::extract::{AuthUser, ClientMeta};
 use super::input::Json;
 use super::problem::Problem;
@@ -8,10 +13,6 @@ use crate::application::auth::commands::{ChangePassword, ForgotPassword, ResetPa
 use crate::application::error::{AppError, FieldErrors};
 use crate::domain::auth::{OpaqueToken, Password};
 use crate::domain::users::Email;
-use actix_web::{HttpResponse, post, web};
-use serde::Deserialize;
-use utoipa::ToSchema;
-use validator::Validate;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(change_password)

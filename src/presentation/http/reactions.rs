@@ -1,13 +1,14 @@
 //! `/api/v1/conversations/{id}/messages/{message_id}/reactions/{emoji}`: add and remove one.
 
+use actix_web::{HttpResponse, delete, put, web};
+use uuid::Uuid;
+
 use super::AppState;
 use super::extract::AuthUser;
 use super::problem::Problem;
 use crate::application::error::AppError;
 use crate::domain::messages::Emoji;
 use crate::domain::shared::{ConversationId, MessageId};
-use actix_web::{HttpResponse, delete, put, web};
-use uuid::Uuid;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(add_reaction).service(remove_reaction);

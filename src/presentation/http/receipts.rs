@@ -1,15 +1,16 @@
 //! Read and delivered markers, and who has read or received a message.
 
-use super::AppState;
-use super::extract::AuthUser;
-use super::input::Json;
-use super::problem::Problem;
-use crate::domain::shared::{ConversationId, MessageId};
 use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
+
+use super::AppState;
+use super::extract::AuthUser;
+use super::input::Json;
+use super::problem::Problem;
+use crate::domain::shared::{ConversationId, MessageId};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(receipts)

@@ -1,5 +1,11 @@
 //! `GET /api/v1/messages/search`: full-text search over the caller's conversations.
 
+use actix_web::{HttpResponse, get, web};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
 use super::extract::AuthUser;
 use super::input::Query;
 use super::messages::MessageResponse;
@@ -8,11 +14,6 @@ use super::{AppState, validated};
 use crate::application::error::AppError;
 use crate::application::messages::{MessageView, SearchMessages};
 use crate::domain::shared::ConversationId;
-use actix_web::{HttpResponse, get, web};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
-use uuid::Uuid;
-use validator::Validate;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(search_messages);

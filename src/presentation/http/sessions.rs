@@ -1,5 +1,12 @@
 //! `/api/v1/auth/sessions…`: the caller's signed-in devices, and signing them out.
 
+use actix_web::{HttpResponse, delete, get, post, web};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
+
 use super::AppState;
 use super::auth::only_validator;
 use super::extract::{AuthUser, ClientMeta};
@@ -7,12 +14,6 @@ use super::input::Json;
 use super::problem::Problem;
 use crate::application::auth::queries::SessionView;
 use crate::domain::shared::SessionId;
-use actix_web::{HttpResponse, delete, get, post, web};
-use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
-use utoipa::ToSchema;
-use uuid::Uuid;
-use validator::Validate;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(list_sessions)

@@ -1,6 +1,15 @@
 //! The WebSocket endpoint: upgrade, authenticate, admit, then hand the socket to its
 //! connection task (`connection/`).
 
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, Session};
+use serde_json::Value;
+use tokio::sync::watch;
+use tracing::Instrument;
+
 use super::connection::Live;
 use super::protocol::ClientCommand;
 use crate::application::ports::AccessClaims;
@@ -8,13 +17,6 @@ use crate::application::realtime::{Admission, CatchUp, Dispatcher, Hub, Presence
 use crate::presentation::http::AppState;
 use crate::presentation::http::extract::{ClientMeta, bearer_token};
 use crate::presentation::http::problem::Problem;
-use actix_web::{HttpRequest, HttpResponse, get, web};
-use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, Session};
-use serde_json::Value;
-use std::sync::Arc;
-use std::time::Duration;
-use tokio::sync::watch;
-use tracing::Instrument;
 
 /// Tunables of the gateway.
 #[derive(Debug, Clone)]

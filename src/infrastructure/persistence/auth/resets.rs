@@ -1,14 +1,15 @@
 //! Password reset tokens: one use each, until they expire.
 
+use async_trait::async_trait;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use time::OffsetDateTime;
+
 use crate::domain::auth::{PasswordResetRepository, TokenHash};
 use crate::domain::shared::{RepoError, UserId};
 use crate::infrastructure::persistence::db::Db;
 use crate::infrastructure::persistence::entities::password_resets;
 use crate::infrastructure::persistence::unexpected;
-use async_trait::async_trait;
-use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
-use time::OffsetDateTime;
 
 pub struct SeaOrmPasswordResetRepository {
     db: Db,

@@ -1,20 +1,22 @@
 //! Sessions and their rotating refresh tokens.
 
-use crate::domain::auth::{Device, Rotation, Session, SessionPolicy, SessionRepository, TokenHash};
-use crate::domain::shared::{DomainEvent, RepoError, SessionId, UserId};
-use crate::infrastructure::persistence::db::Db;
-use crate::infrastructure::persistence::entities::{refresh_tokens, sessions};
-use crate::infrastructure::persistence::outbox::{self, OutboxSignal};
-use crate::infrastructure::persistence::unexpected;
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
     QueryOrder,
 };
-use std::collections::BTreeMap;
 use time::OffsetDateTime;
 use uuid::Uuid;
+
+use crate::domain::auth::{Device, Rotation, Session, SessionPolicy, SessionRepository, TokenHash};
+use crate::domain::shared::{DomainEvent, RepoError, SessionId, UserId};
+use crate::infrastructure::persistence::db::Db;
+use crate::infrastructure::persistence::entities::{refresh_tokens, sessions};
+use crate::infrastructure::persistence::outbox::{self, OutboxSignal};
+use crate::infrastructure::persistence::unexpected;
 
 pub struct SeaOrmSessionRepository {
     db: Db,

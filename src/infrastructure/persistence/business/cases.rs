@@ -1,5 +1,11 @@
 //! Cases: opened, routed, assigned, resolved; the customer told their place in the queue.
 
+use async_trait::async_trait;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
 use super::rows::{case_from, case_row};
 use super::{SeaOrmBusinessRepository, lock_routing, queue};
 use crate::domain::business::CaseRepository;
@@ -8,13 +14,8 @@ use crate::domain::conversations::{Conversation, Participant};
 use crate::domain::shared::{ConversationId, DomainEvent, MessageId, RepoError, UserId};
 use crate::infrastructure::persistence::conversations::{conversation_row, participant_row};
 use crate::infrastructure::persistence::entities::{business_cases, business_teams, participants};
-use crate::infrastructure::persistence::outbox::{self};
+use crate::infrastructure::persistence::outbox;
 use crate::infrastructure::persistence::{repo_error, unexpected};
-use async_trait::async_trait;
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect};
-use time::OffsetDateTime;
-use uuid::Uuid;
 
 #[async_trait]
 impl CaseRepository for SeaOrmBusinessRepository {

@@ -1,11 +1,12 @@
 //! Which profiles a viewer may not see: agents, to the customers of businesses that hide them.
 
+use async_trait::async_trait;
+use uuid::Uuid;
+
 use super::SeaOrmBusinessRepository;
 use crate::application::ports::HiddenProfiles;
 use crate::domain::shared::{RepoError, UserId};
 use crate::infrastructure::persistence::{statement, unexpected};
-use async_trait::async_trait;
-use uuid::Uuid;
 
 #[derive(sea_orm::FromQueryResult)]
 struct HiddenRow {

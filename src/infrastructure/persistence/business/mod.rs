@@ -6,20 +6,21 @@ mod hidden;
 mod queue;
 mod rows;
 
-use super::db::Db;
-use super::entities::{business_members, business_team_agents, business_teams, businesses};
-use super::outbox::{self, OutboxSignal};
-use super::{repo_error, statement, unexpected};
-use crate::domain::business::{Business, BusinessId, BusinessRepository, Member, Team, TeamId};
-use crate::domain::shared::{DomainEvent, RepoError, UserId};
 use async_trait::async_trait;
-use rows::{business_from, business_row, member_from, member_row, team_from, team_row};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
+
+use super::db::Db;
+use super::entities::{business_members, business_team_agents, business_teams, businesses};
+use super::outbox::{self, OutboxSignal};
+use super::{repo_error, statement, unexpected};
+use crate::domain::business::{Business, BusinessId, BusinessRepository, Member, Team, TeamId};
+use crate::domain::shared::{DomainEvent, RepoError, UserId};
+use rows::{business_from, business_row, member_from, member_row, team_from, team_row};
 
 pub struct SeaOrmBusinessRepository {
     db: Db,

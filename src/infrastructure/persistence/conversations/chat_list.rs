@@ -1,15 +1,17 @@
 //! The chat list: one statement for a page, with unread counts and each last message.
 
+use std::sync::LazyLock;
+
+use async_trait::async_trait;
+use sea_orm::{ConnectionTrait, FromQueryResult, Statement, Value};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
 use super::{MEMBER_COLUMNS, MemberRow, SeaOrmConversationRepository};
 use crate::domain::conversations::ChatListQueries;
 use crate::domain::conversations::{ChatListCursor, ChatListEntry, ConversationKind, LastMessage};
 use crate::domain::shared::{MessageId, RepoError, UserId};
 use crate::infrastructure::persistence::{placeholders, unexpected};
-use async_trait::async_trait;
-use sea_orm::{ConnectionTrait, FromQueryResult, Statement, Value};
-use std::sync::LazyLock;
-use time::OffsetDateTime;
-use uuid::Uuid;
 
 #[async_trait]
 impl ChatListQueries for SeaOrmConversationRepository {

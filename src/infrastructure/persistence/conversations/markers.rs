@@ -1,18 +1,20 @@
 //! Read and delivered markers.
 
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use sea_orm::sea_query::{Expr, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
 use super::SeaOrmConversationRepository;
 use crate::domain::conversations::DeliveredMark;
 use crate::domain::conversations::MarkerRepository;
 use crate::domain::shared::{ConversationId, DomainEvent, RepoError, UserId};
 use crate::infrastructure::persistence::entities::participants;
-use crate::infrastructure::persistence::outbox::{self};
+use crate::infrastructure::persistence::outbox;
 use crate::infrastructure::persistence::unexpected;
-use async_trait::async_trait;
-use sea_orm::sea_query::{Expr, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
-use std::collections::BTreeMap;
-use time::OffsetDateTime;
-use uuid::Uuid;
 
 #[async_trait]
 impl MarkerRepository for SeaOrmConversationRepository {

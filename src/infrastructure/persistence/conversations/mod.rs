@@ -5,14 +5,6 @@ mod chat_list;
 mod markers;
 mod members;
 
-use crate::domain::conversations::{
-    Conversation, ConversationKind, ConversationRepository, Description, Participant, Role, Title,
-};
-use crate::domain::shared::{ConversationId, DomainEvent, RepoError, UserId};
-use crate::infrastructure::persistence::db::Db;
-use crate::infrastructure::persistence::entities::{conversations, participants};
-use crate::infrastructure::persistence::outbox::{self, OutboxSignal};
-use crate::infrastructure::persistence::{corrupt, placeholders, repo_error, unexpected};
 use async_trait::async_trait;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -21,6 +13,15 @@ use sea_orm::{
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
+
+use crate::domain::conversations::{
+    Conversation, ConversationKind, ConversationRepository, Description, Participant, Role, Title,
+};
+use crate::domain::shared::{ConversationId, DomainEvent, RepoError, UserId};
+use crate::infrastructure::persistence::db::Db;
+use crate::infrastructure::persistence::entities::{conversations, participants};
+use crate::infrastructure::persistence::outbox::{self, OutboxSignal};
+use crate::infrastructure::persistence::{corrupt, placeholders, repo_error, unexpected};
 
 struct ConversationFields {
     id: Uuid,

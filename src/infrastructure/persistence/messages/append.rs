@@ -1,5 +1,12 @@
 //! Sending: group commit of waiting sends, each under the next seq of its conversation.
 
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait,
+};
+use tokio::sync::mpsc;
+use uuid::Uuid;
+
 use super::{GROUP_COMMIT_MAX, Waiting};
 use crate::domain::messages::{Message, MessageDraft};
 use crate::domain::shared::{DomainEvent, RepoError, UserId};
@@ -10,12 +17,6 @@ use crate::infrastructure::persistence::entities::{
 use crate::infrastructure::persistence::message_batch;
 use crate::infrastructure::persistence::outbox::{self, OutboxSignal};
 use crate::infrastructure::persistence::{repo_error, unexpected};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait,
-};
-use tokio::sync::mpsc;
-use uuid::Uuid;
 
 fn created(message: &Message) -> DomainEvent {
     DomainEvent::MessageCreated {

@@ -1,18 +1,20 @@
 //! History pages, threads and reaction counts.
 
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect, Statement, Value,
+};
+use uuid::Uuid;
+
 use super::{COLUMNS, SeaOrmMessageRepository, message_from_row, messages_from_rows};
 use crate::domain::messages::HistoryQueries;
 use crate::domain::messages::{HistoryRange, Message, ReactedMessage, Reaction, Reactors};
 use crate::domain::shared::{ConversationId, MessageId, RepoError, UserId};
 use crate::infrastructure::persistence::entities::{messages, reactions};
 use crate::infrastructure::persistence::{placeholders, unexpected};
-use async_trait::async_trait;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
-    QuerySelect, Statement, Value,
-};
-use std::collections::HashMap;
-use uuid::Uuid;
 
 #[async_trait]
 impl HistoryQueries for SeaOrmMessageRepository {

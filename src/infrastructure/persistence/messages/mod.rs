@@ -6,6 +6,16 @@ mod history;
 mod receipts;
 mod search;
 
+use async_trait::async_trait;
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QuerySelect,
+};
+use time::OffsetDateTime;
+use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
+
 use crate::domain::messages::{
     Emoji, Message, MessageContent, MessageDraft, MessageKind, MessageRepository,
 };
@@ -19,15 +29,6 @@ use crate::infrastructure::persistence::entities::{
 use crate::infrastructure::persistence::outbox::{self, OutboxSignal};
 use crate::infrastructure::persistence::{inserted_unless_present, unexpected};
 use append::group_commit;
-use async_trait::async_trait;
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
-    QuerySelect,
-};
-use time::OffsetDateTime;
-use tokio::sync::{mpsc, oneshot};
-use uuid::Uuid;
 
 fn message_from_row(row: messages::Model) -> Result<Message, RepoError> {
     let mentions: Vec<Uuid> = serde_json::from_str(&row.mentions).map_err(|_| {

@@ -1,13 +1,14 @@
 //! Who has received or read a message.
 
+use async_trait::async_trait;
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
+
 use super::SeaOrmMessageRepository;
 use crate::domain::messages::Receipt;
 use crate::domain::messages::ReceiptQueries;
 use crate::domain::shared::{ConversationId, RepoError, UserId};
 use crate::infrastructure::persistence::entities::participants;
 use crate::infrastructure::persistence::unexpected;
-use async_trait::async_trait;
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
 
 #[async_trait]
 impl ReceiptQueries for SeaOrmMessageRepository {

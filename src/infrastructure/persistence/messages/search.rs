@@ -1,13 +1,14 @@
 //! Full-text search: FTS5 on SQLite, `tsvector` on PostgreSQL.
 
+use async_trait::async_trait;
+use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Statement, Value};
+
 use super::{COLUMNS, SeaOrmMessageRepository, messages_from_rows};
 use crate::domain::messages::Message;
 use crate::domain::messages::MessageSearch;
 use crate::domain::shared::{ConversationId, RepoError, UserId};
 use crate::infrastructure::persistence::entities::messages;
 use crate::infrastructure::persistence::{placeholders, unexpected};
-use async_trait::async_trait;
-use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Statement, Value};
 
 #[async_trait]
 impl MessageSearch for SeaOrmMessageRepository {

@@ -1,17 +1,19 @@
 //! The fan-out channel: each delivery serialised once, the same bytes to every instance; and
 //! the outbox wake-ups other instances' writes send.
 
-use crate::application::realtime::{Delivery, FanOut, Hub};
-use crate::domain::shared::UserId;
-use crate::infrastructure::persistence::outbox::OutboxSignal;
+use std::sync::Arc;
+use std::time::Duration;
+
 use async_trait::async_trait;
 use bytestring::ByteString;
 use futures_util::StreamExt;
 use redis::AsyncCommands;
 use redis::aio::ConnectionManager;
-use std::sync::Arc;
-use std::time::Duration;
 use uuid::Uuid;
+
+use crate::application::realtime::{Delivery, FanOut, Hub};
+use crate::domain::shared::UserId;
+use crate::infrastructure::persistence::outbox::OutboxSignal;
 
 /// A delivery on the channel: the recipient count (u32, big-endian), each recipient's 16
 /// bytes, then the frame's bytes as serialised once. Only ephemeral events cross instances

@@ -1,14 +1,16 @@
 //! Presence shared by every instance: each user's connections with their expiry, swept when an
 //! instance dies.
 
-use crate::application::realtime::{PresenceStatus, PresenceStore};
-use crate::domain::shared::UserId;
+use std::time::Duration;
+
 use async_trait::async_trait;
 use redis::aio::ConnectionManager;
 use redis::{AsyncCommands, Script};
-use std::time::Duration;
 use time::OffsetDateTime;
 use uuid::Uuid;
+
+use crate::application::realtime::{PresenceStatus, PresenceStore};
+use crate::domain::shared::UserId;
 
 /// Presence shared by every instance: a sorted set of live connections per user, scored by
 /// expiry, so connections of an instance that died fall away by themselves.

@@ -1,5 +1,8 @@
 //! What a connection does with each command frame: the same handlers as REST.
 
+use serde_json::Value;
+use tokio::sync::mpsc;
+
 use super::Live;
 use crate::application::error::AppError;
 use crate::application::messages::SendMessage;
@@ -12,8 +15,6 @@ use crate::presentation::ws::frames::{
 };
 use crate::presentation::ws::gateway::SYNC_QUEUE;
 use crate::presentation::ws::protocol::{self, ClientCommand, PresenceChoice, SyncResult};
-use serde_json::Value;
-use tokio::sync::mpsc;
 
 impl Live {
     /// Runs one command; the answer is an `ack` or an `error` frame, never a closed connection.

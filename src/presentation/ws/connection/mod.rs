@@ -3,24 +3,26 @@
 
 mod commands;
 
-use super::frames::{Acked, AuthAck, Ready};
-use super::gateway::{
-    CLOSE_SESSION_ENDED, CLOSE_TIMEOUT, CLOSE_TOO_SLOW, close_label, close_reason,
-};
-use super::protocol::{self};
-use crate::application::ports::AccessClaims;
-use crate::application::realtime::{PresenceStatus, Replayed};
-use crate::domain::shared::{ConversationId, UserId};
-use crate::presentation::http::AppState;
-use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, Session};
-use bytestring::ByteString;
-use governor::{DefaultDirectRateLimiter, Quota};
-use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Instant;
+
+use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, Session};
+use bytestring::ByteString;
+use governor::{DefaultDirectRateLimiter, Quota};
+use serde_json::Value;
 use tokio::sync::mpsc;
+
+use super::frames::{Acked, AuthAck, Ready};
+use super::gateway::{
+    CLOSE_SESSION_ENDED, CLOSE_TIMEOUT, CLOSE_TOO_SLOW, close_label, close_reason,
+};
+use super::protocol;
+use crate::application::ports::AccessClaims;
+use crate::application::realtime::{PresenceStatus, Replayed};
+use crate::domain::shared::{ConversationId, UserId};
+use crate::presentation::http::AppState;
 
 pub(super) struct Live {
     state: Arc<AppState>,
