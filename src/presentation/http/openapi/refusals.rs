@@ -53,10 +53,7 @@ impl Modify for CommonRefusals {
         let components = openapi.components.get_or_insert_with(Default::default);
         for (_, name, description) in COMMON {
             let mut response = Response::new(description);
-            let content = Content::new(Some(Ref::from_schema_name("Problem")));
-            response
-                .content
-                .insert(problem::CONTENT_TYPE.to_owned(), content);
+            with_problem_body(&mut response);
             components
                 .responses
                 .insert(name.to_owned(), RefOr::T(response));
@@ -96,12 +93,16 @@ fn problem_bodies(operation: &mut Operation) {
         if let (true, RefOr::T(response)) = (refusal, response)
             && response.content.is_empty()
         {
-            let content = Content::new(Some(Ref::from_schema_name("Problem")));
-            response
-                .content
-                .insert(problem::CONTENT_TYPE.to_owned(), content);
+            with_problem_body(response);
         }
     }
+}
+
+fn with_problem_body(response: &mut Response) {
+    let content = Content::new(Some(Ref::from_schema_name("Problem")));
+    response
+        .content
+        .insert(problem::CONTENT_TYPE.to_owned(), content);
 }
 
 /// The statuses `operation` can answer before its handler runs.
