@@ -20,9 +20,7 @@ use crate::application::business::{BusinessDeps, BusinessHandlers};
 use crate::application::conversations::{ConversationsDeps, ConversationsHandlers};
 use crate::application::events::{self, EventLog, LogOptions};
 use crate::application::limits::WriteLimit;
-use crate::application::messages::{
-    HistoryHandler, MessagesDeps, MessagesHandlers, RecentMessages, RetentionJob,
-};
+use crate::application::messages::{MessagesHandlers, MessagesPorts, RecentMessages, RetentionJob};
 use crate::application::notifications::{
     DigestPolicy, Digests, NotificationsDeps, NotificationsHandlers, NotificationsSubscriber,
     Pusher,
@@ -146,7 +144,7 @@ pub(super) fn build_state(
         recent.clone(),
         log_options,
     ));
-    let messages_deps = Arc::new(MessagesDeps {
+    let messages_ports = MessagesPorts {
         conversations: conversations.clone(),
         participants: conversations.clone(),
         markers: conversations.clone(),
@@ -159,9 +157,11 @@ pub(super) fn build_state(
         send_limit: write_limit("messages", limits.messages_per_user),
         react_limit: write_limit("reactions", limits.reactions_per_user),
         recent: recent.clone(),
-    });
+    };
+    let messages_handlers = MessagesHandlers::new(&messages_ports);
     let catch_up = CatchUp::new(
-        Arc::new(HistoryHandler::new(messages_deps.clone())),
+        conversations.clone(),
+        messages_handlers.history.clone(),
         clock.clone(),
         settings.messages.retention(),
     );
@@ -258,7 +258,7 @@ pub(super) fn build_state(
         Duration::from_secs(settings.events.prune_interval_secs.max(1)),
     ));
     if let Some(retention) = settings.messages.retention() {
-        let job = RetentionJob::new(messages_deps.clone(), retention);
+        let job = RetentionJob::new(&messages_ports, retention);
         let interval = Duration::from_secs(settings.messages.retention_interval_secs.max(1));
         tokio::spawn(job.run_every(interval));
     }
@@ -297,9 +297,8 @@ pub(super) fn build_state(
     if !s3.bucket.is_empty() {
         health.push(store);
     }
-    let messages = MessagesHandlers::new(messages_deps);
     tokio::spawn(
-        messages
+        messages_handlers
             .delivered
             .clone()
             .run(DELIVERED_FLUSH_INTERVAL, shutdown),
@@ -310,7 +309,7 @@ pub(super) fn build_state(
         business,
         users,
         conversations: ConversationsHandlers::new(conversations_deps),
-        messages,
+        messages: messages_handlers,
         notifications: NotificationsHandlers::new(notifications_deps),
         realtime,
         clock,

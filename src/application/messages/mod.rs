@@ -1,33 +1,32 @@
 //! Messages use cases: send (idempotent by `client_message_id`), edit, delete, history,
 //! threads, reactions, read and delivered markers, receipts, search and retention.
 
-mod history;
-mod markers;
-mod reactions;
+pub mod commands;
+pub mod queries;
 mod recent;
 mod retention;
-mod search;
-mod send;
 mod wire;
 
 use std::sync::Arc;
 
-pub(crate) use history::overseen_page;
-pub use history::{HistoryHandler, HistoryPage, Thread};
-pub use markers::{DeliveredBatch, MarkersHandler, ReceiptsView};
-pub use reactions::ReactionsHandler;
+pub use commands::{
+    AddReactionHandler, DeleteMessageHandler, DeliveredBatch, EditMessage, EditMessageHandler,
+    Marker, MoveMarkerHandler, RemoveReactionHandler, SendMessage, SendMessageHandler,
+};
+pub(crate) use queries::overseen_page;
+pub use queries::{
+    HistoryHandler, HistoryPage, ReceiptsHandler, ReceiptsView, SearchHandler, SearchMessages,
+    Thread, ThreadHandler,
+};
 pub use recent::RecentMessages;
 pub use retention::RetentionJob;
-pub use search::{SearchHandler, SearchMessages};
-pub use send::{EditMessage, MessageCommandsHandler, SendMessage};
 
-use crate::application::conversations::member_of;
 use crate::application::error::AppError;
 use crate::application::limits::WriteLimit;
 use crate::application::ports::Clock;
 use crate::application::users::Relationships;
 use crate::domain::conversations::{
-    Conversation, ConversationRepository, MarkerRepository, Participant, ParticipantRepository,
+    ConversationRepository, MarkerRepository, ParticipantRepository, PostError,
 };
 use crate::domain::messages::{
     HistoryQueries, Message, MessageError, MessageRepository, MessageSearch, ReactedMessage,
@@ -35,7 +34,8 @@ use crate::domain::messages::{
 };
 use crate::domain::shared::{ConversationId, MessageId, UserId};
 
-pub struct MessagesDeps {
+/// What the messages handlers are built from; each keeps only the ports it uses.
+pub struct MessagesPorts {
     pub conversations: Arc<dyn ConversationRepository>,
     pub participants: Arc<dyn ParticipantRepository>,
     pub markers: Arc<dyn MarkerRepository>,
@@ -51,46 +51,48 @@ pub struct MessagesDeps {
     pub recent: Arc<RecentMessages>,
 }
 
-impl MessagesDeps {
-    async fn member_of(
-        &self,
-        id: ConversationId,
-        user: UserId,
-    ) -> Result<(Conversation, Participant), AppError> {
-        member_of(self.conversations.as_ref(), id, user).await
-    }
+/// Message `id` of `conversation`, or `message_not_found`.
+async fn message_in(
+    messages: &dyn MessageRepository,
+    conversation: ConversationId,
+    id: MessageId,
+) -> Result<Message, AppError> {
+    messages
+        .find(conversation, id)
+        .await?
+        .ok_or(AppError::NotFound("message_not_found"))
+}
 
-    async fn message(
-        &self,
-        conversation: ConversationId,
-        id: MessageId,
-    ) -> Result<Message, AppError> {
-        self.messages
-            .find(conversation, id)
-            .await?
-            .ok_or(AppError::NotFound("message_not_found"))
-    }
+/// Messages with their reactions for `viewer`, in one extra query.
+async fn views(
+    history: &dyn HistoryQueries,
+    messages: Vec<Message>,
+    viewer: UserId,
+) -> Result<Vec<MessageView>, AppError> {
+    let ids: Vec<MessageId> = messages
+        .iter()
+        .filter(|m| !m.is_deleted())
+        .map(|m| m.id)
+        .collect();
+    let mut reactions = history.reactions(&ids, viewer).await?;
+    Ok(messages
+        .into_iter()
+        .map(|message| {
+            let reactions = reactions.remove(&message.id).unwrap_or_default();
+            MessageView { message, reactions }
+        })
+        .collect())
+}
 
-    /// Messages with their reactions for `viewer`, in one extra query.
-    async fn views(
-        &self,
-        messages: Vec<Message>,
-        viewer: UserId,
-    ) -> Result<Vec<MessageView>, AppError> {
-        let ids: Vec<MessageId> = messages
-            .iter()
-            .filter(|m| !m.is_deleted())
-            .map(|m| m.id)
-            .collect();
-        let mut reactions = self.history.reactions(&ids, viewer).await?;
-        Ok(messages
-            .into_iter()
-            .map(|message| {
-                let reactions = reactions.remove(&message.id).unwrap_or_default();
-                MessageView { message, reactions }
-            })
-            .collect())
-    }
+async fn view(
+    history: &dyn HistoryQueries,
+    message: Message,
+    viewer: UserId,
+) -> Result<MessageView, AppError> {
+    let mut views = views(history, vec![message], viewer).await?;
+    views
+        .pop()
+        .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("message view lost")))
 }
 
 /// A message with its reaction counts as one viewer sees them. Serialises to its wire form,
@@ -130,24 +132,49 @@ impl From<MessageError> for AppError {
     }
 }
 
+impl From<PostError> for AppError {
+    fn from(error: PostError) -> Self {
+        match error {
+            PostError::NotAllowed(refused) => refused.into(),
+            PostError::Blocked => AppError::Forbidden("direct_chat_not_allowed"),
+            PostError::ReplyNotFound => AppError::invalid("reply_to", error.to_string()),
+            PostError::TooManyMentions | PostError::MentionsStranger(_) => {
+                AppError::invalid("mentions", error.to_string())
+            }
+            PostError::TooManyFiles => AppError::invalid("attachment_ids", error.to_string()),
+        }
+    }
+}
+
+/// Every messages handler, built once at startup.
 pub struct MessagesHandlers {
-    pub commands: MessageCommandsHandler,
-    pub history: HistoryHandler,
-    pub reactions: ReactionsHandler,
-    pub markers: MarkersHandler,
+    pub send: SendMessageHandler,
+    pub edit: EditMessageHandler,
+    pub delete: DeleteMessageHandler,
+    pub add_reaction: AddReactionHandler,
+    pub remove_reaction: RemoveReactionHandler,
+    pub move_marker: MoveMarkerHandler,
     pub delivered: Arc<DeliveredBatch>,
+    pub history: Arc<HistoryHandler>,
+    pub thread: ThreadHandler,
+    pub receipts: ReceiptsHandler,
     pub search: SearchHandler,
 }
 
 impl MessagesHandlers {
-    pub fn new(deps: Arc<MessagesDeps>) -> Self {
+    pub fn new(ports: &MessagesPorts) -> Self {
         Self {
-            commands: MessageCommandsHandler::new(deps.clone()),
-            history: HistoryHandler::new(deps.clone()),
-            reactions: ReactionsHandler::new(deps.clone()),
-            markers: MarkersHandler::new(deps.clone()),
-            delivered: Arc::new(DeliveredBatch::new(deps.clone())),
-            search: SearchHandler::new(deps),
+            send: SendMessageHandler::new(ports),
+            edit: EditMessageHandler::new(ports),
+            delete: DeleteMessageHandler::new(ports),
+            add_reaction: AddReactionHandler::new(ports),
+            remove_reaction: RemoveReactionHandler::new(ports),
+            move_marker: MoveMarkerHandler::new(ports),
+            delivered: Arc::new(DeliveredBatch::new(ports)),
+            history: Arc::new(HistoryHandler::new(ports)),
+            thread: ThreadHandler::new(ports),
+            receipts: ReceiptsHandler::new(ports),
+            search: SearchHandler::new(ports),
         }
     }
 }

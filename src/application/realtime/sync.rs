@@ -3,9 +3,11 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
+use crate::application::conversations::member_of;
 use crate::application::error::AppError;
 use crate::application::messages::{HistoryHandler, MessageView};
 use crate::application::ports::Clock;
+use crate::domain::conversations::ConversationRepository;
 use crate::domain::messages::HistoryRange;
 use crate::domain::shared::{ConversationId, UserId};
 
@@ -52,6 +54,7 @@ pub struct Closed;
 /// nor holds more than a page in memory.
 #[derive(Clone)]
 pub struct CatchUp {
+    conversations: Arc<dyn ConversationRepository>,
     history: Arc<HistoryHandler>,
     clock: Arc<dyn Clock>,
     retention: Option<Duration>,
@@ -63,11 +66,13 @@ const PAGES_MAX: usize = 10;
 
 impl CatchUp {
     pub fn new(
+        conversations: Arc<dyn ConversationRepository>,
         history: Arc<HistoryHandler>,
         clock: Arc<dyn Clock>,
         retention: Option<Duration>,
     ) -> Self {
         Self {
+            conversations,
             history,
             clock,
             retention,
@@ -122,7 +127,8 @@ impl CatchUp {
         out: &mpsc::Sender<Replayed>,
     ) -> Result<SyncOutcome, Failure> {
         let id = entry.conversation_id;
-        let last_seq = self.history.last_seq(me, id).await?;
+        let (conversation, _) = member_of(self.conversations.as_ref(), id, me).await?;
+        let last_seq = conversation.last_seq;
         let resync = |reason| Replayed::Resync {
             conversation_id: id,
             from_seq: entry.after_seq,
@@ -146,7 +152,7 @@ impl CatchUp {
                 after_seq: Some(after),
                 limit: PAGE,
             };
-            let page = self.history.history(me, id, range).await?;
+            let page = self.history.handle(me, id, range).await?;
             if page_number == 0 && page.messages.first().is_some_and(|v| self.expired(v)) {
                 out.send(resync("expired")).await?;
                 return Ok(done(last_seq, false));

@@ -3,11 +3,13 @@
 
 mod conversation;
 mod participant;
+mod posting;
 mod queries;
 mod repository;
 
 pub use conversation::{Conversation, ConversationError, ConversationKind, Description, Title};
 pub use participant::{Participant, Role};
+pub use posting::{Post, PostError, PostFacts};
 pub use queries::{ChatListCursor, ChatListEntry, ChatListQueries, LastMessage};
 pub use repository::{
     ConversationRepository, DeliveredMark, MarkerRepository, ParticipantRepository,

@@ -247,7 +247,29 @@ impl Message {
         }
     }
 
-    pub fn check_can_edit(&self, user: UserId) -> Result<(), MessageError> {
+    /// Replaces the text: its author's, until it is deleted.
+    pub fn edit(
+        &mut self,
+        editor: UserId,
+        content: &MessageContent,
+        now: OffsetDateTime,
+    ) -> Result<(), MessageError> {
+        self.check_can_edit(editor)?;
+        self.content = content.as_str().to_owned();
+        self.edited_at = Some(now);
+        Ok(())
+    }
+
+    /// Its author deletes it, or a `moderator` (an owner or admin of the conversation).
+    pub fn check_can_delete(&self, actor: UserId, moderator: bool) -> Result<(), MessageError> {
+        self.check_not_system()?;
+        if self.sender_id != actor && !moderator {
+            return Err(MessageError::NotAuthor);
+        }
+        Ok(())
+    }
+
+    fn check_can_edit(&self, user: UserId) -> Result<(), MessageError> {
         self.check_not_system()?;
         if self.sender_id != user {
             return Err(MessageError::NotAuthor);

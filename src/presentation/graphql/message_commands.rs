@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::messages::Message;
 use super::{state, viewer};
 use crate::application::error::AppError;
-use crate::application::messages::EditMessage;
+use crate::application::messages::{EditMessage, Marker};
 use crate::domain::messages::{Emoji, MessageContent};
 use crate::domain::shared::{ConversationId, MessageId, UserId};
 use crate::presentation::http::messages::SendMessageBody;
@@ -55,7 +55,7 @@ impl MessagesMutation {
             attachment_ids: input.attachment_ids,
         };
         let command = body.into_command(ConversationId::from_uuid(conversation_id))?;
-        let (view, created) = state(ctx).messages.commands.send(me, command).await?;
+        let (view, created) = state(ctx).messages.send.handle(me, command).await?;
         Ok(SendMessagePayload {
             message: Message(view),
             created,
@@ -76,9 +76,7 @@ impl MessagesMutation {
             message_id: MessageId::from_uuid(message_id),
             content: MessageContent::parse(&content).map_err(AppError::from)?,
         };
-        Ok(Message(
-            state(ctx).messages.commands.edit(me, command).await?,
-        ))
+        Ok(Message(state(ctx).messages.edit.handle(me, command).await?))
     }
 
     /// Delete a message (author, or an owner or admin): its content goes, its seq stays.
@@ -91,8 +89,8 @@ impl MessagesMutation {
         let me = viewer(ctx)?;
         state(ctx)
             .messages
-            .commands
-            .delete(
+            .delete
+            .handle(
                 me,
                 ConversationId::from_uuid(conversation_id),
                 MessageId::from_uuid(message_id),
@@ -111,8 +109,8 @@ impl MessagesMutation {
     ) -> Result<bool> {
         let (me, conversation, message, emoji) =
             reaction(ctx, conversation_id, message_id, &emoji)?;
-        let reactions = &state(ctx).messages.reactions;
-        reactions.add(me, conversation, message, emoji).await?;
+        let add = &state(ctx).messages.add_reaction;
+        add.handle(me, conversation, message, emoji).await?;
         Ok(true)
     }
 
@@ -125,8 +123,8 @@ impl MessagesMutation {
     ) -> Result<bool> {
         let (me, conversation, message, emoji) =
             reaction(ctx, conversation_id, message_id, &emoji)?;
-        let reactions = &state(ctx).messages.reactions;
-        reactions.remove(me, conversation, message, emoji).await?;
+        let remove = &state(ctx).messages.remove_reaction;
+        remove.handle(me, conversation, message, emoji).await?;
         Ok(true)
     }
 
@@ -134,7 +132,11 @@ impl MessagesMutation {
     async fn mark_read(&self, ctx: &Context<'_>, conversation_id: Uuid, seq: i64) -> Result<i64> {
         let me = viewer(ctx)?;
         let id = ConversationId::from_uuid(conversation_id);
-        Ok(state(ctx).messages.markers.read(me, id, seq).await?)
+        Ok(state(ctx)
+            .messages
+            .move_marker
+            .handle(me, id, Marker::Read, seq)
+            .await?)
     }
 
     /// Move the delivered marker forward to `seq`; returns the marker after the call.
@@ -146,7 +148,11 @@ impl MessagesMutation {
     ) -> Result<i64> {
         let me = viewer(ctx)?;
         let id = ConversationId::from_uuid(conversation_id);
-        Ok(state(ctx).messages.markers.delivered(me, id, seq).await?)
+        Ok(state(ctx)
+            .messages
+            .move_marker
+            .handle(me, id, Marker::Delivered, seq)
+            .await?)
     }
 }
 

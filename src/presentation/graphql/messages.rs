@@ -117,8 +117,8 @@ impl Message {
         let m = &self.0.message;
         let view = state(ctx)
             .messages
-            .markers
-            .receipts(viewer(ctx)?, m.conversation_id, m.id)
+            .receipts
+            .handle(viewer(ctx)?, m.conversation_id, m.id)
             .await?;
         Ok(view
             .receipts
@@ -188,7 +188,7 @@ pub(super) async fn history(
     let found = state(ctx)
         .messages
         .history
-        .history(me, conversation, range)
+        .handle(me, conversation, range)
         .await?;
     let (has_previous, has_next) = if forward {
         (after.unwrap_or(0) > 0, found.has_more)
@@ -248,8 +248,8 @@ impl MessagesQuery {
         let limit = page_size("first", first, 50)?;
         let thread = state(ctx)
             .messages
-            .history
-            .thread(
+            .thread
+            .handle(
                 viewer(ctx)?,
                 ConversationId::from_uuid(conversation_id),
                 MessageId::from_uuid(message_id),

@@ -14,6 +14,7 @@ use super::seq_cursor::SeqCursor;
 use super::{AppState, validated};
 use crate::application::error::{AppError, FieldErrors};
 use crate::application::messages::{EditMessage, HistoryPage, MessageView, SendMessage};
+use crate::domain::conversations::Post;
 use crate::domain::messages::{ClientMessageId, HistoryRange, MessageContent};
 use crate::domain::shared::{AttachmentId, ConversationId, MessageId, UserId};
 
@@ -139,8 +140,7 @@ impl SendMessageBody {
         let (Some(content), true) = (content, errors.is_empty()) else {
             return Err(AppError::Invalid(errors));
         };
-        Ok(SendMessage {
-            conversation_id,
+        let post = Post {
             content,
             client_message_id: client_message_id.flatten(),
             reply_to: self.reply_to.map(MessageId::from_uuid),
@@ -150,6 +150,10 @@ impl SendMessageBody {
                 .into_iter()
                 .map(AttachmentId::from_uuid)
                 .collect(),
+        };
+        Ok(SendMessage {
+            conversation_id,
+            post,
         })
     }
 }
@@ -206,7 +210,7 @@ pub async fn history(
     let page = state
         .messages
         .history
-        .history(user.id(), ConversationId::from_uuid(*id), range)
+        .handle(user.id(), ConversationId::from_uuid(*id), range)
         .await?;
     Ok(HttpResponse::Ok().json(HistoryResponse::of(page, range)))
 }
@@ -260,7 +264,7 @@ pub async fn send_message(
     let command = body
         .into_inner()
         .into_command(ConversationId::from_uuid(*id))?;
-    let (view, created) = state.messages.commands.send(user.id(), command).await?;
+    let (view, created) = state.messages.send.handle(user.id(), command).await?;
     Ok(if created {
         HttpResponse::Created().json(view)
     } else {
@@ -290,7 +294,7 @@ pub async fn edit_message(
         message_id: MessageId::from_uuid(message_id),
         content,
     };
-    let view = state.messages.commands.edit(user.id(), command).await?;
+    let view = state.messages.edit.handle(user.id(), command).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -308,8 +312,8 @@ pub async fn delete_message(
     let (id, message_id) = path.into_inner();
     state
         .messages
-        .commands
-        .delete(
+        .delete
+        .handle(
             user.id(),
             ConversationId::from_uuid(id),
             MessageId::from_uuid(message_id),
@@ -341,8 +345,8 @@ pub async fn thread(
     let (id, message_id) = path.into_inner();
     let thread = state
         .messages
-        .history
-        .thread(
+        .thread
+        .handle(
             user.id(),
             ConversationId::from_uuid(id),
             MessageId::from_uuid(message_id),

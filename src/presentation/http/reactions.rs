@@ -39,8 +39,8 @@ pub async fn add_reaction(
     let emoji = emoji(&raw)?;
     state
         .messages
-        .reactions
-        .add(
+        .add_reaction
+        .handle(
             user.id(),
             ConversationId::from_uuid(id),
             MessageId::from_uuid(message_id),
@@ -68,8 +68,8 @@ pub async fn remove_reaction(
     let emoji = emoji(&raw)?;
     state
         .messages
-        .reactions
-        .remove(
+        .remove_reaction
+        .handle(
             user.id(),
             ConversationId::from_uuid(id),
             MessageId::from_uuid(message_id),

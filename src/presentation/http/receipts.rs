@@ -10,6 +10,7 @@ use super::AppState;
 use super::extract::AuthUser;
 use super::input::Json;
 use super::problem::Problem;
+use crate::application::messages::Marker;
 use crate::domain::shared::{ConversationId, MessageId};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -68,8 +69,8 @@ pub async fn receipts(
     let (id, message_id) = path.into_inner();
     let view = state
         .messages
-        .markers
-        .receipts(
+        .receipts
+        .handle(
             user.id(),
             ConversationId::from_uuid(id),
             MessageId::from_uuid(message_id),
@@ -106,8 +107,13 @@ pub async fn mark_read(
 ) -> Result<HttpResponse, Problem> {
     let read_seq = state
         .messages
-        .markers
-        .read(user.id(), ConversationId::from_uuid(*id), body.seq)
+        .move_marker
+        .handle(
+            user.id(),
+            ConversationId::from_uuid(*id),
+            Marker::Read,
+            body.seq,
+        )
         .await?;
     Ok(HttpResponse::Ok().json(ReadResponse { read_seq }))
 }
@@ -127,8 +133,13 @@ pub async fn mark_delivered(
 ) -> Result<HttpResponse, Problem> {
     let delivered_seq = state
         .messages
-        .markers
-        .delivered(user.id(), ConversationId::from_uuid(*id), body.seq)
+        .move_marker
+        .handle(
+            user.id(),
+            ConversationId::from_uuid(*id),
+            Marker::Delivered,
+            body.seq,
+        )
         .await?;
     Ok(HttpResponse::Ok().json(DeliveredResponse { delivered_seq }))
 }

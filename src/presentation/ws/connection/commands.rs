@@ -5,8 +5,9 @@ use tokio::sync::mpsc;
 
 use super::Live;
 use crate::application::error::AppError;
-use crate::application::messages::SendMessage;
+use crate::application::messages::{Marker, SendMessage};
 use crate::application::realtime::{CatchUp, PresenceStatus, RealtimeEvent, Replayed, SyncEntry};
+use crate::domain::conversations::Post;
 use crate::domain::messages::{ClientMessageId, MessageContent};
 use crate::domain::shared::{AttachmentId, ConversationId, MessageId, UserId};
 use crate::presentation::http::problem::Problem;
@@ -70,8 +71,7 @@ impl Live {
                 let client_message_id = client_message_id
                     .map(|raw| ClientMessageId::parse(&raw))
                     .transpose()?;
-                let command = SendMessage {
-                    conversation_id: ConversationId::from_uuid(conversation_id),
+                let post = Post {
                     content,
                     client_message_id,
                     reply_to: reply_to.map(MessageId::from_uuid),
@@ -81,7 +81,11 @@ impl Live {
                         .map(AttachmentId::from_uuid)
                         .collect(),
                 };
-                let (view, created) = state.messages.commands.send(me, command).await?;
+                let command = SendMessage {
+                    conversation_id: ConversationId::from_uuid(conversation_id),
+                    post,
+                };
+                let (view, created) = state.messages.send.handle(me, command).await?;
                 Ok(Acked::Sent(Box::new(SendAck {
                     created,
                     message: view,
@@ -103,8 +107,13 @@ impl Live {
             } => {
                 let read_seq = state
                     .messages
-                    .markers
-                    .read(me, ConversationId::from_uuid(conversation_id), seq)
+                    .move_marker
+                    .handle(
+                        me,
+                        ConversationId::from_uuid(conversation_id),
+                        Marker::Read,
+                        seq,
+                    )
                     .await?;
                 Ok(Acked::Read(ReadAck { read_seq }))
             }

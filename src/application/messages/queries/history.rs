@@ -1,9 +1,11 @@
 use std::sync::Arc;
 
-use super::{MessageView, MessagesDeps};
+use crate::application::conversations::member_of;
 use crate::application::error::AppError;
+use crate::application::messages::{MessageView, MessagesPorts, RecentMessages};
+use crate::domain::conversations::ConversationRepository;
 use crate::domain::messages::{HistoryQueries, HistoryRange, ReactedMessage};
-use crate::domain::shared::{ConversationId, MessageId, UserId};
+use crate::domain::shared::{ConversationId, UserId};
 
 pub struct HistoryPage {
     /// Ascending by seq.
@@ -15,25 +17,15 @@ pub struct HistoryPage {
     pub next_seq: Option<i64>,
 }
 
-pub struct Thread {
-    pub root: MessageView,
-    pub replies: Vec<MessageView>,
-    pub has_more: bool,
-    /// When `has_more`: the `after_seq` of the next page.
-    pub next_seq: Option<i64>,
+/// A page of a conversation's history, from the recent-messages cache when it holds the
+/// conversation's current state, else from the database (and then offered to the cache).
+pub struct HistoryHandler {
+    conversations: Arc<dyn ConversationRepository>,
+    history: Arc<dyn HistoryQueries>,
+    recent: Arc<RecentMessages>,
 }
-
-pub struct HistoryHandler(Arc<MessagesDeps>);
 
 /// A page from the database, and whether more lie beyond it: one row more is read to know.
-async fn read_page(
-    deps: &MessagesDeps,
-    id: ConversationId,
-    range: HistoryRange,
-) -> Result<(Vec<ReactedMessage>, bool), AppError> {
-    read_from(deps.history.as_ref(), id, range).await
-}
-
 async fn read_from(
     messages: &dyn HistoryQueries,
     id: ConversationId,
@@ -90,68 +82,35 @@ fn page_of(
 }
 
 impl HistoryHandler {
-    pub fn new(deps: Arc<MessagesDeps>) -> Self {
-        Self(deps)
-    }
-
-    /// The newest seq of a conversation `me` is in.
-    pub async fn last_seq(&self, me: UserId, id: ConversationId) -> Result<i64, AppError> {
-        Ok(self.0.member_of(id, me).await?.0.last_seq)
+    pub fn new(ports: &MessagesPorts) -> Self {
+        Self {
+            conversations: ports.conversations.clone(),
+            history: ports.history.clone(),
+            recent: ports.recent.clone(),
+        }
     }
 
     #[tracing::instrument(skip_all, fields(user_id = %me, conversation_id = %id))]
-    pub async fn history(
+    pub async fn handle(
         &self,
         me: UserId,
         id: ConversationId,
         range: HistoryRange,
     ) -> Result<HistoryPage, AppError> {
-        let deps = &self.0;
-        let (conversation, _) = deps.member_of(id, me).await?;
+        let (conversation, _) = member_of(self.conversations.as_ref(), id, me).await?;
         let state = (conversation.last_seq, conversation.history_version);
-        let (messages, has_more) = match deps.recent.page(id, state, range).await {
+        let (messages, has_more) = match self.recent.page(id, state, range).await {
             Some(page) => {
                 metrics::counter!("history_pages_total", "source" => "cache").increment(1);
                 (page.messages, page.has_more)
             }
             None => {
                 metrics::counter!("history_pages_total", "source" => "database").increment(1);
-                let (messages, has_more) = read_page(deps, id, range).await?;
-                deps.recent.offer(id, state, &messages).await;
+                let (messages, has_more) = read_from(self.history.as_ref(), id, range).await?;
+                self.recent.offer(id, state, &messages).await;
                 (messages, has_more)
             }
         };
         Ok(page_of(messages, has_more, range, me))
-    }
-
-    #[tracing::instrument(skip_all, fields(user_id = %me, conversation_id = %id))]
-    pub async fn thread(
-        &self,
-        me: UserId,
-        id: ConversationId,
-        root: MessageId,
-        after_seq: i64,
-        limit: u64,
-    ) -> Result<Thread, AppError> {
-        let deps = &self.0;
-        deps.member_of(id, me).await?;
-        let root = deps.message(id, root).await?;
-        let mut replies = deps
-            .history
-            .thread(id, root.id, after_seq, limit + 1)
-            .await?;
-        let has_more = replies.len() as u64 > limit;
-        replies.truncate(limit as usize);
-        let next_seq = replies.last().filter(|_| has_more).map(|m| m.seq);
-        let mut views = deps
-            .views(std::iter::once(root).chain(replies).collect(), me)
-            .await?;
-        let root = views.remove(0);
-        Ok(Thread {
-            root,
-            replies: views,
-            has_more,
-            next_seq,
-        })
     }
 }

@@ -1,0 +1,60 @@
+use std::sync::Arc;
+
+use crate::application::conversations::member_of;
+use crate::application::error::AppError;
+use crate::application::limits::WriteLimit;
+use crate::application::messages::{MessagesPorts, message_in};
+use crate::application::ports::Clock;
+use crate::domain::conversations::ConversationRepository;
+use crate::domain::messages::{Emoji, HistoryQueries, MessageRepository, Reaction};
+use crate::domain::shared::{ConversationId, DomainEvent, MessageId, UserId};
+
+/// Adds the caller's reaction: one per user per emoji on a message.
+pub struct AddReactionHandler {
+    conversations: Arc<dyn ConversationRepository>,
+    messages: Arc<dyn MessageRepository>,
+    history: Arc<dyn HistoryQueries>,
+    clock: Arc<dyn Clock>,
+    limit: WriteLimit,
+}
+
+impl AddReactionHandler {
+    pub fn new(ports: &MessagesPorts) -> Self {
+        Self {
+            conversations: ports.conversations.clone(),
+            messages: ports.messages.clone(),
+            history: ports.history.clone(),
+            clock: ports.clock.clone(),
+            limit: ports.react_limit.clone(),
+        }
+    }
+
+    #[tracing::instrument(skip_all, fields(user_id = %me, conversation_id = %id))]
+    pub async fn handle(
+        &self,
+        me: UserId,
+        id: ConversationId,
+        message_id: MessageId,
+        emoji: Emoji,
+    ) -> Result<(), AppError> {
+        self.limit.spend(me).await?;
+        member_of(self.conversations.as_ref(), id, me).await?;
+        let message = message_in(self.messages.as_ref(), id, message_id).await?;
+        if message.is_deleted() {
+            return Err(AppError::Conflict("message_deleted"));
+        }
+        let mut existing = self.history.reactions(&[message_id], me).await?;
+        let existing = existing.remove(&message_id).unwrap_or_default();
+        Reaction::check_can_add(&existing, &emoji)?;
+        let added = DomainEvent::ReactionAdded {
+            conversation_id: id,
+            message_id,
+            user_id: me,
+            emoji: emoji.as_str().to_owned(),
+        };
+        self.messages
+            .add_reaction(message_id, me, &emoji, self.clock.now(), &[added])
+            .await?;
+        Ok(())
+    }
+}

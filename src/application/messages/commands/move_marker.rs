@@ -1,0 +1,81 @@
+use std::sync::Arc;
+
+use crate::application::conversations::member_of;
+use crate::application::error::AppError;
+use crate::application::messages::MessagesPorts;
+use crate::application::ports::Clock;
+use crate::domain::conversations::{ConversationRepository, MarkerRepository};
+use crate::domain::shared::{ConversationId, DomainEvent, UserId};
+
+/// A participant's position in a conversation, moved forward only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Marker {
+    /// Everything up to the seq has been read.
+    Read,
+    /// Everything up to the seq has reached one of the user's devices.
+    Delivered,
+}
+
+/// Moves the caller's read or delivered marker to `seq` unless it is further already.
+pub struct MoveMarkerHandler {
+    conversations: Arc<dyn ConversationRepository>,
+    markers: Arc<dyn MarkerRepository>,
+    clock: Arc<dyn Clock>,
+}
+
+impl MoveMarkerHandler {
+    pub fn new(ports: &MessagesPorts) -> Self {
+        Self {
+            conversations: ports.conversations.clone(),
+            markers: ports.markers.clone(),
+            clock: ports.clock.clone(),
+        }
+    }
+
+    /// Returns the marker after the call.
+    #[tracing::instrument(skip_all, fields(user_id = %me, conversation_id = %id, ?marker, seq))]
+    pub async fn handle(
+        &self,
+        me: UserId,
+        id: ConversationId,
+        marker: Marker,
+        seq: i64,
+    ) -> Result<i64, AppError> {
+        let (conversation, _) = member_of(self.conversations.as_ref(), id, me).await?;
+        if seq < 1 || seq > conversation.last_seq {
+            return Err(AppError::invalid(
+                "seq",
+                format!("must be between 1 and {}", conversation.last_seq),
+            ));
+        }
+        let now = self.clock.now();
+        let moved = match marker {
+            Marker::Read => {
+                let moved = DomainEvent::ReadMarkerMoved {
+                    conversation_id: id,
+                    user_id: me,
+                    seq,
+                };
+                self.markers.mark_read(id, me, seq, now, &[moved]).await?
+            }
+            Marker::Delivered => {
+                let moved = DomainEvent::DeliveredMarkersMoved {
+                    conversation_id: id,
+                    users: vec![me],
+                    seq,
+                };
+                self.markers
+                    .mark_delivered(id, me, seq, now, &[moved])
+                    .await?
+            }
+        };
+        if moved {
+            return Ok(seq);
+        }
+        let (_, participant) = member_of(self.conversations.as_ref(), id, me).await?;
+        Ok(match marker {
+            Marker::Read => participant.read_seq,
+            Marker::Delivered => participant.delivered_seq,
+        })
+    }
+}
