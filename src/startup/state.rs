@@ -17,7 +17,7 @@ use crate::application::attachments::{
 };
 use crate::application::auth::{AuthDeps, AuthHandlers};
 use crate::application::business::{BusinessDeps, BusinessHandlers};
-use crate::application::conversations::{ConversationsDeps, ConversationsHandlers};
+use crate::application::conversations::{ConversationsHandlers, ConversationsPorts};
 use crate::application::events::{self, EventLog, LogOptions};
 use crate::application::limits::WriteLimit;
 use crate::application::messages::{MessagesHandlers, MessagesPorts, RecentMessages, RetentionJob};
@@ -124,7 +124,7 @@ pub(super) fn build_state(
         clock: business_clock,
         create_limit: write_limit("business-openings", limits.conversations_per_user),
     }));
-    let conversations_deps = Arc::new(ConversationsDeps {
+    let conversations_ports = ConversationsPorts {
         conversations: conversations.clone(),
         participants: conversations.clone(),
         chat_list: conversations.clone(),
@@ -134,7 +134,7 @@ pub(super) fn build_state(
         max_group_participants: settings.conversations.max_group_participants,
         create_limit: write_limit("conversations", limits.conversations_per_user),
         avatars,
-    });
+    };
     let recent = Arc::new(RecentMessages::new(
         settings.messages.recent_cache_mb * 1024 * 1024,
     ));
@@ -308,7 +308,7 @@ pub(super) fn build_state(
         auth: AuthHandlers::new(deps),
         business,
         users,
-        conversations: ConversationsHandlers::new(conversations_deps),
+        conversations: ConversationsHandlers::new(&conversations_ports),
         messages: messages_handlers,
         notifications: NotificationsHandlers::new(notifications_deps),
         realtime,

@@ -2,17 +2,19 @@
 //! roles, mute, and the chat list. Every one checks membership first: a non-member gets the
 //! same `conversation_not_found` as for a conversation that does not exist.
 
-mod chat_list;
-mod manage;
+pub mod commands;
 mod members;
-mod participants;
+pub mod queries;
 
 use std::sync::Arc;
 
-pub use chat_list::{ChatList, ChatListHandler};
-pub use manage::{ConversationView, ConversationsHandler, CreateConversation, UpdateConversation};
+pub use commands::{
+    AddParticipantsHandler, ChangeRoleHandler, CreateConversation, CreateConversationHandler,
+    DeleteConversationHandler, MuteConversationHandler, RemoveParticipantHandler,
+    UpdateConversation, UpdateConversationHandler,
+};
 pub use members::{MEMBER_LISTS_CACHED, Members, membership_changed};
-pub use participants::ParticipantsHandler;
+pub use queries::{ChatList, ChatListHandler, ConversationHandler, ParticipantListHandler};
 
 use crate::application::attachments::Avatars;
 use crate::application::error::AppError;
@@ -20,8 +22,8 @@ use crate::application::limits::WriteLimit;
 use crate::application::ports::Clock;
 use crate::application::users::Relationships;
 use crate::domain::conversations::{
-    ChatListQueries, Conversation, ConversationError, ConversationRepository, Participant,
-    ParticipantRepository,
+    ChatListQueries, Conversation, ConversationError, ConversationKind, ConversationRepository,
+    Participant, ParticipantRepository,
 };
 use crate::domain::shared::{ConversationId, UserId};
 use crate::domain::users::ProfileRepository;
@@ -39,7 +41,8 @@ pub async fn member_of(
         .ok_or(AppError::NotFound("conversation_not_found"))
 }
 
-pub struct ConversationsDeps {
+/// What the conversations handlers are built from; each keeps only the ports it uses.
+pub struct ConversationsPorts {
     pub conversations: Arc<dyn ConversationRepository>,
     pub participants: Arc<dyn ParticipantRepository>,
     pub chat_list: Arc<dyn ChatListQueries>,
@@ -51,29 +54,68 @@ pub struct ConversationsDeps {
     pub avatars: Avatars,
 }
 
-impl ConversationsDeps {
-    pub async fn member_of(
-        &self,
-        id: ConversationId,
-        user: UserId,
-    ) -> Result<(Conversation, Participant), AppError> {
-        member_of(self.conversations.as_ref(), id, user).await
-    }
+/// A conversation as one of its participants sees it.
+#[derive(Debug, Clone)]
+pub struct ConversationView {
+    pub conversation: Conversation,
+    pub me: Participant,
+    pub participant_count: u64,
+    /// The other participant of a direct chat.
+    pub other_user: Option<UserId>,
+}
 
-    /// Refuses, changing nothing, when any of `invitees` does not let `inviter` add them to a
-    /// group or channel (their `group_invites` setting).
-    async fn check_invites(&self, inviter: UserId, invitees: &[UserId]) -> Result<(), AppError> {
-        for invitee in invitees {
-            if !self
-                .relationships
-                .may_add_to_group(inviter, *invitee)
-                .await?
-            {
-                return Err(AppError::Forbidden("group_invite_not_allowed"));
-            }
-        }
-        Ok(())
+impl ConversationView {
+    /// `conversation` as `me` sees it, counting its members.
+    async fn read(
+        participants: &dyn ParticipantRepository,
+        conversation: Conversation,
+        me: Participant,
+    ) -> Result<Self, AppError> {
+        let ids = participants.participant_ids(conversation.id).await?;
+        let other_user = (conversation.kind == ConversationKind::Direct)
+            .then(|| ids.iter().copied().find(|id| *id != me.user_id))
+            .flatten();
+        Ok(Self {
+            participant_count: ids.len() as u64,
+            conversation,
+            me,
+            other_user,
+        })
     }
+}
+
+/// Refuses, changing nothing, when any of `invitees` is unknown, has blocked `inviter`, or
+/// does not let `inviter` add them to a group or channel (their `group_invites` setting).
+/// `field` names the request's list in the refusal.
+async fn check_invitees(
+    profiles: &dyn ProfileRepository,
+    relationships: &Relationships,
+    inviter: UserId,
+    invitees: &[UserId],
+    field: &'static str,
+) -> Result<(), AppError> {
+    let found = profiles.find_many(invitees).await?;
+    let mut unknown = Vec::new();
+    for invitee in invitees {
+        // Someone who blocked the inviter is as unknown to them as someone who does not exist.
+        if !found.iter().any(|p| p.id == *invitee)
+            || relationships.is_blocked_by(*invitee, inviter).await?
+        {
+            unknown.push(invitee.to_string());
+        }
+    }
+    if !unknown.is_empty() {
+        return Err(AppError::invalid(
+            field,
+            format!("unknown users: {}", unknown.join(", ")),
+        ));
+    }
+    for invitee in invitees {
+        if !relationships.may_add_to_group(inviter, *invitee).await? {
+            return Err(AppError::Forbidden("group_invite_not_allowed"));
+        }
+    }
+    Ok(())
 }
 
 impl From<ConversationError> for AppError {
@@ -94,18 +136,33 @@ impl From<ConversationError> for AppError {
     }
 }
 
+/// Every conversations handler, built once at startup.
 pub struct ConversationsHandlers {
-    pub conversations: ConversationsHandler,
-    pub participants: ParticipantsHandler,
+    pub create: CreateConversationHandler,
+    pub get: ConversationHandler,
+    pub update: UpdateConversationHandler,
+    pub delete: DeleteConversationHandler,
+    pub mute: MuteConversationHandler,
+    pub participants: ParticipantListHandler,
+    pub add_participants: AddParticipantsHandler,
+    pub remove_participant: RemoveParticipantHandler,
+    pub change_role: ChangeRoleHandler,
     pub chat_list: ChatListHandler,
 }
 
 impl ConversationsHandlers {
-    pub fn new(deps: Arc<ConversationsDeps>) -> Self {
+    pub fn new(ports: &ConversationsPorts) -> Self {
         Self {
-            conversations: ConversationsHandler::new(deps.clone()),
-            participants: ParticipantsHandler::new(deps.clone()),
-            chat_list: ChatListHandler::new(deps),
+            create: CreateConversationHandler::new(ports),
+            get: ConversationHandler::new(ports),
+            update: UpdateConversationHandler::new(ports),
+            delete: DeleteConversationHandler::new(ports),
+            mute: MuteConversationHandler::new(ports),
+            participants: ParticipantListHandler::new(ports),
+            add_participants: AddParticipantsHandler::new(ports),
+            remove_participant: RemoveParticipantHandler::new(ports),
+            change_role: ChangeRoleHandler::new(ports),
+            chat_list: ChatListHandler::new(ports),
         }
     }
 }

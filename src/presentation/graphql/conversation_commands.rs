@@ -68,11 +68,7 @@ impl ConversationsMutation {
             member_ids: input.member_ids,
         };
         let command = body.into_command()?;
-        let (view, created) = state(ctx)
-            .conversations
-            .conversations
-            .create(me, command)
-            .await?;
+        let (view, created) = state(ctx).conversations.create.handle(me, command).await?;
         Ok(CreateConversationPayload {
             conversation: Conversation(view),
             created,
@@ -95,8 +91,8 @@ impl ConversationsMutation {
         let changes = body.into_changes()?;
         let view = state(ctx)
             .conversations
-            .conversations
-            .update(me, ConversationId::from_uuid(id), changes)
+            .update
+            .handle(me, ConversationId::from_uuid(id), changes)
             .await?;
         Ok(Conversation(view))
     }
@@ -106,8 +102,8 @@ impl ConversationsMutation {
         let me = viewer(ctx)?;
         state(ctx)
             .conversations
-            .conversations
-            .delete(me, ConversationId::from_uuid(id))
+            .delete
+            .handle(me, ConversationId::from_uuid(id))
             .await?;
         Ok(true)
     }
@@ -126,8 +122,8 @@ impl ConversationsMutation {
         let users = user_ids.into_iter().map(UserId::from_uuid).collect();
         let added = state(ctx)
             .conversations
-            .participants
-            .add(me, ConversationId::from_uuid(id), users)
+            .add_participants
+            .handle(me, ConversationId::from_uuid(id), users)
             .await?;
         Ok(added.into_iter().map(|u| u.as_uuid()).collect())
     }
@@ -137,8 +133,8 @@ impl ConversationsMutation {
         let me = viewer(ctx)?;
         state(ctx)
             .conversations
-            .participants
-            .remove(
+            .remove_participant
+            .handle(
                 me,
                 ConversationId::from_uuid(id),
                 UserId::from_uuid(user_id),
@@ -158,8 +154,8 @@ impl ConversationsMutation {
         let me = viewer(ctx)?;
         let participant = state(ctx)
             .conversations
-            .participants
-            .set_role(
+            .change_role
+            .handle(
                 me,
                 ConversationId::from_uuid(id),
                 UserId::from_uuid(user_id),
@@ -174,8 +170,8 @@ impl ConversationsMutation {
         let me = viewer(ctx)?;
         state(ctx)
             .conversations
-            .conversations
-            .set_muted(me, ConversationId::from_uuid(id), muted)
+            .mute
+            .handle(me, ConversationId::from_uuid(id), muted)
             .await?;
         Ok(muted)
     }

@@ -129,7 +129,7 @@ impl Conversation {
         let list = state(ctx)
             .conversations
             .participants
-            .list(viewer(ctx)?, self.0.conversation.id)
+            .handle(viewer(ctx)?, self.0.conversation.id)
             .await?;
         Ok(list.into_iter().map(Participant).collect())
     }
@@ -300,8 +300,8 @@ impl ConversationsQuery {
     async fn conversation(&self, ctx: &Context<'_>, id: Uuid) -> Result<Conversation> {
         let view = state(ctx)
             .conversations
-            .conversations
-            .get(viewer(ctx)?, ConversationId::from_uuid(id))
+            .get
+            .handle(viewer(ctx)?, ConversationId::from_uuid(id))
             .await?;
         Ok(Conversation(view))
     }

@@ -209,8 +209,8 @@ pub async fn create_conversation(
     let command = body.into_inner().into_command()?;
     let (view, created) = state
         .conversations
-        .conversations
-        .create(user.id(), command)
+        .create
+        .handle(user.id(), command)
         .await?;
     let response = ConversationResponse::from(view);
     Ok(if created {
@@ -233,8 +233,8 @@ pub async fn get_conversation(
 ) -> Result<HttpResponse, Problem> {
     let view = state
         .conversations
-        .conversations
-        .get(user.id(), ConversationId::from_uuid(*id))
+        .get
+        .handle(user.id(), ConversationId::from_uuid(*id))
         .await?;
     Ok(HttpResponse::Ok().json(ConversationResponse::from(view)))
 }
@@ -256,8 +256,8 @@ pub async fn update_conversation(
     let changes = body.into_inner().into_changes()?;
     let view = state
         .conversations
-        .conversations
-        .update(user.id(), ConversationId::from_uuid(*id), changes)
+        .update
+        .handle(user.id(), ConversationId::from_uuid(*id), changes)
         .await?;
     Ok(HttpResponse::Ok().json(ConversationResponse::from(view)))
 }
@@ -276,8 +276,8 @@ pub async fn delete_conversation(
 ) -> Result<HttpResponse, Problem> {
     state
         .conversations
-        .conversations
-        .delete(user.id(), ConversationId::from_uuid(*id))
+        .delete
+        .handle(user.id(), ConversationId::from_uuid(*id))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -295,8 +295,8 @@ pub async fn mute(
 ) -> Result<HttpResponse, Problem> {
     state
         .conversations
-        .conversations
-        .set_muted(user.id(), ConversationId::from_uuid(*id), true)
+        .mute
+        .handle(user.id(), ConversationId::from_uuid(*id), true)
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -314,8 +314,8 @@ pub async fn unmute(
 ) -> Result<HttpResponse, Problem> {
     state
         .conversations
-        .conversations
-        .set_muted(user.id(), ConversationId::from_uuid(*id), false)
+        .mute
+        .handle(user.id(), ConversationId::from_uuid(*id), false)
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -108,7 +108,7 @@ pub async fn list_participants(
     let participants = state
         .conversations
         .participants
-        .list(user.id(), ConversationId::from_uuid(*id))
+        .handle(user.id(), ConversationId::from_uuid(*id))
         .await?;
     let participants = participants
         .into_iter()
@@ -143,8 +143,8 @@ pub async fn add_participants(
         .collect();
     let added = state
         .conversations
-        .participants
-        .add(user.id(), ConversationId::from_uuid(*id), users)
+        .add_participants
+        .handle(user.id(), ConversationId::from_uuid(*id), users)
         .await?;
     Ok(HttpResponse::Ok().json(AddedResponse {
         added: added.into_iter().map(|u| u.as_uuid()).collect(),
@@ -168,8 +168,8 @@ pub async fn remove_participant(
     let (id, target) = path.into_inner();
     state
         .conversations
-        .participants
-        .remove(
+        .remove_participant
+        .handle(
             user.id(),
             ConversationId::from_uuid(id),
             UserId::from_uuid(target),
@@ -196,8 +196,8 @@ pub async fn change_role(
     let (id, target) = path.into_inner();
     let participant = state
         .conversations
-        .participants
-        .set_role(
+        .change_role
+        .handle(
             user.id(),
             ConversationId::from_uuid(id),
             UserId::from_uuid(target),

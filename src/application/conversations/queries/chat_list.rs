@@ -1,10 +1,10 @@
 use std::sync::Arc;
 
-use super::ConversationsDeps;
+use crate::application::conversations::ConversationsPorts;
 use crate::application::error::AppError;
-use crate::domain::conversations::{ChatListCursor, ChatListEntry};
+use crate::domain::conversations::{ChatListCursor, ChatListEntry, ChatListQueries};
 use crate::domain::shared::UserId;
-use crate::domain::users::Profile;
+use crate::domain::users::{Profile, ProfileRepository};
 
 pub struct ChatList {
     pub entries: Vec<ChatListEntry>,
@@ -14,11 +14,17 @@ pub struct ChatList {
 }
 
 /// The caller's conversations by last activity, with previews and unread counts.
-pub struct ChatListHandler(Arc<ConversationsDeps>);
+pub struct ChatListHandler {
+    chat_list: Arc<dyn ChatListQueries>,
+    profiles: Arc<dyn ProfileRepository>,
+}
 
 impl ChatListHandler {
-    pub fn new(deps: Arc<ConversationsDeps>) -> Self {
-        Self(deps)
+    pub fn new(ports: &ConversationsPorts) -> Self {
+        Self {
+            chat_list: ports.chat_list.clone(),
+            profiles: ports.profiles.clone(),
+        }
     }
 
     #[tracing::instrument(skip_all, fields(user_id = %me))]
@@ -28,11 +34,11 @@ impl ChatListHandler {
         after: Option<ChatListCursor>,
         limit: u64,
     ) -> Result<ChatList, AppError> {
-        let mut entries = self.0.chat_list.chat_list(me, after, limit + 1).await?;
+        let mut entries = self.chat_list.chat_list(me, after, limit + 1).await?;
         let more = entries.len() as u64 > limit;
         entries.truncate(limit as usize);
         let others: Vec<UserId> = entries.iter().filter_map(|e| e.other_user).collect();
-        let profiles = self.0.profiles.find_many(&others).await?;
+        let profiles = self.profiles.find_many(&others).await?;
         let next = more
             .then(|| {
                 entries.last().map(|e| ChatListCursor {
