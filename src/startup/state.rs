@@ -22,12 +22,12 @@ use crate::application::events::{self, EventLog, LogOptions};
 use crate::application::limits::WriteLimit;
 use crate::application::messages::{MessagesHandlers, MessagesPorts, RecentMessages, RetentionJob};
 use crate::application::notifications::{
-    DigestPolicy, Digests, NotificationsDeps, NotificationsHandlers, NotificationsSubscriber,
+    DigestPolicy, Digests, NotificationsHandlers, NotificationsPorts, NotificationsSubscriber,
     Pusher,
 };
 use crate::application::ports::{Clock, HealthCheck};
 use crate::application::realtime::CatchUp;
-use crate::application::users::{UsersDeps, UsersHandlers};
+use crate::application::users::{UsersHandlers, UsersPorts};
 use crate::config::{LimitSetting, Settings};
 use crate::infrastructure::clock::{FileClock, SystemClock};
 use crate::infrastructure::health::{DatabaseHealth, RedisHealth};
@@ -92,7 +92,7 @@ pub(super) fn build_state(
     let blocks = Arc::new(SeaOrmBlockRepository::new(db.clone()));
     let user_settings = Arc::new(SeaOrmSettingsRepository::new(db.clone()));
     let business_repository = Arc::new(SeaOrmBusinessRepository::new(db.clone(), signal.clone()));
-    let users = UsersDeps {
+    let users = UsersPorts {
         accounts: accounts.clone(),
         profiles: profiles.clone(),
         settings: user_settings.clone(),
@@ -105,7 +105,7 @@ pub(super) fn build_state(
         claim_limit: write_limit("prekey-claims", limits.prekey_claims_per_caller),
         avatars: avatars.clone(),
     };
-    let users = UsersHandlers::new(users);
+    let users = UsersHandlers::new(&users);
     let conversations = Arc::new(SeaOrmConversationRepository::new(
         db.clone(),
         signal.clone(),
@@ -211,7 +211,7 @@ pub(super) fn build_state(
         settings.attachments.cleanup_interval_secs.max(1),
     )));
     let devices = Arc::new(SeaOrmDeviceRepository::new(db.clone()));
-    let notifications_deps = Arc::new(NotificationsDeps {
+    let notifications_ports = NotificationsPorts {
         notifications: Arc::new(SeaOrmNotificationRepository::new(
             db.clone(),
             signal.clone(),
@@ -222,12 +222,12 @@ pub(super) fn build_state(
         relationships: users.relationships.clone(),
         presence: realtime.presence.store().clone(),
         clock: clock.clone(),
-    });
+    };
     let mut consumers = vec![tokio::spawn(events::run_shared(
         "notifications",
         instance.clone(),
         log.clone(),
-        Arc::new(NotificationsSubscriber::new(notifications_deps.clone())),
+        Arc::new(NotificationsSubscriber::new(&notifications_ports)),
         log_options,
         shutdown.clone(),
     ))];
@@ -266,7 +266,7 @@ pub(super) fn build_state(
     let digests = Digests {
         digests: Arc::new(SeaOrmDigestRepository::new(db.clone())),
         accounts: accounts.clone(),
-        presence: notifications_deps.presence.clone(),
+        presence: notifications_ports.presence.clone(),
         mailer: mailer.clone(),
         clock: clock.clone(),
         policy: DigestPolicy {
@@ -310,7 +310,7 @@ pub(super) fn build_state(
         users,
         conversations: ConversationsHandlers::new(&conversations_ports),
         messages: messages_handlers,
-        notifications: NotificationsHandlers::new(notifications_deps),
+        notifications: NotificationsHandlers::new(&notifications_ports),
         realtime,
         clock,
         graphql_cost,

@@ -1,10 +1,10 @@
 //! Notifications use cases: the subscriber that turns domain events into notifications (and
 //! pushes), the inbox queries and read marks, and device registration.
 
-mod devices;
+pub mod commands;
 mod digest;
-mod inbox;
 mod push;
+pub mod queries;
 mod subscriber;
 mod view;
 
@@ -12,10 +12,12 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-pub use devices::{DevicesHandler, RegisterDevice};
+pub use commands::{
+    MarkRead, MarkReadHandler, RegisterDevice, RegisterDeviceHandler, RemoveDeviceHandler,
+};
 pub use digest::{DigestPolicy, Digests};
-pub use inbox::{InboxHandler, InboxPage, MarkRead};
 pub use push::Pusher;
+pub use queries::{DeviceListHandler, InboxHandler, InboxPage};
 pub use subscriber::NotificationsSubscriber;
 pub use view::NotificationView;
 
@@ -47,7 +49,9 @@ pub trait PushSender: Send + Sync {
     ) -> anyhow::Result<PushOutcome>;
 }
 
-pub struct NotificationsDeps {
+/// What the notifications handlers and subscriber are built from; each keeps only the ports
+/// it uses.
+pub struct NotificationsPorts {
     pub notifications: Arc<dyn NotificationRepository>,
     pub devices: Arc<dyn DeviceRepository>,
     pub participants: Arc<dyn ParticipantRepository>,
@@ -60,14 +64,20 @@ pub struct NotificationsDeps {
 /// Every notifications handler, built once at startup.
 pub struct NotificationsHandlers {
     pub inbox: InboxHandler,
-    pub devices: DevicesHandler,
+    pub mark_read: MarkReadHandler,
+    pub devices: DeviceListHandler,
+    pub register_device: RegisterDeviceHandler,
+    pub remove_device: RemoveDeviceHandler,
 }
 
 impl NotificationsHandlers {
-    pub fn new(deps: Arc<NotificationsDeps>) -> Self {
+    pub fn new(ports: &NotificationsPorts) -> Self {
         Self {
-            inbox: InboxHandler::new(deps.clone()),
-            devices: DevicesHandler::new(deps),
+            inbox: InboxHandler::new(ports),
+            mark_read: MarkReadHandler::new(ports),
+            devices: DeviceListHandler::new(ports),
+            register_device: RegisterDeviceHandler::new(ports),
+            remove_device: RemoveDeviceHandler::new(ports),
         }
     }
 }

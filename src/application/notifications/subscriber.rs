@@ -3,35 +3,50 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use super::NotificationsDeps;
+use super::NotificationsPorts;
 use crate::application::conversations::{MEMBER_LISTS_CACHED, Members, membership_changed};
 use crate::application::error::AppError;
 use crate::application::events::{EventHandler, LoggedEvent};
-use crate::application::realtime::PresenceStatus;
+use crate::application::ports::Clock;
+use crate::application::realtime::{PresenceStatus, PresenceStore};
+use crate::application::users::Relationships;
+use crate::domain::conversations::ParticipantRepository;
 use crate::domain::messages::{Message, MessageKind};
-use crate::domain::notifications::{Notification, NotificationKind};
+use crate::domain::notifications::{Notification, NotificationKind, NotificationRepository};
 use crate::domain::shared::{DomainEvent, UserId};
-use crate::domain::users::NotificationPreferences;
+use crate::domain::users::{NotificationPreferences, SettingsRepository};
 
 /// Creates notifications from the event log. Each notification is keyed by what caused it (the
 /// message, or the event's position), so a replayed event notifies nobody twice: exactly one
 /// notification per trigger and recipient.
 pub struct NotificationsSubscriber {
-    deps: Arc<NotificationsDeps>,
+    notifications: Arc<dyn NotificationRepository>,
+    participants: Arc<dyn ParticipantRepository>,
+    settings: Arc<dyn SettingsRepository>,
+    relationships: Relationships,
+    presence: Arc<dyn PresenceStore>,
+    clock: Arc<dyn Clock>,
     members: Members,
 }
 
 impl NotificationsSubscriber {
-    pub fn new(deps: Arc<NotificationsDeps>) -> Self {
-        let members = Members::new(deps.participants.clone(), MEMBER_LISTS_CACHED);
-        Self { deps, members }
+    pub fn new(ports: &NotificationsPorts) -> Self {
+        Self {
+            notifications: ports.notifications.clone(),
+            participants: ports.participants.clone(),
+            settings: ports.settings.clone(),
+            relationships: ports.relationships.clone(),
+            presence: ports.presence.clone(),
+            clock: ports.clock.clone(),
+            members: Members::new(ports.participants.clone(), MEMBER_LISTS_CACHED),
+        }
     }
 }
 
 #[async_trait]
 impl EventHandler for NotificationsSubscriber {
     async fn handle(&self, logged: &LoggedEvent) -> Result<(), AppError> {
-        let now = self.deps.clock.now();
+        let now = self.clock.now();
         let position = logged.position;
         if let Some(changed) = membership_changed(&logged.event) {
             self.members.forget(changed).await;
@@ -70,7 +85,6 @@ impl NotificationsSubscriber {
         if message.is_deleted() || message.kind == MessageKind::System {
             return Ok(());
         }
-        let deps = &self.deps;
         let conversation = message.conversation_id;
         let members = self.members.of(conversation).await?;
         let recipients: Vec<UserId> = members
@@ -87,7 +101,7 @@ impl NotificationsSubscriber {
         let offline: HashSet<UserId> = if unmentioned.is_empty() {
             HashSet::new()
         } else {
-            deps.presence
+            self.presence
                 .get(&unmentioned)
                 .await
                 .into_iter()
@@ -110,7 +124,7 @@ impl NotificationsSubscriber {
         if told.is_empty() {
             return Ok(());
         }
-        let muted: HashSet<UserId> = deps
+        let muted: HashSet<UserId> = self
             .participants
             .participants(conversation)
             .await?
@@ -118,7 +132,7 @@ impl NotificationsSubscriber {
             .filter(|p| p.muted)
             .map(|p| p.user_id)
             .collect();
-        let now = deps.clock.now();
+        let now = self.clock.now();
         for (user, kind) in told {
             if muted.contains(&user) {
                 continue;
@@ -133,10 +147,9 @@ impl NotificationsSubscriber {
     /// Stores `n` if its recipient wants it and has not blocked its cause, with the event that
     /// tells their live connections and their devices.
     async fn notify(&self, n: Notification) -> Result<(), AppError> {
-        let deps = &self.deps;
-        let preferences = deps.settings.get(n.user_id).await?.notifications;
+        let preferences = self.settings.get(n.user_id).await?.notifications;
         if !wanted(n.kind, preferences)
-            || deps
+            || self
                 .relationships
                 .is_blocked_by(n.user_id, n.actor_id)
                 .await?
@@ -146,7 +159,7 @@ impl NotificationsSubscriber {
         let created = DomainEvent::NotificationCreated {
             notification: Arc::new(n.clone()),
         };
-        deps.notifications.insert(&n, &[created]).await?;
+        self.notifications.insert(&n, &[created]).await?;
         Ok(())
     }
 }

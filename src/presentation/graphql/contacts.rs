@@ -76,7 +76,7 @@ pub struct ContactsQuery;
 impl ContactsQuery {
     /// The caller's contacts and pending requests.
     async fn contacts(&self, ctx: &Context<'_>) -> Result<Contacts> {
-        let list = state(ctx).users.contacts.list(viewer(ctx)?).await?;
+        let list = state(ctx).users.contacts.handle(viewer(ctx)?).await?;
         let map = |views: Vec<ContactView>| views.into_iter().map(Contact::from).collect();
         Ok(Contacts {
             contacts: map(list.contacts),
@@ -101,7 +101,7 @@ impl ContactsMutation {
             avatar_id: maybe(input.avatar_id),
         };
         let changes = body.into_changes()?;
-        let view = state(ctx).users.profiles.update(me, changes).await?;
+        let view = state(ctx).users.update_profile.handle(me, changes).await?;
         Ok(Viewer::from(view))
     }
 
@@ -109,20 +109,30 @@ impl ContactsMutation {
     async fn request_contact(&self, ctx: &Context<'_>, user_id: Uuid) -> Result<Contact> {
         let me = viewer(ctx)?;
         let other = UserId::from_uuid(user_id);
-        Ok(state(ctx).users.contacts.request(me, other).await?.into())
+        Ok(state(ctx)
+            .users
+            .request_contact
+            .handle(me, other)
+            .await?
+            .into())
     }
 
     async fn accept_contact(&self, ctx: &Context<'_>, user_id: Uuid) -> Result<Contact> {
         let me = viewer(ctx)?;
         let other = UserId::from_uuid(user_id);
-        Ok(state(ctx).users.contacts.accept(me, other).await?.into())
+        Ok(state(ctx)
+            .users
+            .accept_contact
+            .handle(me, other)
+            .await?
+            .into())
     }
 
     /// Remove a contact, decline a request or withdraw one.
     async fn remove_contact(&self, ctx: &Context<'_>, user_id: Uuid) -> Result<bool> {
         let me = viewer(ctx)?;
         let other = UserId::from_uuid(user_id);
-        state(ctx).users.contacts.remove(me, other).await?;
+        state(ctx).users.remove_contact.handle(me, other).await?;
         Ok(true)
     }
 }

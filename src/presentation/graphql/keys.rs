@@ -81,7 +81,7 @@ pub struct KeysQuery;
 impl KeysQuery {
     /// How many of the caller's one-time prekeys are left.
     async fn key_status(&self, ctx: &Context<'_>) -> Result<KeyStatus> {
-        let status = state(ctx).users.keys.status(viewer(ctx)?).await?;
+        let status = state(ctx).users.key_status.handle(viewer(ctx)?).await?;
         Ok(KeyStatus {
             one_time_prekeys_left: status.one_time_prekeys_left,
             has_fallback_prekey: status.has_fallback_prekey,
@@ -112,8 +112,8 @@ impl KeysMutation {
         };
         let status = state(ctx)
             .users
-            .keys
-            .upload(me, body.into_command()?)
+            .upload_keys
+            .handle(me, body.into_command()?)
             .await?;
         Ok(KeyStatus {
             one_time_prekeys_left: status.one_time_prekeys_left,
@@ -127,8 +127,8 @@ impl KeysMutation {
         let me = viewer(ctx)?;
         let bundle = state(ctx)
             .users
-            .keys
-            .bundle(me, UserId::from_uuid(user_id))
+            .claim_key_bundle
+            .handle(me, UserId::from_uuid(user_id))
             .await?;
         let wire = KeyBundleResponse::new(user_id, bundle);
         Ok(KeyBundle {

@@ -103,7 +103,7 @@ impl NotificationsQuery {
         let page = state(ctx)
             .notifications
             .inbox
-            .list(me, unread_only, after.map(NotificationId::from_uuid), limit)
+            .handle(me, unread_only, after.map(NotificationId::from_uuid), limit)
             .await?;
         let mut connection = Connection::with_additional_fields(
             after.is_some(),
@@ -135,7 +135,7 @@ impl NotificationsMutation {
     ) -> Result<MarkNotificationsReadPayload> {
         let me = viewer(ctx)?;
         let which = MarkReadBody { ids, all }.into_command()?;
-        let (updated, unread_count) = state(ctx).notifications.inbox.mark_read(me, which).await?;
+        let (updated, unread_count) = state(ctx).notifications.mark_read.handle(me, which).await?;
         Ok(MarkNotificationsReadPayload {
             updated,
             unread_count,

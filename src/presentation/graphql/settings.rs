@@ -138,12 +138,16 @@ pub struct SettingsQuery;
 #[Object]
 impl SettingsQuery {
     async fn settings(&self, ctx: &Context<'_>) -> Result<Settings> {
-        Ok(state(ctx).users.settings.get(viewer(ctx)?).await?.into())
+        Ok(state(ctx).users.settings.handle(viewer(ctx)?).await?.into())
     }
 
     /// The caller's devices registered for push.
     async fn devices(&self, ctx: &Context<'_>) -> Result<Vec<Device>> {
-        let devices = state(ctx).notifications.devices.list(viewer(ctx)?).await?;
+        let devices = state(ctx)
+            .notifications
+            .devices
+            .handle(viewer(ctx)?)
+            .await?;
         Ok(devices.into_iter().map(Device::from).collect())
     }
 }
@@ -166,7 +170,12 @@ impl SettingsMutation {
             notify_group_invites: input.notify_group_invites,
             email_digest: input.email_digest,
         };
-        Ok(state(ctx).users.settings.update(me, changes).await?.into())
+        Ok(state(ctx)
+            .users
+            .update_settings
+            .handle(me, changes)
+            .await?
+            .into())
     }
 
     /// Register a push token for the caller; a token of another account moves to the caller.
@@ -178,8 +187,8 @@ impl SettingsMutation {
     ) -> Result<RegisterDevicePayload> {
         let me = viewer(ctx)?;
         let command = RegisterDeviceBody { platform, token }.into_command()?;
-        let devices = &state(ctx).notifications.devices;
-        let (device, created) = devices.register(me, command).await?;
+        let register = &state(ctx).notifications.register_device;
+        let (device, created) = register.handle(me, command).await?;
         Ok(RegisterDevicePayload {
             device: device.into(),
             created,
@@ -189,8 +198,8 @@ impl SettingsMutation {
     /// Unregister one of the caller's devices: it gets no more pushes.
     async fn remove_device(&self, ctx: &Context<'_>, id: Uuid) -> Result<bool> {
         let me = viewer(ctx)?;
-        let devices = &state(ctx).notifications.devices;
-        devices.remove(me, DeviceId::from_uuid(id)).await?;
+        let remove = &state(ctx).notifications.remove_device;
+        remove.handle(me, DeviceId::from_uuid(id)).await?;
         Ok(true)
     }
 }

@@ -98,7 +98,7 @@ impl Loader<(UserId, UserId)> for ProfileLoader {
                 .filter(|(v, _)| *v == viewer)
                 .map(|(_, id)| *id)
                 .collect();
-            let profiles = self.0.users.profiles.shown_beside(viewer, &ids).await?;
+            let profiles = self.0.users.shown_beside.handle(viewer, &ids).await?;
             found.extend(profiles.into_iter().map(|p| ((viewer, p.id), p)));
         }
         Ok(found)
@@ -119,15 +119,20 @@ pub struct UsersQuery;
 impl UsersQuery {
     /// The signed-in user.
     async fn viewer(&self, ctx: &Context<'_>) -> Result<Viewer> {
-        Ok(state(ctx).users.profiles.me(viewer(ctx)?).await?.into())
+        Ok(state(ctx)
+            .users
+            .own_profile
+            .handle(viewer(ctx)?)
+            .await?
+            .into())
     }
 
     /// Someone's profile (`user_not_found` when they blocked the caller).
     async fn user(&self, ctx: &Context<'_>, id: Uuid) -> Result<User> {
         let profile = state(ctx)
             .users
-            .profiles
-            .get(viewer(ctx)?, UserId::from_uuid(id))
+            .profile
+            .handle(viewer(ctx)?, UserId::from_uuid(id))
             .await?;
         Ok(User(profile))
     }
@@ -163,7 +168,7 @@ impl UsersQuery {
             after,
             limit,
         };
-        let page = state(ctx).users.profiles.search(me, search).await?;
+        let page = state(ctx).users.search.handle(me, search).await?;
         let mut connection = Connection::new(has_previous, page.next_after.is_some());
         connection.edges.extend(
             page.profiles
@@ -175,7 +180,7 @@ impl UsersQuery {
 
     /// The users the caller has blocked.
     async fn blocked_users(&self, ctx: &Context<'_>) -> Result<Vec<User>> {
-        let blocked = state(ctx).users.contacts.blocked(viewer(ctx)?).await?;
+        let blocked = state(ctx).users.blocked.handle(viewer(ctx)?).await?;
         Ok(blocked.into_iter().map(|(p, _)| User(p)).collect())
     }
 }
@@ -190,8 +195,8 @@ impl UsersMutation {
         let me = viewer(ctx)?;
         state(ctx)
             .users
-            .contacts
-            .block(me, UserId::from_uuid(id))
+            .block
+            .handle(me, UserId::from_uuid(id))
             .await?;
         Ok(true)
     }
@@ -201,8 +206,8 @@ impl UsersMutation {
         let me = viewer(ctx)?;
         state(ctx)
             .users
-            .contacts
-            .unblock(me, UserId::from_uuid(id))
+            .unblock
+            .handle(me, UserId::from_uuid(id))
             .await?;
         Ok(true)
     }

@@ -100,8 +100,8 @@ pub async fn block_user(
 ) -> Result<HttpResponse, Problem> {
     state
         .users
-        .contacts
-        .block(user.id(), UserId::from_uuid(*id))
+        .block
+        .handle(user.id(), UserId::from_uuid(*id))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -119,8 +119,8 @@ pub async fn unblock_user(
 ) -> Result<HttpResponse, Problem> {
     state
         .users
-        .contacts
-        .unblock(user.id(), UserId::from_uuid(*id))
+        .unblock
+        .handle(user.id(), UserId::from_uuid(*id))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -133,7 +133,7 @@ pub async fn list_blocks(
     state: web::Data<AppState>,
     user: AuthUser,
 ) -> Result<HttpResponse, Problem> {
-    let blocks = state.users.contacts.blocked(user.id()).await?;
+    let blocks = state.users.blocked.handle(user.id()).await?;
     let blocks = blocks
         .into_iter()
         .map(|(profile, since)| BlockResponse {
@@ -152,7 +152,7 @@ pub async fn list_contacts(
     state: web::Data<AppState>,
     user: AuthUser,
 ) -> Result<HttpResponse, Problem> {
-    let list = state.users.contacts.list(user.id()).await?;
+    let list = state.users.contacts.handle(user.id()).await?;
     let map = |views: Vec<ContactView>| views.into_iter().map(ContactResponse::from).collect();
     Ok(HttpResponse::Ok().json(ContactListResponse {
         contacts: map(list.contacts),
@@ -176,8 +176,8 @@ pub async fn request_contact(
 ) -> Result<HttpResponse, Problem> {
     let view = state
         .users
-        .contacts
-        .request(user.id(), UserId::from_uuid(body.user_id))
+        .request_contact
+        .handle(user.id(), UserId::from_uuid(body.user_id))
         .await?;
     Ok(HttpResponse::Ok().json(ContactResponse::from(view)))
 }
@@ -195,8 +195,8 @@ pub async fn accept_contact(
 ) -> Result<HttpResponse, Problem> {
     let view = state
         .users
-        .contacts
-        .accept(user.id(), UserId::from_uuid(*id))
+        .accept_contact
+        .handle(user.id(), UserId::from_uuid(*id))
         .await?;
     Ok(HttpResponse::Ok().json(ContactResponse::from(view)))
 }
@@ -214,8 +214,8 @@ pub async fn remove_contact(
 ) -> Result<HttpResponse, Problem> {
     state
         .users
-        .contacts
-        .remove(user.id(), UserId::from_uuid(*id))
+        .remove_contact
+        .handle(user.id(), UserId::from_uuid(*id))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -202,7 +202,7 @@ pub async fn key_status(
     state: web::Data<AppState>,
     user: AuthUser,
 ) -> Result<HttpResponse, Problem> {
-    let status = state.users.keys.status(user.id()).await?;
+    let status = state.users.key_status.handle(user.id()).await?;
     Ok(HttpResponse::Ok().json(KeyStatusResponse::from(status)))
 }
 
@@ -218,7 +218,7 @@ pub async fn upload_keys(
     body: Json<UploadKeysBody>,
 ) -> Result<HttpResponse, Problem> {
     let command = body.into_inner().into_command()?;
-    let status = state.users.keys.upload(user.id(), command).await?;
+    let status = state.users.upload_keys.handle(user.id(), command).await?;
     Ok(HttpResponse::Ok().json(KeyStatusResponse::from(status)))
 }
 
@@ -236,6 +236,10 @@ pub async fn get_key_bundle(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, Problem> {
     let owner = UserId::from_uuid(*id);
-    let bundle = state.users.keys.bundle(user.id(), owner).await?;
+    let bundle = state
+        .users
+        .claim_key_bundle
+        .handle(user.id(), owner)
+        .await?;
     Ok(HttpResponse::Ok().json(KeyBundleResponse::new(*id, bundle)))
 }

@@ -79,7 +79,7 @@ pub async fn list_notifications(
     let page = state
         .notifications
         .inbox
-        .list(
+        .handle(
             user.id(),
             query.unread.unwrap_or(false),
             query.cursor.map(NotificationId::from_uuid),
@@ -143,8 +143,8 @@ pub async fn mark_notifications_read(
     let which = body.into_inner().into_command()?;
     let (updated, unread_count) = state
         .notifications
-        .inbox
-        .mark_read(user.id(), which)
+        .mark_read
+        .handle(user.id(), which)
         .await?;
     Ok(HttpResponse::Ok().json(MarkReadResponse {
         updated,
@@ -216,8 +216,8 @@ pub async fn register_device(
     let command = body.into_inner().into_command()?;
     let (device, new) = state
         .notifications
-        .devices
-        .register(user.id(), command)
+        .register_device
+        .handle(user.id(), command)
         .await?;
     let response = DeviceResponse::from(device);
     Ok(if new {
@@ -235,7 +235,7 @@ pub async fn list_devices(
     state: web::Data<AppState>,
     user: AuthUser,
 ) -> Result<HttpResponse, Problem> {
-    let devices = state.notifications.devices.list(user.id()).await?;
+    let devices = state.notifications.devices.handle(user.id()).await?;
     Ok(HttpResponse::Ok().json(DeviceListResponse {
         devices: devices.into_iter().map(DeviceResponse::from).collect(),
     }))
@@ -254,8 +254,8 @@ pub async fn remove_device(
 ) -> Result<HttpResponse, Problem> {
     state
         .notifications
-        .devices
-        .remove(user.id(), DeviceId::from_uuid(id.into_inner()))
+        .remove_device
+        .handle(user.id(), DeviceId::from_uuid(id.into_inner()))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

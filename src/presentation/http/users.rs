@@ -270,7 +270,7 @@ pub struct UserPage {
     responses((status = 200, body = MeResponse),))]
 #[get("/users/me")]
 pub async fn get_me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, Problem> {
-    let me = state.users.profiles.me(user.id()).await?;
+    let me = state.users.own_profile.handle(user.id()).await?;
     Ok(HttpResponse::Ok().json(MeResponse::from(me)))
 }
 
@@ -285,7 +285,11 @@ pub async fn update_me(
     body: Json<UpdateProfileBody>,
 ) -> Result<HttpResponse, Problem> {
     let changes = body.into_inner().into_changes()?;
-    let me = state.users.profiles.update(user.id(), changes).await?;
+    let me = state
+        .users
+        .update_profile
+        .handle(user.id(), changes)
+        .await?;
     Ok(HttpResponse::Ok().json(MeResponse::from(me)))
 }
 
@@ -297,7 +301,7 @@ pub async fn get_settings(
     state: web::Data<AppState>,
     user: AuthUser,
 ) -> Result<HttpResponse, Problem> {
-    let settings = state.users.settings.get(user.id()).await?;
+    let settings = state.users.settings.handle(user.id()).await?;
     Ok(HttpResponse::Ok().json(SettingsResponse::from(settings)))
 }
 
@@ -324,7 +328,11 @@ pub async fn update_settings(
         notify_group_invites: body.notifications.group_invites,
         email_digest: body.notifications.email_digest,
     };
-    let settings = state.users.settings.update(user.id(), changes).await?;
+    let settings = state
+        .users
+        .update_settings
+        .handle(user.id(), changes)
+        .await?;
     Ok(HttpResponse::Ok().json(SettingsResponse::from(settings)))
 }
 
@@ -359,7 +367,7 @@ pub async fn search_users(
         after,
         limit: query.limit.unwrap_or(50),
     };
-    let page = state.users.profiles.search(user.id(), search).await?;
+    let page = state.users.search.handle(user.id(), search).await?;
     Ok(HttpResponse::Ok().json(UserPage {
         users: page.profiles.into_iter().map(Into::into).collect(),
         next_cursor: page.next_after.map(|after| URL_SAFE_NO_PAD.encode(after)),
@@ -383,8 +391,8 @@ pub async fn get_user(
 ) -> Result<HttpResponse, Problem> {
     let profile = state
         .users
-        .profiles
-        .get(user.id(), UserId::from_uuid(*id))
+        .profile
+        .handle(user.id(), UserId::from_uuid(*id))
         .await?;
     Ok(HttpResponse::Ok().json(ProfileResponse::from(profile)))
 }

@@ -1,9 +1,10 @@
 use std::sync::Arc;
 
-use super::UsersDeps;
 use crate::application::error::AppError;
+use crate::application::ports::Clock;
+use crate::application::users::UsersPorts;
 use crate::domain::shared::UserId;
-use crate::domain::users::{DirectMessagePolicy, Settings, Visibility};
+use crate::domain::users::{DirectMessagePolicy, Settings, SettingsRepository, Visibility};
 
 /// A partial settings update: `None` keeps the current value.
 #[derive(Debug, Clone, Default)]
@@ -19,20 +20,23 @@ pub struct SettingsChanges {
     pub email_digest: Option<bool>,
 }
 
-pub struct SettingsHandler(Arc<UsersDeps>);
+/// Changes the caller's privacy and notification settings; what is not given stays.
+pub struct UpdateSettingsHandler {
+    settings: Arc<dyn SettingsRepository>,
+    clock: Arc<dyn Clock>,
+}
 
-impl SettingsHandler {
-    pub fn new(deps: Arc<UsersDeps>) -> Self {
-        Self(deps)
-    }
-
-    pub async fn get(&self, me: UserId) -> Result<Settings, AppError> {
-        Ok(self.0.settings.get(me).await?)
+impl UpdateSettingsHandler {
+    pub fn new(ports: &UsersPorts) -> Self {
+        Self {
+            settings: ports.settings.clone(),
+            clock: ports.clock.clone(),
+        }
     }
 
     #[tracing::instrument(skip_all, fields(user_id = %me))]
-    pub async fn update(&self, me: UserId, changes: SettingsChanges) -> Result<Settings, AppError> {
-        let mut settings = self.0.settings.get(me).await?;
+    pub async fn handle(&self, me: UserId, changes: SettingsChanges) -> Result<Settings, AppError> {
+        let mut settings = self.settings.get(me).await?;
         let n = &mut settings.notifications;
         settings.presence = changes.presence.unwrap_or(settings.presence);
         settings.last_seen = changes.last_seen.unwrap_or(settings.last_seen);
@@ -45,10 +49,7 @@ impl SettingsHandler {
             .unwrap_or(n.contact_requests);
         n.group_invites = changes.notify_group_invites.unwrap_or(n.group_invites);
         n.email_digest = changes.email_digest.unwrap_or(n.email_digest);
-        self.0
-            .settings
-            .save(me, &settings, self.0.clock.now())
-            .await?;
+        self.settings.save(me, &settings, self.clock.now()).await?;
         Ok(settings)
     }
 }

@@ -1,8 +1,8 @@
 use std::sync::Arc;
 
-use super::NotificationsDeps;
 use crate::application::error::AppError;
-use crate::domain::notifications::{Notification, NotificationId};
+use crate::application::notifications::NotificationsPorts;
+use crate::domain::notifications::{Notification, NotificationId, NotificationRepository};
 use crate::domain::shared::UserId;
 
 /// One page of the inbox, newest first.
@@ -14,31 +14,27 @@ pub struct InboxPage {
     pub next_cursor: Option<NotificationId>,
 }
 
-/// Which notifications to mark read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MarkRead {
-    Ids(Vec<NotificationId>),
-    All,
-}
-
+/// The caller's notifications, newest first, with how many are unread.
 pub struct InboxHandler {
-    deps: Arc<NotificationsDeps>,
+    notifications: Arc<dyn NotificationRepository>,
 }
 
 impl InboxHandler {
-    pub fn new(deps: Arc<NotificationsDeps>) -> Self {
-        Self { deps }
+    pub fn new(ports: &NotificationsPorts) -> Self {
+        Self {
+            notifications: ports.notifications.clone(),
+        }
     }
 
     #[tracing::instrument(skip_all, fields(user_id = %me))]
-    pub async fn list(
+    pub async fn handle(
         &self,
         me: UserId,
         unread_only: bool,
         before: Option<NotificationId>,
         limit: u64,
     ) -> Result<InboxPage, AppError> {
-        let repo = &self.deps.notifications;
+        let repo = &self.notifications;
         let mut notifications = repo.list(me, unread_only, before, limit + 1).await?;
         let more = notifications.len() as u64 > limit;
         notifications.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
@@ -48,18 +44,5 @@ impl InboxHandler {
             unread_count: repo.unread_count(me).await?,
             next_cursor,
         })
-    }
-
-    /// Marks notifications read (ids of someone else's are ignored); returns how many changed
-    /// and how many stay unread.
-    #[tracing::instrument(skip_all, fields(user_id = %me))]
-    pub async fn mark_read(&self, me: UserId, which: MarkRead) -> Result<(u64, u64), AppError> {
-        let repo = &self.deps.notifications;
-        let now = self.deps.clock.now();
-        let changed = match &which {
-            MarkRead::Ids(ids) => repo.mark_read(me, Some(ids), now).await?,
-            MarkRead::All => repo.mark_read(me, None, now).await?,
-        };
-        Ok((changed, repo.unread_count(me).await?))
     }
 }
