@@ -13,7 +13,7 @@ use super::adapters::{
 };
 use super::realtime::build_realtime;
 use crate::application::attachments::{
-    AttachmentsDeps, AttachmentsHandler, Avatars, ImagePool, OrphanCleanup,
+    AttachmentsHandlers, AttachmentsPorts, Avatars, ImagePool, OrphanCleanup,
 };
 use crate::application::auth::{AuthDeps, AuthHandlers};
 use crate::application::business::{BusinessDeps, BusinessHandlers};
@@ -185,7 +185,7 @@ pub(super) fn build_state(
     } else {
         ObjectFileStore::s3(s3).context("the S3 file store is misconfigured")?
     });
-    let attachments_deps = Arc::new(AttachmentsDeps {
+    let attachments_ports = AttachmentsPorts {
         attachments: attachment_rows,
         conversations: conversations.clone(),
         store: store.clone(),
@@ -202,9 +202,9 @@ pub(super) fn build_state(
             settings.attachments.image_queue,
         )),
         scanning: scanning(&settings.attachments),
-    });
+    };
     let cleanup = OrphanCleanup::new(
-        attachments_deps.clone(),
+        &attachments_ports,
         Duration::from_secs(settings.attachments.orphan_ttl_secs),
     );
     tokio::spawn(cleanup.run_every(Duration::from_secs(
@@ -304,7 +304,7 @@ pub(super) fn build_state(
             .run(DELIVERED_FLUSH_INTERVAL, shutdown),
     );
     let state = AppState {
-        attachments: AttachmentsHandler::new(attachments_deps),
+        attachments: AttachmentsHandlers::new(&attachments_ports),
         auth: AuthHandlers::new(deps),
         business,
         users,

@@ -1,41 +1,49 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::AttachmentsDeps;
+use super::{AttachmentsPorts, FileStore};
+use crate::application::ports::Clock;
+use crate::domain::attachments::AttachmentRepository;
 
 /// Deletes uploads neither sent nor an avatar once they are older than `ttl`, and discarded
 /// ones (of deleted messages and conversations, replaced avatars) at once. Safe with several
 /// instances: an upload is first marked discarded while still unclaimed (so nothing can take
 /// it after), then its bytes go, then its row; a removal that fails is retried next pass.
 pub struct OrphanCleanup {
-    deps: Arc<AttachmentsDeps>,
+    attachments: Arc<dyn AttachmentRepository>,
+    store: Arc<dyn FileStore>,
+    clock: Arc<dyn Clock>,
     ttl: Duration,
 }
 
 impl OrphanCleanup {
-    pub fn new(deps: Arc<AttachmentsDeps>, ttl: Duration) -> Self {
-        Self { deps, ttl }
+    pub fn new(ports: &AttachmentsPorts, ttl: Duration) -> Self {
+        Self {
+            attachments: ports.attachments.clone(),
+            store: ports.store.clone(),
+            clock: ports.clock.clone(),
+            ttl,
+        }
     }
 
     /// One pass; returns how many uploads were removed.
     pub async fn run_once(&self) -> anyhow::Result<usize> {
-        let deps = &self.deps;
         let ttl = time::Duration::try_from(self.ttl)?;
-        let before = deps.clock.now() - ttl;
+        let before = self.clock.now() - ttl;
         let mut removed = 0;
-        for orphan in deps.attachments.orphans(before, 500).await? {
-            if !deps.attachments.discard_orphan(orphan.id).await? {
+        for orphan in self.attachments.orphans(before, 500).await? {
+            if !self.attachments.discard_orphan(orphan.id).await? {
                 continue;
             }
             let mut gone = true;
             for key in [orphan.storage_key(), orphan.thumbnail_key()] {
-                if let Err(error) = deps.store.delete(&key).await {
+                if let Err(error) = self.store.delete(&key).await {
                     tracing::warn!(%error, key, "stored file not removed; retried next pass");
                     gone = false;
                 }
             }
             if gone {
-                deps.attachments.delete_discarded(orphan.id).await?;
+                self.attachments.delete_discarded(orphan.id).await?;
                 removed += 1;
             }
         }

@@ -3,9 +3,10 @@
 
 mod avatars;
 mod cleanup;
+pub mod commands;
 mod image_pool;
+pub mod queries;
 mod scan;
-mod upload;
 
 use std::ops::Range;
 use std::sync::Arc;
@@ -16,9 +17,10 @@ use futures_util::stream::BoxStream;
 
 pub use avatars::Avatars;
 pub use cleanup::OrphanCleanup;
+pub use commands::UploadFileHandler;
 pub use image_pool::ImagePool;
+pub use queries::{AttachmentHandler, Download, DownloadHandler, DownloadLinkHandler, Part};
 pub use scan::{ScanStream, Scanning, Verdict, VirusScanner, WhenScannerDown};
-pub use upload::{AttachmentsHandler, Download};
 
 use crate::application::limits::WriteLimit;
 use crate::application::ports::Clock;
@@ -109,7 +111,8 @@ pub trait MediaTools: Send + Sync {
     fn dimensions(&self, bytes: &[u8], media: MediaType) -> anyhow::Result<(u32, u32)>;
 }
 
-pub struct AttachmentsDeps {
+/// What the attachments handlers are built from; each keeps only the ports it uses.
+pub struct AttachmentsPorts {
     pub attachments: Arc<dyn AttachmentRepository>,
     pub conversations: Arc<dyn ConversationRepository>,
     pub store: Arc<dyn FileStore>,
@@ -123,4 +126,23 @@ pub struct AttachmentsDeps {
     /// Where images are decoded: a few at a time, so memory stays bounded.
     pub images: Arc<ImagePool>,
     pub scanning: Scanning,
+}
+
+/// Every attachments handler, built once at startup.
+pub struct AttachmentsHandlers {
+    pub upload: UploadFileHandler,
+    pub attachment: AttachmentHandler,
+    pub download: DownloadHandler,
+    pub link: DownloadLinkHandler,
+}
+
+impl AttachmentsHandlers {
+    pub fn new(ports: &AttachmentsPorts) -> Self {
+        Self {
+            upload: UploadFileHandler::new(ports),
+            attachment: AttachmentHandler::new(ports),
+            download: DownloadHandler::new(ports),
+            link: DownloadLinkHandler::new(ports),
+        }
+    }
 }

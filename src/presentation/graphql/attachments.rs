@@ -78,8 +78,8 @@ impl AttachmentsMutation {
                 }
             }
         });
-        let attachments = &state(ctx).attachments;
-        let stored = attachments.upload(me, &name, Box::pin(body)).await?;
+        let upload = &state(ctx).attachments.upload;
+        let stored = upload.handle(me, &name, Box::pin(body)).await?;
         Ok(AttachmentResponse::from(&stored).into())
     }
 }

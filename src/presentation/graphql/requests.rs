@@ -69,12 +69,12 @@ pub async fn multipart(
     });
     let options = MultipartOptions::default()
         .max_num_files(1)
-        .max_file_size(usize::try_from(state.attachments.max_bytes()).unwrap_or(usize::MAX));
+        .max_file_size(usize::try_from(state.attachments.upload.max_bytes()).unwrap_or(usize::MAX));
     let request = async_graphql::http::receive_body(content_type, body.into_async_read(), options)
         .await
         .map_err(|e| match e {
             ParseRequestError::PayloadTooLarge => AppError::TooLarge {
-                limit_bytes: state.attachments.max_bytes(),
+                limit_bytes: state.attachments.upload.max_bytes(),
             }
             .into(),
             e => {

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::AppState;
 use super::extract::AuthUser;
 use super::problem::Problem;
-use crate::application::attachments::{CACHE_CONTROL, Download, THUMBNAIL_TYPE};
+use crate::application::attachments::{CACHE_CONTROL, Download, Part, THUMBNAIL_TYPE};
 use crate::application::error::AppError;
 use crate::domain::attachments::Attachment;
 use crate::domain::shared::AttachmentId;
@@ -135,7 +135,8 @@ pub async fn upload_attachment(
         });
         let attachment = state
             .attachments
-            .upload(user.id(), &name, Box::pin(body))
+            .upload
+            .handle(user.id(), &name, Box::pin(body))
             .await?;
         return Ok(HttpResponse::Created().json(AttachmentResponse::from(&attachment)));
     }
@@ -226,11 +227,12 @@ pub async fn download_attachment(
     id: web::Path<Uuid>,
     request: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
-    let handler = &state.attachments;
-    let attachment = handler
-        .find(user.id(), AttachmentId::from_uuid(id.into_inner()))
+    let handlers = &state.attachments;
+    let attachment = handlers
+        .attachment
+        .handle(user.id(), AttachmentId::from_uuid(id.into_inner()))
         .await?;
-    let direct = handler.link(&attachment, false).await?;
+    let direct = handlers.link.handle(&attachment, &Part::File(None)).await?;
     if let Some(url) = direct {
         return Ok(redirect(url));
     }
@@ -260,7 +262,10 @@ pub async fn download_attachment(
         StatusCode::OK
     };
     let content_type = attachment.media_type.as_mime();
-    let download = handler.read_file(attachment, range).await?;
+    let download = handlers
+        .download
+        .handle(attachment, Part::File(range))
+        .await?;
     Ok(stream(download, status, content_type))
 }
 
@@ -276,15 +281,19 @@ pub async fn get_thumbnail(
     user: AuthUser,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, Problem> {
-    let handler = &state.attachments;
-    let attachment = handler
-        .find(user.id(), AttachmentId::from_uuid(id.into_inner()))
+    let handlers = &state.attachments;
+    let attachment = handlers
+        .attachment
+        .handle(user.id(), AttachmentId::from_uuid(id.into_inner()))
         .await?;
-    let direct = handler.link(&attachment, true).await?;
+    let direct = handlers.link.handle(&attachment, &Part::Thumbnail).await?;
     if let Some(url) = direct {
         return Ok(redirect(url));
     }
-    let download = handler.read_thumbnail(attachment).await?;
+    let download = handlers
+        .download
+        .handle(attachment, Part::Thumbnail)
+        .await?;
     Ok(stream(download, StatusCode::OK, THUMBNAIL_TYPE))
 }
 

@@ -51,7 +51,7 @@ use problem::Problem;
 
 /// What every route can reach.
 pub struct AppState {
-    pub attachments: crate::application::attachments::AttachmentsHandler,
+    pub attachments: crate::application::attachments::AttachmentsHandlers,
     pub auth: AuthHandlers,
     pub business: crate::application::business::BusinessHandlers,
     pub users: UsersHandlers,

@@ -1,45 +1,61 @@
-use std::ops::Range;
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 use futures_util::{Stream, StreamExt};
 use sha2::{Digest, Sha256};
 
-use super::scan::FileScan;
-use super::{AttachmentsDeps, ObjectHeaders, ObjectRead};
+use crate::application::attachments::scan::FileScan;
+use crate::application::attachments::{
+    AttachmentsPorts, FileStore, ImagePool, MediaTools, ObjectHeaders, Scanning,
+};
 use crate::application::error::AppError;
-use crate::domain::attachments::{Attachment, FileName, MediaType};
+use crate::application::limits::WriteLimit;
+use crate::application::ports::Clock;
+use crate::domain::attachments::{Attachment, AttachmentRepository, FileName, MediaType};
 use crate::domain::shared::{AttachmentId, UserId};
 
 /// Enough of a file's start for every signature the sniffer knows.
 const SNIFF_BYTES: usize = 8192;
 
-/// A file to send back: its metadata and (part of) its bytes.
-pub struct Download {
-    pub attachment: Attachment,
-    pub object: ObjectRead,
+/// Stores an upload of the caller's. The type comes from the bytes, checked against the
+/// accepted list before anything is stored; images are re-encoded without metadata and get a
+/// thumbnail (held in memory, within the size limit); other files are streamed through. With a
+/// virus scanner, every byte reaches it on the way and the file is kept only once it is found
+/// clean.
+pub struct UploadFileHandler {
+    attachments: Arc<dyn AttachmentRepository>,
+    store: Arc<dyn FileStore>,
+    media: Arc<dyn MediaTools>,
+    clock: Arc<dyn Clock>,
+    max_bytes: u64,
+    limit: WriteLimit,
+    max_image_pixels: u64,
+    images: Arc<ImagePool>,
+    scanning: Scanning,
 }
 
-pub struct AttachmentsHandler {
-    deps: Arc<AttachmentsDeps>,
-}
-
-impl AttachmentsHandler {
-    pub fn new(deps: Arc<AttachmentsDeps>) -> Self {
-        Self { deps }
+impl UploadFileHandler {
+    pub fn new(ports: &AttachmentsPorts) -> Self {
+        Self {
+            attachments: ports.attachments.clone(),
+            store: ports.store.clone(),
+            media: ports.media.clone(),
+            clock: ports.clock.clone(),
+            max_bytes: ports.max_bytes,
+            limit: ports.upload_limit.clone(),
+            max_image_pixels: ports.max_image_pixels,
+            images: ports.images.clone(),
+            scanning: ports.scanning.clone(),
+        }
     }
 
+    /// The largest upload accepted, in bytes.
     pub fn max_bytes(&self) -> u64 {
-        self.deps.max_bytes
+        self.max_bytes
     }
 
-    /// Stores an upload of `me`'s. The type comes from the bytes, checked against the accepted
-    /// list before anything is stored; images are re-encoded without metadata and get a
-    /// thumbnail (held in memory, within the size limit); other files are streamed through.
-    /// With a virus scanner, every byte reaches it on the way and the file is kept only once
-    /// it is found clean.
     #[tracing::instrument(skip_all, fields(user_id = %me))]
-    pub async fn upload<S, E>(
+    pub async fn handle<S, E>(
         &self,
         me: UserId,
         name: &str,
@@ -49,10 +65,9 @@ impl AttachmentsHandler {
         S: Stream<Item = Result<Bytes, E>> + Unpin,
         E: Into<AppError>,
     {
-        let deps = &self.deps;
-        deps.upload_limit.spend(me).await?;
+        self.limit.spend(me).await?;
         let too_large = AppError::TooLarge {
-            limit_bytes: deps.max_bytes,
+            limit_bytes: self.max_bytes,
         };
         let mut head = BytesMut::new();
         let mut ended = false;
@@ -64,19 +79,19 @@ impl AttachmentsHandler {
                     break;
                 }
             }
-            if head.len() as u64 > deps.max_bytes {
+            if head.len() as u64 > self.max_bytes {
                 return Err(too_large);
             }
         }
         if head.is_empty() {
             return Err(AppError::invalid("file", "is empty"));
         }
-        let media = deps
+        let media = self
             .media
             .sniff(&head)
             .and_then(MediaType::from_mime)
             .ok_or(AppError::UnsupportedMediaType)?;
-        let mut scan = deps.scanning.begin().await?;
+        let mut scan = self.scanning.begin().await?;
         let mut attachment = Attachment {
             id: AttachmentId::new(),
             uploader_id: me,
@@ -89,7 +104,7 @@ impl AttachmentsHandler {
             has_thumbnail: false,
             conversation_id: None,
             message_id: None,
-            created_at: deps.clock.now(),
+            created_at: self.clock.now(),
             avatar_of: None,
         };
         if media.is_image() {
@@ -97,7 +112,7 @@ impl AttachmentsHandler {
             if !ended {
                 while let Some(chunk) = body.next().await {
                     whole.extend_from_slice(&chunk.map_err(Into::into)?);
-                    if whole.len() as u64 > deps.max_bytes {
+                    if whole.len() as u64 > self.max_bytes {
                         return Err(too_large);
                     }
                 }
@@ -110,7 +125,7 @@ impl AttachmentsHandler {
             self.store_stream(&mut attachment, head.freeze(), ended, body, scan)
                 .await?;
         }
-        if let Err(error) = deps.attachments.insert(&attachment).await {
+        if let Err(error) = self.attachments.insert(&attachment).await {
             self.forget(&attachment).await;
             return Err(error.into());
         }
@@ -118,17 +133,16 @@ impl AttachmentsHandler {
     }
 
     async fn store_image(&self, attachment: &mut Attachment, bytes: Bytes) -> Result<(), AppError> {
-        let deps = &self.deps;
-        let media = deps.media.clone();
+        let media = self.media.clone();
         let kind = attachment.media_type;
         // The header alone: a small file may declare more pixels than memory can hold.
         let (width, height) = media
             .dimensions(&bytes, kind)
             .map_err(|_| AppError::UnsupportedMediaType)?;
-        if u64::from(width) * u64::from(height) > deps.max_image_pixels {
+        if u64::from(width) * u64::from(height) > self.max_image_pixels {
             return Err(AppError::Unprocessable("image_too_large"));
         }
-        let clean = deps
+        let clean = self
             .images
             .run(move || media.clean_image(&bytes, kind))
             .await?
@@ -162,7 +176,7 @@ impl AttachmentsHandler {
     }
 
     async fn put(&self, key: &str, headers: &ObjectHeaders, bytes: Bytes) -> Result<(), AppError> {
-        let mut writer = self.deps.store.writer(key, headers).await?;
+        let mut writer = self.store.writer(key, headers).await?;
         if let Err(error) = writer.write(bytes).await {
             writer.abort().await;
             return Err(error.into());
@@ -182,9 +196,8 @@ impl AttachmentsHandler {
         S: Stream<Item = Result<Bytes, E>> + Unpin,
         E: Into<AppError>,
     {
-        let deps = &self.deps;
         let headers = ObjectHeaders::file(attachment);
-        let mut writer = deps
+        let mut writer = self
             .store
             .writer(&attachment.storage_key(), &headers)
             .await?;
@@ -205,10 +218,10 @@ impl AttachmentsHandler {
                 },
             };
             size += chunk.len() as u64;
-            if size > deps.max_bytes {
+            if size > self.max_bytes {
                 writer.abort().await;
                 return Err(AppError::TooLarge {
-                    limit_bytes: deps.max_bytes,
+                    limit_bytes: self.max_bytes,
                 });
             }
             hash.update(&chunk);
@@ -235,79 +248,10 @@ impl AttachmentsHandler {
     /// Removes stored bytes whose metadata will not be kept.
     async fn forget(&self, attachment: &Attachment) {
         for key in [attachment.storage_key(), attachment.thumbnail_key()] {
-            if let Err(error) = self.deps.store.delete(&key).await {
+            if let Err(error) = self.store.delete(&key).await {
                 tracing::warn!(%error, key, "stored file not removed");
             }
         }
-    }
-
-    /// The attachment if `me` may read it: its uploader, or a participant of the conversation it
-    /// was sent to. Anyone else is told it does not exist.
-    pub async fn find(&self, me: UserId, id: AttachmentId) -> Result<Attachment, AppError> {
-        let deps = &self.deps;
-        let not_found = AppError::NotFound("attachment_not_found");
-        let attachment = deps.attachments.find(id).await?.ok_or(not_found)?;
-        let member = match attachment.shared_in() {
-            Some(conversation) if attachment.uploader_id != me => deps
-                .conversations
-                .find_for_member(conversation, me)
-                .await?
-                .is_some(),
-            _ => false,
-        };
-        if attachment.readable_by(me, member) {
-            Ok(attachment)
-        } else {
-            Err(AppError::NotFound("attachment_not_found"))
-        }
-    }
-
-    /// The file, or the `range` of it asked for (`range` within `attachment.size`).
-    pub async fn read_file(
-        &self,
-        attachment: Attachment,
-        range: Option<Range<u64>>,
-    ) -> Result<Download, AppError> {
-        self.open(attachment.storage_key(), attachment, range).await
-    }
-
-    pub async fn read_thumbnail(&self, attachment: Attachment) -> Result<Download, AppError> {
-        if !attachment.has_thumbnail {
-            return Err(AppError::NotFound("thumbnail_not_found"));
-        }
-        self.open(attachment.thumbnail_key(), attachment, None)
-            .await
-    }
-
-    /// Where the file (or its thumbnail) can be fetched straight from storage, when the store
-    /// signs such links; `None` means the server streams it.
-    pub async fn link(
-        &self,
-        attachment: &Attachment,
-        thumbnail: bool,
-    ) -> Result<Option<String>, AppError> {
-        if thumbnail && !attachment.has_thumbnail {
-            return Err(AppError::NotFound("thumbnail_not_found"));
-        }
-        let key = if thumbnail {
-            attachment.thumbnail_key()
-        } else {
-            attachment.storage_key()
-        };
-        Ok(self.deps.store.download_url(&key).await?)
-    }
-
-    async fn open(
-        &self,
-        key: String,
-        attachment: Attachment,
-        range: Option<Range<u64>>,
-    ) -> Result<Download, AppError> {
-        let object =
-            self.deps.store.read(&key, range).await?.ok_or_else(|| {
-                AppError::Unexpected(anyhow::anyhow!("stored file {key} is missing"))
-            })?;
-        Ok(Download { attachment, object })
     }
 }
 

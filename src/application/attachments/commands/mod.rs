@@ -1,0 +1,5 @@
+//! The attachments context's commands.
+
+mod upload_file;
+
+pub use upload_file::UploadFileHandler;
