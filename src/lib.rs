@@ -3,9 +3,10 @@
 //!
 //! - `domain/`: aggregates, value objects, repository ports (`repository.rs`) and read ports
 //!   (`queries.rs`) per context, and `shared/` (ids, `DomainEvent`, `RepoError`).
-//! - `application/`: command and query handlers per context, plus `events/` (the event log
-//!   port and its readers) and `realtime/` (delivery, presence, typing, sync), the other ports
-//!   (`ports.rs`) and `AppError`.
+//! - `application/`: per context, `commands/` and `queries/` with one handler per use case
+//!   (holding only its ports, one `handle`); beside them `events/` (the event log port and its
+//!   readers), `realtime/` (delivery, presence, typing, sync), the other ports (`ports.rs`)
+//!   and `AppError`.
 //! - `infrastructure/`: adapters — sea-orm persistence (one folder or file per context, with
 //!   the outbox and the event log), argon2 and JWT, rate limits, caches, mail, in-process and
 //!   Redis fan-out and presence, object storage, the virus scanner, the webhook push.

@@ -16,7 +16,7 @@ use crate::application::attachments::{
     AttachmentsHandlers, AttachmentsPorts, Avatars, ImagePool, OrphanCleanup,
 };
 use crate::application::auth::{AuthDeps, AuthHandlers};
-use crate::application::business::{BusinessDeps, BusinessHandlers};
+use crate::application::business::{BusinessHandlers, BusinessPorts};
 use crate::application::conversations::{ConversationsHandlers, ConversationsPorts};
 use crate::application::events::{self, EventLog, LogOptions};
 use crate::application::limits::WriteLimit;
@@ -115,7 +115,7 @@ pub(super) fn build_state(
         "" => clock.clone(),
         path => Arc::new(FileClock::new(path.into())),
     };
-    let business = BusinessHandlers::new(Arc::new(BusinessDeps {
+    let business = BusinessHandlers::new(&BusinessPorts {
         businesses: business_repository.clone(),
         cases: business_repository,
         profiles: profiles.clone(),
@@ -123,7 +123,7 @@ pub(super) fn build_state(
         history: messages.clone(),
         clock: business_clock,
         create_limit: write_limit("business-openings", limits.conversations_per_user),
-    }));
+    });
     let conversations_ports = ConversationsPorts {
         conversations: conversations.clone(),
         participants: conversations.clone(),

@@ -3,13 +3,17 @@
 //! messages of their own kind, with a seq like any other, so every client shows them in
 //! order and catches up on them like on the rest of the history.
 
+use std::sync::Arc;
+
 use time::{Duration, OffsetDateTime};
 
-use super::BusinessDeps;
+use super::BusinessPorts;
 use crate::application::error::AppError;
-use crate::domain::business::{Business, Case};
-use crate::domain::messages::{MessageContent, MessageDraft, MessageKind};
+use crate::application::ports::Clock;
+use crate::domain::business::{Business, Case, CaseRepository};
+use crate::domain::messages::{MessageContent, MessageDraft, MessageKind, MessageRepository};
 use crate::domain::shared::{ConversationId, DomainEvent, MessageId, UserId};
+use crate::domain::users::ProfileRepository;
 
 /// How far back the pace of a team's assignments is measured, for expected waits.
 const PACE_WINDOW: Duration = Duration::hours(1);
@@ -22,7 +26,24 @@ pub(super) fn logged<T>(told: Result<T, AppError>, case: ConversationId, notice:
     }
 }
 
-impl BusinessDeps {
+/// Writes the notices: system messages about a case's customer, in its conversation.
+pub(super) struct Notices {
+    messages: Arc<dyn MessageRepository>,
+    profiles: Arc<dyn ProfileRepository>,
+    cases: Arc<dyn CaseRepository>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Notices {
+    pub(super) fn new(ports: &BusinessPorts) -> Self {
+        Self {
+            messages: ports.messages.clone(),
+            profiles: ports.profiles.clone(),
+            cases: ports.cases.clone(),
+            clock: ports.clock.clone(),
+        }
+    }
+
     /// Posts `text` in `case`'s conversation as a system message about its customer.
     pub(super) async fn tell(&self, case: &Case, text: &str) -> Result<MessageId, AppError> {
         let draft = MessageDraft {

@@ -4,32 +4,44 @@
 
 use std::sync::Arc;
 
-use super::BusinessDeps;
-use super::notices::logged;
+use super::notices::{Notices, logged};
+use super::{BusinessPorts, business_of, supervisors_of};
 use crate::application::error::AppError;
-use crate::domain::business::{Business, BusinessId, Case, CaseChange, TeamId};
+use crate::application::ports::Clock;
+use crate::domain::business::{
+    Business, BusinessId, BusinessRepository, Case, CaseChange, CaseRepository, TeamId,
+};
 use crate::domain::shared::{DomainEvent, UserId};
 
 /// Cases one transaction assigns at most: a burst of arrivals costs one commit per this many,
 /// while the routing lock is never held for long.
 const ASSIGNED_AT_ONCE: usize = 50;
 
-pub(super) struct Router(Arc<BusinessDeps>);
+pub(super) struct Router {
+    businesses: Arc<dyn BusinessRepository>,
+    cases: Arc<dyn CaseRepository>,
+    clock: Arc<dyn Clock>,
+    notices: Arc<Notices>,
+}
 
 impl Router {
-    pub(super) fn new(deps: Arc<BusinessDeps>) -> Self {
-        Self(deps)
+    pub(super) fn new(ports: &BusinessPorts, notices: Arc<Notices>) -> Self {
+        Self {
+            businesses: ports.businesses.clone(),
+            cases: ports.cases.clone(),
+            clock: ports.clock.clone(),
+            notices,
+        }
     }
 
     /// Assigns `team`'s queue, head first, while agents have room and the business is open;
     /// how many were assigned. Each customer is told an agent joined.
     pub(super) async fn route(&self, business: BusinessId, team: TeamId) -> Result<u32, AppError> {
-        let deps = &self.0;
-        let profile = deps.business(business).await?;
-        if !profile.hours.is_open(deps.clock.now()) {
+        let profile = business_of(self.businesses.as_ref(), business).await?;
+        if !profile.hours.is_open(self.clock.now()) {
             return Ok(0);
         }
-        let supervisors = deps.supervisors(business).await?;
+        let supervisors = supervisors_of(self.businesses.as_ref(), business).await?;
         let announce = |case: &Case| {
             let agent = case.agent_id.unwrap_or(case.customer_id);
             vec![
@@ -43,12 +55,12 @@ impl Router {
         };
         let mut assigned = 0;
         loop {
-            let batch = deps
+            let batch = self
                 .cases
                 .assign_queue(
                     business,
                     team,
-                    deps.clock.now(),
+                    self.clock.now(),
                     ASSIGNED_AT_ONCE,
                     &announce,
                 )
@@ -73,8 +85,8 @@ impl Router {
     pub(super) async fn tell_assigned(&self, business: &Business, case: &Case) {
         let Some(agent) = case.agent_id else { return };
         let told = async {
-            let text = self.0.assigned_text(business, agent).await?;
-            self.0.tell(case, &text).await
+            let text = self.notices.assigned_text(business, agent).await?;
+            self.notices.tell(case, &text).await
         };
         logged(told.await, case.conversation_id, "assigned");
     }
@@ -85,7 +97,7 @@ impl Router {
         business: BusinessId,
         agent: UserId,
     ) -> Result<(), AppError> {
-        let teams = self.0.businesses.teams(business).await?;
+        let teams = self.businesses.teams(business).await?;
         for team in teams.iter().filter(|t| t.agents.contains(&agent)) {
             self.route(business, team.id).await?;
         }

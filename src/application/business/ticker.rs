@@ -9,7 +9,8 @@ use std::collections::hash_map::Entry;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::CasesHandler;
+use super::business_of;
+use super::desk::CaseDesk;
 use crate::application::error::AppError;
 use crate::domain::business::{Business, BusinessId, CaseFilter, CaseState, Team, TeamId};
 
@@ -20,7 +21,7 @@ const TOLD_PER_TEAM: u64 = 1_000;
 const CHECKED_FOR_ESCALATION: u64 = 500;
 
 pub struct BusinessTicker {
-    cases: Arc<CasesHandler>,
+    desk: Arc<CaseDesk>,
 }
 
 /// What one pass has read of each business.
@@ -31,8 +32,8 @@ struct Seen {
 }
 
 impl BusinessTicker {
-    pub(super) fn new(cases: Arc<CasesHandler>) -> Self {
-        Self { cases }
+    pub(super) fn new(desk: Arc<CaseDesk>) -> Self {
+        Self { desk }
     }
 
     pub async fn run_every(self, interval: Duration) {
@@ -48,10 +49,10 @@ impl BusinessTicker {
 
     pub async fn tick(&self) -> Result<(), AppError> {
         let mut seen = Seen::default();
-        let queued = self.cases.deps.cases.queued_teams().await?;
+        let queued = self.desk.cases().queued_teams().await?;
         for (business, team) in queued {
             let profile = self.business(&mut seen, business).await?;
-            self.cases.router.route(business, team).await?;
+            self.desk.router.route(business, team).await?;
             self.tell_places(&profile, team).await?;
         }
         self.escalate(&mut seen).await
@@ -61,46 +62,47 @@ impl BusinessTicker {
         if let Some(business) = seen.businesses.get(&id) {
             return Ok(business.clone());
         }
-        let business = self.cases.deps.business(id).await?;
+        let business = business_of(self.desk.businesses(), id).await?;
         seen.businesses.insert(id, business.clone());
         Ok(business)
     }
 
     async fn tell_places(&self, business: &Business, team: TeamId) -> Result<(), AppError> {
-        let deps = &self.cases.deps;
+        let desk = &self.desk;
         let filter = CaseFilter {
             team: Some(team),
             states: vec![CaseState::Queued],
             limit: TOLD_PER_TEAM,
             ..CaseFilter::default()
         };
-        let now = deps.clock.now();
-        let queue = deps.cases.cases(business.id, filter).await?;
+        let now = desk.now();
+        let queue = desk.cases().cases(business.id, filter).await?;
         for (ahead, case) in queue.iter().enumerate() {
-            deps.tell_place(business, case, ahead as u64 + 1, now)
+            desk.notices
+                .tell_place(business, case, ahead as u64 + 1, now)
                 .await?;
         }
         Ok(())
     }
 
     async fn escalate(&self, seen: &mut Seen) -> Result<(), AppError> {
-        let deps = &self.cases.deps;
-        let waiting = deps.cases.awaiting_reply(CHECKED_FOR_ESCALATION).await?;
+        let desk = &self.desk;
+        let waiting = desk.cases().awaiting_reply(CHECKED_FOR_ESCALATION).await?;
         for case in waiting {
-            let now = deps.clock.now();
+            let now = desk.now();
             let business = self.business(seen, case.business_id).await?;
             if !business.hours.is_open(now) {
                 continue;
             }
             if let Entry::Vacant(slot) = seen.teams.entry(case.business_id) {
-                slot.insert(deps.businesses.teams(case.business_id).await?);
+                slot.insert(desk.businesses().teams(case.business_id).await?);
             }
             let team = seen.teams[&case.business_id]
                 .iter()
                 .find(|t| t.id == case.team_id)
                 .cloned();
             if let Some(team) = team.filter(|t| case.is_overdue(t, now)) {
-                self.cases.escalate(&business, case, &team, now).await?;
+                desk.escalate(&business, case, &team, now).await?;
             }
         }
         Ok(())

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use moka::future::Cache;
 
-use super::CasesHandler;
+use super::desk::CaseDesk;
 use crate::application::error::AppError;
 use crate::application::events::{EventHandler, LoggedEvent};
 use crate::domain::business::CaseState;
@@ -19,14 +19,14 @@ use crate::domain::shared::{ConversationId, DomainEvent};
 const NOT_CASES_CACHED: u64 = 100_000;
 
 pub struct CaseWatcher {
-    cases: Arc<CasesHandler>,
+    desk: Arc<CaseDesk>,
     not_cases: Cache<ConversationId, ()>,
 }
 
 impl CaseWatcher {
-    pub(super) fn new(cases: Arc<CasesHandler>) -> Self {
+    pub(super) fn new(desk: Arc<CaseDesk>) -> Self {
         Self {
-            cases,
+            desk,
             not_cases: Cache::new(NOT_CASES_CACHED),
         }
     }
@@ -46,7 +46,7 @@ impl EventHandler for CaseWatcher {
         if self.not_cases.contains_key(&id) {
             return Ok(());
         }
-        let repository = &self.cases.deps.cases;
+        let repository = self.desk.cases();
         let Some(case) = repository.case(id).await? else {
             self.not_cases.insert(id, ()).await;
             return Ok(());
@@ -54,7 +54,7 @@ impl EventHandler for CaseWatcher {
         let from = message.sender_id;
         if case.state == CaseState::Resolved && from == case.customer_id {
             let team = case.team_id;
-            self.cases.reopen(case.customer_id, case, team).await?;
+            self.desk.reopen(case.customer_id, case, team).await?;
         } else if case.state == CaseState::Assigned
             && case.agent_id == Some(from)
             && case.first_response_at.is_none()

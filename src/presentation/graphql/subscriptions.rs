@@ -165,7 +165,7 @@ impl Drop for Registration {
                 .await
             {
                 announce(&state, user, PresenceStatus::Offline).await;
-                if let Err(error) = state.business.agents.went_offline(user).await {
+                if let Err(error) = state.business.go_offline.handle(user).await {
                     tracing::warn!(error = %format!("{error:#}"), "agent status not set offline");
                 }
             }

@@ -126,7 +126,7 @@ pub async fn create_business(
         name: body.name,
         description,
     };
-    let business = state.business.directory.create(user.id(), new).await?;
+    let business = state.business.create.handle(user.id(), new).await?;
     Ok(HttpResponse::Created().json(BusinessResponse::from(business)))
 }
 
@@ -160,8 +160,8 @@ pub async fn search_businesses(
     validated(&*query)?;
     let found = state
         .business
-        .directory
-        .search(
+        .search
+        .handle(
             query.q.as_deref().unwrap_or_default(),
             query.limit.unwrap_or(20),
         )
@@ -184,8 +184,8 @@ pub async fn get_business(
 ) -> Result<HttpResponse, Problem> {
     let business = state
         .business
-        .directory
-        .profile(BusinessId::from_uuid(*id))
+        .profile
+        .handle(BusinessId::from_uuid(*id))
         .await?;
     Ok(HttpResponse::Ok().json(BusinessResponse::from(business)))
 }
@@ -255,8 +255,8 @@ pub async fn update_business(
     };
     let business = state
         .business
-        .directory
-        .update(user.id(), BusinessId::from_uuid(*id), change)
+        .update
+        .handle(user.id(), BusinessId::from_uuid(*id), change)
         .await?;
     Ok(HttpResponse::Ok().json(BusinessResponse::from(business)))
 }

@@ -131,8 +131,8 @@ pub async fn open_case(
     let team = body.team_id.map(TeamId::from_uuid);
     let (view, created) = state
         .business
-        .cases
-        .start(user.id(), BusinessId::from_uuid(*id), team)
+        .start_case
+        .handle(user.id(), BusinessId::from_uuid(*id), team)
         .await?;
     let response = CaseResponse::from(view);
     Ok(if created {
@@ -168,8 +168,8 @@ pub async fn queue(
     validated(&*query)?;
     let views = state
         .business
-        .cases
-        .queue(
+        .queue
+        .handle(
             user.id(),
             BusinessId::from_uuid(*id),
             query.team_id.map(TeamId::from_uuid),
@@ -205,8 +205,8 @@ pub async fn inbox(
     validated(&*query)?;
     let views = state
         .business
-        .cases
-        .inbox(
+        .inbox
+        .handle(
             user.id(),
             BusinessId::from_uuid(*id),
             query.agent_id.map(UserId::from_uuid),
@@ -260,8 +260,8 @@ pub async fn figures(
     let days = query.days.unwrap_or(7);
     let found = state
         .business
-        .cases
-        .figures(user.id(), BusinessId::from_uuid(*id), days)
+        .figures
+        .handle(user.id(), BusinessId::from_uuid(*id), days)
         .await?;
     let secs = |d: Option<time::Duration>| d.map(|d| d.as_seconds_f64());
     Ok(HttpResponse::Ok().json(FiguresResponse {
@@ -289,8 +289,8 @@ pub async fn get_case(
 ) -> Result<HttpResponse, Problem> {
     let view = state
         .business
-        .cases
-        .get(user.id(), ConversationId::from_uuid(*id))
+        .case
+        .handle(user.id(), ConversationId::from_uuid(*id))
         .await?;
     Ok(HttpResponse::Ok().json(CaseResponse::from(view)))
 }
@@ -310,8 +310,8 @@ pub async fn resolve_case(
 ) -> Result<HttpResponse, Problem> {
     let view = state
         .business
-        .cases
-        .resolve(user.id(), ConversationId::from_uuid(*id))
+        .resolve_case
+        .handle(user.id(), ConversationId::from_uuid(*id))
         .await?;
     Ok(HttpResponse::Ok().json(CaseResponse::from(view)))
 }
@@ -359,8 +359,8 @@ pub async fn transfer_case(
     let target = body.into_inner().into_target()?;
     let view = state
         .business
-        .cases
-        .transfer(user.id(), ConversationId::from_uuid(*id), target)
+        .transfer_case
+        .handle(user.id(), ConversationId::from_uuid(*id), target)
         .await?;
     Ok(HttpResponse::Ok().json(CaseResponse::from(view)))
 }
@@ -383,8 +383,8 @@ pub async fn case_history(
     let range = query.range()?;
     let page = state
         .business
-        .cases
-        .history(user.id(), ConversationId::from_uuid(*id), range)
+        .case_history
+        .handle(user.id(), ConversationId::from_uuid(*id), range)
         .await?;
     Ok(HttpResponse::Ok().json(HistoryResponse::of(page, range)))
 }

@@ -173,8 +173,8 @@ pub async fn list_staff(
 ) -> Result<HttpResponse, Problem> {
     let members = state
         .business
-        .directory
-        .members(user.id(), BusinessId::from_uuid(*id))
+        .staff
+        .handle(user.id(), BusinessId::from_uuid(*id))
         .await?;
     Ok(HttpResponse::Ok().json(StaffList {
         members: members.into_iter().map(StaffResponse::from).collect(),
@@ -206,8 +206,8 @@ pub async fn put_staff(
     let (id, member) = path.into_inner();
     let member = state
         .business
-        .directory
-        .put_member(
+        .put_member
+        .handle(
             user.id(),
             BusinessId::from_uuid(id),
             UserId::from_uuid(member),
@@ -235,8 +235,8 @@ pub async fn list_teams(
 ) -> Result<HttpResponse, Problem> {
     let teams = state
         .business
-        .directory
-        .teams(user.id(), BusinessId::from_uuid(*id))
+        .teams
+        .handle(user.id(), BusinessId::from_uuid(*id))
         .await?;
     Ok(HttpResponse::Ok().json(TeamList {
         teams: teams.into_iter().map(TeamResponse::from).collect(),
@@ -294,8 +294,8 @@ pub async fn create_team(
 ) -> Result<HttpResponse, Problem> {
     let team = state
         .business
-        .directory
-        .put_team(
+        .put_team
+        .handle(
             user.id(),
             BusinessId::from_uuid(*id),
             None,
@@ -324,8 +324,8 @@ pub async fn update_team(
     let (id, team) = path.into_inner();
     let team = state
         .business
-        .directory
-        .put_team(
+        .put_team
+        .handle(
             user.id(),
             BusinessId::from_uuid(id),
             Some(TeamId::from_uuid(team)),
@@ -365,8 +365,8 @@ pub async fn set_availability(
     };
     let member = state
         .business
-        .agents
-        .set(user.id(), BusinessId::from_uuid(*id), change)
+        .set_availability
+        .handle(user.id(), BusinessId::from_uuid(*id), change)
         .await?;
     Ok(HttpResponse::Ok().json(StaffResponse::from(member)))
 }

@@ -176,7 +176,7 @@ impl Live {
         let now = self.state.clock.now();
         if Box::pin(realtime.presence.store().disconnect(me, &key, now)).await {
             Box::pin(self.announce_presence(PresenceStatus::Offline)).await;
-            if let Err(error) = Box::pin(self.state.business.agents.went_offline(me)).await {
+            if let Err(error) = Box::pin(self.state.business.go_offline.handle(me)).await {
                 tracing::warn!(error = %format!("{error:#}"), "agent status not set offline");
             }
         }
