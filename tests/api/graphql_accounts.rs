@@ -333,3 +333,26 @@ async fn a_file_uploaded_through_graphql_is_sent_like_any_other() {
     assert_eq!(too_big.problem().await.code, "too_large");
     assert_eq!(crate::attachments::stored_files(&app).await, stored);
 }
+
+/// Presence for many users costs the statements it costs for a few: who may see whom is read
+/// for all of them at once, not per user.
+#[tokio::test]
+async fn presence_costs_the_same_statements_for_3_or_30_users() {
+    let app = spawn_app_with(|s| s.graphql.report_statements = true).await;
+    let alice = app.register("alice").await;
+    let mut users = Vec::new();
+    for n in 0..30 {
+        users.push(app.register(&format!("user{n}")).await);
+    }
+    let query = "query($u: [UUID!]!) { presence(userIds: $u) { userId status lastSeenAt } }";
+    let mut counts = Vec::new();
+    for n in [3, 30] {
+        let ids: Vec<&str> = users[..n].iter().map(|u| u.id.as_str()).collect();
+        let body = gql(&app, Some(&alice.access_token), query, json!({"u": ids})).await;
+        assert!(body.get("errors").is_none(), "{body}");
+        assert_eq!(body["data"]["presence"].as_array().unwrap().len(), n);
+        counts.push(body["extensions"]["statements"].as_u64().expect("a count"));
+    }
+    assert!(counts[0] > 0, "statements are counted: {counts:?}");
+    assert_eq!(counts[0], counts[1], "3 and 30 users: {counts:?}");
+}

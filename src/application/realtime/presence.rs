@@ -140,27 +140,26 @@ impl PresenceTracker {
         users: &[UserId],
     ) -> Result<Vec<PresenceView>, AppError> {
         let states = self.store.get(users).await;
-        let mut views = Vec::with_capacity(states.len());
-        for (user_id, status, last_seen) in states {
-            if user_id == viewer {
-                views.push(PresenceView {
+        let others: Vec<UserId> = users.iter().copied().filter(|u| *u != viewer).collect();
+        let seen = self.relationships.sees(viewer, &others).await?;
+        let views = states
+            .into_iter()
+            .map(|(user_id, status, last_seen)| {
+                let (presence, last_seen_shown) = match user_id == viewer {
+                    true => (true, true),
+                    false => seen.get(&user_id).copied().unwrap_or((false, false)),
+                };
+                PresenceView {
                     user_id,
-                    status,
-                    last_seen_at: last_seen,
-                });
-                continue;
-            }
-            let (presence, last_seen_shown) = self.relationships.sees(viewer, user_id).await?;
-            views.push(PresenceView {
-                user_id,
-                status: if presence {
-                    status
-                } else {
-                    PresenceStatus::Offline
-                },
-                last_seen_at: last_seen.filter(|_| last_seen_shown),
-            });
-        }
+                    status: if presence {
+                        status
+                    } else {
+                        PresenceStatus::Offline
+                    },
+                    last_seen_at: last_seen.filter(|_| last_seen_shown),
+                }
+            })
+            .collect();
         Ok(views)
     }
 }

@@ -1,4 +1,4 @@
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::application::error::AppError;
@@ -67,14 +67,45 @@ impl Relationships {
             .allows(self.between(inviter, invitee).await?))
     }
 
-    /// Whether `viewer` may see `owner`'s presence, and their last-seen time.
-    pub async fn sees(&self, viewer: UserId, owner: UserId) -> Result<(bool, bool), AppError> {
-        let settings = self.settings.get(owner).await?;
-        let relationship = self.between(viewer, owner).await?;
-        Ok((
-            settings.presence.allows(relationship),
-            settings.last_seen.allows(relationship),
-        ))
+    /// Whether `viewer` may see each of `owners`' presence, and their last-seen time: four reads
+    /// however many owners.
+    pub async fn sees(
+        &self,
+        viewer: UserId,
+        owners: &[UserId],
+    ) -> Result<HashMap<UserId, (bool, bool)>, AppError> {
+        let settings = self.settings.get_many(owners).await?;
+        let contacts: HashSet<UserId> = self
+            .contacts
+            .list(viewer)
+            .await?
+            .into_iter()
+            .filter(|c| c.status == ContactStatus::Accepted)
+            .map(|c| c.user_id)
+            .collect();
+        let mut blocked: HashSet<UserId> = self
+            .blocks
+            .list(viewer)
+            .await?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        blocked.extend(self.blocks.blockers(viewer).await?);
+        Ok(owners
+            .iter()
+            .map(|owner| {
+                let relationship = Relationship {
+                    contacts: contacts.contains(owner),
+                    blocked: blocked.contains(owner),
+                };
+                let settings = settings.get(owner).cloned().unwrap_or_default();
+                let seen = (
+                    settings.presence.allows(relationship),
+                    settings.last_seen.allows(relationship),
+                );
+                (*owner, seen)
+            })
+            .collect())
     }
 
     /// Every user's relationship to `owner` at once, for a rule applied to many viewers (who

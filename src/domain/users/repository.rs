@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
@@ -38,6 +40,10 @@ pub trait ProfileRepository: Send + Sync {
 pub trait SettingsRepository: Send + Sync {
     /// The user's settings; defaults when never saved.
     async fn get(&self, user: UserId) -> Result<Settings, RepoError>;
+
+    /// The settings of each of `users` that saved any, in one read; the others have the
+    /// defaults.
+    async fn get_many(&self, users: &[UserId]) -> Result<HashMap<UserId, Settings>, RepoError>;
 
     async fn save(
         &self,

@@ -1,9 +1,12 @@
 //! Privacy and notification settings.
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, EntityTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use time::OffsetDateTime;
+use uuid::Uuid;
 
 use crate::domain::shared::{RepoError, UserId};
 use crate::domain::users::{
@@ -40,33 +43,49 @@ fn visibility_from_str(v: &str) -> Result<Visibility, RepoError> {
     }
 }
 
+fn settings_of(row: user_settings::Model) -> Result<Settings, RepoError> {
+    Ok(Settings {
+        presence: visibility_from_str(&row.presence)?,
+        last_seen: visibility_from_str(&row.last_seen)?,
+        direct_messages: match row.direct_messages.as_str() {
+            "everyone" => DirectMessagePolicy::Everyone,
+            "contacts" => DirectMessagePolicy::Contacts,
+            _ => return Err(corrupt("direct_messages")),
+        },
+        group_invites: visibility_from_str(&row.group_invites)?,
+        notifications: NotificationPreferences {
+            messages: row.notify_messages,
+            mentions: row.notify_mentions,
+            contact_requests: row.notify_contact_requests,
+            group_invites: row.notify_group_invites,
+            email_digest: row.email_digest,
+        },
+    })
+}
+
 #[async_trait]
 impl SettingsRepository for SeaOrmSettingsRepository {
     async fn get(&self, user: UserId) -> Result<Settings, RepoError> {
-        let Some(row) = user_settings::Entity::find_by_id(user.as_uuid())
+        let row = user_settings::Entity::find_by_id(user.as_uuid())
             .one(&self.db)
             .await
-            .map_err(unexpected)?
-        else {
-            return Ok(Settings::default());
-        };
-        Ok(Settings {
-            presence: visibility_from_str(&row.presence)?,
-            last_seen: visibility_from_str(&row.last_seen)?,
-            direct_messages: match row.direct_messages.as_str() {
-                "everyone" => DirectMessagePolicy::Everyone,
-                "contacts" => DirectMessagePolicy::Contacts,
-                _ => return Err(corrupt("direct_messages")),
-            },
-            group_invites: visibility_from_str(&row.group_invites)?,
-            notifications: NotificationPreferences {
-                messages: row.notify_messages,
-                mentions: row.notify_mentions,
-                contact_requests: row.notify_contact_requests,
-                group_invites: row.notify_group_invites,
-                email_digest: row.email_digest,
-            },
-        })
+            .map_err(unexpected)?;
+        row.map_or_else(|| Ok(Settings::default()), settings_of)
+    }
+
+    async fn get_many(&self, users: &[UserId]) -> Result<HashMap<UserId, Settings>, RepoError> {
+        if users.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let ids: Vec<Uuid> = users.iter().map(|u| u.as_uuid()).collect();
+        let rows = user_settings::Entity::find()
+            .filter(user_settings::Column::UserId.is_in(ids))
+            .all(&self.db)
+            .await
+            .map_err(unexpected)?;
+        rows.into_iter()
+            .map(|row| Ok((UserId::from_uuid(row.user_id), settings_of(row)?)))
+            .collect()
     }
 
     async fn save(
