@@ -75,22 +75,7 @@ impl Relationships {
         owners: &[UserId],
     ) -> Result<HashMap<UserId, (bool, bool)>, AppError> {
         let settings = self.settings.get_many(owners).await?;
-        let contacts: HashSet<UserId> = self
-            .contacts
-            .list(viewer)
-            .await?
-            .into_iter()
-            .filter(|c| c.status == ContactStatus::Accepted)
-            .map(|c| c.user_id)
-            .collect();
-        let mut blocked: HashSet<UserId> = self
-            .blocks
-            .list(viewer)
-            .await?
-            .into_iter()
-            .map(|(id, _)| id)
-            .collect();
-        blocked.extend(self.blocks.blockers(viewer).await?);
+        let (contacts, blocked) = self.circle(viewer).await?;
         Ok(owners
             .iter()
             .map(|owner| {
@@ -112,9 +97,21 @@ impl Relationships {
     /// hears `owner`'s presence): three reads however many viewers.
     pub async fn towards(&self, owner: UserId) -> Result<RelationsTowards, AppError> {
         let settings = self.settings.get(owner).await?;
+        let (contacts, blocked) = self.circle(owner).await?;
+        Ok(RelationsTowards {
+            settings,
+            contacts,
+            blocked,
+        })
+    }
+}
+
+impl Relationships {
+    /// `user`'s accepted contacts, and everyone they blocked or who blocked them.
+    async fn circle(&self, user: UserId) -> Result<(HashSet<UserId>, HashSet<UserId>), AppError> {
         let contacts = self
             .contacts
-            .list(owner)
+            .list(user)
             .await?
             .into_iter()
             .filter(|c| c.status == ContactStatus::Accepted)
@@ -122,17 +119,13 @@ impl Relationships {
             .collect();
         let mut blocked: HashSet<UserId> = self
             .blocks
-            .list(owner)
+            .list(user)
             .await?
             .into_iter()
             .map(|(id, _)| id)
             .collect();
-        blocked.extend(self.blocks.blockers(owner).await?);
-        Ok(RelationsTowards {
-            settings,
-            contacts,
-            blocked,
-        })
+        blocked.extend(self.blocks.blockers(user).await?);
+        Ok((contacts, blocked))
     }
 }
 
