@@ -15,7 +15,7 @@ use super::realtime::build_realtime;
 use crate::application::attachments::{
     AttachmentsHandlers, AttachmentsPorts, Avatars, ImagePool, OrphanCleanup,
 };
-use crate::application::auth::{AuthDeps, AuthHandlers};
+use crate::application::auth::{AuthHandlers, AuthPorts};
 use crate::application::business::{BusinessHandlers, BusinessPorts};
 use crate::application::conversations::{ConversationsHandlers, ConversationsPorts};
 use crate::application::events::{self, EventLog, LogOptions};
@@ -275,7 +275,7 @@ pub(super) fn build_state(
         },
     };
     tokio::spawn(digests.run_every(Duration::from_millis(notify.digest_interval_ms.max(1))));
-    let deps = AuthDeps {
+    let auth_ports = AuthPorts {
         accounts,
         sessions: Arc::new(SeaOrmSessionRepository::new(db.clone(), signal.clone())),
         resets: Arc::new(SeaOrmPasswordResetRepository::new(db.clone())),
@@ -305,7 +305,7 @@ pub(super) fn build_state(
     );
     let state = AppState {
         attachments: AttachmentsHandlers::new(&attachments_ports),
-        auth: AuthHandlers::new(deps),
+        auth: AuthHandlers::new(&auth_ports),
         business,
         users,
         conversations: ConversationsHandlers::new(&conversations_ports),

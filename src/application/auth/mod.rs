@@ -16,8 +16,8 @@ use crate::domain::auth::{
 use crate::domain::shared::{SessionId, UserId};
 use crate::domain::users::User;
 
-/// The ports every auth handler draws on.
-pub struct AuthDeps {
+/// What the auth handlers are built from; each keeps only the ports it uses.
+pub struct AuthPorts {
     pub accounts: Arc<dyn AccountRepository>,
     pub sessions: Arc<dyn SessionRepository>,
     pub resets: Arc<dyn PasswordResetRepository>,
@@ -82,13 +82,31 @@ pub struct AuthGrant {
     pub refresh_expires_at: time::OffsetDateTime,
 }
 
-impl AuthDeps {
-    async fn start_session(&self, user: User, device: Device) -> Result<AuthGrant, AppError> {
+/// Opens sessions and hands out their tokens.
+#[derive(Clone)]
+struct SessionIssuer {
+    sessions: Arc<dyn SessionRepository>,
+    tokens: Arc<dyn AccessTokens>,
+    clock: Arc<dyn Clock>,
+    policy: SessionPolicy,
+}
+
+impl SessionIssuer {
+    fn new(ports: &AuthPorts) -> Self {
+        Self {
+            sessions: ports.sessions.clone(),
+            tokens: ports.tokens.clone(),
+            clock: ports.clock.clone(),
+            policy: ports.policy.sessions,
+        }
+    }
+
+    async fn start(&self, user: User, device: Device) -> Result<AuthGrant, AppError> {
         let now = self.clock.now();
-        let session = Session::start(user.id, device, now, &self.policy.sessions);
+        let session = Session::start(user.id, device, now, &self.policy);
         let refresh_token = OpaqueToken::generate();
         self.sessions
-            .create(&session, &refresh_token.hash(), &self.policy.sessions)
+            .create(&session, &refresh_token.hash(), &self.policy)
             .await?;
         self.grant(user, &session, refresh_token)
     }
@@ -112,6 +130,22 @@ impl AuthDeps {
             refresh_expires_at: session.expires_at,
         })
     }
+}
+
+/// The owner's account activity log.
+#[derive(Clone)]
+struct ActivityLog {
+    activity: Arc<dyn ActivityRepository>,
+    clock: Arc<dyn Clock>,
+}
+
+impl ActivityLog {
+    fn new(ports: &AuthPorts) -> Self {
+        Self {
+            activity: ports.activity.clone(),
+            clock: ports.clock.clone(),
+        }
+    }
 
     /// Adds to the owner's activity log. Best effort: the action stands if the log fails.
     async fn note(
@@ -126,21 +160,37 @@ impl AuthDeps {
             tracing::warn!(%error, kind = kind.as_str(), "activity not recorded");
         }
     }
+}
 
-    async fn limit(&self, key: String, limit: RateLimit) -> Result<(), AppError> {
-        Ok(self.limiter.hit(&key, limit).await?)
+/// Password checks, refused while too many have failed.
+#[derive(Clone)]
+struct PasswordCheck {
+    accounts: Arc<dyn AccountRepository>,
+    hasher: Arc<dyn PasswordHasher>,
+    limiter: Arc<dyn RateLimiter>,
+    per_account: RateLimit,
+}
+
+impl PasswordCheck {
+    fn new(ports: &AuthPorts) -> Self {
+        Self {
+            accounts: ports.accounts.clone(),
+            hasher: ports.hasher.clone(),
+            limiter: ports.limiter.clone(),
+            per_account: ports.policy.login_per_account,
+        }
     }
 
     /// Checks `password` against `hash` (`None`: no such account, at the same cost), refused
     /// while `failures` has failed `login_per_account` times. Only a failure counts, so nobody
     /// else's failures lock out a client that is not failing.
-    async fn verify_password(
+    async fn verify(
         &self,
         failures: String,
         password: String,
         hash: Option<PasswordHash>,
     ) -> Result<bool, AppError> {
-        let (key, limit) = (failures, self.policy.login_per_account);
+        let (key, limit) = (failures, self.per_account);
         self.limiter.peek(&key, limit).await?;
         let verified = self.hasher.verify(password, hash).await?;
         if !verified {
@@ -149,6 +199,24 @@ impl AuthDeps {
         }
         Ok(verified)
     }
+
+    /// Re-authentication for sensitive actions. Failures count per session, so a thief
+    /// guessing with a stolen session cannot stop the owner from revoking it.
+    async fn confirm(&self, caller: AccessClaims, password: String) -> Result<(), AppError> {
+        let account = self.accounts.find(caller.user_id).await?;
+        let hash = account.map(|a| a.password_hash);
+        let failures = format!("confirm-failed:{}:{}", caller.user_id, caller.session_id);
+        if self.verify(failures, password, hash).await? {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden("invalid_password"))
+        }
+    }
+}
+
+/// Counts one request against `limit` under `key`.
+async fn spend(limiter: &dyn RateLimiter, key: String, limit: RateLimit) -> Result<(), AppError> {
+    Ok(limiter.hit(&key, limit).await?)
 }
 
 /// Every auth handler, built once at startup.
@@ -168,21 +236,20 @@ pub struct AuthHandlers {
 }
 
 impl AuthHandlers {
-    pub fn new(deps: AuthDeps) -> Self {
-        let deps = Arc::new(deps);
+    pub fn new(ports: &AuthPorts) -> Self {
         Self {
-            authenticate: queries::Authenticate::new(deps.clone()),
-            activity: queries::ActivityHandler::new(deps.clone()),
-            register: commands::RegisterHandler::new(deps.clone()),
-            login: commands::LoginHandler::new(deps.clone()),
-            refresh: commands::RefreshHandler::new(deps.clone()),
-            logout: commands::LogoutHandler::new(deps.clone()),
-            sessions: queries::SessionListHandler::new(deps.clone()),
-            revoke_session: commands::RevokeSessionHandler::new(deps.clone()),
-            revoke_other_sessions: commands::RevokeOtherSessionsHandler::new(deps.clone()),
-            change_password: commands::ChangePasswordHandler::new(deps.clone()),
-            forgot_password: commands::ForgotPasswordHandler::new(deps.clone()),
-            reset_password: commands::ResetPasswordHandler::new(deps),
+            authenticate: queries::Authenticate::new(ports),
+            activity: queries::ActivityHandler::new(ports),
+            register: commands::RegisterHandler::new(ports),
+            login: commands::LoginHandler::new(ports),
+            refresh: commands::RefreshHandler::new(ports),
+            logout: commands::LogoutHandler::new(ports),
+            sessions: queries::SessionListHandler::new(ports),
+            revoke_session: commands::RevokeSessionHandler::new(ports),
+            revoke_other_sessions: commands::RevokeOtherSessionsHandler::new(ports),
+            change_password: commands::ChangePasswordHandler::new(ports),
+            forgot_password: commands::ForgotPasswordHandler::new(ports),
+            reset_password: commands::ResetPasswordHandler::new(ports),
         }
     }
 }

@@ -1,9 +1,9 @@
 use std::sync::Arc;
 
-use crate::application::auth::{AuthDeps, ClientInfo};
+use crate::application::auth::{ActivityLog, AuthPorts, ClientInfo, PasswordCheck};
 use crate::application::error::AppError;
-use crate::application::ports::AccessClaims;
-use crate::domain::auth::{ActivityKind, Password};
+use crate::application::ports::{AccessClaims, Clock, PasswordHasher};
+use crate::domain::auth::{AccountRepository, ActivityKind, Password, SessionRepository};
 
 pub struct ChangePassword {
     pub current_password: String,
@@ -11,11 +11,25 @@ pub struct ChangePassword {
 }
 
 /// Changes the password and signs out every other device.
-pub struct ChangePasswordHandler(Arc<AuthDeps>);
+pub struct ChangePasswordHandler {
+    accounts: Arc<dyn AccountRepository>,
+    sessions: Arc<dyn SessionRepository>,
+    hasher: Arc<dyn PasswordHasher>,
+    clock: Arc<dyn Clock>,
+    passwords: PasswordCheck,
+    log: ActivityLog,
+}
 
 impl ChangePasswordHandler {
-    pub fn new(deps: Arc<AuthDeps>) -> Self {
-        Self(deps)
+    pub fn new(ports: &AuthPorts) -> Self {
+        Self {
+            accounts: ports.accounts.clone(),
+            sessions: ports.sessions.clone(),
+            hasher: ports.hasher.clone(),
+            clock: ports.clock.clone(),
+            passwords: PasswordCheck::new(ports),
+            log: ActivityLog::new(ports),
+        }
     }
 
     #[tracing::instrument(skip_all, fields(user_id = %caller.user_id))]
@@ -25,18 +39,18 @@ impl ChangePasswordHandler {
         cmd: ChangePassword,
         client: ClientInfo,
     ) -> Result<(), AppError> {
-        let deps = &self.0;
-        deps.confirm_password(caller, cmd.current_password).await?;
-        let hash = deps.hasher.hash(cmd.new_password).await?;
-        let now = deps.clock.now();
-        deps.accounts
+        self.passwords.confirm(caller, cmd.current_password).await?;
+        let hash = self.hasher.hash(cmd.new_password).await?;
+        let now = self.clock.now();
+        self.accounts
             .set_password_hash(caller.user_id, &hash, now)
             .await?;
-        deps.sessions
+        self.sessions
             .revoke_all(caller.user_id, Some(caller.session_id), now)
             .await?;
         let kind = ActivityKind::PasswordChanged;
-        deps.note(caller.user_id, kind, &client, Some(caller.session_id))
+        self.log
+            .note(caller.user_id, kind, &client, Some(caller.session_id))
             .await;
         tracing::info!("password changed");
         Ok(())

@@ -1,8 +1,11 @@
 use std::sync::Arc;
 
-use crate::application::auth::{AuthDeps, AuthGrant, ClientInfo};
+use crate::application::auth::{
+    ActivityLog, AuthGrant, AuthPorts, ClientInfo, PasswordCheck, SessionIssuer, spend,
+};
 use crate::application::error::AppError;
-use crate::domain::auth::{ActivityKind, Login};
+use crate::application::ports::{RateLimit, RateLimiter};
+use crate::domain::auth::{AccountRepository, ActivityKind, Login};
 
 pub struct LogIn {
     /// Email or username, as typed.
@@ -11,24 +14,35 @@ pub struct LogIn {
     pub client: ClientInfo,
 }
 
-pub struct LoginHandler(Arc<AuthDeps>);
+/// Signs in with an email or username and a password, on one device.
+pub struct LoginHandler {
+    accounts: Arc<dyn AccountRepository>,
+    limiter: Arc<dyn RateLimiter>,
+    per_ip: RateLimit,
+    passwords: PasswordCheck,
+    issuer: SessionIssuer,
+    log: ActivityLog,
+}
 
 impl LoginHandler {
-    pub fn new(deps: Arc<AuthDeps>) -> Self {
-        Self(deps)
+    pub fn new(ports: &AuthPorts) -> Self {
+        Self {
+            accounts: ports.accounts.clone(),
+            limiter: ports.limiter.clone(),
+            per_ip: ports.policy.login_per_ip,
+            passwords: PasswordCheck::new(ports),
+            issuer: SessionIssuer::new(ports),
+            log: ActivityLog::new(ports),
+        }
     }
 
     #[tracing::instrument(skip_all)]
     pub async fn handle(&self, cmd: LogIn) -> Result<AuthGrant, AppError> {
-        let deps = &self.0;
-        deps.limit(
-            format!("login:ip:{}", cmd.client.ip_key()),
-            deps.policy.login_per_ip,
-        )
-        .await?;
+        let key = format!("login:ip:{}", cmd.client.ip_key());
+        spend(self.limiter.as_ref(), key, self.per_ip).await?;
         let login = Login::parse(&cmd.login);
         let account = match &login {
-            Some(login) => deps.accounts.find_by_login(login).await?,
+            Some(login) => self.accounts.find_by_login(login).await?,
             None => None,
         };
         // Keyed by the account, so switching between its email and username does not reset
@@ -41,32 +55,35 @@ impl LoginHandler {
         // Unknown accounts cost a full hash too, so timing does not reveal which exist.
         let hash = account.as_ref().map(|a| a.password_hash.clone());
         let failures = format!("login-failed:{account_key}:{}", cmd.client.ip_key());
-        let verified = deps.verify_password(failures, cmd.password, hash).await?;
+        let verified = self.passwords.verify(failures, cmd.password, hash).await?;
         let Some(account) = account else {
             return Err(AppError::Unauthenticated("invalid_credentials"));
         };
         if !verified {
-            deps.note(
-                account.user.id,
-                ActivityKind::LoginFailed,
-                &cmd.client,
-                None,
-            )
-            .await;
+            self.log
+                .note(
+                    account.user.id,
+                    ActivityKind::LoginFailed,
+                    &cmd.client,
+                    None,
+                )
+                .await;
             return Err(AppError::Unauthenticated("invalid_credentials"));
         }
         tracing::info!(user_id = %account.user.id, "user logged in");
         let user_id = account.user.id;
-        let grant = deps
-            .start_session(account.user, cmd.client.device.clone())
+        let grant = self
+            .issuer
+            .start(account.user, cmd.client.device.clone())
             .await?;
-        deps.note(
-            user_id,
-            ActivityKind::Login,
-            &cmd.client,
-            Some(grant.session_id),
-        )
-        .await;
+        self.log
+            .note(
+                user_id,
+                ActivityKind::Login,
+                &cmd.client,
+                Some(grant.session_id),
+            )
+            .await;
         Ok(grant)
     }
 }

@@ -1,17 +1,25 @@
 use std::sync::Arc;
 
-use crate::application::auth::{AuthDeps, ClientInfo};
+use crate::application::auth::{ActivityLog, AuthPorts, ClientInfo, PasswordCheck};
 use crate::application::error::AppError;
-use crate::application::ports::AccessClaims;
-use crate::domain::auth::ActivityKind;
+use crate::application::ports::{AccessClaims, Clock};
+use crate::domain::auth::{ActivityKind, SessionRepository};
 use crate::domain::shared::SessionId;
 
 /// Signs one of the caller's devices out.
-pub struct RevokeSessionHandler(Arc<AuthDeps>);
+pub struct RevokeSessionHandler {
+    sessions: Arc<dyn SessionRepository>,
+    clock: Arc<dyn Clock>,
+    log: ActivityLog,
+}
 
 impl RevokeSessionHandler {
-    pub fn new(deps: Arc<AuthDeps>) -> Self {
-        Self(deps)
+    pub fn new(ports: &AuthPorts) -> Self {
+        Self {
+            sessions: ports.sessions.clone(),
+            clock: ports.clock.clone(),
+            log: ActivityLog::new(ports),
+        }
     }
 
     #[tracing::instrument(skip_all, fields(user_id = %caller.user_id, %session_id))]
@@ -21,16 +29,15 @@ impl RevokeSessionHandler {
         session_id: SessionId,
         client: ClientInfo,
     ) -> Result<(), AppError> {
-        let now = self.0.clock.now();
+        let now = self.clock.now();
         // Someone else's session and no session look the same.
         if self
-            .0
             .sessions
             .revoke(caller.user_id, session_id, now)
             .await?
         {
             let kind = ActivityKind::SessionRevoked;
-            self.0
+            self.log
                 .note(caller.user_id, kind, &client, Some(session_id))
                 .await;
             Ok(())
@@ -42,11 +49,21 @@ impl RevokeSessionHandler {
 
 /// Signs out every device but the current one; asks for the password again, since a stolen
 /// access token alone must not be able to lock the owner out.
-pub struct RevokeOtherSessionsHandler(Arc<AuthDeps>);
+pub struct RevokeOtherSessionsHandler {
+    sessions: Arc<dyn SessionRepository>,
+    clock: Arc<dyn Clock>,
+    passwords: PasswordCheck,
+    log: ActivityLog,
+}
 
 impl RevokeOtherSessionsHandler {
-    pub fn new(deps: Arc<AuthDeps>) -> Self {
-        Self(deps)
+    pub fn new(ports: &AuthPorts) -> Self {
+        Self {
+            sessions: ports.sessions.clone(),
+            clock: ports.clock.clone(),
+            passwords: PasswordCheck::new(ports),
+            log: ActivityLog::new(ports),
+        }
     }
 
     #[tracing::instrument(skip_all, fields(user_id = %caller.user_id))]
@@ -56,34 +73,15 @@ impl RevokeOtherSessionsHandler {
         password: String,
         client: ClientInfo,
     ) -> Result<u64, AppError> {
-        let deps = &self.0;
-        deps.confirm_password(caller, password).await?;
-        let revoked = deps
+        self.passwords.confirm(caller, password).await?;
+        let revoked = self
             .sessions
-            .revoke_all(caller.user_id, Some(caller.session_id), deps.clock.now())
+            .revoke_all(caller.user_id, Some(caller.session_id), self.clock.now())
             .await?;
         let kind = ActivityKind::OtherSessionsRevoked;
-        deps.note(caller.user_id, kind, &client, Some(caller.session_id))
+        self.log
+            .note(caller.user_id, kind, &client, Some(caller.session_id))
             .await;
         Ok(revoked)
-    }
-}
-
-impl AuthDeps {
-    /// Re-authentication for sensitive actions. Failures count per session, so a thief
-    /// guessing with a stolen session cannot stop the owner from revoking it.
-    pub(super) async fn confirm_password(
-        &self,
-        caller: AccessClaims,
-        password: String,
-    ) -> Result<(), AppError> {
-        let account = self.accounts.find(caller.user_id).await?;
-        let hash = account.map(|a| a.password_hash);
-        let failures = format!("confirm-failed:{}:{}", caller.user_id, caller.session_id);
-        if self.verify_password(failures, password, hash).await? {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden("invalid_password"))
-        }
     }
 }

@@ -2,10 +2,10 @@ use std::sync::Arc;
 
 use uuid::Uuid;
 
-use crate::application::auth::AuthDeps;
+use crate::application::auth::AuthPorts;
 use crate::application::error::AppError;
 use crate::application::ports::AccessClaims;
-use crate::domain::auth::Activity;
+use crate::domain::auth::{Activity, ActivityRepository};
 
 /// One page of the caller's account activity, newest first.
 pub struct ActivityPage {
@@ -14,11 +14,16 @@ pub struct ActivityPage {
     pub next: Option<Uuid>,
 }
 
-pub struct ActivityHandler(Arc<AuthDeps>);
+/// The caller's account activity, newest first.
+pub struct ActivityHandler {
+    activity: Arc<dyn ActivityRepository>,
+}
 
 impl ActivityHandler {
-    pub fn new(deps: Arc<AuthDeps>) -> Self {
-        Self(deps)
+    pub fn new(ports: &AuthPorts) -> Self {
+        Self {
+            activity: ports.activity.clone(),
+        }
     }
 
     #[tracing::instrument(skip_all, fields(user_id = %caller.user_id))]
@@ -29,7 +34,6 @@ impl ActivityHandler {
         limit: u64,
     ) -> Result<ActivityPage, AppError> {
         let mut items = self
-            .0
             .activity
             .list(caller.user_id, before, limit + 1)
             .await?;

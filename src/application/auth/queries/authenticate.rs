@@ -1,22 +1,30 @@
 use std::sync::Arc;
 
-use crate::application::auth::AuthDeps;
+use crate::application::auth::AuthPorts;
 use crate::application::error::AppError;
-use crate::application::ports::AccessClaims;
+use crate::application::ports::{AccessClaims, AccessTokens, Clock};
+use crate::domain::auth::SessionRepository;
 
 /// Turns a bearer access token into the caller's identity.
-pub struct Authenticate(Arc<AuthDeps>);
+pub struct Authenticate {
+    tokens: Arc<dyn AccessTokens>,
+    sessions: Arc<dyn SessionRepository>,
+    clock: Arc<dyn Clock>,
+}
 
 impl Authenticate {
-    pub fn new(deps: Arc<AuthDeps>) -> Self {
-        Self(deps)
+    pub fn new(ports: &AuthPorts) -> Self {
+        Self {
+            tokens: ports.tokens.clone(),
+            sessions: ports.sessions.clone(),
+            clock: ports.clock.clone(),
+        }
     }
 
     /// Checks the signature and expiry, then that the session is still live, so that logout,
     /// revocation and password changes take effect at once rather than when the token expires.
     pub async fn handle(&self, bearer: &str) -> Result<AccessClaims, AppError> {
         let claims = self
-            .0
             .tokens
             .verify(bearer)
             .ok_or(AppError::Unauthenticated("invalid_token"))?;
@@ -30,9 +38,9 @@ impl Authenticate {
     /// Whether the session `claims` speak for is live now (a socket checks again once it is
     /// registered for the session's end).
     pub async fn still_live(&self, claims: &AccessClaims) -> Result<bool, AppError> {
-        let session = self.0.sessions.find(claims.session_id).await?;
+        let session = self.sessions.find(claims.session_id).await?;
         Ok(session.is_some_and(|session| {
-            session.user_id == claims.user_id && session.is_live(self.0.clock.now())
+            session.user_id == claims.user_id && session.is_live(self.clock.now())
         }))
     }
 }

@@ -1,9 +1,9 @@
 use std::sync::Arc;
 
-use crate::application::auth::AuthDeps;
+use crate::application::auth::AuthPorts;
 use crate::application::error::AppError;
-use crate::application::ports::AccessClaims;
-use crate::domain::auth::Session;
+use crate::application::ports::{AccessClaims, Clock};
+use crate::domain::auth::{Session, SessionRepository};
 
 /// One row of the session list.
 #[derive(Debug, Clone)]
@@ -12,19 +12,25 @@ pub struct SessionView {
     pub current: bool,
 }
 
-pub struct SessionListHandler(Arc<AuthDeps>);
+/// The caller's live sessions, the current one marked.
+pub struct SessionListHandler {
+    sessions: Arc<dyn SessionRepository>,
+    clock: Arc<dyn Clock>,
+}
 
 impl SessionListHandler {
-    pub fn new(deps: Arc<AuthDeps>) -> Self {
-        Self(deps)
+    pub fn new(ports: &AuthPorts) -> Self {
+        Self {
+            sessions: ports.sessions.clone(),
+            clock: ports.clock.clone(),
+        }
     }
 
     #[tracing::instrument(skip_all, fields(user_id = %caller.user_id))]
     pub async fn handle(&self, caller: AccessClaims) -> Result<Vec<SessionView>, AppError> {
         let sessions = self
-            .0
             .sessions
-            .list_live(caller.user_id, self.0.clock.now())
+            .list_live(caller.user_id, self.clock.now())
             .await?;
         Ok(sessions
             .into_iter()
