@@ -58,7 +58,7 @@ impl Notices {
             attachment_ids: Vec::new(),
             created_at: self.clock.now(),
         };
-        Ok(self.messages.append(&draft).await?.id)
+        Ok(self.messages.append(&draft).await?.id())
     }
 
     /// The words for a case now with `agent`: their name only when the business shows names.
@@ -153,11 +153,11 @@ impl Notices {
         let notice = match shown {
             Some(shown) => {
                 let (id, updated) = (
-                    shown.id,
+                    shown.id(),
                     DomainEvent::MessageUpdated {
                         conversation_id: case.conversation_id,
-                        message_id: shown.id,
-                        seq: shown.seq,
+                        message_id: shown.id(),
+                        seq: shown.seq(),
                     },
                 );
                 let content = MessageContent::parse(&text)?;

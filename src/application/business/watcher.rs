@@ -39,10 +39,10 @@ impl EventHandler for CaseWatcher {
             return Ok(());
         };
         // The server's own words neither reopen a case nor answer it.
-        if message.kind == MessageKind::System {
+        if message.kind() == MessageKind::System {
             return Ok(());
         }
-        let id = message.conversation_id;
+        let id = message.conversation_id();
         if self.not_cases.contains_key(&id) {
             return Ok(());
         }
@@ -51,7 +51,7 @@ impl EventHandler for CaseWatcher {
             self.not_cases.insert(id, ()).await;
             return Ok(());
         };
-        let from = message.sender_id;
+        let from = message.sender_id();
         if case.state == CaseState::Resolved && from == case.customer_id {
             let team = case.team_id;
             self.desk.reopen(case.customer_id, case, team).await?;
@@ -60,7 +60,7 @@ impl EventHandler for CaseWatcher {
             && case.first_response_at.is_none()
         {
             repository
-                .note_first_response(id, from, message.created_at)
+                .note_first_response(id, from, message.created_at())
                 .await?;
         }
         Ok(())

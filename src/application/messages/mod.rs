@@ -72,13 +72,13 @@ async fn views(
     let ids: Vec<MessageId> = messages
         .iter()
         .filter(|m| !m.is_deleted())
-        .map(|m| m.id)
+        .map(|m| m.id())
         .collect();
     let mut reactions = history.reactions(&ids, viewer).await?;
     Ok(messages
         .into_iter()
         .map(|message| {
-            let reactions = reactions.remove(&message.id).unwrap_or_default();
+            let reactions = reactions.remove(&message.id()).unwrap_or_default();
             MessageView { message, reactions }
         })
         .collect())

@@ -68,7 +68,7 @@ fn weight(messages: &VecDeque<ReactedMessage>) -> u32 {
     let bytes: usize = messages
         .iter()
         .map(|m| {
-            256 + m.message.content.len()
+            256 + m.message.content().len()
                 + m.reactions
                     .iter()
                     .map(|r| 32 + 16 * r.users.len())
@@ -151,11 +151,13 @@ impl RecentMessages {
         page: &[ReactedMessage],
     ) {
         // What was sent after the membership check is left to the log.
-        let page: Vec<&ReactedMessage> =
-            page.iter().filter(|m| m.message.seq <= last_seq).collect();
+        let page: Vec<&ReactedMessage> = page
+            .iter()
+            .filter(|m| m.message.seq() <= last_seq)
+            .collect();
         let gap_free = page
             .windows(2)
-            .all(|pair| pair[1].message.seq == pair[0].message.seq + 1);
+            .all(|pair| pair[1].message.seq() == pair[0].message.seq() + 1);
         if !gap_free {
             return;
         }
@@ -163,7 +165,7 @@ impl RecentMessages {
             let mut window = lock(&existing);
             let adjacent = page
                 .last()
-                .is_some_and(|m| m.message.seq + 1 == window.first_seq());
+                .is_some_and(|m| m.message.seq() + 1 == window.first_seq());
             if window.last_seq == last_seq && window.version == version && adjacent {
                 for message in page.iter().rev() {
                     if window.messages.len() >= WINDOW {
@@ -176,7 +178,7 @@ impl RecentMessages {
         }
         let ends_at_newest = page
             .last()
-            .map_or(last_seq == 0, |m| m.message.seq == last_seq);
+            .map_or(last_seq == 0, |m| m.message.seq() == last_seq);
         if !ends_at_newest {
             return;
         }
@@ -191,7 +193,7 @@ impl RecentMessages {
 
     /// A message the log says was stored.
     async fn created(&self, message: &Message) {
-        let id = message.conversation_id;
+        let id = message.conversation_id();
         let Some(window) = self.windows.get(&id).await else {
             return;
         };
@@ -199,16 +201,16 @@ impl RecentMessages {
             let mut window = lock(&window);
             // A reply changes its root's count: a window holding the root is not kept.
             let root_held = message
-                .reply_to
-                .is_some_and(|root| window.messages.iter().any(|m| m.message.id == root));
-            if message.seq <= window.last_seq {
+                .reply_to()
+                .is_some_and(|root| window.messages.iter().any(|m| m.message.id() == root));
+            if message.seq() <= window.last_seq {
                 false
-            } else if message.seq == window.last_seq + 1 && !root_held {
+            } else if message.seq() == window.last_seq + 1 && !root_held {
                 window.messages.push_back(ReactedMessage {
                     message: message.clone(),
                     reactions: Vec::new(),
                 });
-                window.last_seq = message.seq;
+                window.last_seq = message.seq();
                 if window.messages.len() > WINDOW {
                     window.messages.pop_front();
                 }

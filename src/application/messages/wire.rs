@@ -5,7 +5,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use time::OffsetDateTime;
 
 use super::MessageView;
-use crate::domain::messages::{Message, MessageKind, Reaction};
+use crate::domain::messages::{Message, MessageKind, MessageRecord, Reaction};
 use crate::domain::shared::{AttachmentId, ConversationId, MessageId, UserId};
 
 #[derive(Serialize)]
@@ -34,21 +34,21 @@ impl Serialize for MessageView {
         let m = &self.message;
         let deleted = m.is_deleted();
         MessageWire {
-            id: m.id,
-            conversation_id: m.conversation_id,
-            seq: m.seq,
-            sender_id: m.sender_id,
-            kind: m.kind,
+            id: m.id(),
+            conversation_id: m.conversation_id(),
+            seq: m.seq(),
+            sender_id: m.sender_id(),
+            kind: m.kind(),
             // What a deleted message said, or carried, is gone.
-            content: (!deleted).then_some(m.content.as_str()),
-            client_message_id: m.client_message_id.as_deref(),
-            reply_to: m.reply_to,
-            reply_count: m.reply_count,
-            mentions: &m.mentions,
-            attachment_ids: if deleted { &[] } else { &m.attachment_ids },
+            content: (!deleted).then_some(m.content()),
+            client_message_id: m.client_message_id(),
+            reply_to: m.reply_to(),
+            reply_count: m.reply_count(),
+            mentions: m.mentions(),
+            attachment_ids: if deleted { &[] } else { m.attachment_ids() },
             reactions: &self.reactions,
-            created_at: m.created_at,
-            edited_at: m.edited_at,
+            created_at: m.created_at(),
+            edited_at: m.edited_at(),
             deleted,
         }
         .serialize(serializer)
@@ -84,7 +84,7 @@ impl<'de> Deserialize<'de> for MessageView {
         // The wire says whether, not when, it was deleted: its last change stands for when.
         let deleted_at = w.deleted.then_some(w.edited_at.unwrap_or(w.created_at));
         Ok(MessageView {
-            message: Message {
+            message: Message::restore(MessageRecord {
                 id: w.id,
                 conversation_id: w.conversation_id,
                 seq: w.seq,
@@ -99,7 +99,7 @@ impl<'de> Deserialize<'de> for MessageView {
                 created_at: w.created_at,
                 edited_at: w.edited_at,
                 deleted_at,
-            },
+            }),
             reactions: w.reactions,
         })
     }
@@ -113,7 +113,7 @@ mod tests {
 
     #[test]
     fn the_wire_form_reads_back_as_it_was_written() {
-        let message = Message {
+        let record = MessageRecord {
             id: MessageId::new(),
             conversation_id: ConversationId::new(),
             seq: 7,
@@ -129,6 +129,7 @@ mod tests {
             edited_at: Some(datetime!(2026-12-01 10:05:00 UTC)),
             deleted_at: None,
         };
+        let message = Message::restore(record.clone());
         let reactions = vec![Reaction {
             emoji: "👍".into(),
             count: 2,
@@ -140,8 +141,13 @@ mod tests {
         assert_eq!(back.message, view.message);
         assert_eq!(back.reactions, view.reactions);
 
-        let mut deleted = view.clone();
-        deleted.message.deleted_at = deleted.message.edited_at;
+        let deleted = MessageView {
+            message: Message::restore(MessageRecord {
+                deleted_at: record.edited_at,
+                ..record
+            }),
+            reactions: Vec::new(),
+        };
         let back: MessageView =
             serde_json::from_str(&serde_json::to_string(&deleted).unwrap()).unwrap();
         assert!(back.message.is_deleted());

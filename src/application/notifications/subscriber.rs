@@ -82,17 +82,17 @@ impl NotificationsSubscriber {
     /// server's system messages (they tell the customer of their case, who is their sender).
     /// Members come from the cached list; who muted is read only when someone is to be told.
     async fn on_message(&self, message: &Message) -> Result<(), AppError> {
-        if message.is_deleted() || message.kind == MessageKind::System {
+        if message.is_deleted() || message.kind() == MessageKind::System {
             return Ok(());
         }
-        let conversation = message.conversation_id;
+        let conversation = message.conversation_id();
         let members = self.members.of(conversation).await?;
         let recipients: Vec<UserId> = members
             .iter()
             .copied()
-            .filter(|user| *user != message.sender_id)
+            .filter(|user| *user != message.sender_id())
             .collect();
-        let mentioned: HashSet<UserId> = message.mentions.iter().copied().collect();
+        let mentioned: HashSet<UserId> = message.mentions().iter().copied().collect();
         let unmentioned: Vec<UserId> = recipients
             .iter()
             .copied()
@@ -137,8 +137,8 @@ impl NotificationsSubscriber {
             if muted.contains(&user) {
                 continue;
             }
-            let n = Notification::new(user, kind, message.sender_id, now)
-                .about_message(message.conversation_id, message.id);
+            let n = Notification::new(user, kind, message.sender_id(), now)
+                .about_message(message.conversation_id(), message.id());
             self.notify(n).await?;
         }
         Ok(())

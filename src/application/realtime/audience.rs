@@ -23,11 +23,11 @@ impl Dispatcher {
         }
         match event {
             DomainEvent::MessageCreated { message } => {
-                let conversation_id = message.conversation_id;
+                let conversation_id = message.conversation_id();
                 let receipt = DeliveryReceipt {
                     conversation_id,
-                    seq: message.seq,
-                    sender: message.sender_id,
+                    seq: message.seq(),
+                    sender: message.sender_id(),
                 };
                 let recipients = self.participants(conversation_id).await?;
                 // A new message has no reactions yet.

@@ -158,7 +158,7 @@ impl CatchUp {
                 return Ok(done(last_seq, false));
             }
             for view in page.messages {
-                after = view.message.seq;
+                after = view.message.seq();
                 out.send(Replayed::Message(Box::new(view))).await?;
             }
             if !page.has_more {
@@ -171,7 +171,7 @@ impl CatchUp {
     /// Erased by retention, not deleted by its sender: the range before it is gone.
     fn expired(&self, view: &MessageView) -> bool {
         self.retention.is_some_and(|retention| {
-            view.message.is_deleted() && view.message.created_at < self.clock.now() - retention
+            view.message.is_deleted() && view.message.created_at() < self.clock.now() - retention
         })
     }
 }

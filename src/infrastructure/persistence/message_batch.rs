@@ -98,10 +98,10 @@ async fn move_sender_markers<C: ConnectionTrait>(
 ) -> Result<(), RepoError> {
     let mut newest: BTreeMap<(Uuid, Uuid), (i64, OffsetDateTime)> = BTreeMap::new();
     for m in messages {
-        let key = (m.conversation_id.as_uuid(), m.sender_id.as_uuid());
-        let entry = newest.entry(key).or_insert((m.seq, m.created_at));
-        if m.seq > entry.0 {
-            *entry = (m.seq, m.created_at);
+        let key = (m.conversation_id().as_uuid(), m.sender_id().as_uuid());
+        let entry = newest.entry(key).or_insert((m.seq(), m.created_at()));
+        if m.seq() > entry.0 {
+            *entry = (m.seq(), m.created_at());
         }
     }
     let backend = db.get_database_backend();
@@ -132,22 +132,22 @@ async fn move_sender_markers<C: ConnectionTrait>(
 }
 
 fn row(message: &Message) -> Result<messages::ActiveModel, RepoError> {
-    let mentions: Vec<Uuid> = message.mentions.iter().map(UserId::as_uuid).collect();
+    let mentions: Vec<Uuid> = message.mentions().iter().map(UserId::as_uuid).collect();
     let json =
         |ids: &[Uuid]| serde_json::to_string(ids).map_err(|e| RepoError::Unexpected(e.into()));
     Ok(messages::ActiveModel {
-        id: Set(message.id.as_uuid()),
-        conversation_id: Set(message.conversation_id.as_uuid()),
-        seq: Set(message.seq),
-        sender_id: Set(message.sender_id.as_uuid()),
-        kind: Set(message.kind.as_str().to_owned()),
-        content: Set(message.content.clone()),
-        client_message_id: Set(message.client_message_id.clone()),
+        id: Set(message.id().as_uuid()),
+        conversation_id: Set(message.conversation_id().as_uuid()),
+        seq: Set(message.seq()),
+        sender_id: Set(message.sender_id().as_uuid()),
+        kind: Set(message.kind().as_str().to_owned()),
+        content: Set(message.content().to_owned()),
+        client_message_id: Set(message.client_message_id().map(str::to_owned)),
         reply_to: Set(None),
         reply_count: Set(0),
         mentions: Set(json(&mentions)?),
         attachment_ids: Set(json(&[])?),
-        created_at: Set(message.created_at),
+        created_at: Set(message.created_at()),
         edited_at: Set(None),
         deleted_at: Set(None),
     })

@@ -46,47 +46,47 @@ pub struct Message(pub MessageView);
 #[Object]
 impl Message {
     async fn id(&self) -> Uuid {
-        self.0.message.id.as_uuid()
+        self.0.message.id().as_uuid()
     }
     async fn conversation_id(&self) -> Uuid {
-        self.0.message.conversation_id.as_uuid()
+        self.0.message.conversation_id().as_uuid()
     }
     /// Per conversation, gap-free and increasing: order and catch up by it.
     async fn seq(&self) -> i64 {
-        self.0.message.seq
+        self.0.message.seq()
     }
     async fn sender_id(&self) -> Uuid {
-        self.0.message.sender_id.as_uuid()
+        self.0.message.sender_id().as_uuid()
     }
     /// `SYSTEM` when the server wrote it (then `senderId` is the user it is about).
     async fn kind(&self) -> MessageKind {
-        match self.0.message.kind {
+        match self.0.message.kind() {
             domain::MessageKind::Text => MessageKind::Text,
             domain::MessageKind::System => MessageKind::System,
         }
     }
     async fn sender(&self, ctx: &Context<'_>) -> Result<Option<User>> {
-        shown(ctx, self.0.message.sender_id).await
+        shown(ctx, self.0.message.sender_id()).await
     }
     /// `null` once deleted.
     async fn content(&self) -> Option<&str> {
         let m = &self.0.message;
-        (!m.is_deleted()).then_some(m.content.as_str())
+        (!m.is_deleted()).then_some(m.content())
     }
     /// The sender's idempotency key, echoed so the sending device can match its message.
     async fn client_message_id(&self) -> Option<&str> {
-        self.0.message.client_message_id.as_deref()
+        self.0.message.client_message_id()
     }
     async fn reply_to(&self) -> Option<Uuid> {
-        self.0.message.reply_to.map(|id| id.as_uuid())
+        self.0.message.reply_to().map(|id| id.as_uuid())
     }
     async fn reply_count(&self) -> i64 {
-        self.0.message.reply_count
+        self.0.message.reply_count()
     }
     async fn mentions(&self) -> Vec<Uuid> {
         self.0
             .message
-            .mentions
+            .mentions()
             .iter()
             .map(|u| u.as_uuid())
             .collect()
@@ -97,16 +97,16 @@ impl Message {
         if m.is_deleted() {
             return Vec::new();
         }
-        m.attachment_ids.iter().map(|a| a.as_uuid()).collect()
+        m.attachment_ids().iter().map(|a| a.as_uuid()).collect()
     }
     async fn reactions(&self) -> Vec<ReactionCount> {
         self.0.reactions.iter().map(ReactionCount::from).collect()
     }
     async fn created_at(&self) -> OffsetDateTime {
-        self.0.message.created_at
+        self.0.message.created_at()
     }
     async fn edited_at(&self) -> Option<OffsetDateTime> {
-        self.0.message.edited_at
+        self.0.message.edited_at()
     }
     async fn deleted(&self) -> bool {
         self.0.message.is_deleted()
@@ -118,7 +118,7 @@ impl Message {
         let view = state(ctx)
             .messages
             .receipts
-            .handle(viewer(ctx)?, m.conversation_id, m.id)
+            .handle(viewer(ctx)?, m.conversation_id(), m.id())
             .await?;
         Ok(view
             .receipts
@@ -200,7 +200,7 @@ pub(super) async fn history(
         found
             .messages
             .into_iter()
-            .map(|m| Edge::new(m.message.seq.to_string(), Message(m))),
+            .map(|m| Edge::new(m.message.seq().to_string(), Message(m))),
     );
     Ok(connection)
 }
@@ -262,7 +262,7 @@ impl MessagesQuery {
             thread
                 .replies
                 .into_iter()
-                .map(|m| Edge::new(m.message.seq.to_string(), Message(m))),
+                .map(|m| Edge::new(m.message.seq().to_string(), Message(m))),
         );
         Ok(Thread {
             root: thread.root,

@@ -198,7 +198,7 @@ impl Feed {
                 match replay.recv().await {
                     Some(Replayed::Message(view)) => {
                         self.replayed
-                            .insert(view.message.conversation_id, view.message.seq);
+                            .insert(view.message.conversation_id(), view.message.seq());
                         return Some(Ok(Event::MessageCreated(MessageCreated {
                             message: Message(*view),
                         })));

@@ -9,7 +9,7 @@ use crate::application::realtime::{
     CaseFrame, PresenceStatus, PresenceView, RealtimeEvent, frame_kind,
 };
 use crate::domain::business::{AgentStatus, BusinessId, CaseState, TeamId};
-use crate::domain::messages::{Message, Reaction};
+use crate::domain::messages::{Message, MessageRecord, Reaction};
 use crate::domain::notifications::{Notification, NotificationKind};
 use crate::domain::shared::{ConversationId, MessageId, UserId};
 use crate::presentation::ws::frames::Acked;
@@ -98,7 +98,7 @@ fn check(doc: &Value, message: &str, frame: &str) {
 fn message_view(deleted: bool) -> MessageView {
     let at = datetime!(2026-12-02 10:00 UTC);
     MessageView {
-        message: Message {
+        message: Message::restore(MessageRecord {
             id: MessageId::new(),
             conversation_id: ConversationId::new(),
             seq: 3,
@@ -113,7 +113,7 @@ fn message_view(deleted: bool) -> MessageView {
             created_at: at,
             edited_at: Some(at),
             deleted_at: deleted.then_some(at),
-        },
+        }),
         reactions: vec![Reaction {
             emoji: "👍".into(),
             count: 2,

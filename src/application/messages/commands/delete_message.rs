@@ -41,10 +41,10 @@ impl DeleteMessageHandler {
         let deleted = DomainEvent::MessageDeleted {
             conversation_id,
             message_id,
-            seq: message.seq,
+            seq: message.seq(),
         };
         self.messages
-            .soft_delete(message.id, self.clock.now(), &[deleted])
+            .soft_delete(message.id(), self.clock.now(), &[deleted])
             .await?;
         Ok(())
     }

@@ -40,12 +40,12 @@ impl EditMessageHandler {
         let now = self.clock.now();
         message.edit(me, &cmd.content, now)?;
         let updated = DomainEvent::MessageUpdated {
-            conversation_id: message.conversation_id,
-            message_id: message.id,
-            seq: message.seq,
+            conversation_id: message.conversation_id(),
+            message_id: message.id(),
+            seq: message.seq(),
         };
         self.messages
-            .edit(message.id, &cmd.content, now, &[updated])
+            .edit(message.id(), &cmd.content, now, &[updated])
             .await?;
         view(self.history.as_ref(), message, me).await
     }

@@ -70,7 +70,7 @@ fn page_of(
     } else {
         messages.first()
     };
-    let next_seq = boundary.filter(|_| has_more).map(|m| m.message.seq);
+    let next_seq = boundary.filter(|_| has_more).map(|m| m.message.seq());
     HistoryPage {
         messages: messages
             .into_iter()

@@ -38,10 +38,10 @@ impl ReceiptsHandler {
         let message = message_in(self.messages.as_ref(), id, message_id).await?;
         let receipts = self
             .receipts
-            .receipts(id, message.seq, message.sender_id)
+            .receipts(id, message.seq(), message.sender_id())
             .await?;
         Ok(ReceiptsView {
-            message_seq: message.seq,
+            message_seq: message.seq(),
             receipts,
         })
     }

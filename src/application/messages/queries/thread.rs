@@ -44,11 +44,11 @@ impl ThreadHandler {
         let root = message_in(self.messages.as_ref(), id, root).await?;
         let mut replies = self
             .history
-            .thread(id, root.id, after_seq, limit + 1)
+            .thread(id, root.id(), after_seq, limit + 1)
             .await?;
         let has_more = replies.len() as u64 > limit;
         replies.truncate(limit as usize);
-        let next_seq = replies.last().filter(|_| has_more).map(|m| m.seq);
+        let next_seq = replies.last().filter(|_| has_more).map(|m| m.seq());
         let chain = std::iter::once(root).chain(replies).collect();
         let mut views = views(self.history.as_ref(), chain, me).await?;
         let root = views.remove(0);

@@ -61,7 +61,7 @@ impl HistoryQueries for SeaOrmMessageRepository {
             let reactor = row.r_emoji.zip(row.r_user);
             if page
                 .last()
-                .is_none_or(|last| last.message.id.as_uuid() != row.message.id)
+                .is_none_or(|last| last.message.id().as_uuid() != row.message.id)
             {
                 page.push(ReactedMessage {
                     message: message_from_row(row.message)?,

@@ -17,7 +17,7 @@ use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use crate::domain::messages::{
-    Emoji, Message, MessageContent, MessageDraft, MessageKind, MessageRepository,
+    Emoji, Message, MessageContent, MessageDraft, MessageKind, MessageRecord, MessageRepository,
 };
 use crate::domain::shared::{
     AttachmentId, ConversationId, DomainEvent, MessageId, RepoError, UserId,
@@ -40,7 +40,7 @@ fn message_from_row(row: messages::Model) -> Result<Message, RepoError> {
             row.id
         ))
     })?;
-    Ok(Message {
+    Ok(Message::restore(MessageRecord {
         id: MessageId::from_uuid(row.id),
         conversation_id: ConversationId::from_uuid(row.conversation_id),
         seq: row.seq,
@@ -58,7 +58,7 @@ fn message_from_row(row: messages::Model) -> Result<Message, RepoError> {
         created_at: row.created_at,
         edited_at: row.edited_at,
         deleted_at: row.deleted_at,
-    })
+    }))
 }
 
 fn messages_from_rows(rows: Vec<messages::Model>) -> Result<Vec<Message>, RepoError> {

@@ -184,7 +184,7 @@ impl Live {
         };
         match item {
             Replayed::Message(view) => {
-                let (id, seq) = (view.message.conversation_id, view.message.seq);
+                let (id, seq) = (view.message.conversation_id(), view.message.seq());
                 let replayed = self.replayed.entry(id).or_default();
                 *replayed = (*replayed).max(seq);
                 if self.live_sent.contains(&(id, seq)) {
