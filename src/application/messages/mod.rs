@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 pub use commands::{
     AddReactionHandler, DeleteMessageHandler, DeliveredBatch, EditMessage, EditMessageHandler,
-    Marker, MoveMarkerHandler, RemoveReactionHandler, SendMessage, SendMessageHandler,
+    Marker, MoveMarkerHandler, React, RemoveReactionHandler, SendMessage, SendMessageHandler,
 };
 pub(crate) use queries::overseen_page;
 pub use queries::{

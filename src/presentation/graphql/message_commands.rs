@@ -7,9 +7,9 @@ use uuid::Uuid;
 use super::messages::Message;
 use super::{state, viewer};
 use crate::application::error::AppError;
-use crate::application::messages::{EditMessage, Marker};
+use crate::application::messages::{EditMessage, Marker, React};
 use crate::domain::messages::{Emoji, MessageContent};
-use crate::domain::shared::{ConversationId, MessageId, UserId};
+use crate::domain::shared::{ConversationId, MessageId};
 use crate::presentation::http::messages::SendMessageBody;
 
 #[derive(InputObject)]
@@ -107,10 +107,10 @@ impl MessagesMutation {
         message_id: Uuid,
         emoji: String,
     ) -> Result<bool> {
-        let (me, conversation, message, emoji) =
-            reaction(ctx, conversation_id, message_id, &emoji)?;
+        let me = viewer(ctx)?;
+        let command = reaction(conversation_id, message_id, &emoji)?;
         let add = &state(ctx).messages.add_reaction;
-        add.handle(me, conversation, message, emoji).await?;
+        add.handle(me, command).await?;
         Ok(true)
     }
 
@@ -121,10 +121,10 @@ impl MessagesMutation {
         message_id: Uuid,
         emoji: String,
     ) -> Result<bool> {
-        let (me, conversation, message, emoji) =
-            reaction(ctx, conversation_id, message_id, &emoji)?;
+        let me = viewer(ctx)?;
+        let command = reaction(conversation_id, message_id, &emoji)?;
         let remove = &state(ctx).messages.remove_reaction;
-        remove.handle(me, conversation, message, emoji).await?;
+        remove.handle(me, command).await?;
         Ok(true)
     }
 
@@ -156,17 +156,11 @@ impl MessagesMutation {
     }
 }
 
-/// Who reacts to which message with which emoji, checked.
-fn reaction(
-    ctx: &Context<'_>,
-    conversation_id: Uuid,
-    message_id: Uuid,
-    emoji: &str,
-) -> Result<(UserId, ConversationId, MessageId, Emoji), AppError> {
-    Ok((
-        viewer(ctx)?,
-        ConversationId::from_uuid(conversation_id),
-        MessageId::from_uuid(message_id),
-        Emoji::parse(emoji)?,
-    ))
+/// Which message with which emoji, checked.
+fn reaction(conversation_id: Uuid, message_id: Uuid, emoji: &str) -> Result<React, AppError> {
+    Ok(React {
+        conversation_id: ConversationId::from_uuid(conversation_id),
+        message_id: MessageId::from_uuid(message_id),
+        emoji: Emoji::parse(emoji)?,
+    })
 }

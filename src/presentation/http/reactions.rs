@@ -7,6 +7,7 @@ use super::AppState;
 use super::extract::AuthUser;
 use super::problem::Problem;
 use crate::application::error::AppError;
+use crate::application::messages::React;
 use crate::domain::messages::Emoji;
 use crate::domain::shared::{ConversationId, MessageId};
 
@@ -14,8 +15,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(add_reaction).service(remove_reaction);
 }
 
-fn emoji(raw: &str) -> Result<Emoji, AppError> {
-    Ok(Emoji::parse(raw)?)
+/// The reaction a path names: `{id}/messages/{message_id}/reactions/{emoji}`.
+fn reaction(path: web::Path<(Uuid, Uuid, String)>) -> Result<React, AppError> {
+    let (id, message_id, raw) = path.into_inner();
+    Ok(React {
+        conversation_id: ConversationId::from_uuid(id),
+        message_id: MessageId::from_uuid(message_id),
+        emoji: Emoji::parse(&raw)?,
+    })
 }
 
 /// React with an emoji (once per user and emoji; repeating is harmless).
@@ -35,17 +42,11 @@ pub async fn add_reaction(
     user: AuthUser,
     path: web::Path<(Uuid, Uuid, String)>,
 ) -> Result<HttpResponse, Problem> {
-    let (id, message_id, raw) = path.into_inner();
-    let emoji = emoji(&raw)?;
+    let command = reaction(path)?;
     state
         .messages
         .add_reaction
-        .handle(
-            user.id(),
-            ConversationId::from_uuid(id),
-            MessageId::from_uuid(message_id),
-            emoji,
-        )
+        .handle(user.id(), command)
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -64,17 +65,11 @@ pub async fn remove_reaction(
     user: AuthUser,
     path: web::Path<(Uuid, Uuid, String)>,
 ) -> Result<HttpResponse, Problem> {
-    let (id, message_id, raw) = path.into_inner();
-    let emoji = emoji(&raw)?;
+    let command = reaction(path)?;
     state
         .messages
         .remove_reaction
-        .handle(
-            user.id(),
-            ConversationId::from_uuid(id),
-            MessageId::from_uuid(message_id),
-            emoji,
-        )
+        .handle(user.id(), command)
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

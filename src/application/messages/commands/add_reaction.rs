@@ -9,6 +9,13 @@ use crate::domain::conversations::ConversationRepository;
 use crate::domain::messages::{Emoji, HistoryQueries, MessageRepository, Reaction};
 use crate::domain::shared::{ConversationId, DomainEvent, MessageId, UserId};
 
+/// One emoji on one message of a conversation: what adding and taking back a reaction name.
+pub struct React {
+    pub conversation_id: ConversationId,
+    pub message_id: MessageId,
+    pub emoji: Emoji,
+}
+
 /// Adds the caller's reaction: one per user per emoji on a message.
 pub struct AddReactionHandler {
     conversations: Arc<dyn ConversationRepository>,
@@ -29,14 +36,13 @@ impl AddReactionHandler {
         }
     }
 
-    #[tracing::instrument(skip_all, fields(user_id = %me, conversation_id = %id))]
-    pub async fn handle(
-        &self,
-        me: UserId,
-        id: ConversationId,
-        message_id: MessageId,
-        emoji: Emoji,
-    ) -> Result<(), AppError> {
+    #[tracing::instrument(skip_all, fields(user_id = %me, conversation_id = %cmd.conversation_id))]
+    pub async fn handle(&self, me: UserId, cmd: React) -> Result<(), AppError> {
+        let React {
+            conversation_id: id,
+            message_id,
+            emoji,
+        } = cmd;
         self.limit.spend(me).await?;
         member_of(self.conversations.as_ref(), id, me).await?;
         let message = message_in(self.messages.as_ref(), id, message_id).await?;

@@ -8,7 +8,7 @@ mod move_marker;
 mod remove_reaction;
 mod send_message;
 
-pub use add_reaction::AddReactionHandler;
+pub use add_reaction::{AddReactionHandler, React};
 pub use delete_message::DeleteMessageHandler;
 pub use delivered_batch::DeliveredBatch;
 pub use edit_message::{EditMessage, EditMessageHandler};

@@ -1,11 +1,12 @@
 use std::sync::Arc;
 
+use super::React;
 use crate::application::conversations::member_of;
 use crate::application::error::AppError;
 use crate::application::messages::{MessagesPorts, message_in};
 use crate::domain::conversations::ConversationRepository;
-use crate::domain::messages::{Emoji, MessageRepository};
-use crate::domain::shared::{ConversationId, DomainEvent, MessageId, UserId};
+use crate::domain::messages::MessageRepository;
+use crate::domain::shared::{DomainEvent, UserId};
 
 /// Takes back the caller's reaction; `reaction_not_found` when there was none.
 pub struct RemoveReactionHandler {
@@ -21,14 +22,13 @@ impl RemoveReactionHandler {
         }
     }
 
-    #[tracing::instrument(skip_all, fields(user_id = %me, conversation_id = %id))]
-    pub async fn handle(
-        &self,
-        me: UserId,
-        id: ConversationId,
-        message_id: MessageId,
-        emoji: Emoji,
-    ) -> Result<(), AppError> {
+    #[tracing::instrument(skip_all, fields(user_id = %me, conversation_id = %cmd.conversation_id))]
+    pub async fn handle(&self, me: UserId, cmd: React) -> Result<(), AppError> {
+        let React {
+            conversation_id: id,
+            message_id,
+            emoji,
+        } = cmd;
         member_of(self.conversations.as_ref(), id, me).await?;
         message_in(self.messages.as_ref(), id, message_id).await?;
         let removed = DomainEvent::ReactionRemoved {
