@@ -16,6 +16,34 @@ use crate::infrastructure::persistence::entities::participants;
 use crate::infrastructure::persistence::outbox;
 use crate::infrastructure::persistence::unexpected;
 
+/// A marker's columns: its seq and when it last moved.
+type Marker = (participants::Column, participants::Column);
+const READ: Marker = (participants::Column::ReadSeq, participants::Column::ReadAt);
+const DELIVERED: Marker = (
+    participants::Column::DeliveredSeq,
+    participants::Column::DeliveredAt,
+);
+
+/// Moves `user`'s `marker` in conversation `id` forward to `seq`; whether it moved.
+async fn advance(
+    txn: &impl ConnectionTrait,
+    id: ConversationId,
+    user: UserId,
+    (seq_column, at_column): Marker,
+    seq: i64,
+    now: OffsetDateTime,
+) -> Result<bool, RepoError> {
+    let result = participants::Entity::update_many()
+        .col_expr(seq_column, Expr::value(seq))
+        .col_expr(at_column, Expr::value(now))
+        .filter(SeaOrmConversationRepository::membership(id, user))
+        .filter(seq_column.lt(seq))
+        .exec(txn)
+        .await
+        .map_err(unexpected)?;
+    Ok(result.rows_affected == 1)
+}
+
 #[async_trait]
 impl MarkerRepository for SeaOrmConversationRepository {
     async fn mark_read(
@@ -27,25 +55,9 @@ impl MarkerRepository for SeaOrmConversationRepository {
         announce: &[DomainEvent],
     ) -> Result<bool, RepoError> {
         let txn = self.db.begin().await.map_err(unexpected)?;
-        let moved = participants::Entity::update_many()
-            .col_expr(participants::Column::ReadSeq, Expr::value(seq))
-            .col_expr(participants::Column::ReadAt, Expr::value(now))
-            .filter(Self::membership(id, user))
-            .filter(participants::Column::ReadSeq.lt(seq))
-            .exec(&txn)
-            .await
-            .map_err(unexpected)?
-            .rows_affected
-            == 1;
+        let moved = advance(&txn, id, user, READ, seq, now).await?;
         // What was read was delivered.
-        participants::Entity::update_many()
-            .col_expr(participants::Column::DeliveredSeq, Expr::value(seq))
-            .col_expr(participants::Column::DeliveredAt, Expr::value(now))
-            .filter(Self::membership(id, user))
-            .filter(participants::Column::DeliveredSeq.lt(seq))
-            .exec(&txn)
-            .await
-            .map_err(unexpected)?;
+        advance(&txn, id, user, DELIVERED, seq, now).await?;
         outbox::commit_with(txn, if moved { announce } else { &[] }, &self.signal).await?;
         Ok(moved)
     }
@@ -59,15 +71,7 @@ impl MarkerRepository for SeaOrmConversationRepository {
         announce: &[DomainEvent],
     ) -> Result<bool, RepoError> {
         let txn = self.db.begin().await.map_err(unexpected)?;
-        let result = participants::Entity::update_many()
-            .col_expr(participants::Column::DeliveredSeq, Expr::value(seq))
-            .col_expr(participants::Column::DeliveredAt, Expr::value(now))
-            .filter(Self::membership(id, user))
-            .filter(participants::Column::DeliveredSeq.lt(seq))
-            .exec(&txn)
-            .await
-            .map_err(unexpected)?;
-        let moved = result.rows_affected == 1;
+        let moved = advance(&txn, id, user, DELIVERED, seq, now).await?;
         outbox::commit_with(txn, if moved { announce } else { &[] }, &self.signal).await?;
         Ok(moved)
     }
