@@ -293,12 +293,7 @@ pub async fn mute(
     user: AuthUser,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, Problem> {
-    state
-        .conversations
-        .mute
-        .handle(user.id(), ConversationId::from_uuid(*id), true)
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+    set_muted(&state, &user, *id, true).await
 }
 
 /// Unmute the conversation for the caller.
@@ -312,10 +307,20 @@ pub async fn unmute(
     user: AuthUser,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, Problem> {
+    set_muted(&state, &user, *id, false).await
+}
+
+async fn set_muted(
+    state: &AppState,
+    user: &AuthUser,
+    id: Uuid,
+    muted: bool,
+) -> Result<HttpResponse, Problem> {
+    let id = ConversationId::from_uuid(id);
     state
         .conversations
         .mute
-        .handle(user.id(), ConversationId::from_uuid(*id), false)
+        .handle(user.id(), id, muted)
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -12,7 +12,7 @@ use crate::domain::conversations::{
     Conversation, ConversationKind, ConversationRepository, Description, Participant,
     ParticipantRepository, Role, Title,
 };
-use crate::domain::shared::{DomainEvent, RepoError, UserId};
+use crate::domain::shared::{ConversationId, DomainEvent, RepoError, UserId};
 use crate::domain::users::ProfileRepository;
 
 pub enum CreateConversation {
@@ -190,11 +190,7 @@ impl CreateConversationHandler {
     }
 
     /// The direct chat that exists already, as `me` sees it.
-    async fn existing(
-        &self,
-        id: crate::domain::shared::ConversationId,
-        me: UserId,
-    ) -> Result<ConversationView, AppError> {
+    async fn existing(&self, id: ConversationId, me: UserId) -> Result<ConversationView, AppError> {
         let (conversation, participant) = member_of(self.conversations.as_ref(), id, me).await?;
         ConversationView::read(self.participants.as_ref(), conversation, participant).await
     }
