@@ -22,8 +22,8 @@ use crate::application::limits::WriteLimit;
 use crate::application::ports::Clock;
 use crate::application::users::Relationships;
 use crate::domain::conversations::{
-    ChatListQueries, Conversation, ConversationError, ConversationKind, ConversationRepository,
-    Participant, ParticipantRepository,
+    ChatListQueries, Conversation, ConversationError, ConversationRepository, Participant,
+    ParticipantRepository,
 };
 use crate::domain::shared::{ConversationId, UserId};
 use crate::domain::users::ProfileRepository;
@@ -72,9 +72,7 @@ impl ConversationView {
         me: Participant,
     ) -> Result<Self, AppError> {
         let ids = participants.participant_ids(conversation.id).await?;
-        let other_user = (conversation.kind == ConversationKind::Direct)
-            .then(|| ids.iter().copied().find(|id| *id != me.user_id))
-            .flatten();
+        let other_user = conversation.direct_peer(&ids, me.user_id);
         Ok(Self {
             participant_count: ids.len() as u64,
             conversation,
