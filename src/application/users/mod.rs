@@ -19,6 +19,8 @@ pub use queries::{
 };
 pub use relationships::{RelationsTowards, Relationships};
 
+use time::OffsetDateTime;
+
 use crate::application::attachments::Avatars;
 use crate::application::error::AppError;
 use crate::application::limits::WriteLimit;
@@ -70,6 +72,13 @@ impl CachedProfiles {
             self.cache.put(profile).await;
         }
         Ok(profile)
+    }
+
+    /// Stores a changed profile; the cached copy goes, so the next read is fresh.
+    async fn save(&self, profile: &Profile, now: OffsetDateTime) -> Result<(), AppError> {
+        self.profiles.update(profile, now).await?;
+        self.cache.invalidate(profile.id).await;
+        Ok(())
     }
 }
 

@@ -74,6 +74,9 @@ impl Relationships {
         viewer: UserId,
         owners: &[UserId],
     ) -> Result<HashMap<UserId, (bool, bool)>, AppError> {
+        if owners.is_empty() {
+            return Ok(HashMap::new());
+        }
         let settings = self.settings.get_many(owners).await?;
         let (contacts, blocked) = self.circle(viewer).await?;
         Ok(owners

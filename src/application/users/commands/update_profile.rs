@@ -2,19 +2,17 @@ use std::sync::Arc;
 
 use crate::application::attachments::Avatars;
 use crate::application::error::AppError;
-use crate::application::ports::{Clock, ProfileCache};
+use crate::application::ports::Clock;
 use crate::application::users::{CachedProfiles, SelfView, UsersPorts};
 use crate::domain::attachments::AvatarOf;
 use crate::domain::auth::AccountRepository;
 use crate::domain::shared::UserId;
-use crate::domain::users::{ProfileChanges, ProfileRepository};
+use crate::domain::users::ProfileChanges;
 
 /// Changes the caller's display name, bio or avatar.
 pub struct UpdateProfileHandler {
     accounts: Arc<dyn AccountRepository>,
-    profiles: Arc<dyn ProfileRepository>,
-    cached: CachedProfiles,
-    cache: Arc<dyn ProfileCache>,
+    profiles: CachedProfiles,
     avatars: Avatars,
     clock: Arc<dyn Clock>,
 }
@@ -23,9 +21,7 @@ impl UpdateProfileHandler {
     pub fn new(ports: &UsersPorts) -> Self {
         Self {
             accounts: ports.accounts.clone(),
-            profiles: ports.profiles.clone(),
-            cached: CachedProfiles::new(ports),
-            cache: ports.cache.clone(),
+            profiles: CachedProfiles::new(ports),
             avatars: ports.avatars.clone(),
             clock: ports.clock.clone(),
         }
@@ -33,7 +29,7 @@ impl UpdateProfileHandler {
 
     #[tracing::instrument(skip_all, fields(user_id = %me))]
     pub async fn handle(&self, me: UserId, changes: ProfileChanges) -> Result<SelfView, AppError> {
-        let mut view = SelfView::read(self.accounts.as_ref(), &self.cached, me).await?;
+        let mut view = SelfView::read(self.accounts.as_ref(), &self.profiles, me).await?;
         if let Some(to) = changes.avatar_id {
             let current = view.profile.avatar_id;
             self.avatars
@@ -42,10 +38,7 @@ impl UpdateProfileHandler {
         }
         if !changes.is_empty() {
             changes.apply(&mut view.profile);
-            self.profiles
-                .update(&view.profile, self.clock.now())
-                .await?;
-            self.cache.invalidate(me).await;
+            self.profiles.save(&view.profile, self.clock.now()).await?;
         }
         Ok(view)
     }
