@@ -15,7 +15,7 @@ use super::realtime::build_realtime;
 use crate::application::attachments::{
     AttachmentsHandlers, AttachmentsPorts, Avatars, ImagePool, OrphanCleanup,
 };
-use crate::application::auth::{AuthHandlers, AuthPorts};
+use crate::application::auth::{AuthHandlers, AuthPorts, LiveSessions};
 use crate::application::business::{BusinessHandlers, BusinessPorts};
 use crate::application::conversations::{ConversationsHandlers, ConversationsPorts};
 use crate::application::events::{self, EventLog, LogOptions};
@@ -253,7 +253,7 @@ pub(super) fn build_state(
     let business_tick = Duration::from_millis(settings.business.tick_ms.max(10));
     tokio::spawn(business.ticker().run_every(business_tick));
     tokio::spawn(events::prune_every(
-        log,
+        log.clone(),
         Duration::from_secs(settings.events.retention_secs),
         Duration::from_secs(settings.events.prune_interval_secs.max(1)),
     ));
@@ -275,9 +275,19 @@ pub(super) fn build_state(
         },
     };
     tokio::spawn(digests.run_every(Duration::from_millis(notify.digest_interval_ms.max(1))));
+    let sessions = Arc::new(LiveSessions::new(
+        Arc::new(SeaOrmSessionRepository::new(db.clone(), signal.clone())),
+        clock.clone(),
+    ));
+    tokio::spawn(events::run_local(
+        "live_sessions",
+        log.clone(),
+        sessions.clone(),
+        log_options,
+    ));
     let auth_ports = AuthPorts {
         accounts,
-        sessions: Arc::new(SeaOrmSessionRepository::new(db.clone(), signal.clone())),
+        sessions,
         resets: Arc::new(SeaOrmPasswordResetRepository::new(db.clone())),
         hasher: Arc::new(hasher),
         tokens: Arc::new(tokens),

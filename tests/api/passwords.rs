@@ -52,6 +52,7 @@ async fn changing_the_password_needs_the_current_one_and_signs_out_other_devices
         StatusCode::OK,
         "refusals changed nothing"
     );
+    assert!(app.token_works(&phone.access_token).await, "held in memory");
 
     let response = app
         .post_json(
@@ -78,6 +79,7 @@ async fn changing_the_password_needs_the_current_one_and_signs_out_other_devices
 async fn a_reset_token_sets_a_new_password_once_and_signs_out_everywhere() {
     let app = spawn_app().await;
     let alice = app.register("alice").await;
+    assert!(app.token_works(&alice.access_token).await, "held in memory");
 
     let response = app
         .post_json(

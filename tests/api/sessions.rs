@@ -1,7 +1,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{ResponseExt, spawn_app, spawn_app_with};
+use crate::helpers::{ResponseExt, eventually, spawn_app, spawn_app_with, spawn_twin};
 
 async fn refresh(app: &crate::helpers::TestApp, token: &str) -> reqwest::Response {
     app.post_json(
@@ -112,6 +112,32 @@ async fn logout_ends_the_session_at_once() {
         StatusCode::UNAUTHORIZED
     );
     assert!(app.token_works(&phone.access_token).await);
+}
+
+#[tokio::test]
+#[ignore = "needs Redis: set TEST_REDIS_URL and run with --include-ignored (CI's second pass does)"]
+async fn a_session_ended_on_one_instance_ends_on_the_other() {
+    let a = spawn_app().await;
+    let b = spawn_twin(&a)
+        .await
+        .expect("TEST_REDIS_URL must be set: a twin shares the database");
+    let alice = a.register("alice").await;
+    let phone = a.new_session(&alice).await;
+    for token in [&alice.access_token, &phone.access_token] {
+        assert!(b.token_works(token).await, "held in b's memory");
+    }
+
+    let response = a
+        .post_json("/api/v1/auth/logout", &json!({}), Some(&alice.access_token))
+        .await;
+
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert!(!a.token_works(&alice.access_token).await);
+    eventually("b hears that the session ended", || async {
+        (!b.token_works(&alice.access_token).await).then_some(())
+    })
+    .await;
+    assert!(b.token_works(&phone.access_token).await);
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! Auth use cases: registration, sign-in, token refresh, sessions, password change and reset.
 
 pub mod commands;
+mod live_sessions;
 pub mod queries;
 
 use std::sync::Arc;
@@ -15,6 +16,8 @@ use crate::domain::auth::{
 };
 use crate::domain::shared::{SessionId, UserId};
 use crate::domain::users::User;
+
+pub use live_sessions::LiveSessions;
 
 /// What the auth handlers are built from; each keeps only the ports it uses.
 pub struct AuthPorts {
