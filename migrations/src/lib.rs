@@ -20,6 +20,7 @@ mod m20261204_100000_add_outbox_trace_parent;
 mod m20261205_090000_add_history_version;
 mod m20261206_090000_create_business;
 mod m20261207_090000_add_business_hours;
+mod m20261208_090000_add_conversation_activity_cover;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_090000_add_history_version::Migration),
             Box::new(m20261206_090000_create_business::Migration),
             Box::new(m20261207_090000_add_business_hours::Migration),
+            Box::new(m20261208_090000_add_conversation_activity_cover::Migration),
         ]
     }
 }
