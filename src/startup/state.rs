@@ -138,10 +138,14 @@ pub(super) fn build_state(
     let recent = Arc::new(RecentMessages::new(
         settings.messages.recent_cache_mb * 1024 * 1024,
     ));
+    let sessions = Arc::new(LiveSessions::new(
+        Arc::new(SeaOrmSessionRepository::new(db.clone(), signal.clone())),
+        clock.clone(),
+    ));
     tokio::spawn(events::run_local(
-        "recent_messages",
+        "instance_caches",
         log.clone(),
-        recent.clone(),
+        Arc::new(events::Each(vec![recent.clone(), sessions.clone()])),
         log_options,
     ));
     let messages_ports = MessagesPorts {
@@ -275,16 +279,6 @@ pub(super) fn build_state(
         },
     };
     tokio::spawn(digests.run_every(Duration::from_millis(notify.digest_interval_ms.max(1))));
-    let sessions = Arc::new(LiveSessions::new(
-        Arc::new(SeaOrmSessionRepository::new(db.clone(), signal.clone())),
-        clock.clone(),
-    ));
-    tokio::spawn(events::run_local(
-        "live_sessions",
-        log.clone(),
-        sessions.clone(),
-        log_options,
-    ));
     let auth_ports = AuthPorts {
         accounts,
         sessions,

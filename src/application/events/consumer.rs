@@ -20,6 +20,26 @@ pub trait EventHandler: Send + Sync {
     }
 }
 
+/// Handlers that never fail (an instance's caches) fed by one reader in turn, so that each
+/// does not read and decode the whole log on its own.
+pub struct Each(pub Vec<Arc<dyn EventHandler>>);
+
+#[async_trait]
+impl EventHandler for Each {
+    async fn handle(&self, event: &LoggedEvent) -> Result<(), AppError> {
+        for handler in &self.0 {
+            handler.handle(event).await?;
+        }
+        Ok(())
+    }
+
+    async fn missed(&self, gap: Gap) {
+        for handler in &self.0 {
+            handler.missed(gap).await;
+        }
+    }
+}
+
 /// Positions a reader can no longer read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Gap {

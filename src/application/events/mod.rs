@@ -10,7 +10,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::sync::watch;
 
-pub use consumer::{EventHandler, Gap, LogOptions, prune_every, run_local, run_shared};
+pub use consumer::{Each, EventHandler, Gap, LogOptions, prune_every, run_local, run_shared};
 
 use crate::domain::shared::{DomainEvent, RepoError};
 
