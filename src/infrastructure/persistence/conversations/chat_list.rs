@@ -3,7 +3,7 @@
 use std::sync::LazyLock;
 
 use async_trait::async_trait;
-use sea_orm::{ConnectionTrait, FromQueryResult, Statement, Value};
+use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Statement, Value};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -23,9 +23,16 @@ impl ChatListQueries for SeaOrmConversationRepository {
         limit: u64,
     ) -> Result<Vec<ChatListEntry>, RepoError> {
         let backend = self.db.get_database_backend();
-        let mut sql = "WITH page AS (SELECT c.id, c.last_activity_at FROM participants p \
-             JOIN conversations c ON c.id = p.conversation_id WHERE p.user_id = ?"
-            .to_owned();
+        // SQLite picks the primary key's index over this covering one unless told (it then
+        // reads each conversation's row for its activity).
+        let cover = match backend {
+            DbBackend::Sqlite => " INDEXED BY idx_conversations_id_activity",
+            _ => "",
+        };
+        let mut sql = format!(
+            "WITH page AS (SELECT c.id, c.last_activity_at FROM participants p \
+             JOIN conversations c{cover} ON c.id = p.conversation_id WHERE p.user_id = ?"
+        );
         let mut values: Vec<Value> = vec![user.as_uuid().into()];
         if let Some(cursor) = cursor {
             sql.push_str(" AND (c.last_activity_at < ? OR (c.last_activity_at = ? AND c.id < ?))");
