@@ -4,5 +4,6 @@
 pub mod graphql;
 pub mod http;
 pub mod nul;
+pub mod upgrade;
 pub mod web;
 pub mod ws;

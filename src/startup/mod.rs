@@ -4,6 +4,7 @@
 
 mod adapters;
 mod realtime;
+mod server;
 mod state;
 
 use std::net::TcpListener;
@@ -78,29 +79,30 @@ impl Application {
         };
         let headers = settings.server.headers.clone();
         let json_limit = settings.server.json_limit_bytes;
-        let server = HttpServer::new(move || {
-            App::new()
-                .wrap(http::error_safety_net())
-                .wrap(http::security_headers(&headers))
-                .wrap(http::cors(&options.cors_allowed_origins))
-                .wrap(actix_web::middleware::from_fn(move |req, next| {
-                    crate::presentation::nul::refuse_nul(json_limit, req, next)
-                }))
-                .wrap(actix_web::middleware::from_fn(http::metrics::track))
-                .wrap(actix_web::middleware::from_fn(http::echo_request_id))
-                .wrap(tracing_actix_web::TracingLogger::<
-                    crate::telemetry::RequestSpan,
-                >::new())
-                .configure(http::configure(state.clone(), &options))
-        })
-        .listen(listener)?
-        .workers(match settings.server.workers {
+        let workers = match settings.server.workers {
             0 => std::thread::available_parallelism().map_or(2, usize::from),
             n => n,
-        })
-        .shutdown_timeout(settings.server.shutdown_timeout_secs)
-        .disable_signals()
-        .run();
+        };
+        let server = server::serve(
+            listener,
+            workers,
+            settings.server.shutdown_timeout_secs,
+            move || {
+                App::new()
+                    .wrap(http::error_safety_net())
+                    .wrap(http::security_headers(&headers))
+                    .wrap(http::cors(&options.cors_allowed_origins))
+                    .wrap(actix_web::middleware::from_fn(move |req, next| {
+                        crate::presentation::nul::refuse_nul(json_limit, req, next)
+                    }))
+                    .wrap(actix_web::middleware::from_fn(http::metrics::track))
+                    .wrap(actix_web::middleware::from_fn(http::echo_request_id))
+                    .wrap(tracing_actix_web::TracingLogger::<
+                        crate::telemetry::RequestSpan,
+                    >::new())
+                    .configure(http::configure(state.clone(), &options))
+            },
+        )?;
         tracing::info!(port, production = settings.is_production(), "listening");
         Ok(Self {
             port,

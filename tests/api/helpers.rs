@@ -582,6 +582,21 @@ impl WsClient {
         self.closed_with
     }
 
+    /// Whether the server ends the connection (a close frame, or the socket closed) within
+    /// `within`, whatever it sends before.
+    pub async fn ended_within(&mut self, within: Duration) -> bool {
+        use futures_util::StreamExt;
+        use tokio_tungstenite::tungstenite::Message;
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            match tokio::time::timeout_at(deadline, self.socket.next()).await {
+                Err(_) => return false,
+                Ok(None | Some(Err(_) | Ok(Message::Close(_)))) => return true,
+                Ok(Some(Ok(_))) => {}
+            }
+        }
+    }
+
     pub async fn close(mut self) {
         let _ = self.socket.close(None).await;
     }

@@ -123,6 +123,32 @@ async fn bad_frames_get_error_frames_and_the_connection_stays_open() {
 }
 
 #[tokio::test]
+async fn a_command_in_continuation_frames_is_joined_and_an_oversized_frame_ends_the_connection() {
+    use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let mut ws = app.ws(&alice.access_token).await;
+
+    let command = json!({"type": "ping", "ref": "in parts"}).to_string();
+    let (first, rest) = command.split_at(10);
+    let (middle, last) = rest.split_at(5);
+    for (part, opcode, last) in [
+        (first, OpCode::Data(Data::Text), false),
+        (middle, OpCode::Data(Data::Continue), false),
+        (last, OpCode::Data(Data::Continue), true),
+    ] {
+        let frame = Frame::message(part.as_bytes().to_vec(), opcode, last);
+        ws.send_raw(Message::Frame(frame)).await;
+    }
+    let pong = ws.reply(json!("in parts")).await;
+    assert_eq!(pong["data"]["pong"], true);
+
+    ws.send_raw(Message::text("x".repeat(64 * 1024 + 1))).await;
+    assert!(ws.ended_within(Duration::from_secs(10)).await);
+}
+
+#[tokio::test]
 async fn browsers_authenticate_with_a_first_frame_and_anything_else_is_closed_with_4001() {
     let app = spawn_app_with(|s| s.realtime.auth_timeout_secs = 1).await;
     let alice = app.register("alice").await;

@@ -17,7 +17,7 @@ use crate::report::{self, Latency, Report, ServerFigures};
 use crate::server::Target;
 use crate::stats;
 
-const TARGET: &str = "≥ 50,000 held, server RSS ≤ 16 KiB per connection";
+const TARGET: &str = "≥ 50,000 held, server RSS ≤ 8 KiB per connection";
 /// Connections per user: devices of one account, so that registration (argon2) stays short.
 const PER_USER: usize = 100;
 /// Connections per source address, well inside one address's ephemeral port range.

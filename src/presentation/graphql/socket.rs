@@ -1,23 +1,25 @@
 //! GraphQL over WebSocket (`graphql-transport-ws`): async-graphql runs the protocol, this
-//! relays its frames over actix-ws. The caller is known from the upgrade's bearer token or
+//! relays its frames over the socket (`ws/socket.rs`). The caller is known from the upgrade's bearer token or
 //! from `connection_init`'s payload (`{"token": "…"}`); a bad token closes with 4403.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use actix_ws::{AggregatedMessage, CloseCode, CloseReason};
 use async_graphql::Data;
 use async_graphql::http::{WebSocket, WebSocketProtocols, WsMessage};
 use futures_util::StreamExt;
+use tokio::sync::mpsc;
 
 use super::subscriptions::Subscriptions;
 use super::{Endpoint, Viewer, loaders};
 use crate::presentation::http::AppState;
 use crate::presentation::http::extract::{ClientMeta, bearer_token};
 use crate::presentation::http::problem::Problem;
+use crate::presentation::upgrade;
+use crate::presentation::ws::socket::{CloseCode, CloseReason, Frames, Incoming, Session};
 use crate::telemetry::statements::StatementCount;
 
 /// The one protocol spoken; the legacy `graphql-ws` one is refused.
@@ -28,7 +30,6 @@ const PROTOCOL: WebSocketProtocols = WebSocketProtocols::GraphQLWS;
 #[get("/graphql")]
 pub async fn subscribe(
     req: HttpRequest,
-    body: web::Payload,
     meta: ClientMeta,
     state: web::Data<AppState>,
     endpoint: web::Data<Endpoint>,
@@ -69,53 +70,34 @@ pub async fn subscribe(
         let claims = state.auth.authenticate.handle(&token).await;
         data.insert(Viewer(claims.map_err(Problem::from)?));
     }
-    let (mut response, session, stream) = actix_ws::handle(&req, body)?;
+    let mut response = upgrade::accept(&req, move |session, frames| {
+        relay(state, endpoint, session, frames, data)
+    })?;
     response.headers_mut().insert(
         header::SEC_WEBSOCKET_PROTOCOL,
         header::HeaderValue::from_static(PROTOCOL.sec_websocket_protocol()),
     );
-    let stream = stream
-        .max_frame_size(64 * 1024)
-        .aggregate_continuations()
-        .max_continuation_size(256 * 1024);
-    actix_web::rt::spawn(relay(state, endpoint, session, stream, data));
     Ok(response)
 }
+
+/// Text frames in flight to the protocol.
+const INCOMING: usize = 16;
 
 async fn relay(
     state: web::Data<AppState>,
     endpoint: web::Data<Endpoint>,
-    mut session: actix_ws::Session,
-    stream: actix_ws::AggregatedMessageStream,
+    mut session: Session,
+    mut frames: Frames,
     data: Data,
 ) {
     let options = state.realtime.options.clone();
-    let pongs = session.clone();
-    let heard = Arc::new(Mutex::new(Instant::now()));
-    let last_heard = heard.clone();
-    // Text frames go to the protocol; pings are answered here; anything else ends it.
-    let incoming = stream
-        .take_while(|frame| {
-            let more = matches!(
-                frame,
-                Ok(AggregatedMessage::Text(_) | AggregatedMessage::Ping(_))
-                    | Ok(AggregatedMessage::Pong(_))
-            );
-            std::future::ready(more)
-        })
-        .filter_map(move |frame| {
-            *heard.lock().unwrap_or_else(PoisonError::into_inner) = Instant::now();
-            let text = match frame {
-                Ok(AggregatedMessage::Text(text)) => Some(text.to_string()),
-                Ok(AggregatedMessage::Ping(bytes)) => {
-                    let mut pongs = pongs.clone();
-                    actix_web::rt::spawn(async move { pongs.pong(&bytes).await });
-                    None
-                }
-                _ => None,
-            };
-            std::future::ready(text)
-        });
+    // Text frames go to the protocol; pings are answered here; anything else ends the input.
+    let (texts, received) = mpsc::channel::<String>(INCOMING);
+    let mut texts = Some(texts);
+    let incoming = futures_util::stream::unfold(received, |mut received| async move {
+        received.recv().await.map(|text| (text, received))
+    });
+    let mut last_heard = Instant::now();
     let authenticate = state.clone();
     // The protocol says 4403 for a refused `connection_init`; async-graphql closes with 1002.
     let refused = Arc::new(AtomicBool::new(false));
@@ -140,6 +122,22 @@ async fn relay(
     heartbeat.tick().await;
     let close = loop {
         tokio::select! {
+            frame = frames.recv(), if texts.as_ref().is_some_and(|t| t.capacity() > 0) => {
+                last_heard = Instant::now();
+                match frame {
+                    Some(Ok(Incoming::Text(text))) => {
+                        // Room was checked above, and only this loop sends.
+                        let _ = texts.as_ref().map(|t| t.try_send(text.to_string()));
+                    }
+                    Some(Ok(Incoming::Ping(bytes))) => {
+                        if session.pong(&bytes).await.is_err() {
+                            return;
+                        }
+                    }
+                    Some(Ok(Incoming::Pong(_))) => {}
+                    _ => texts = None,
+                }
+            }
             message = protocol.next() => match message {
                 Some(WsMessage::Text(text)) => {
                     acked = acked || text.starts_with(r#"{"type":"connection_ack""#);
@@ -159,8 +157,7 @@ async fn relay(
                 break Some(CloseReason { code: CloseCode::Other(4408), description: Some("connection initialisation timeout".into()) });
             }
             _ = heartbeat.tick() => {
-                let silent = last_heard.lock().unwrap_or_else(PoisonError::into_inner).elapsed();
-                if silent > options.idle_timeout {
+                if last_heard.elapsed() > options.idle_timeout {
                     break Some(CloseReason { code: CloseCode::Other(4000), description: Some("no traffic".into()) });
                 }
                 if session.ping(b"").await.is_err() {

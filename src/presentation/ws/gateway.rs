@@ -5,18 +5,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, Session};
 use serde_json::Value;
 use tokio::sync::watch;
 use tracing::Instrument;
 
 use super::connection::Live;
 use super::protocol::ClientCommand;
+use super::socket::{CloseCode, CloseReason, Frames, Incoming, Session};
 use crate::application::ports::AccessClaims;
 use crate::application::realtime::{Admission, CatchUp, Dispatcher, Hub, PresenceTracker, Typing};
 use crate::presentation::http::AppState;
 use crate::presentation::http::extract::{ClientMeta, bearer_token};
 use crate::presentation::http::problem::Problem;
+use crate::presentation::upgrade;
 
 /// Tunables of the gateway.
 #[derive(Debug, Clone)]
@@ -82,7 +83,6 @@ pub(super) fn close_label(close: Option<&CloseReason>) -> &'static str {
 #[get("/ws")]
 pub async fn connect(
     req: HttpRequest,
-    body: web::Payload,
     meta: ClientMeta,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, actix_web::Error> {
@@ -108,19 +108,16 @@ pub async fn connect(
             .await
             .map_err(Problem::from)?;
     }
-    let (response, session, stream) = actix_ws::handle(&req, body)?;
-    let stream = stream
-        .max_frame_size(64 * 1024)
-        .aggregate_continuations()
-        .max_continuation_size(256 * 1024);
-    actix_web::rt::spawn(run(state.into_inner(), session, stream, claims));
-    Ok(response)
+    let state = state.into_inner();
+    upgrade::accept(&req, move |session, frames| {
+        run(state, session, frames, claims)
+    })
 }
 
 async fn run(
     state: Arc<AppState>,
     mut session: Session,
-    mut stream: AggregatedMessageStream,
+    mut stream: Frames,
     claims: Option<AccessClaims>,
 ) {
     let timeout = state.realtime.options.auth_timeout;
@@ -185,12 +182,12 @@ async fn run(
 async fn authenticate(
     state: &AppState,
     session: &mut Session,
-    stream: &mut AggregatedMessageStream,
+    stream: &mut Frames,
     reference: &mut Option<Value>,
 ) -> Option<AccessClaims> {
     loop {
         match stream.recv().await? {
-            Ok(AggregatedMessage::Text(text)) => {
+            Ok(Incoming::Text(text)) => {
                 let value: Value = serde_json::from_str(&text).ok()?;
                 *reference = Some(value.get("ref").cloned().unwrap_or(Value::Null));
                 let Ok(ClientCommand::Auth { token }) = serde_json::from_value(value) else {
@@ -198,8 +195,8 @@ async fn authenticate(
                 };
                 return state.auth.authenticate.handle(&token).await.ok();
             }
-            Ok(AggregatedMessage::Ping(bytes)) => session.pong(&bytes).await.ok()?,
-            Ok(AggregatedMessage::Pong(_)) => {}
+            Ok(Incoming::Ping(bytes)) => session.pong(&bytes).await.ok()?,
+            Ok(Incoming::Pong(_)) => {}
             _ => return None,
         }
     }

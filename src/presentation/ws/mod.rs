@@ -8,3 +8,4 @@ mod connection;
 pub mod frames;
 pub mod gateway;
 pub mod protocol;
+pub mod socket;

@@ -8,7 +8,6 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Instant;
 
-use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, Session};
 use bytestring::ByteString;
 use governor::{DefaultDirectRateLimiter, Quota};
 use serde_json::Value;
@@ -19,6 +18,7 @@ use super::gateway::{
     CLOSE_SESSION_ENDED, CLOSE_TIMEOUT, CLOSE_TOO_SLOW, close_label, close_reason,
 };
 use super::protocol;
+use super::socket::{CloseCode, CloseReason, Frames, Incoming, Session};
 use crate::application::ports::AccessClaims;
 use crate::application::realtime::{PresenceStatus, Replayed};
 use crate::domain::shared::{ConversationId, UserId};
@@ -61,7 +61,7 @@ impl Live {
 
     pub(super) async fn serve(
         mut self,
-        mut stream: AggregatedMessageStream,
+        mut stream: Frames,
         mut connection: crate::application::realtime::Connection,
         auth_ref: Option<Value>,
     ) {
@@ -103,7 +103,7 @@ impl Live {
                 frame = stream.recv() => {
                     last_heard = Instant::now();
                     match frame {
-                        Some(Ok(AggregatedMessage::Text(text))) => {
+                        Some(Ok(Incoming::Text(text))) => {
                             let reply = if limiter.check().is_ok() {
                                 Box::pin(self.command(&text)).await
                             } else {
@@ -113,13 +113,13 @@ impl Live {
                                 open = self.write(reply).await;
                             }
                         }
-                        Some(Ok(AggregatedMessage::Binary(_))) => {
+                        Some(Ok(Incoming::Binary(_))) => {
                             let reply = protocol::error(&Value::Null, "unsupported_frame", "Send JSON text frames.");
                             open = self.write(reply).await;
                         }
-                        Some(Ok(AggregatedMessage::Ping(bytes))) => open = self.session.pong(&bytes).await.is_ok(),
-                        Some(Ok(AggregatedMessage::Pong(_))) => {}
-                        Some(Ok(AggregatedMessage::Close(_))) | Some(Err(_)) | None => open = false,
+                        Some(Ok(Incoming::Ping(bytes))) => open = self.session.pong(&bytes).await.is_ok(),
+                        Some(Ok(Incoming::Pong(_))) => {}
+                        Some(Ok(Incoming::Close(_))) | Some(Err(_)) | None => open = false,
                     }
                 }
                 outbound = connection.receiver.recv() => {
@@ -182,7 +182,7 @@ impl Live {
         }
         // A slow client takes the close frame only once it reads what is queued before it:
         // wait for that off this task, for a bounded time.
-        let session = self.session.clone();
+        let session = self.session;
         let grace = options.close_grace;
         actix_web::rt::spawn(async move {
             let _ = tokio::time::timeout(grace, session.close(close)).await;

@@ -1,0 +1,82 @@
+//! The HTTP server: the application on actix-http's HTTP/1 service, configured as actix-web's
+//! `HttpServer` would, plus an upgrade path (`presentation/upgrade.rs`) that hands each
+//! accepted WebSocket its socket.
+
+use std::net::{SocketAddr, TcpListener};
+use std::rc::Rc;
+use std::time::Duration;
+
+use actix_http::{HttpService, KeepAlive, Request};
+use actix_service::{IntoServiceFactory, ServiceFactoryExt, map_config};
+use actix_web::body::MessageBody;
+use actix_web::dev::{AppConfig, Server, ServiceFactory, ServiceResponse, fn_factory, fn_service};
+
+use crate::presentation::upgrade;
+
+/// What `HttpServer` gives its application: the listening address, as host when a request
+/// names none.
+fn app_config(addr: SocketAddr) -> AppConfig {
+    AppConfig::__priv_test_new(false, addr.to_string(), addr)
+}
+
+/// Serves `app` on `listener` with `workers` threads; `shutdown_timeout` bounds how long a
+/// graceful stop waits for open connections.
+pub fn serve<F, I, S, B>(
+    listener: TcpListener,
+    workers: usize,
+    shutdown_timeout: u64,
+    app: F,
+) -> std::io::Result<Server>
+where
+    F: Fn() -> I + Send + Clone + 'static,
+    I: IntoServiceFactory<S, Request>,
+    S: ServiceFactory<
+            Request,
+            Config = AppConfig,
+            Response = ServiceResponse<B>,
+            Error = actix_web::Error,
+            InitError = (),
+        > + 'static,
+    S::Service: 'static,
+    B: MessageBody + 'static,
+{
+    let addr = listener.local_addr()?;
+    let builder = Server::build();
+    let signal = builder.graceful_shutdown_signal();
+    let server = builder
+        .listen("chat-server", listener, move || {
+            let signal = signal.clone();
+            let upgrades = app.clone();
+            let upgrade = fn_factory(move || {
+                let factory = upgrades().into_factory();
+                async move {
+                    let service = Rc::new(factory.new_service(app_config(addr)).await?);
+                    Ok::<_, ()>(fn_service(move |(req, framed)| {
+                        let service = service.clone();
+                        async move { upgrade::serve(service.as_ref(), req, framed).await }
+                    }))
+                }
+            });
+            let requests = app()
+                .into_factory()
+                .map_err(|error: actix_web::Error| error.error_response());
+            HttpService::build()
+                .keep_alive(KeepAlive::Timeout(Duration::from_secs(5)))
+                .client_request_timeout(Duration::from_secs(5))
+                .client_disconnect_timeout(Duration::from_secs(1))
+                .h1_allow_half_closed(true)
+                .local_addr(addr)
+                .graceful_shutdown_signal(move || {
+                    let signal = signal.clone();
+                    async move { signal.notified().await }
+                })
+                .upgrade(upgrade)
+                .finish(map_config(requests, move |()| app_config(addr)))
+                .tcp()
+        })?
+        .workers(workers)
+        .shutdown_timeout(shutdown_timeout)
+        .disable_signals()
+        .run();
+    Ok(server)
+}
