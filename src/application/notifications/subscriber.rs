@@ -77,7 +77,9 @@ impl EventHandler for NotificationsSubscriber {
 }
 
 impl NotificationsSubscriber {
-    /// Mentioned participants hear of it; the others only while they have no live connection.
+    /// Mentioned participants hear of it; the others only while they have no live connection,
+    /// and not when it reached one of their devices already (this reader may run behind: the
+    /// recipient was online when it was sent and went offline since).
     /// Nobody hears of their own messages or of conversations they muted, nor of the
     /// server's system messages (they tell the customer of their case, who is their sender).
     /// Members come from the cached list; who muted is read only when someone is to be told.
@@ -124,17 +126,18 @@ impl NotificationsSubscriber {
         if told.is_empty() {
             return Ok(());
         }
-        let muted: HashSet<UserId> = self
-            .participants
-            .participants(conversation)
-            .await?
-            .into_iter()
+        let participants = self.participants.participants(conversation).await?;
+        let muted: HashSet<UserId> = (participants.iter())
             .filter(|p| p.muted)
+            .map(|p| p.user_id)
+            .collect();
+        let received: HashSet<UserId> = (participants.iter())
+            .filter(|p| p.delivered_seq >= message.seq())
             .map(|p| p.user_id)
             .collect();
         let now = self.clock.now();
         for (user, kind) in told {
-            if muted.contains(&user) {
+            if !still_told(kind, muted.contains(&user), received.contains(&user)) {
                 continue;
             }
             let n = Notification::new(user, kind, message.sender_id(), now)
@@ -176,9 +179,29 @@ fn wanted(kind: NotificationKind, preferences: NotificationPreferences) -> bool 
     }
 }
 
+/// Whether a recipient picked to hear of a message as `kind` is told: not in a muted
+/// conversation, and not of a plain message that reached one of their devices already.
+fn still_told(kind: NotificationKind, muted: bool, received: bool) -> bool {
+    let plain_and_received = kind == NotificationKind::Message && received;
+    !(muted || plain_and_received)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_received_message_is_not_told_but_a_mention_is_and_muting_silences_both() {
+        use NotificationKind::{Mention, Message};
+        assert!(still_told(Message, false, false));
+        assert!(
+            !still_told(Message, false, true),
+            "reached a device already"
+        );
+        assert!(still_told(Mention, false, true));
+        assert!(!still_told(Message, true, false));
+        assert!(!still_told(Mention, true, false));
+    }
 
     #[test]
     fn each_kind_follows_its_own_preference() {

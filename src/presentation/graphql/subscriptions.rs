@@ -156,6 +156,11 @@ impl Drop for Registration {
         self.held.0.fetch_sub(1, Ordering::Relaxed);
         let (state, user, key) = (self.state.clone(), self.user, self.key());
         tokio::spawn(async move {
+            // What this subscription received is on record before its user may read as
+            // offline: the notifications reader skips what reached a device.
+            if let Err(error) = state.messages.delivered.flush().await {
+                tracing::warn!(%error, "delivered markers not written");
+            }
             let now = state.clock.now();
             if state
                 .realtime

@@ -173,6 +173,11 @@ impl Live {
         }
         realtime.hub.unregister(me, connection.id);
         metrics::counter!("ws_closed_total", "reason" => close_label(close.as_ref())).increment(1);
+        // What this socket received is on record before its user may read as offline: the
+        // notifications reader skips what reached a device.
+        if let Err(error) = Box::pin(self.state.messages.delivered.flush()).await {
+            tracing::warn!(%error, "delivered markers not written");
+        }
         let now = self.state.clock.now();
         if Box::pin(realtime.presence.store().disconnect(me, &key, now)).await {
             Box::pin(self.announce_presence(PresenceStatus::Offline)).await;
