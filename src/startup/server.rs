@@ -7,9 +7,10 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use actix_http::{HttpService, KeepAlive, Request};
-use actix_service::{IntoServiceFactory, ServiceFactoryExt, map_config};
+use actix_service::IntoServiceFactory;
 use actix_web::body::MessageBody;
 use actix_web::dev::{AppConfig, Server, ServiceFactory, ServiceResponse, fn_factory, fn_service};
+use tokio::sync::OnceCell;
 
 use crate::presentation::upgrade;
 
@@ -46,20 +47,30 @@ where
     let server = builder
         .listen("chat-server", listener, move || {
             let signal = signal.clone();
-            let upgrades = app.clone();
-            let upgrade = fn_factory(move || {
-                let factory = upgrades().into_factory();
+            // One application per worker, for plain requests and upgrades alike.
+            let shared = Rc::new(OnceCell::new());
+            let app = app.clone();
+            let instance = move || {
+                let (shared, app) = (shared.clone(), app.clone());
                 async move {
-                    let service = Rc::new(factory.new_service(app_config(addr)).await?);
+                    let built = shared.get_or_try_init(|| async {
+                        let service = app().into_factory().new_service(app_config(addr));
+                        service.await.map(Rc::new)
+                    });
+                    built.await.cloned()
+                }
+            };
+            let requests = fn_factory(instance.clone());
+            let upgrade = fn_factory(move || {
+                let instance = instance();
+                async move {
+                    let service = instance.await?;
                     Ok::<_, ()>(fn_service(move |(req, framed)| {
                         let service = service.clone();
                         async move { upgrade::serve(service.as_ref(), req, framed).await }
                     }))
                 }
             });
-            let requests = app()
-                .into_factory()
-                .map_err(|error: actix_web::Error| error.error_response());
             HttpService::build()
                 .keep_alive(KeepAlive::Timeout(Duration::from_secs(5)))
                 .client_request_timeout(Duration::from_secs(5))
@@ -71,7 +82,7 @@ where
                     async move { signal.notified().await }
                 })
                 .upgrade(upgrade)
-                .finish(map_config(requests, move |()| app_config(addr)))
+                .finish(requests)
                 .tcp()
         })?
         .workers(workers)
