@@ -158,7 +158,7 @@ impl Drop for Registration {
         tokio::spawn(async move {
             // What this subscription received is on record before its user may read as
             // offline: the notifications reader skips what reached a device.
-            if let Err(error) = state.messages.delivered.flush().await {
+            if let Err(error) = state.messages.delivered.flush_user(user).await {
                 tracing::warn!(%error, "delivered markers not written");
             }
             let now = state.clock.now();

@@ -30,24 +30,48 @@ impl DeliveredBatch {
 
     /// Records that `user` received `conversation` up to `seq` (a seq the server itself sent).
     pub fn record(&self, user: UserId, conversation: ConversationId, seq: i64) {
-        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut pending = self.lock();
         let highest = pending.entry((conversation, user)).or_default();
         *highest = (*highest).max(seq);
     }
 
     /// Writes what was recorded and announces the markers that moved.
     pub async fn flush(&self) -> Result<usize, AppError> {
-        let marks: Vec<DeliveredMark> = {
-            let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
-            std::mem::take(&mut *pending)
-                .into_iter()
-                .map(|((conversation_id, user_id), seq)| DeliveredMark {
-                    conversation_id,
-                    user_id,
-                    seq,
-                })
+        let taken = std::mem::take(&mut *self.lock());
+        self.write(taken.into_iter()).await
+    }
+
+    /// Writes what was recorded for `user` alone, before they go offline: the notifications
+    /// reader then sees what reached them. The others wait for the next flush.
+    pub async fn flush_user(&self, user: UserId) -> Result<usize, AppError> {
+        let taken: Vec<_> = {
+            let mut pending = self.lock();
+            let theirs: Vec<_> = (pending.keys())
+                .filter(|(_, u)| *u == user)
+                .copied()
+                .collect();
+            (theirs.into_iter())
+                .filter_map(|key| pending.remove_entry(&key))
                 .collect()
         };
+        self.write(taken.into_iter()).await
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(ConversationId, UserId), i64>> {
+        self.pending.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    async fn write(
+        &self,
+        taken: impl Iterator<Item = ((ConversationId, UserId), i64)>,
+    ) -> Result<usize, AppError> {
+        let marks: Vec<DeliveredMark> = taken
+            .map(|((conversation_id, user_id), seq)| DeliveredMark {
+                conversation_id,
+                user_id,
+                seq,
+            })
+            .collect();
         if marks.is_empty() {
             return Ok(0);
         }

@@ -175,7 +175,7 @@ impl Live {
         metrics::counter!("ws_closed_total", "reason" => close_label(close.as_ref())).increment(1);
         // What this socket received is on record before its user may read as offline: the
         // notifications reader skips what reached a device.
-        if let Err(error) = Box::pin(self.state.messages.delivered.flush()).await {
+        if let Err(error) = Box::pin(self.state.messages.delivered.flush_user(me)).await {
             tracing::warn!(%error, "delivered markers not written");
         }
         let now = self.state.clock.now();
