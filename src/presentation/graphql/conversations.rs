@@ -1,6 +1,8 @@
 //! Conversations: the chat list, and one conversation with its participants and history.
 //! The commands on them are in `conversation_commands.rs`.
 
+use std::collections::HashMap;
+
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Enum, Object, Result};
 use time::OffsetDateTime;
@@ -12,7 +14,7 @@ use super::{state, viewer};
 use crate::application::conversations::ConversationView;
 use crate::application::error::AppError;
 use crate::domain::conversations::{self as domain, ChatListEntry};
-use crate::domain::shared::ConversationId;
+use crate::domain::shared::{ConversationId, UserId};
 use crate::domain::users::Profile;
 use crate::presentation::http::chat_list::{decode_cursor, encode_cursor};
 
@@ -182,6 +184,8 @@ impl Participant {
 pub struct ChatListItem {
     entry: ChatListEntry,
     other: Option<Profile>,
+    /// The last message's sender, when the page loaded them all at once.
+    sender: Option<Option<Profile>>,
 }
 
 #[Object]
@@ -218,7 +222,11 @@ impl ChatListItem {
         self.entry.me.read_seq
     }
     async fn last_message(&self) -> Option<LastMessage> {
-        self.entry.last_message.clone().map(LastMessage)
+        let message = self.entry.last_message.clone()?;
+        Some(LastMessage {
+            message,
+            sender: self.sender.clone(),
+        })
     }
     /// The other participant of a direct chat.
     async fn other_user(&self) -> Option<User> {
@@ -226,29 +234,56 @@ impl ChatListItem {
     }
 }
 
-pub struct LastMessage(domain::LastMessage);
+pub struct LastMessage {
+    message: domain::LastMessage,
+    sender: Option<Option<Profile>>,
+}
 
 #[Object]
 impl LastMessage {
     async fn id(&self) -> Uuid {
-        self.0.id.as_uuid()
+        self.message.id.as_uuid()
     }
     async fn seq(&self) -> i64 {
-        self.0.seq
+        self.message.seq
     }
     async fn sender_id(&self) -> Uuid {
-        self.0.sender_id.as_uuid()
+        self.message.sender_id.as_uuid()
     }
     async fn sender(&self, ctx: &Context<'_>) -> Result<Option<User>> {
-        shown(ctx, self.0.sender_id).await
+        match &self.sender {
+            Some(loaded) => Ok(loaded.clone().map(User)),
+            None => shown(ctx, self.message.sender_id).await,
+        }
     }
     /// `null` when deleted.
     async fn content(&self) -> Option<&str> {
-        self.0.content.as_deref()
+        self.message.content.as_deref()
     }
     async fn created_at(&self) -> OffsetDateTime {
-        self.0.created_at
+        self.message.created_at
     }
+}
+
+/// Every last message's sender on a page in one statement, when the query asks for them
+/// (the per-request loader would batch them only as far as its timing allows).
+async fn page_senders(
+    ctx: &Context<'_>,
+    me: UserId,
+    entries: &[ChatListEntry],
+) -> Result<Option<HashMap<UserId, Profile>>> {
+    let node = ctx.look_ahead().field("edges").field("node");
+    if !node.field("lastMessage").field("sender").exists() {
+        return Ok(None);
+    }
+    let mut ids: Vec<UserId> = entries
+        .iter()
+        .filter_map(|e| Some(e.last_message.as_ref()?.sender_id))
+        .collect();
+    ids.sort();
+    ids.dedup();
+    let profiles = state(ctx).users.shown_beside.handle(me, &ids).await?;
+    Ok(Some(profiles.into_iter().map(|p| (p.id, p)).collect()))
 }
 
 #[derive(Default)]
@@ -279,6 +314,7 @@ impl ConversationsQuery {
             .chat_list
             .handle(me, cursor, limit)
             .await?;
+        let senders = page_senders(ctx, me, &list.entries).await?;
         let mut connection = Connection::new(has_previous, list.next.is_some());
         for entry in list.entries {
             let cursor = encode_cursor(domain::ChatListCursor {
@@ -289,9 +325,16 @@ impl ConversationsQuery {
                 let at = list.profiles.iter().position(|p| p.id == id)?;
                 Some(list.profiles.swap_remove(at))
             });
-            connection
-                .edges
-                .push(Edge::new(cursor, ChatListItem { entry, other }));
+            let sender = senders.as_ref().map(|senders| {
+                let id = entry.last_message.as_ref()?.sender_id;
+                senders.get(&id).cloned()
+            });
+            let item = ChatListItem {
+                entry,
+                other,
+                sender,
+            };
+            connection.edges.push(Edge::new(cursor, item));
         }
         Ok(connection)
     }
