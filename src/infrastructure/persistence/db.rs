@@ -11,6 +11,10 @@ use sea_orm::{
 /// Read connections beside SQLite's one writer.
 const SQLITE_READERS: u32 = 4;
 
+/// Rows a SQLite connection's thread may hand over before the reading task takes them. With
+/// sqlx's 50, every row past the 50th of a page or member list cost the two threads a switch.
+const SQLITE_ROW_BUFFER: usize = 1024;
+
 /// The database as repositories see it. On SQLite, reads (statements that begin with `SELECT`)
 /// go to a pool of read connections beside the single writer, so they never queue behind
 /// writes (WAL lets them run beside it, each seeing every commit made before it starts); all
@@ -105,7 +109,11 @@ pub async fn connect_for_serving(
         .acquire_timeout(Duration::from_secs(10))
         .test_before_acquire_if_idle_for(PING_IF_IDLE)
         .sqlx_logging(false)
-        .map_sqlx_sqlite_opts(|options| options.pragma("temp_store", "memory"));
+        .map_sqlx_sqlite_opts(|options| {
+            options
+                .pragma("temp_store", "memory")
+                .row_buffer_size(SQLITE_ROW_BUFFER)
+        });
     let mut read = Database::connect(options)
         .await
         .with_context(|| format!("cannot open the database at {}", redact(url)))?;
@@ -150,6 +158,7 @@ pub async fn connect(
                 })
                 // Statement journals of savepoints in memory, not a file made per statement.
                 .pragma("temp_store", "memory")
+                .row_buffer_size(SQLITE_ROW_BUFFER)
         });
     if sqlite {
         // Not on PostgreSQL: a connection opened on an HTTP worker's runtime breaks when that

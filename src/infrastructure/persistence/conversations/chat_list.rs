@@ -29,9 +29,12 @@ impl ChatListQueries for SeaOrmConversationRepository {
             DbBackend::Sqlite => " INDEXED BY idx_conversations_id_activity",
             _ => "",
         };
+        static HEAD: LazyLock<String> =
+            LazyLock::new(|| CHAT_LIST_HEAD.replace("{MEMBER_COLUMNS}", MEMBER_COLUMNS));
         let mut sql = format!(
-            "WITH page AS (SELECT c.id, c.last_activity_at FROM participants p \
-             JOIN conversations c{cover} ON c.id = p.conversation_id WHERE p.user_id = ?"
+            "{}(SELECT c.id, c.last_activity_at FROM participants p \
+             JOIN conversations c{cover} ON c.id = p.conversation_id WHERE p.user_id = ?",
+            *HEAD
         );
         let mut values: Vec<Value> = vec![user.as_uuid().into()];
         if let Some(cursor) = cursor {
@@ -42,10 +45,8 @@ impl ChatListQueries for SeaOrmConversationRepository {
                 cursor.id.as_uuid().into(),
             ]);
         }
-        sql.push_str(" ORDER BY c.last_activity_at DESC, c.id DESC LIMIT ?) ");
-        static PAGE: LazyLock<String> =
-            LazyLock::new(|| CHAT_LIST_PAGE.replace("{MEMBER_COLUMNS}", MEMBER_COLUMNS));
-        sql.push_str(&PAGE);
+        sql.push_str(" ORDER BY c.last_activity_at DESC, c.id DESC LIMIT ?) page");
+        sql.push_str(CHAT_LIST_TAIL);
         values.push(i64::try_from(limit).unwrap_or(i64::MAX).into());
         values.push(user.as_uuid().into());
         let statement =
@@ -106,7 +107,9 @@ struct ChatRow {
 // and, for direct chats, the other side. Unread counts come from the markers: every seq up to
 // `last_seq` is a message, and a sender's own markers move past what they send, so what is
 // unread is `last_seq - read_seq` less the deleted messages after `read_seq` (a partial index).
-const CHAT_LIST_PAGE: &str = "\
+// The statement begins with SELECT (the page is a subquery, not a CTE) so that on SQLite it
+// goes to the read connections instead of queueing behind writes.
+const CHAT_LIST_HEAD: &str = "\
 SELECT {MEMBER_COLUMNS},
        c.last_seq - p.read_seq - (SELECT COUNT(*) FROM messages d
          WHERE d.conversation_id = c.id AND d.seq > p.read_seq
@@ -115,7 +118,9 @@ SELECT {MEMBER_COLUMNS},
          WHERE o.conversation_id = c.id AND o.user_id <> p.user_id LIMIT 1) AS other_user,
        lm.id AS lm_id, lm.seq AS lm_seq, lm.sender_id AS lm_sender, lm.content AS lm_content,
        lm.created_at AS lm_created_at, lm.deleted_at AS lm_deleted_at
-FROM page
+FROM ";
+
+const CHAT_LIST_TAIL: &str = "
 JOIN conversations c ON c.id = page.id
 JOIN participants p ON p.conversation_id = page.id AND p.user_id = ?
 LEFT JOIN messages lm ON lm.conversation_id = c.id AND lm.seq = c.last_seq
