@@ -78,6 +78,49 @@ impl Api {
         Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
+    /// Waits until every reader of the server's event log has caught up (each
+    /// `events_lag_seconds` series at 0, twice in a row), so that what seeding caused
+    /// (notifications of the seeded messages) is not counted in the measured phase. `false`
+    /// when the server's metrics cannot be read or it did not settle within `deadline`.
+    pub async fn settle(&self, deadline: Duration) -> bool {
+        let until = std::time::Instant::now() + deadline;
+        let mut quiet = 0;
+        while std::time::Instant::now() < until {
+            let Some(lags) = self.event_lags().await else {
+                return false;
+            };
+            quiet = if !lags.is_empty() && lags.iter().all(|lag| *lag == 0.0) {
+                quiet + 1
+            } else {
+                0
+            };
+            if quiet == 2 {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        false
+    }
+
+    async fn event_lags(&self) -> Option<Vec<f64>> {
+        let response = self
+            .http
+            .get(format!("{}/metrics", self.base))
+            .send()
+            .await
+            .ok()?;
+        if !response.status().is_success() {
+            return None;
+        }
+        let text = response.text().await.ok()?;
+        Some(
+            text.lines()
+                .filter(|line| line.starts_with("events_lag_seconds{"))
+                .filter_map(|line| line.rsplit(' ').next()?.parse().ok())
+                .collect(),
+        )
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> anyhow::Result<Value> {
         self.call(Method::GET, path, Some(token), None).await
     }

@@ -47,6 +47,7 @@ pub async fn run(options: &Options, target: &Target) -> anyhow::Result<Report> {
     let rate = options.rate.or((!options.smoke).then_some(RATE));
     let expected = PAGE.min(conversations);
     let (api, token) = (api.clone(), reader.token.clone());
+    readers::settle(&api).await;
     let before = stats::sample(&target.pids);
     let readings = readers::run(readers, requests, rate, 1, move |_| {
         let (api, token) = (api.clone(), token.clone());

@@ -38,6 +38,7 @@ pub async fn run(options: &Options, target: &Target) -> anyhow::Result<Report> {
     let readers = options.pick(options.readers, READERS, 4);
     let rate = options.rate.or((!options.smoke).then_some(RATE));
     let (api, reader) = (api.clone(), reader.token.clone());
+    readers::settle(&api).await;
     let before = stats::sample(&target.pids);
     let readings = readers::run(readers, requests, rate, 4, move |request| {
         let (path, first) = page_of(&conversation, messages, request);

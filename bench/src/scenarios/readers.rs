@@ -10,6 +10,20 @@ use hdrhistogram::Histogram;
 
 use crate::report;
 
+/// How long the read scenarios wait for the server to finish what seeding caused.
+const SETTLE: Duration = Duration::from_secs(120);
+
+/// Waits for the server to finish what seeding caused before the measured phase, and says so.
+pub async fn settle(api: &crate::api::Api) {
+    let started = Instant::now();
+    if api.settle(SETTLE).await {
+        let waited = started.elapsed().as_secs_f64();
+        eprintln!("the server's event log readers caught up in {waited:.1} s");
+    } else {
+        eprintln!("the server's event log readers did not catch up; measuring anyway");
+    }
+}
+
 pub struct Readings {
     pub latency: Histogram<u64>,
     /// The same latencies split by the class of each request (see `run`).
