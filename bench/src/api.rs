@@ -1,7 +1,7 @@
 //! The public API as the benchmark's clients use it: HTTP calls and WebSocket connections.
 
 use std::net::{Ipv4Addr, SocketAddr};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use futures_util::{SinkExt, StreamExt, stream};
@@ -83,9 +83,9 @@ impl Api {
     /// (notifications of the seeded messages) is not counted in the measured phase. `false`
     /// when the server's metrics cannot be read or it did not settle within `deadline`.
     pub async fn settle(&self, deadline: Duration) -> bool {
-        let until = std::time::Instant::now() + deadline;
+        let until = Instant::now() + deadline;
         let mut quiet = 0;
-        while std::time::Instant::now() < until {
+        while Instant::now() < until {
             let Some(lags) = self.event_lags().await else {
                 return false;
             };

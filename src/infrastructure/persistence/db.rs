@@ -3,6 +3,7 @@ use std::time::Duration;
 use anyhow::Context;
 use async_trait::async_trait;
 use migrations::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::SqliteConnectOptions;
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
     DbErr, ExecResult, QueryResult, Statement, TransactionTrait,
@@ -109,11 +110,7 @@ pub async fn connect_for_serving(
         .acquire_timeout(Duration::from_secs(10))
         .test_before_acquire_if_idle_for(PING_IF_IDLE)
         .sqlx_logging(false)
-        .map_sqlx_sqlite_opts(|options| {
-            options
-                .pragma("temp_store", "memory")
-                .row_buffer_size(SQLITE_ROW_BUFFER)
-        });
+        .map_sqlx_sqlite_opts(sqlite_connection);
     let mut read = Database::connect(options)
         .await
         .with_context(|| format!("cannot open the database at {}", redact(url)))?;
@@ -150,15 +147,11 @@ pub async fn connect(
         .map_sqlx_postgres_opts(|options| options.options([("jit", "off")]))
         .map_sqlx_sqlite_opts(move |options| {
             use sea_orm::sqlx::sqlite::SqliteSynchronous;
-            options
-                .synchronous(if full_sync {
-                    SqliteSynchronous::Full
-                } else {
-                    SqliteSynchronous::Normal
-                })
-                // Statement journals of savepoints in memory, not a file made per statement.
-                .pragma("temp_store", "memory")
-                .row_buffer_size(SQLITE_ROW_BUFFER)
+            sqlite_connection(options).synchronous(if full_sync {
+                SqliteSynchronous::Full
+            } else {
+                SqliteSynchronous::Normal
+            })
         });
     if sqlite {
         // Not on PostgreSQL: a connection opened on an HTTP worker's runtime breaks when that
@@ -175,6 +168,14 @@ pub async fn connect(
         db.execute_unprepared("PRAGMA foreign_keys = ON;").await?;
     }
     Ok(db)
+}
+
+/// What the writer and the read connections share.
+fn sqlite_connection(options: SqliteConnectOptions) -> SqliteConnectOptions {
+    options
+        // Statement journals of savepoints in memory, not a file made per statement.
+        .pragma("temp_store", "memory")
+        .row_buffer_size(SQLITE_ROW_BUFFER)
 }
 
 /// Times every statement, by its first word (`select`, `insert`, …), and counts failures.
