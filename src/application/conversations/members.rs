@@ -47,7 +47,9 @@ impl Members {
 /// The conversation whose member list `event` changes.
 pub fn membership_changed(event: &DomainEvent) -> Option<ConversationId> {
     match event {
-        DomainEvent::ConversationCreated { conversation_id }
+        DomainEvent::ConversationCreated {
+            conversation_id, ..
+        }
         | DomainEvent::ConversationDeleted {
             conversation_id, ..
         }

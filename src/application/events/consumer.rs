@@ -18,6 +18,9 @@ pub trait EventHandler: Send + Sync {
     async fn missed(&self, gap: Gap) {
         tracing::error!(after = gap.after, through = gap.through, "events missed");
     }
+
+    /// The reader starts after `position`: it will hand over no event at or below it.
+    async fn started(&self, _position: i64) {}
 }
 
 /// Handlers that never fail (an instance's caches) fed by one reader in turn, so that each
@@ -36,6 +39,12 @@ impl EventHandler for Each {
     async fn missed(&self, gap: Gap) {
         for handler in &self.0 {
             handler.missed(gap).await;
+        }
+    }
+
+    async fn started(&self, position: i64) {
+        for handler in &self.0 {
+            handler.started(position).await;
         }
     }
 }
@@ -185,6 +194,7 @@ pub async fn run_local(
             }
         }
     };
+    handler.started(position).await;
     let mut reader = Reader {
         wakeups: log.wakeups(),
         log,
@@ -230,6 +240,7 @@ pub async fn run_shared(
             }
         };
         tracing::info!(consumer = name, position, "consuming the event log");
+        handler.started(position).await;
         let mut reader = Reader {
             wakeups: log.wakeups(),
             log: log.clone(),

@@ -146,7 +146,9 @@ impl Dispatcher {
                     }
                 }
             }
-            DomainEvent::ConversationCreated { conversation_id } => {
+            DomainEvent::ConversationCreated {
+                conversation_id, ..
+            } => {
                 let recipients = self.participants(conversation_id).await?;
                 self.local(
                     position,

@@ -23,6 +23,9 @@ pub enum DomainEvent {
     },
     ConversationCreated {
         conversation_id: ConversationId,
+        /// Who is in it once created (empty in events logged before it was carried).
+        #[serde(default)]
+        members: Vec<UserId>,
     },
     ConversationUpdated {
         conversation_id: ConversationId,

@@ -68,6 +68,7 @@ impl StartCaseHandler {
         let announce = [
             DomainEvent::ConversationCreated {
                 conversation_id: conversation.id,
+                members: vec![me],
             },
             DomainEvent::CaseChanged(CaseChange::of(
                 &case,

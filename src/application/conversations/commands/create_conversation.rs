@@ -106,6 +106,7 @@ impl CreateConversationHandler {
         ];
         let created = DomainEvent::ConversationCreated {
             conversation_id: conversation.id,
+            members: vec![me, with],
         };
         match self
             .conversations
@@ -167,6 +168,7 @@ impl CreateConversationHandler {
         );
         let mut events = vec![DomainEvent::ConversationCreated {
             conversation_id: conversation.id,
+            members: participants.iter().map(|p| p.user_id).collect(),
         }];
         events.extend(others.iter().map(|user_id| DomainEvent::ParticipantAdded {
             conversation_id: conversation.id,
