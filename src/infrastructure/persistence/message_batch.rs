@@ -66,9 +66,16 @@ async fn bump_seqs<C: ConnectionTrait>(
     let backend = db.get_database_backend();
     let whens = " WHEN ? THEN ?".repeat(taken.len());
     let ids = vec!["?"; taken.len()].join(", ");
+    // Activity never moves back (another instance's clock may be behind): the chat list's
+    // order in memory applies it as a maximum too.
+    let greatest = match backend {
+        sea_orm::DbBackend::Sqlite => "MAX",
+        _ => "GREATEST",
+    };
     let sql = format!(
         "UPDATE conversations SET last_seq = last_seq + CASE id{whens} END, \
-         last_activity_at = CASE id{whens} END WHERE id IN ({ids}) RETURNING id, last_seq"
+         last_activity_at = {greatest}(last_activity_at, CASE id{whens} END) \
+         WHERE id IN ({ids}) RETURNING id, last_seq"
     );
     let mut values: Vec<Value> = Vec::with_capacity(taken.len() * 5);
     for (id, (count, _)) in taken {

@@ -1,6 +1,6 @@
 //! Sending: group commit of waiting sends, each under the next seq of its conversation.
 
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait,
 };
@@ -120,7 +120,14 @@ pub(super) async fn append_in<C: ConnectionTrait>(
             conversations::Column::LastSeq,
             Expr::col(conversations::Column::LastSeq).add(1),
         )
-        .value(conversations::Column::LastActivityAt, draft.created_at)
+        // Activity never moves back (another instance's clock may be behind).
+        .value(
+            conversations::Column::LastActivityAt,
+            Func::greatest([
+                Expr::col(conversations::Column::LastActivityAt),
+                Expr::value(draft.created_at),
+            ]),
+        )
         .and_where(conversations::Column::Id.eq(draft.conversation_id.as_uuid()))
         .returning_col(conversations::Column::LastSeq)
         .to_owned();
