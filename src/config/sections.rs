@@ -116,6 +116,9 @@ pub struct EventSettings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct ConversationSettings {
     pub max_group_participants: u64,
+    /// Memberships whose chat list order each instance keeps in memory; 0 sorts every page
+    /// in the database.
+    pub chat_order_entries: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -17,6 +17,7 @@ use crate::application::attachments::{
 };
 use crate::application::auth::{AuthHandlers, AuthPorts, LiveSessions};
 use crate::application::business::{BusinessHandlers, BusinessPorts};
+use crate::application::conversations::chat_order::ChatOrder;
 use crate::application::conversations::{ConversationsHandlers, ConversationsPorts};
 use crate::application::events::{self, EventLog, LogOptions};
 use crate::application::limits::WriteLimit;
@@ -124,10 +125,14 @@ pub(super) fn build_state(
         clock: business_clock,
         create_limit: write_limit("business-openings", limits.conversations_per_user),
     });
+    let chat_order = Arc::new(ChatOrder::new(
+        usize::try_from(settings.conversations.chat_order_entries).unwrap_or(usize::MAX),
+    ));
     let conversations_ports = ConversationsPorts {
         conversations: conversations.clone(),
         participants: conversations.clone(),
         chat_list: conversations.clone(),
+        chat_order: chat_order.clone(),
         profiles,
         relationships: users.relationships.clone(),
         clock: clock.clone(),
@@ -145,7 +150,11 @@ pub(super) fn build_state(
     tokio::spawn(events::run_local(
         "instance_caches",
         log.clone(),
-        Arc::new(events::Each(vec![recent.clone(), sessions.clone()])),
+        Arc::new(events::Each(vec![
+            recent.clone(),
+            sessions.clone(),
+            chat_order,
+        ])),
         log_options,
     ));
     let messages_ports = MessagesPorts {

@@ -5,6 +5,7 @@ mod bad_input;
 mod business;
 mod business_hours;
 mod business_routing;
+mod chat_order;
 mod contacts;
 mod contract;
 mod conversations;

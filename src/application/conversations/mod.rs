@@ -2,6 +2,7 @@
 //! roles, mute, and the chat list. Every one checks membership first: a non-member gets the
 //! same `conversation_not_found` as for a conversation that does not exist.
 
+pub mod chat_order;
 pub mod commands;
 mod members;
 pub mod queries;
@@ -46,6 +47,7 @@ pub struct ConversationsPorts {
     pub conversations: Arc<dyn ConversationRepository>,
     pub participants: Arc<dyn ParticipantRepository>,
     pub chat_list: Arc<dyn ChatListQueries>,
+    pub chat_order: Arc<chat_order::ChatOrder>,
     pub profiles: Arc<dyn ProfileRepository>,
     pub relationships: Relationships,
     pub clock: Arc<dyn Clock>,

@@ -43,4 +43,32 @@ pub trait ChatListQueries: Send + Sync {
         cursor: Option<ChatListCursor>,
         limit: u64,
     ) -> Result<Vec<ChatListEntry>, RepoError>;
+
+    /// Every conversation of `user` with its last activity, as of the event log position
+    /// returned beside it: what an in-memory order of the chat list starts from.
+    async fn activity_of_member(&self, user: UserId) -> Result<AsOfLog<Vec<Activity>>, RepoError>;
+
+    /// The rows of `ids` that `user` is in, newest activity first, as of the event log
+    /// position returned beside them.
+    async fn chat_rows(
+        &self,
+        user: UserId,
+        ids: &[ConversationId],
+    ) -> Result<AsOfLog<Vec<ChatListEntry>>, RepoError>;
+}
+
+/// A conversation's place in the chat list order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Activity {
+    pub id: ConversationId,
+    pub last_activity_at: OffsetDateTime,
+}
+
+/// What a read saw, and the newest event log position committed when it read: a copy in
+/// memory kept by the log is exact for the read once it has handled that position.
+#[derive(Debug, Clone)]
+pub struct AsOfLog<T> {
+    pub value: T,
+    /// `None` when the read returned no row, and so no position.
+    pub log_head: Option<i64>,
 }
