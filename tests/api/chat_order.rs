@@ -10,16 +10,8 @@ use crate::helpers::{TestApp, TestUser, spawn_app, spawn_twin};
 
 /// `chat_list_pages_total{source=…}` as `/metrics` shows it.
 async fn pages_from(app: &TestApp, source: &str) -> u64 {
-    let text = app
-        .get("/metrics", None)
+    app.counter(&format!("chat_list_pages_total{{source=\"{source}\"}}"))
         .await
-        .text()
-        .await
-        .expect("metrics");
-    let series = format!("chat_list_pages_total{{source=\"{source}\"}} ");
-    text.lines()
-        .find_map(|line| line.strip_prefix(&series))
-        .map_or(0, |n| n.trim().parse().expect("a count"))
 }
 
 /// The titles of `user`'s chat list, walked `limit` at a time.

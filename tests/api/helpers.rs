@@ -295,6 +295,20 @@ impl TestApp {
             .await
     }
 
+    /// A counter's value on `/metrics`, `series` with its labels (0 before it counts).
+    pub async fn counter(&self, series: &str) -> u64 {
+        let text = self
+            .get("/metrics", None)
+            .await
+            .text()
+            .await
+            .expect("metrics");
+        let series = format!("{series} ");
+        text.lines()
+            .find_map(|line| line.strip_prefix(&series))
+            .map_or(0, |n| n.trim().parse().expect("a count"))
+    }
+
     /// GET that must succeed; returns the JSON body.
     pub async fn get_ok(&self, path: &str, token: &str) -> Value {
         let response = self.get(path, Some(token)).await;

@@ -20,16 +20,8 @@ fn seqs(page: &Value) -> Vec<i64> {
 
 /// `history_pages_total{source=…}` as `/metrics` shows it.
 async fn pages_from(app: &TestApp, source: &str) -> u64 {
-    let text = app
-        .get("/metrics", None)
+    app.counter(&format!("history_pages_total{{source=\"{source}\"}}"))
         .await
-        .text()
-        .await
-        .expect("metrics");
-    let series = format!("history_pages_total{{source=\"{source}\"}} ");
-    text.lines()
-        .find_map(|line| line.strip_prefix(&series))
-        .map_or(0, |n| n.trim().parse().expect("a count"))
 }
 
 async fn group_with_messages(app: &TestApp, count: i64) -> (TestUser, TestUser, String) {
