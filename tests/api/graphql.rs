@@ -311,7 +311,13 @@ async fn errors_carry_rests_codes_and_change_nothing() {
 
 #[tokio::test]
 async fn the_chat_list_costs_the_same_statements_for_5_or_50_conversations() {
-    let app = spawn_app_with(|s| s.graphql.report_statements = true).await;
+    // Pages sorted in the database: with the order in memory, a page costs one statement
+    // more or less as the log reader is behind or not, which is timing, not rows.
+    let app = spawn_app_with(|s| {
+        s.graphql.report_statements = true;
+        s.conversations.chat_order_entries = 0;
+    })
+    .await;
     let alice = app.register("alice").await;
     let mut friends = Vec::new();
     for n in 0..5 {
