@@ -198,10 +198,11 @@ struct ChatRow {
 }
 
 // The page is chosen first, sorting only ids by activity (from an index on the user's
-// memberships), and only its rows are then read whole, with a last message, an unread count
-// and, for direct chats, the other side. Unread counts come from the markers: every seq up to
-// `last_seq` is a message, and a sender's own markers move past what they send, so what is
-// unread is `last_seq - read_seq` less the deleted messages after `read_seq` (a partial index).
+// memberships, or in memory), and only its rows are then read whole, with a last message, an
+// unread count and, for direct chats only, the other side. Unread counts come from the
+// markers: every seq up to `last_seq` is a message, and a sender's own markers move past what
+// they send, so what is unread is `last_seq - read_seq` less the deleted messages after
+// `read_seq` (a partial index).
 // The statement begins with SELECT (the page is a subquery, not a CTE) so that on SQLite it
 // goes to the read connections instead of queueing behind writes.
 const CHAT_LIST_HEAD: &str = "\
@@ -209,8 +210,8 @@ SELECT {MEMBER_COLUMNS},
        c.last_seq - p.read_seq - (SELECT COUNT(*) FROM messages d
          WHERE d.conversation_id = c.id AND d.seq > p.read_seq
            AND d.deleted_at IS NOT NULL) AS unread,
-       (SELECT o.user_id FROM participants o
-         WHERE o.conversation_id = c.id AND o.user_id <> p.user_id LIMIT 1) AS other_user,
+       CASE WHEN c.kind = 'direct' THEN (SELECT o.user_id FROM participants o
+         WHERE o.conversation_id = c.id AND o.user_id <> p.user_id LIMIT 1) END AS other_user,
        lm.id AS lm_id, lm.seq AS lm_seq, lm.sender_id AS lm_sender, lm.content AS lm_content,
        lm.created_at AS lm_created_at, lm.deleted_at AS lm_deleted_at,
        {LOG_HEAD} AS log_head
