@@ -68,34 +68,35 @@ impl State {
         }
     }
 
-    fn clear(&mut self) {
-        self.activity.clear();
+    fn forget_everyone(&mut self) {
         self.members.clear();
         self.held = 0;
+    }
+
+    fn clear(&mut self) {
+        self.forget_everyone();
+        self.activity.clear();
     }
 }
 
 /// The `limit` newest of `conversations` after `cursor`, by (activity, id) descending, as
 /// the database orders them.
 pub fn choose(
-    conversations: impl Iterator<Item = Activity>,
+    mut conversations: Vec<Activity>,
     cursor: Option<ChatListCursor>,
     limit: usize,
 ) -> Vec<ConversationId> {
     let key = |a: &Activity| (a.last_activity_at, a.id);
-    let mut after: Vec<Activity> = match cursor {
-        Some(c) => conversations
-            .filter(|a| key(a) < (c.last_activity_at, c.id))
-            .collect(),
-        None => conversations.collect(),
-    };
-    let newest_first = |a: &Activity, b: &Activity| key(b).cmp(&key(a));
-    if after.len() > limit && limit > 0 {
-        after.select_nth_unstable_by(limit - 1, newest_first);
+    if let Some(c) = cursor {
+        conversations.retain(|a| key(a) < (c.last_activity_at, c.id));
     }
-    after.truncate(limit);
-    after.sort_unstable_by(newest_first);
-    after.into_iter().map(|a| a.id).collect()
+    let newest_first = |a: &Activity, b: &Activity| key(b).cmp(&key(a));
+    if conversations.len() > limit && limit > 0 {
+        conversations.select_nth_unstable_by(limit - 1, newest_first);
+    }
+    conversations.truncate(limit);
+    conversations.sort_unstable_by(newest_first);
+    conversations.into_iter().map(|a| a.id).collect()
 }
 
 impl ChatOrder {
@@ -137,7 +138,7 @@ impl ChatOrder {
             });
         }
         Some(OrderedPage {
-            ids: choose(held.into_iter(), cursor, limit),
+            ids: choose(held, cursor, limit),
             position,
         })
     }
@@ -191,8 +192,7 @@ impl ChatOrder {
             }
             // Events logged before they carried their members name nobody: drop every list.
             DomainEvent::ConversationCreated { members, .. } if members.is_empty() => {
-                state.members.clear();
-                state.held = 0;
+                state.forget_everyone();
             }
             DomainEvent::ConversationCreated { members, .. } => {
                 for user in members {

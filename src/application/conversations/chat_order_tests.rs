@@ -90,10 +90,13 @@ fn equal_activity_is_ordered_by_id_descending() {
         ConversationId::new(),
         ConversationId::new(),
     ];
-    let activity = ids.iter().map(|id| Activity {
-        id: *id,
-        last_activity_at: at(5),
-    });
+    let activity: Vec<Activity> = ids
+        .iter()
+        .map(|id| Activity {
+            id: *id,
+            last_activity_at: at(5),
+        })
+        .collect();
     let mut expected = ids.to_vec();
     expected.sort_by(|x, y| y.cmp(x));
     assert_eq!(choose(activity.clone(), None, 3), expected);

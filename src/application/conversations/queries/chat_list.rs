@@ -87,7 +87,7 @@ impl ChatListHandler {
                     return Ok(None);
                 };
                 OrderedPage {
-                    ids: choose(read.value.into_iter(), after, limit),
+                    ids: choose(read.value, after, limit),
                     position,
                 }
             }

@@ -151,8 +151,7 @@ struct ActivityRow {
 }
 
 impl ChatRow {
-    fn into_entry(self) -> Result<ChatListEntry, RepoError> {
-        let row = self;
+    fn into_entry(row: Self) -> Result<ChatListEntry, RepoError> {
         let (conversation, me) = row.member.into_parts()?;
         let last_message = match (row.lm_id, row.lm_seq, row.lm_sender, row.lm_created_at) {
             (Some(id), Some(seq), Some(sender), Some(created_at)) => Some(LastMessage {
