@@ -72,6 +72,9 @@ where
                 }
             });
             HttpService::build()
+                // Small frames (an ack, then its event) go out at once instead of waiting for
+                // the peer's delayed ACK of the one before (up to 40 ms).
+                .tcp_nodelay(true)
                 .keep_alive(KeepAlive::Timeout(Duration::from_secs(5)))
                 .client_request_timeout(Duration::from_secs(5))
                 .client_disconnect_timeout(Duration::from_secs(1))
