@@ -139,6 +139,7 @@ impl From<RepoError> for AppError {
             RepoError::Duplicate(field) => {
                 Self::Unexpected(anyhow::anyhow!("unhandled duplicate {field}"))
             }
+            RepoError::Gone(what) => Self::Unexpected(anyhow::anyhow!("unhandled missing {what}")),
             RepoError::Unexpected(cause) => Self::Unexpected(cause),
         }
     }

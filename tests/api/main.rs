@@ -24,6 +24,7 @@ mod passwords;
 mod pipeline;
 mod refresh_cookie;
 mod scanning;
+mod send_membership;
 mod sessions;
 mod shops;
 mod socket_sessions;

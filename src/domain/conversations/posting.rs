@@ -4,7 +4,7 @@ use time::OffsetDateTime;
 
 use super::{Conversation, ConversationError, ConversationKind, Participant};
 use crate::domain::messages::{ClientMessageId, MessageContent, MessageDraft, MessageKind};
-use crate::domain::shared::{AttachmentId, MessageId, UserId};
+use crate::domain::shared::{AttachmentId, ConversationId, MessageId, UserId};
 
 /// A message as its sender asks to post it.
 #[derive(Debug, Clone)]
@@ -44,15 +44,39 @@ pub enum PostError {
     TooManyFiles,
 }
 
+impl ConversationKind {
+    /// Whether judging `post` needs the member list: a direct chat's block rule and mentions do;
+    /// skipping the read otherwise saves a query on most sends.
+    pub fn needs_members(self, post: &Post) -> bool {
+        self == Self::Direct || !post.mentions.is_empty()
+    }
+
+    /// Whether being a member is all it takes to post here: no rule on roles (channels) nor on
+    /// blocks (direct chats). The store checks membership as it writes a text message, so a
+    /// post here can be judged from the kind, which never changes, without reading the
+    /// conversation first.
+    pub fn membership_decides_posting(self) -> bool {
+        matches!(self, Self::Group | Self::Business)
+    }
+}
+
+/// `sender`'s post to conversation `id` of `kind`, judged by the kind alone; `None` where the
+/// kind has rules beyond membership (then [`Conversation::draft_message`] judges it).
+pub fn draft_member_post(
+    id: ConversationId,
+    kind: ConversationKind,
+    sender: UserId,
+    post: Post,
+    facts: PostFacts<'_>,
+    now: OffsetDateTime,
+) -> Option<Result<MessageDraft, PostError>> {
+    kind.membership_decides_posting()
+        .then(|| draft(id, kind, sender, post, facts, now))
+}
+
 impl Conversation {
     pub const MAX_MENTIONS: usize = 50;
     pub const MAX_FILES: usize = 10;
-
-    /// Whether judging `post` needs the member list: a direct chat's block rule and mentions do;
-    /// skipping the read otherwise saves a query on most sends.
-    pub fn needs_members(&self, post: &Post) -> bool {
-        self.kind == ConversationKind::Direct || !post.mentions.is_empty()
-    }
 
     /// In a direct chat, the member besides `sender`: the one whose block matters.
     pub fn direct_peer(&self, members: &[UserId], sender: UserId) -> Option<UserId> {
@@ -70,40 +94,51 @@ impl Conversation {
         now: OffsetDateTime,
     ) -> Result<MessageDraft, PostError> {
         self.check_can_post(sender)?;
-        if self.kind == ConversationKind::Direct && facts.blocked {
-            return Err(PostError::Blocked);
-        }
-        if post.reply_to.is_some() && !facts.reply_found {
-            return Err(PostError::ReplyNotFound);
-        }
-        let mut mentions = post.mentions;
-        mentions.sort();
-        mentions.dedup();
-        if mentions.len() > Self::MAX_MENTIONS {
-            return Err(PostError::TooManyMentions);
-        }
-        if let Some(stranger) = mentions.iter().find(|id| !facts.members.contains(id)) {
-            return Err(PostError::MentionsStranger(*stranger));
-        }
-        let mut attachment_ids = post.attachment_ids;
-        attachment_ids.sort();
-        attachment_ids.dedup();
-        if attachment_ids.len() > Self::MAX_FILES {
-            return Err(PostError::TooManyFiles);
-        }
-        Ok(MessageDraft {
-            id: MessageId::new(),
-            conversation_id: self.id,
-            sender_id: sender.user_id,
-            kind: MessageKind::Text,
-            content: post.content,
-            client_message_id: post.client_message_id,
-            reply_to: post.reply_to,
-            mentions,
-            attachment_ids,
-            created_at: now,
-        })
+        draft(self.id, self.kind, sender.user_id, post, facts, now)
     }
+}
+
+fn draft(
+    id: ConversationId,
+    kind: ConversationKind,
+    sender: UserId,
+    post: Post,
+    facts: PostFacts<'_>,
+    now: OffsetDateTime,
+) -> Result<MessageDraft, PostError> {
+    if kind == ConversationKind::Direct && facts.blocked {
+        return Err(PostError::Blocked);
+    }
+    if post.reply_to.is_some() && !facts.reply_found {
+        return Err(PostError::ReplyNotFound);
+    }
+    let mut mentions = post.mentions;
+    mentions.sort();
+    mentions.dedup();
+    if mentions.len() > Conversation::MAX_MENTIONS {
+        return Err(PostError::TooManyMentions);
+    }
+    if let Some(stranger) = mentions.iter().find(|id| !facts.members.contains(id)) {
+        return Err(PostError::MentionsStranger(*stranger));
+    }
+    let mut attachment_ids = post.attachment_ids;
+    attachment_ids.sort();
+    attachment_ids.dedup();
+    if attachment_ids.len() > Conversation::MAX_FILES {
+        return Err(PostError::TooManyFiles);
+    }
+    Ok(MessageDraft {
+        id: MessageId::new(),
+        conversation_id: id,
+        sender_id: sender,
+        kind: MessageKind::Text,
+        content: post.content,
+        client_message_id: post.client_message_id,
+        reply_to: post.reply_to,
+        mentions,
+        attachment_ids,
+        created_at: now,
+    })
 }
 
 #[cfg(test)]
@@ -255,5 +290,42 @@ mod tests {
             chat(ConversationKind::Group).direct_peer(&[me, them], me),
             None
         );
+    }
+
+    #[test]
+    fn the_kind_alone_judges_a_post_only_where_membership_decides() {
+        let sender = UserId::new();
+        let judged = |kind| {
+            let facts = PostFacts::default();
+            draft_member_post(
+                ConversationId::new(),
+                kind,
+                sender,
+                post(),
+                facts,
+                OffsetDateTime::UNIX_EPOCH,
+            )
+        };
+        // A channel's roles and a direct chat's blocks need the conversation read first.
+        assert!(judged(ConversationKind::Channel).is_none());
+        assert!(judged(ConversationKind::Direct).is_none());
+        for kind in [ConversationKind::Group, ConversationKind::Business] {
+            let draft = judged(kind).expect("judged by kind").expect("allowed");
+            assert_eq!(draft.sender_id, sender);
+        }
+        let strangers = Post {
+            mentions: vec![UserId::new()],
+            ..post()
+        };
+        let facts = PostFacts::default();
+        let refused = draft_member_post(
+            ConversationId::new(),
+            ConversationKind::Group,
+            sender,
+            strangers,
+            facts,
+            OffsetDateTime::UNIX_EPOCH,
+        );
+        assert!(matches!(refused, Some(Err(PostError::MentionsStranger(_)))));
     }
 }

@@ -13,7 +13,9 @@ pub trait MessageRepository: Send + Sync {
     /// and records its `MessageCreated` event, in one transaction.
     ///
     /// # Errors
-    /// `RepoError::Duplicate("client_message_id")` if the sender already used this key here.
+    /// `RepoError::Duplicate("client_message_id")` if the sender already used this key here;
+    /// `RepoError::Gone("member")` if the conversation is gone or, for a text message, its
+    /// sender is not in it when it is stored (checked in the same transaction).
     async fn append(&self, draft: &MessageDraft) -> Result<Message, RepoError>;
 
     async fn find(

@@ -1,8 +1,9 @@
 //! The fast path of group commit: a group's plain sends (no files, not replies) stored with
 //! three statements whatever their number: one seq bump for every conversation, one multi-row
 //! insert, one update of the senders' markers. A duplicate `client_message_id` fails the insert
-//! (the unique index decides, with no look-up first); the caller then stores that group one
-//! send at a time, which tells the duplicate apart.
+//! (the unique index decides, with no look-up first), and so does a sender who is not a member
+//! (the markers' update misses their row); the caller then stores that group one send at a
+//! time, which tells the refused send apart.
 
 use std::collections::BTreeMap;
 
@@ -44,7 +45,7 @@ pub(super) async fn append_batch<C: ConnectionTrait>(
                     *seq += 1;
                     *seq - 1
                 })
-                .ok_or_else(|| RepoError::Unexpected(anyhow::anyhow!("conversation vanished")))?;
+                .ok_or(RepoError::Gone("conversation"))?;
             Ok(draft.stored_at(seq))
         })
         .collect::<Result<_, RepoError>>()?;
@@ -98,7 +99,8 @@ async fn bump_seqs<C: ConnectionTrait>(
 }
 
 /// Whoever writes has read everything before: each sender's markers move to their newest
-/// message here (the conversation's highest seq, so they only ever move forward).
+/// message here (the conversation's highest seq, so they only ever move forward). A sender
+/// whose row is missing is not a member as this transaction writes: `Gone("member")`.
 async fn move_sender_markers<C: ConnectionTrait>(
     db: &C,
     messages: &[Message],
@@ -134,7 +136,10 @@ async fn move_sender_markers<C: ConnectionTrait>(
         values.extend([(*conversation).into(), (*user).into()]);
     }
     let statement = Statement::from_sql_and_values(backend, placeholders(backend, &sql), values);
-    db.execute_raw(statement).await.map_err(unexpected)?;
+    let moved = db.execute_raw(statement).await.map_err(unexpected)?;
+    if moved.rows_affected() < newest.len() as u64 {
+        return Err(RepoError::Gone("member"));
+    }
     Ok(())
 }
 

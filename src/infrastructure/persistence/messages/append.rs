@@ -8,7 +8,7 @@ use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use super::{GROUP_COMMIT_MAX, Waiting};
-use crate::domain::messages::{Message, MessageDraft};
+use crate::domain::messages::{Message, MessageDraft, MessageKind};
 use crate::domain::shared::{DomainEvent, RepoError, UserId};
 use crate::infrastructure::persistence::db::Db;
 use crate::infrastructure::persistence::entities::{
@@ -72,8 +72,11 @@ async fn append_group(
                     results[*i] = Some(Ok(message));
                 }
             }
-            // A duplicate key: the sends go in one by one below, which tells it apart.
-            Err(RepoError::Duplicate(_)) => savepoint.rollback().await.map_err(unexpected)?,
+            // A duplicate key or a sender not in the conversation: the sends go in one by
+            // one below, which tells the refused one apart.
+            Err(RepoError::Duplicate(_) | RepoError::Gone(_)) => {
+                savepoint.rollback().await.map_err(unexpected)?;
+            }
             Err(error) => return Err(error),
         }
     }
@@ -135,9 +138,29 @@ pub(super) async fn append_in<C: ConnectionTrait>(
         .query_one(&next_seq)
         .await
         .map_err(unexpected)?
-        .ok_or_else(|| RepoError::Unexpected(anyhow::anyhow!("conversation vanished")))?
+        .ok_or(RepoError::Gone("conversation"))?
         .try_get("", "last_seq")
         .map_err(unexpected)?;
+    // Whoever writes has read everything before: the sender's markers move with it (the
+    // new seq is the conversation's highest, so both only ever move forward here). No row:
+    // the sender is not a member as this transaction writes, which refuses their own message
+    // before a retry's key could find the original.
+    let moved = participants::Entity::update_many()
+        .col_expr(participants::Column::ReadSeq, Expr::value(seq))
+        .col_expr(participants::Column::ReadAt, Expr::value(draft.created_at))
+        .col_expr(participants::Column::DeliveredSeq, Expr::value(seq))
+        .col_expr(
+            participants::Column::DeliveredAt,
+            Expr::value(draft.created_at),
+        )
+        .filter(participants::Column::ConversationId.eq(draft.conversation_id.as_uuid()))
+        .filter(participants::Column::UserId.eq(draft.sender_id.as_uuid()))
+        .exec(db)
+        .await
+        .map_err(unexpected)?;
+    if moved.rows_affected == 0 && draft.kind == MessageKind::Text {
+        return Err(RepoError::Gone("member"));
+    }
     let mentions: Vec<Uuid> = draft.mentions.iter().map(UserId::as_uuid).collect();
     let attachments: Vec<Uuid> = draft.attachment_ids.iter().map(|a| a.as_uuid()).collect();
     let row = messages::ActiveModel {
@@ -188,21 +211,6 @@ pub(super) async fn append_in<C: ConnectionTrait>(
             return Err(RepoError::Duplicate("attachment_ids"));
         }
     }
-    // Whoever writes has read everything before: the sender's markers move with it (the
-    // new seq is the conversation's highest, so both only ever move forward here).
-    participants::Entity::update_many()
-        .col_expr(participants::Column::ReadSeq, Expr::value(seq))
-        .col_expr(participants::Column::ReadAt, Expr::value(draft.created_at))
-        .col_expr(participants::Column::DeliveredSeq, Expr::value(seq))
-        .col_expr(
-            participants::Column::DeliveredAt,
-            Expr::value(draft.created_at),
-        )
-        .filter(participants::Column::ConversationId.eq(draft.conversation_id.as_uuid()))
-        .filter(participants::Column::UserId.eq(draft.sender_id.as_uuid()))
-        .exec(db)
-        .await
-        .map_err(unexpected)?;
     if let Some(root) = draft.reply_to {
         messages::Entity::update_many()
             .col_expr(
