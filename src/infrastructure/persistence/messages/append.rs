@@ -24,9 +24,10 @@ fn created(message: &Message) -> DomainEvent {
     }
 }
 
-/// Stores every send waiting in `queue` in one transaction, each in its own savepoint so that
-/// one refused send (a duplicate `client_message_id`) leaves the others in. One commit (and
-/// one fsync) then serves the whole group.
+/// Stores every send waiting in `queue` in one transaction: the plain ones in one batch, the
+/// others (and a refused batch's) each in a savepoint, so that one refused send (a duplicate
+/// `client_message_id`, a sender no longer a member) leaves the others in. One commit (and one
+/// fsync) then serves the whole group.
 pub(super) async fn group_commit(db: Db, signal: OutboxSignal, mut queue: mpsc::Receiver<Waiting>) {
     use tracing::Instrument;
     let mut group = Vec::with_capacity(GROUP_COMMIT_MAX);
@@ -57,17 +58,17 @@ async fn append_group(
     signal: &OutboxSignal,
     group: &[Waiting],
 ) -> Result<Vec<Result<Message, RepoError>>, RepoError> {
-    let txn = db.begin().await.map_err(unexpected)?;
+    let mut txn = db.begin().await.map_err(unexpected)?;
     let mut results: Vec<Option<Result<Message, RepoError>>> = group.iter().map(|_| None).collect();
     let plain: Vec<usize> = (0..group.len())
         .filter(|i| message_batch::plain(&group[*i].0))
         .collect();
     if plain.len() > 1 {
+        // The batch is the transaction's first change: refused, the whole transaction goes
+        // back (no savepoint to set and release on every group).
         let drafts: Vec<&MessageDraft> = plain.iter().map(|i| &group[*i].0).collect();
-        let savepoint = txn.begin().await.map_err(unexpected)?;
-        match message_batch::append_batch(&savepoint, &drafts).await {
+        match message_batch::append_batch(&txn, &drafts).await {
             Ok(messages) => {
-                savepoint.commit().await.map_err(unexpected)?;
                 for (i, message) in plain.iter().zip(messages) {
                     results[*i] = Some(Ok(message));
                 }
@@ -75,13 +76,25 @@ async fn append_group(
             // A duplicate key or a sender not in the conversation: the sends go in one by
             // one below, which tells the refused one apart.
             Err(RepoError::Duplicate(_) | RepoError::Gone(_)) => {
-                savepoint.rollback().await.map_err(unexpected)?;
+                txn.rollback().await.map_err(unexpected)?;
+                txn = db.begin().await.map_err(unexpected)?;
             }
             Err(error) => return Err(error),
         }
     }
     for ((draft, _, _), result) in group.iter().zip(results.iter_mut()) {
         if result.is_some() {
+            continue;
+        }
+        if group.len() == 1 {
+            // Alone in the transaction: a refusal rolls all of it back, no savepoint needed.
+            match append_in(&txn, draft).await {
+                Ok(message) => *result = Some(Ok(message)),
+                Err(error) => {
+                    txn.rollback().await.map_err(unexpected)?;
+                    return Ok(vec![Err(error)]);
+                }
+            }
             continue;
         }
         let savepoint = txn.begin().await.map_err(unexpected)?;
