@@ -23,6 +23,13 @@ async fn refused(response: reqwest::Response) {
     assert_eq!(response.problem().await.code, "conversation_not_found");
 }
 
+/// `by` takes `who` out of `group` (or `who` leaves, when they are the same).
+async fn remove(app: &TestApp, group: &str, who: &TestUser, by: &TestUser) {
+    let path = format!("/api/v1/conversations/{group}/participants/{}", who.id);
+    let removed = app.delete(&path, Some(&by.access_token)).await;
+    assert_eq!(removed.status(), StatusCode::NO_CONTENT);
+}
+
 async fn contents(app: &TestApp, reader: &TestUser, group: &str) -> Vec<String> {
     let page = app
         .get_ok(
@@ -55,24 +62,12 @@ async fn a_member_removed_or_leaving_cannot_send_even_at_once() {
     );
     app.send_message(&carol, &group, "carol before").await;
 
-    let removed = app
-        .delete(
-            &format!("/api/v1/conversations/{group}/participants/{}", bob.id),
-            Some(&owner.access_token),
-        )
-        .await;
-    assert_eq!(removed.status(), StatusCode::NO_CONTENT);
+    remove(&app, &group, &bob, &owner).await;
     refused(send(&app, &bob, &group, json!({"content": "after"})).await).await;
     // A retry of a key used while a member shows nothing either.
     refused(send(&app, &bob, &group, keyed).await).await;
 
-    let left = app
-        .delete(
-            &format!("/api/v1/conversations/{group}/participants/{}", carol.id),
-            Some(&carol.access_token),
-        )
-        .await;
-    assert_eq!(left.status(), StatusCode::NO_CONTENT);
+    remove(&app, &group, &carol, &carol).await;
     refused(send(&app, &carol, &group, json!({"content": "carol after"})).await).await;
 
     assert_eq!(
@@ -112,13 +107,7 @@ async fn a_removed_member_among_busy_senders_gets_nothing_in_and_stops_nobody() 
     invited.push(&outsider);
     let group = app.create_group(&owner, "busy", &invited).await;
     app.send_message(&outsider, &group, "while a member").await;
-    let removed = app
-        .delete(
-            &format!("/api/v1/conversations/{group}/participants/{}", outsider.id),
-            Some(&owner.access_token),
-        )
-        .await;
-    assert_eq!(removed.status(), StatusCode::NO_CONTENT);
+    remove(&app, &group, &outsider, &owner).await;
 
     // Sends stored together in one commit: the refused one must not take the others down.
     let app = &app;
@@ -173,13 +162,7 @@ async fn a_removal_through_one_instance_is_enforced_at_once_by_the_other() {
             .create_group(&owner, &format!("twin {round}"), &[&bob])
             .await;
         twin.send_message(&bob, &group, "through the twin").await;
-        let removed = app
-            .delete(
-                &format!("/api/v1/conversations/{group}/participants/{}", bob.id),
-                Some(&owner.access_token),
-            )
-            .await;
-        assert_eq!(removed.status(), StatusCode::NO_CONTENT);
+        remove(&app, &group, &bob, &owner).await;
         refused(send(&twin, &bob, &group, json!({"content": "too late"})).await).await;
         assert_eq!(contents(&app, &owner, &group).await, ["through the twin"]);
     }
