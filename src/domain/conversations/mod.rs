@@ -9,7 +9,7 @@ mod repository;
 
 pub use conversation::{Conversation, ConversationError, ConversationKind, Description, Title};
 pub use participant::{Participant, Role};
-pub use posting::{Post, PostError, PostFacts, draft_member_post};
+pub use posting::{OpenToMembers, Post, PostError, PostFacts};
 pub use queries::{Activity, AsOfLog, ChatListCursor, ChatListEntry, ChatListQueries, LastMessage};
 pub use repository::{
     ConversationRepository, DeliveredMark, MarkerRepository, ParticipantRepository,

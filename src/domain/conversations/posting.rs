@@ -51,27 +51,35 @@ impl ConversationKind {
         self == Self::Direct || !post.mentions.is_empty()
     }
 
-    /// Whether being a member is all it takes to post here: no rule on roles (channels) nor on
-    /// blocks (direct chats). The store checks membership as it writes a text message, so a
-    /// post here can be judged from the kind, which never changes, without reading the
-    /// conversation first.
-    pub fn membership_decides_posting(self) -> bool {
-        matches!(self, Self::Group | Self::Business)
+    /// This kind, when being a member is all it takes to post here: no rule on roles (channels)
+    /// nor on blocks (direct chats).
+    pub fn open_to_members(self) -> Option<OpenToMembers> {
+        matches!(self, Self::Group | Self::Business).then_some(OpenToMembers(self))
     }
 }
 
-/// `sender`'s post to conversation `id` of `kind`, judged by the kind alone; `None` where the
-/// kind has rules beyond membership (then [`Conversation::draft_message`] judges it).
-pub fn draft_member_post(
-    id: ConversationId,
-    kind: ConversationKind,
-    sender: UserId,
-    post: Post,
-    facts: PostFacts<'_>,
-    now: OffsetDateTime,
-) -> Option<Result<MessageDraft, PostError>> {
-    kind.membership_decides_posting()
-        .then(|| draft(id, kind, sender, post, facts, now))
+/// A kind of conversation where every member may post (groups, business chats). The store
+/// checks membership as it writes a text message, so a post here is judged by the kind, which
+/// never changes, without reading the conversation first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenToMembers(ConversationKind);
+
+impl OpenToMembers {
+    pub fn kind(self) -> ConversationKind {
+        self.0
+    }
+
+    /// `sender`'s post to conversation `id`, mentions and files deduplicated, or why not.
+    pub fn draft_message(
+        self,
+        id: ConversationId,
+        sender: UserId,
+        post: Post,
+        facts: PostFacts<'_>,
+        now: OffsetDateTime,
+    ) -> Result<MessageDraft, PostError> {
+        draft(id, self.0, sender, post, facts, now)
+    }
 }
 
 impl Conversation {
@@ -294,38 +302,25 @@ mod tests {
 
     #[test]
     fn the_kind_alone_judges_a_post_only_where_membership_decides() {
-        let sender = UserId::new();
-        let judged = |kind| {
-            let facts = PostFacts::default();
-            draft_member_post(
-                ConversationId::new(),
-                kind,
-                sender,
-                post(),
-                facts,
-                OffsetDateTime::UNIX_EPOCH,
-            )
-        };
         // A channel's roles and a direct chat's blocks need the conversation read first.
-        assert!(judged(ConversationKind::Channel).is_none());
-        assert!(judged(ConversationKind::Direct).is_none());
+        assert_eq!(ConversationKind::Channel.open_to_members(), None);
+        assert_eq!(ConversationKind::Direct.open_to_members(), None);
+        let sender = UserId::new();
+        let at = OffsetDateTime::UNIX_EPOCH;
         for kind in [ConversationKind::Group, ConversationKind::Business] {
-            let draft = judged(kind).expect("judged by kind").expect("allowed");
-            assert_eq!(draft.sender_id, sender);
+            let open = kind.open_to_members().expect("open to members");
+            assert_eq!(open.kind(), kind);
+            let facts = PostFacts::default();
+            let draft = open.draft_message(ConversationId::new(), sender, post(), facts, at);
+            assert_eq!(draft.expect("allowed").sender_id, sender);
         }
         let strangers = Post {
             mentions: vec![UserId::new()],
             ..post()
         };
+        let group = ConversationKind::Group.open_to_members().expect("open");
         let facts = PostFacts::default();
-        let refused = draft_member_post(
-            ConversationId::new(),
-            ConversationKind::Group,
-            sender,
-            strangers,
-            facts,
-            OffsetDateTime::UNIX_EPOCH,
-        );
-        assert!(matches!(refused, Some(Err(PostError::MentionsStranger(_)))));
+        let refused = group.draft_message(ConversationId::new(), sender, strangers, facts, at);
+        assert!(matches!(refused, Err(PostError::MentionsStranger(_))));
     }
 }

@@ -9,14 +9,22 @@ use crate::application::messages::{MessageView, MessagesPorts, view};
 use crate::application::ports::Clock;
 use crate::application::users::Relationships;
 use crate::domain::conversations::{
-    ConversationKind, ConversationRepository, ParticipantRepository, Post, PostFacts,
-    draft_member_post,
+    Conversation, ConversationRepository, OpenToMembers, Participant, ParticipantRepository, Post,
+    PostFacts,
 };
 use crate::domain::messages::{ClientMessageId, HistoryQueries, MessageRepository};
 use crate::domain::shared::{ConversationId, RepoError, UserId};
 
-/// Conversations whose kind one instance remembers for sending.
+/// Conversations open to their members that one instance remembers for sending.
 const KINDS_REMEMBERED: u64 = 100_000;
+
+/// What a post is judged by: the conversation's kind alone, or the conversation and the
+/// sender's membership as read.
+enum Judge {
+    Kind(OpenToMembers),
+    /// Boxed: the kind alone is the common case.
+    Read(Box<(Conversation, Participant)>),
+}
 
 pub struct SendMessage {
     pub conversation_id: ConversationId,
@@ -32,10 +40,10 @@ pub struct SendMessageHandler {
     relationships: Relationships,
     clock: Arc<dyn Clock>,
     limit: WriteLimit,
-    /// Each conversation's kind, which never changes, as its first send here read it. Where
-    /// the kind alone decides who posts, later sends skip reading the conversation: the store
-    /// checks the sender's membership as it writes.
-    kinds: Cache<ConversationId, ConversationKind>,
+    /// The conversations open to their members (a kind never changes), as their first send
+    /// here read them: later sends skip reading the conversation, and the store checks the
+    /// sender's membership as it writes.
+    open: Cache<ConversationId, OpenToMembers>,
 }
 
 impl SendMessageHandler {
@@ -48,7 +56,7 @@ impl SendMessageHandler {
             relationships: ports.relationships.clone(),
             clock: ports.clock.clone(),
             limit: ports.send_limit.clone(),
-            kinds: Cache::new(KINDS_REMEMBERED),
+            open: Cache::new(KINDS_REMEMBERED),
         }
     }
 
@@ -68,7 +76,7 @@ impl SendMessageHandler {
         // (posting rights lost, a block since) still gets its original.
         match self.store(me, id, cmd.post).await {
             // Not a member: nothing of the conversation is shown, not even an original.
-            Err(AppError::NotFound(what)) => Err(AppError::NotFound(what)),
+            Err(not_found @ AppError::NotFound(_)) => Err(not_found),
             Err(refused) => match key {
                 Some(key) => match self.original(id, me, &key).await? {
                     Some(original) => Ok((original, false)),
@@ -91,20 +99,30 @@ impl SendMessageHandler {
         id: ConversationId,
         post: Post,
     ) -> Result<(MessageView, bool), AppError> {
-        let (kind, read) = match self.kinds.get(&id).await {
-            Some(kind) if kind.membership_decides_posting() => (kind, None),
-            _ => {
+        let judge = match self.open.get(&id).await {
+            Some(open) => Judge::Kind(open),
+            None => {
                 let (conversation, sender) = member_of(self.conversations.as_ref(), id, me).await?;
-                self.kinds.insert(id, conversation.kind).await;
-                (conversation.kind, Some((conversation, sender)))
+                if let Some(open) = conversation.kind.open_to_members() {
+                    self.open.insert(id, open).await;
+                }
+                Judge::Read(Box::new((conversation, sender)))
             }
+        };
+        let kind = match &judge {
+            Judge::Kind(open) => open.kind(),
+            Judge::Read(read) => read.0.kind,
         };
         let members = if kind.needs_members(&post) {
             self.participants.participant_ids(id).await?
         } else {
             Vec::new()
         };
-        let blocked = match read.as_ref().and_then(|(c, _)| c.direct_peer(&members, me)) {
+        let peer = match &judge {
+            Judge::Read(read) => read.0.direct_peer(&members, me),
+            Judge::Kind(_) => None,
+        };
+        let blocked = match peer {
             Some(other) => self.relationships.is_blocked(me, other).await?,
             None => false,
         };
@@ -118,10 +136,9 @@ impl SendMessageHandler {
             reply_found,
         };
         let now = self.clock.now();
-        let draft = match &read {
-            Some((conversation, sender)) => conversation.draft_message(sender, post, facts, now)?,
-            None => draft_member_post(id, kind, me, post, facts, now)
-                .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("{kind:?} needs a read")))??,
+        let draft = match &judge {
+            Judge::Kind(open) => open.draft_message(id, me, post, facts, now)?,
+            Judge::Read(read) => read.0.draft_message(&read.1, post, facts, now)?,
         };
         match self.messages.append(&draft).await {
             Ok(message) => Ok((
