@@ -21,6 +21,7 @@ mod m20261205_090000_add_history_version;
 mod m20261206_090000_create_business;
 mod m20261207_090000_add_business_hours;
 mod m20261208_090000_add_conversation_activity_cover;
+mod m20261209_090000_add_case_resolved_through;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_090000_create_business::Migration),
             Box::new(m20261207_090000_add_business_hours::Migration),
             Box::new(m20261208_090000_add_conversation_activity_cover::Migration),
+            Box::new(m20261209_090000_add_case_resolved_through::Migration),
         ]
     }
 }

@@ -3,20 +3,19 @@
 //! killed mid-burst, and when Redis goes away between two instances.
 
 use std::collections::{HashMap, HashSet};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
 use crate::helpers::{
-    JWT_SECRET, PATIENCE, PrivateRedis, TestApp, TestUser, WsClient, eventually, replace_database,
-    spawn_app, spawn_app_with, spawn_twin,
+    PATIENCE, PrivateRedis, TestApp, TestUser, WsClient, eventually, spawn_app, spawn_app_with,
+    spawn_twin,
 };
+use crate::process::{ProcessDatabase, ServerProcess};
 
 /// Every notification of `user`, paging through the whole inbox.
 async fn all_notifications(app: &TestApp, user: &TestUser) -> Vec<Value> {
@@ -173,122 +172,6 @@ async fn a_consumer_that_lags_by_thousands_of_events_loses_nothing() {
         .filter(|n| n["kind"] == "message")
         .collect();
     assert_one_each(&messages, &acked);
-}
-
-/// The server binary in a child process, with its data in `dir`.
-struct ServerProcess {
-    child: Child,
-    address: String,
-}
-
-impl ServerProcess {
-    /// `lease_secs`: how long a stopped process's hold on notifications outlives it, unless
-    /// it gave the hold up.
-    async fn start(
-        dir: &std::path::Path,
-        database_url: Option<&str>,
-        lease_secs: u64,
-    ) -> ServerProcess {
-        Self::start_with(dir, database_url, lease_secs, &[]).await
-    }
-
-    /// `start`, with more environment (settings) for the process.
-    async fn start_with(
-        dir: &std::path::Path,
-        database_url: Option<&str>,
-        lease_secs: u64,
-        env: &[(&str, &str)],
-    ) -> ServerProcess {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(dir.join("server.log"))
-            .expect("log file");
-        let mut command = Command::new(env!("CARGO_BIN_EXE_chat-server"));
-        command
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("CHAT__APP__DATA_DIR", dir)
-            .env("CHAT__SERVER__HOST", "127.0.0.1")
-            .env("PORT", port.to_string())
-            .env("CHAT__AUTH__JWT_SECRET", JWT_SECRET)
-            .env("CHAT__AUTH__HASH_CONCURRENCY", "2")
-            .env("CHAT__RATE_LIMIT__REGISTER_PER_IP__MAX", "0")
-            .env("CHAT__RATE_LIMIT__LOGIN_PER_IP__MAX", "0")
-            .env("CHAT__EVENTS__LEASE_SECS", lease_secs.to_string())
-            .stdout(Stdio::null())
-            .stderr(log);
-        if let Some(url) = database_url {
-            command.env("DATABASE_URL", url);
-        }
-        command.envs(env.iter().copied());
-        let child = command.spawn().expect("server starts");
-        let address = format!("http://127.0.0.1:{port}");
-        let client = reqwest::Client::new();
-        let ready = format!("{address}/health/ready");
-        eventually("the server is ready", || async {
-            let response = client.get(&ready).send().await.ok()?;
-            response.status().is_success().then_some(())
-        })
-        .await;
-        ServerProcess { child, address }
-    }
-
-    /// Waits for the signalled process to end.
-    async fn reap(&mut self) {
-        let child = &mut self.child;
-        eventually("the server stops", || {
-            let stopped = child.try_wait().expect("waitable").is_some();
-            async move { stopped.then_some(()) }
-        })
-        .await;
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A database of its own for a server process: PostgreSQL when `TEST_DATABASE_URL` is set
-/// (dropped at the end), else SQLite in the data folder.
-struct ProcessDatabase {
-    admin_url: String,
-    name: String,
-}
-
-impl ProcessDatabase {
-    async fn create() -> Option<ProcessDatabase> {
-        let admin_url = std::env::var("TEST_DATABASE_URL").ok()?;
-        let name = format!("chat_test_{}", uuid::Uuid::new_v4().simple());
-        let admin = Database::connect(&admin_url).await.expect("admin");
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE {name}"))
-            .await
-            .expect("database created");
-        Some(ProcessDatabase { admin_url, name })
-    }
-
-    fn url(&self) -> String {
-        replace_database(&self.admin_url, &self.name)
-    }
-
-    async fn drop_now(self) {
-        let admin = Database::connect(&self.admin_url).await.expect("admin");
-        admin
-            .execute_unprepared(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ))
-            .await
-            .expect("database dropped");
-    }
 }
 
 /// Sends a burst until `signal` stops the server a while into it, restarts it on the same

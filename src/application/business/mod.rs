@@ -177,7 +177,7 @@ impl BusinessHandlers {
             start_case: StartCaseHandler::new(ports, desk.clone()),
             case: CaseHandler::new(desk.clone()),
             case_history: CaseHistoryHandler::new(ports, desk.clone()),
-            resolve_case: ResolveCaseHandler::new(desk.clone()),
+            resolve_case: ResolveCaseHandler::new(ports, desk.clone()),
             transfer_case: TransferCaseHandler::new(ports, desk.clone()),
             queue: QueueHandler::new(ports),
             inbox: CaseInboxHandler::new(ports),

@@ -52,7 +52,9 @@ impl EventHandler for CaseWatcher {
             return Ok(());
         };
         let from = message.sender_id();
-        if case.state == CaseState::Resolved && from == case.customer_id {
+        // Judged by seq, not by the case's state alone: a message handled again after the
+        // case was resolved (a replay of the log) must not reopen it.
+        if case.reopened_by(from, message.seq()) {
             let team = case.team_id;
             self.desk.reopen(case.customer_id, case, team).await?;
         } else if case.state == CaseState::Assigned

@@ -50,6 +50,10 @@ pub struct Case {
     /// The agent's first message since it was (last) queued.
     pub first_response_at: Option<OffsetDateTime>,
     pub resolved_at: Option<OffsetDateTime>,
+    /// The conversation's last seq when it was resolved: the customer's messages up to it are
+    /// answered by that resolution, so only a later one reopens the case, however often an
+    /// event is handled again.
+    pub resolved_through: Option<i64>,
     /// When it waited too long for a first reply (once per opening).
     pub escalated_at: Option<OffsetDateTime>,
     /// The system message telling the customer their place in the queue, and the place it
@@ -78,6 +82,7 @@ impl Case {
             assigned_at: None,
             first_response_at: None,
             resolved_at: None,
+            resolved_through: None,
             escalated_at: None,
             notice_id: None,
             told_position: None,
@@ -121,6 +126,7 @@ impl Case {
         self.assigned_at = None;
         self.first_response_at = None;
         self.resolved_at = None;
+        self.resolved_through = None;
         self.notice_id = None;
         self.told_position = None;
     }
@@ -136,13 +142,23 @@ impl Case {
         Ok(())
     }
 
-    pub fn resolve(&mut self, now: OffsetDateTime) -> Result<(), BusinessError> {
+    /// Resolves it, answering every message up to `last_seq` (the conversation's newest).
+    pub fn resolve(&mut self, now: OffsetDateTime, last_seq: i64) -> Result<(), BusinessError> {
         if self.state == CaseState::Resolved {
             return Err(BusinessError::NotOpen);
         }
         self.state = CaseState::Resolved;
         self.resolved_at = Some(now);
+        self.resolved_through = Some(last_seq);
         Ok(())
+    }
+
+    /// Whether the message `seq` from `sender` reopens it: the customer wrote after it was
+    /// resolved. A case resolved before the seq was kept is reopened by any of theirs.
+    pub fn reopened_by(&self, sender: UserId, seq: i64) -> bool {
+        self.state == CaseState::Resolved
+            && sender == self.customer_id
+            && self.resolved_through.is_none_or(|through| seq > through)
     }
 }
 
@@ -325,8 +341,8 @@ mod tests {
             UserId::new(),
             now,
         );
-        case.resolve(now).unwrap();
-        assert_eq!(case.resolve(now), Err(BusinessError::NotOpen));
+        case.resolve(now, 7).unwrap();
+        assert_eq!(case.resolve(now, 8), Err(BusinessError::NotOpen));
         assert_eq!(
             case.hand_to(UserId::new(), now),
             Err(BusinessError::Resolved)
@@ -334,5 +350,30 @@ mod tests {
         case.requeue(case.team_id, now);
         assert_eq!(case.state, CaseState::Queued);
         assert_eq!(case.resolved_at, None);
+        assert_eq!(case.resolved_through, None);
+    }
+
+    #[test]
+    fn only_the_customer_writing_after_the_resolution_reopens_a_case() {
+        let now = datetime!(2026-12-01 09:00 UTC);
+        let customer = UserId::new();
+        let mut case = Case::new(
+            ConversationId::new(),
+            BusinessId::new(),
+            TeamId::new(),
+            customer,
+            now,
+        );
+        assert!(!case.reopened_by(customer, 3), "an open case");
+        case.resolve(now, 5).unwrap();
+        assert!(!case.reopened_by(customer, 4), "answered by the resolution");
+        assert!(!case.reopened_by(customer, 5), "answered by the resolution");
+        assert!(!case.reopened_by(UserId::new(), 6), "not the customer");
+        assert!(case.reopened_by(customer, 6));
+        case.resolved_through = None;
+        assert!(
+            case.reopened_by(customer, 1),
+            "resolved before seqs were kept"
+        );
     }
 }

@@ -78,7 +78,7 @@ mod tests {
         case.hand_to(UserId::new(), assigned).unwrap();
         case.first_response_at = response_secs.map(|s| assigned + Duration::seconds(s));
         if let Some(s) = resolved_secs {
-            case.resolve(queued + Duration::seconds(s)).unwrap();
+            case.resolve(queued + Duration::seconds(s), 0).unwrap();
         }
         case
     }

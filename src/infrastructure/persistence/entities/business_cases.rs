@@ -15,6 +15,7 @@ pub struct Model {
     pub assigned_at: Option<TimeDateTimeWithTimeZone>,
     pub first_response_at: Option<TimeDateTimeWithTimeZone>,
     pub resolved_at: Option<TimeDateTimeWithTimeZone>,
+    pub resolved_through: Option<i64>,
     pub escalated_at: Option<TimeDateTimeWithTimeZone>,
     pub notice_id: Option<Uuid>,
     pub told_position: Option<i64>,
