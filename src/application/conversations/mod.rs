@@ -14,7 +14,7 @@ pub use commands::{
     DeleteConversationHandler, MuteConversationHandler, RemoveParticipantHandler,
     UpdateConversation, UpdateConversationHandler,
 };
-pub use members::{MEMBER_LISTS_CACHED, Members, membership_changed};
+pub use members::{MEMBER_LISTS_CACHED, Members};
 pub use queries::{ChatList, ChatListHandler, ConversationHandler, ParticipantListHandler};
 
 use crate::application::attachments::Avatars;

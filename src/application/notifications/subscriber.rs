@@ -4,9 +4,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::NotificationsPorts;
-use crate::application::conversations::{MEMBER_LISTS_CACHED, Members, membership_changed};
+use crate::application::conversations::{MEMBER_LISTS_CACHED, Members};
 use crate::application::error::AppError;
-use crate::application::events::{EventHandler, LoggedEvent};
+use crate::application::events::{EventHandler, Gap, LoggedEvent};
 use crate::application::ports::Clock;
 use crate::application::realtime::{PresenceStatus, PresenceStore};
 use crate::application::users::Relationships;
@@ -45,12 +45,20 @@ impl NotificationsSubscriber {
 
 #[async_trait]
 impl EventHandler for NotificationsSubscriber {
+    /// The lists may lack changes made while another instance held this consumer.
+    async fn started(&self, _position: i64) {
+        self.members.forget_all();
+    }
+
+    async fn missed(&self, gap: Gap) {
+        tracing::error!(after = gap.after, through = gap.through, "events missed");
+        self.members.forget_all();
+    }
+
     async fn handle(&self, logged: &LoggedEvent) -> Result<(), AppError> {
         let now = self.clock.now();
         let position = logged.position;
-        if let Some(changed) = membership_changed(&logged.event) {
-            self.members.forget(changed).await;
-        }
+        self.members.apply(&logged.event).await;
         match &logged.event {
             DomainEvent::MessageCreated { message } => self.on_message(message).await,
             DomainEvent::ContactRequested { from, to } => {

@@ -5,7 +5,6 @@ use async_trait::async_trait;
 
 use super::dispatch::Dispatcher;
 use super::{CaseFrame, DeliveryReceipt, RealtimeEvent};
-use crate::application::conversations::membership_changed;
 use crate::application::error::AppError;
 use crate::application::events::{EventHandler, Gap, LoggedEvent};
 use crate::application::messages::MessageView;
@@ -18,9 +17,7 @@ const DELIVERED_EVENTS_MAX_PARTICIPANTS: usize = 10;
 
 impl Dispatcher {
     pub(super) async fn dispatch(&self, position: i64, event: DomainEvent) -> anyhow::Result<()> {
-        if let Some(changed) = membership_changed(&event) {
-            self.members.forget(changed).await;
-        }
+        self.members.apply(&event).await;
         match event {
             DomainEvent::MessageCreated { message } => {
                 let conversation_id = message.conversation_id();
@@ -263,6 +260,7 @@ impl EventHandler for Dispatcher {
             through = gap.through,
             "events missed; clients told to resync"
         );
+        self.members.forget_all();
         self.hub.deliver_all(RealtimeEvent::EVENTS_MISSED.frame());
     }
 }
