@@ -9,7 +9,7 @@ use crate::application::error::AppError;
 use crate::application::events::{EventHandler, Gap, LoggedEvent};
 use crate::application::messages::MessageView;
 use crate::domain::messages::Message;
-use crate::domain::shared::DomainEvent;
+use crate::domain::shared::{ConversationId, DomainEvent, UserId};
 
 // Delivered markers of large groups would fan out quadratically; their clients read receipts
 // on demand instead.
@@ -32,45 +32,33 @@ impl Dispatcher {
                     message: Message::clone(&message),
                     reactions: Vec::new(),
                 };
-                self.local(
-                    position,
-                    recipients,
-                    &RealtimeEvent::MessageCreated(view),
-                    true,
-                    Some(receipt),
-                )
-                .await;
+                let event = RealtimeEvent::MessageCreated(view);
+                self.local(position, recipients, &event, true, Some(receipt))
+                    .await;
             }
             DomainEvent::MessageUpdated {
                 conversation_id,
                 message_id,
                 ..
             } => {
-                let Some(view) = self.message(conversation_id, message_id).await? else {
-                    return Ok(());
-                };
-                let recipients = self.participants(conversation_id).await?;
-                self.local(
-                    position,
-                    recipients,
-                    &RealtimeEvent::MessageUpdated(view),
-                    true,
-                    None,
-                )
-                .await;
+                if let Some(view) = self.message(conversation_id, message_id).await? {
+                    let event = RealtimeEvent::MessageUpdated(view);
+                    self.members_hear(position, conversation_id, None, event)
+                        .await?;
+                }
             }
             DomainEvent::MessageDeleted {
                 conversation_id,
                 message_id,
                 seq,
             } => {
-                let recipients = self.participants(conversation_id).await?;
                 let event = RealtimeEvent::MessageDeleted {
                     conversation_id,
                     message_id,
                     seq,
                 };
-                self.local(position, recipients, &event, true, None).await;
+                self.members_hear(position, conversation_id, None, event)
+                    .await?;
             }
             DomainEvent::ReactionAdded {
                 conversation_id,
@@ -78,15 +66,14 @@ impl Dispatcher {
                 user_id,
                 emoji,
             } => {
-                let recipients = self.participants(conversation_id).await?;
-                let recipients = self.unblocked(recipients, user_id).await?;
                 let event = RealtimeEvent::ReactionAdded {
                     conversation_id,
                     message_id,
                     user_id,
                     emoji,
                 };
-                self.local(position, recipients, &event, true, None).await;
+                self.members_hear(position, conversation_id, Some(user_id), event)
+                    .await?;
             }
             DomainEvent::ReactionRemoved {
                 conversation_id,
@@ -94,35 +81,27 @@ impl Dispatcher {
                 user_id,
                 emoji,
             } => {
-                let recipients = self.participants(conversation_id).await?;
-                let recipients = self.unblocked(recipients, user_id).await?;
                 let event = RealtimeEvent::ReactionRemoved {
                     conversation_id,
                     message_id,
                     user_id,
                     emoji,
                 };
-                self.local(position, recipients, &event, true, None).await;
+                self.members_hear(position, conversation_id, Some(user_id), event)
+                    .await?;
             }
             DomainEvent::ReadMarkerMoved {
                 conversation_id,
                 user_id,
                 seq,
             } => {
-                let recipients = self.participants(conversation_id).await?;
-                let recipients = self.unblocked(recipients, user_id).await?;
-                self.local(
-                    position,
-                    recipients,
-                    &RealtimeEvent::Read {
-                        conversation_id,
-                        user_id,
-                        seq,
-                    },
-                    true,
-                    None,
-                )
-                .await;
+                let event = RealtimeEvent::Read {
+                    conversation_id,
+                    user_id,
+                    seq,
+                };
+                self.members_hear(position, conversation_id, Some(user_id), event)
+                    .await?;
             }
             DomainEvent::DeliveredMarkersMoved {
                 conversation_id,
@@ -146,52 +125,34 @@ impl Dispatcher {
             DomainEvent::ConversationCreated {
                 conversation_id, ..
             } => {
-                let recipients = self.participants(conversation_id).await?;
-                self.local(
-                    position,
-                    recipients,
-                    &RealtimeEvent::ConversationCreated { conversation_id },
-                    true,
-                    None,
-                )
-                .await;
+                let event = RealtimeEvent::ConversationCreated { conversation_id };
+                self.members_hear(position, conversation_id, None, event)
+                    .await?;
             }
             DomainEvent::ConversationUpdated { conversation_id } => {
-                let recipients = self.participants(conversation_id).await?;
-                self.local(
-                    position,
-                    recipients,
-                    &RealtimeEvent::ConversationUpdated { conversation_id },
-                    true,
-                    None,
-                )
-                .await;
+                let event = RealtimeEvent::ConversationUpdated { conversation_id };
+                self.members_hear(position, conversation_id, None, event)
+                    .await?;
             }
             DomainEvent::ConversationDeleted {
                 conversation_id,
                 participants,
             } => {
-                self.local(
-                    position,
-                    participants,
-                    &RealtimeEvent::ConversationDeleted { conversation_id },
-                    true,
-                    None,
-                )
-                .await;
+                let event = RealtimeEvent::ConversationDeleted { conversation_id };
+                self.local(position, participants, &event, true, None).await;
             }
             DomainEvent::ParticipantAdded {
                 conversation_id,
                 user_id,
                 by,
             } => {
-                let recipients = self.participants(conversation_id).await?;
                 let event = RealtimeEvent::ParticipantAdded {
                     conversation_id,
                     user_id,
                     by,
                 };
-                self.local(position, recipients, &event, true, None).await;
+                self.members_hear(position, conversation_id, None, event)
+                    .await?;
             }
             DomainEvent::ParticipantRemoved {
                 conversation_id,
@@ -241,6 +202,23 @@ impl Dispatcher {
             }
             DomainEvent::ContactRequested { .. } | DomainEvent::ContactAccepted { .. } => {}
         }
+        Ok(())
+    }
+
+    /// The conversation's members hear a durable event, less those who block `actor` (the
+    /// user whose act it is, when it is someone's).
+    async fn members_hear(
+        &self,
+        position: i64,
+        conversation_id: ConversationId,
+        actor: Option<UserId>,
+        event: RealtimeEvent,
+    ) -> anyhow::Result<()> {
+        let mut recipients = self.participants(conversation_id).await?;
+        if let Some(actor) = actor {
+            recipients = self.unblocked(recipients, actor).await?;
+        }
+        self.local(position, recipients, &event, true, None).await;
         Ok(())
     }
 }
