@@ -132,6 +132,7 @@ pub async fn connect(
     let sqlite = url.starts_with("sqlite:");
     if sqlite {
         create_sqlite_folder(url)?;
+        without_memory_statistics();
     }
     let mut options = ConnectOptions::new(url.to_owned());
     options
@@ -168,6 +169,23 @@ pub async fn connect(
         db.execute_unprepared("PRAGMA foreign_keys = ON;").await?;
     }
     Ok(db)
+}
+
+/// SQLite counts every allocation it makes under one process-wide mutex, for statistics
+/// nothing here reads; its threads then take that mutex for each value of each row. Turned
+/// off before the first connection initialises the library (later it is refused, harmlessly).
+fn without_memory_statistics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: a valid option with its documented int argument; before initialisation the
+        // call only records it, and afterwards SQLite returns SQLITE_MISUSE without effect.
+        unsafe {
+            libsqlite3_sys::sqlite3_config(
+                libsqlite3_sys::SQLITE_CONFIG_MEMSTATUS,
+                0 as std::ffi::c_int,
+            );
+        }
+    });
 }
 
 /// What the writer and the read connections share.
