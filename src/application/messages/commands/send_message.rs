@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
 use moka::future::Cache;
+use time::OffsetDateTime;
 
 use crate::application::conversations::member_of;
 use crate::application::error::AppError;
@@ -9,10 +10,10 @@ use crate::application::messages::{MessageView, MessagesPorts, view};
 use crate::application::ports::Clock;
 use crate::application::users::Relationships;
 use crate::domain::conversations::{
-    Conversation, ConversationRepository, OpenToMembers, Participant, ParticipantRepository, Post,
-    PostFacts,
+    Conversation, ConversationKind, ConversationRepository, OpenToMembers, Participant,
+    ParticipantRepository, Post, PostError, PostFacts,
 };
-use crate::domain::messages::{ClientMessageId, HistoryQueries, MessageRepository};
+use crate::domain::messages::{ClientMessageId, HistoryQueries, MessageDraft, MessageRepository};
 use crate::domain::shared::{ConversationId, RepoError, UserId};
 
 /// Conversations open to their members that one instance remembers for sending.
@@ -24,6 +25,37 @@ enum Judge {
     Kind(OpenToMembers),
     /// Boxed: the kind alone is the common case.
     Read(Box<(Conversation, Participant)>),
+}
+
+impl Judge {
+    fn kind(&self) -> ConversationKind {
+        match self {
+            Self::Kind(open) => open.kind(),
+            Self::Read(read) => read.0.kind,
+        }
+    }
+
+    /// In a direct chat, the member whose block matters (never in a kind open to members).
+    fn direct_peer(&self, members: &[UserId], sender: UserId) -> Option<UserId> {
+        match self {
+            Self::Kind(_) => None,
+            Self::Read(read) => read.0.direct_peer(members, sender),
+        }
+    }
+
+    fn draft(
+        &self,
+        id: ConversationId,
+        sender: UserId,
+        post: Post,
+        facts: PostFacts<'_>,
+        now: OffsetDateTime,
+    ) -> Result<MessageDraft, PostError> {
+        match self {
+            Self::Kind(open) => open.draft_message(id, sender, post, facts, now),
+            Self::Read(read) => read.0.draft_message(&read.1, post, facts, now),
+        }
+    }
 }
 
 pub struct SendMessage {
@@ -109,20 +141,12 @@ impl SendMessageHandler {
                 Judge::Read(Box::new((conversation, sender)))
             }
         };
-        let kind = match &judge {
-            Judge::Kind(open) => open.kind(),
-            Judge::Read(read) => read.0.kind,
-        };
-        let members = if kind.needs_members(&post) {
+        let members = if judge.kind().needs_members(&post) {
             self.participants.participant_ids(id).await?
         } else {
             Vec::new()
         };
-        let peer = match &judge {
-            Judge::Read(read) => read.0.direct_peer(&members, me),
-            Judge::Kind(_) => None,
-        };
-        let blocked = match peer {
+        let blocked = match judge.direct_peer(&members, me) {
             Some(other) => self.relationships.is_blocked(me, other).await?,
             None => false,
         };
@@ -135,11 +159,7 @@ impl SendMessageHandler {
             blocked,
             reply_found,
         };
-        let now = self.clock.now();
-        let draft = match &judge {
-            Judge::Kind(open) => open.draft_message(id, me, post, facts, now)?,
-            Judge::Read(read) => read.0.draft_message(&read.1, post, facts, now)?,
-        };
+        let draft = judge.draft(id, me, post, facts, self.clock.now())?;
         match self.messages.append(&draft).await {
             Ok(message) => Ok((
                 MessageView {
