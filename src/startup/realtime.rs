@@ -85,6 +85,7 @@ pub(super) fn build_realtime(
         log.clone(),
         Arc::new(dispatcher.clone()),
         log_options,
+        None,
     ));
     let typing = Typing::new(
         Duration::from_secs(options.typing_ttl_secs.max(1)),

@@ -21,7 +21,9 @@ use crate::application::conversations::chat_order::ChatOrder;
 use crate::application::conversations::{ConversationsHandlers, ConversationsPorts};
 use crate::application::events::{self, EventLog, LogOptions};
 use crate::application::limits::WriteLimit;
-use crate::application::messages::{MessagesHandlers, MessagesPorts, RecentMessages, RetentionJob};
+use crate::application::messages::{
+    MessagesHandlers, MessagesPorts, RecentMessages, RetentionJob, SoleWriter,
+};
 use crate::application::notifications::{
     DigestPolicy, Digests, NotificationsHandlers, NotificationsPorts, NotificationsSubscriber,
     Pusher,
@@ -140,8 +142,15 @@ pub(super) fn build_state(
         create_limit: write_limit("conversations", limits.conversations_per_user),
         avatars,
     };
+    let horizon = Arc::new(events::Horizon::new(log.as_ref()));
+    let sole = db.is_embedded().then(|| SoleWriter {
+        horizon: horizon.clone(),
+        clock: clock.clone(),
+        retention: settings.messages.retention(),
+    });
     let recent = Arc::new(RecentMessages::new(
         settings.messages.recent_cache_mb * 1024 * 1024,
+        sole,
     ));
     let sessions = Arc::new(LiveSessions::new(
         Arc::new(SeaOrmSessionRepository::new(db.clone(), signal.clone())),
@@ -156,6 +165,7 @@ pub(super) fn build_state(
             chat_order,
         ])),
         log_options,
+        Some(horizon),
     ));
     let messages_ports = MessagesPorts {
         conversations: conversations.clone(),

@@ -128,6 +128,11 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
 }
 
 impl TestApp {
+    /// On the embedded database, which one instance serves alone.
+    pub fn embedded(&self) -> bool {
+        self.settings.database_url().starts_with("sqlite")
+    }
+
     /// A client of a server running in another process at `address`.
     pub fn remote(address: String) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, TestUser, spawn_app, spawn_twin};
+use crate::helpers::{TestApp, TestUser, eventually, spawn_app, spawn_twin};
 
 fn seqs(page: &Value) -> Vec<i64> {
     page["messages"]
@@ -43,7 +43,7 @@ async fn page(app: &TestApp, user: &TestUser, group: &str, query: &str) -> Value
 async fn pages_from_memory_are_the_databases_at_every_boundary() {
     let app = spawn_app().await;
     let (_, bob, group) = group_with_messages(&app, 230).await;
-    let from_cache = pages_from(&app, "cache").await;
+    let from_cache = pages_from(&app, "cache").await + pages_from(&app, "memory").await;
 
     // Back from the newest, twice: the first walk fills, the second is served.
     for _ in 0..2 {
@@ -86,7 +86,7 @@ async fn pages_from_memory_are_the_databases_at_every_boundary() {
     assert_eq!(seqs(&page), (1..=19).collect::<Vec<_>>());
     assert_eq!(page["has_more"], false);
     assert!(
-        pages_from(&app, "cache").await >= from_cache + 8,
+        pages_from(&app, "cache").await + pages_from(&app, "memory").await >= from_cache + 8,
         "the newest pages were served from memory"
     );
 }
@@ -237,4 +237,62 @@ async fn a_reply_counts_on_its_root_in_a_page_from_memory() {
             assert_eq!(shown["reply_count"], n, "after reply {n}");
         }
     }
+}
+
+/// Reads `page` as `user` until one is served from memory with no statement (only where
+/// this instance alone writes the database); returns at once elsewhere.
+async fn until_served_from_memory(app: &TestApp, user: &TestUser, group: &str) {
+    if !app.embedded() {
+        return;
+    }
+    let served = pages_from(app, "memory").await;
+    eventually("a page served from memory", || async {
+        let page = page(app, user, group, "").await;
+        assert_eq!(page["messages"].as_array().unwrap().len(), 50);
+        (pages_from(app, "memory").await > served).then_some(())
+    })
+    .await;
+}
+
+/// A member whose pages came from memory, without a membership check, loses them with the
+/// membership: at once after the removal is acknowledged, and still once the cache has read it.
+#[tokio::test]
+async fn a_removed_member_is_refused_though_their_pages_came_from_memory() {
+    let app = spawn_app().await;
+    let (alice, bob, group) = group_with_messages(&app, 60).await;
+    until_served_from_memory(&app, &bob, &group).await;
+
+    let bob_in = format!("/api/v1/conversations/{group}/participants/{}", bob.id);
+    let removed = app.delete(&bob_in, Some(&alice.access_token)).await;
+    assert_eq!(removed.status(), StatusCode::NO_CONTENT);
+    let history = format!("/api/v1/conversations/{group}/messages?limit=50");
+    let refused = app.get(&history, Some(&bob.access_token)).await;
+    assert_eq!(
+        refused.status(),
+        StatusCode::NOT_FOUND,
+        "right after the removal"
+    );
+    // Alice served from memory again: the cache has handled the removal.
+    until_served_from_memory(&app, &alice, &group).await;
+    let refused = app.get(&history, Some(&bob.access_token)).await;
+    assert_eq!(
+        refused.status(),
+        StatusCode::NOT_FOUND,
+        "once the cache knows"
+    );
+
+    let added = app
+        .post_json(
+            &format!("/api/v1/conversations/{group}/participants"),
+            &json!({"user_ids": [bob.id]}),
+            Some(&alice.access_token),
+        )
+        .await;
+    assert!(added.status().is_success(), "{}", added.status());
+    until_served_from_memory(&app, &bob, &group).await;
+    let newest = page(&app, &bob, &group, "").await;
+    assert_eq!(
+        seqs(&newest).last(),
+        seqs(&page(&app, &alice, &group, "").await).last()
+    );
 }

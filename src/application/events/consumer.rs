@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use tokio::sync::watch;
 
-use super::{EventLog, LoggedEvent};
+use super::{EventLog, Horizon, LoggedEvent};
 use crate::application::error::AppError;
 
 /// Acts on the log's events, in order. At-least-once: after a crash or a lost lease an event
@@ -77,6 +77,8 @@ struct Reader {
     position: i64,
     /// Stops a batch between two events, so that a shutdown hands over without delay.
     shutdown: Option<watch::Receiver<bool>>,
+    /// Told whenever this reader has handled everything committed before a read began.
+    horizon: Option<Arc<Horizon>>,
     metrics: ReaderMetrics,
 }
 
@@ -100,7 +102,7 @@ impl ReaderMetrics {
 impl Reader {
     /// Handles the next batch; `false` when there was nothing to read.
     async fn step(&mut self, name: &str) -> bool {
-        self.wakeups.borrow_and_update();
+        let seen = *self.wakeups.borrow_and_update();
         let batch = match self.log.read_after(self.position, self.options.batch).await {
             Ok(batch) => batch,
             Err(error) => {
@@ -111,6 +113,7 @@ impl Reader {
         };
         let Some(first) = batch.first() else {
             self.metrics.lag.set(0.0);
+            self.reached(seen);
             return false;
         };
         self.metrics.lag.set(age_secs(first.recorded_at_ms));
@@ -125,7 +128,22 @@ impl Reader {
             self.position = event.position;
             self.metrics.delay.record(age_secs(event.recorded_at_ms));
         }
+        // A short batch held everything committed when the read began.
+        let whole = (batch.len() as u64) < self.options.batch;
+        if whole
+            && batch
+                .last()
+                .is_some_and(|last| last.position == self.position)
+        {
+            self.reached(seen);
+        }
         true
+    }
+
+    fn reached(&self, seen: u64) {
+        if let Some(horizon) = &self.horizon {
+            horizon.caught_up(seen);
+        }
     }
 
     /// Positions may skip numbers (a rolled-back writer); only pruning loses events.
@@ -178,12 +196,14 @@ fn age_secs(recorded_at_ms: i64) -> f64 {
 }
 
 /// Feeds this instance's `handler` every event recorded from now on (live delivery to local
-/// connections: what came before, clients fetch by seq). The position lives in memory.
+/// connections: what came before, clients fetch by seq). The position lives in memory; the
+/// `horizon`, if any, follows it.
 pub async fn run_local(
     name: &'static str,
     log: Arc<dyn EventLog>,
     handler: Arc<dyn EventHandler>,
     options: LogOptions,
+    horizon: Option<Arc<Horizon>>,
 ) {
     let position = loop {
         match log.head().await {
@@ -202,6 +222,7 @@ pub async fn run_local(
         options,
         position,
         shutdown: None,
+        horizon,
         metrics: ReaderMetrics::new(name),
     };
     loop {
@@ -248,6 +269,7 @@ pub async fn run_shared(
             options,
             position,
             shutdown: Some(shutdown.clone()),
+            horizon: None,
             metrics: ReaderMetrics::new(name),
         };
         let mut stored = (position, Instant::now());

@@ -4,6 +4,7 @@
 //! never loses one. `docs/pipeline.md` tells the whole story.
 
 mod consumer;
+mod horizon;
 
 use std::time::Duration;
 
@@ -11,6 +12,7 @@ use async_trait::async_trait;
 use tokio::sync::watch;
 
 pub use consumer::{Each, EventHandler, Gap, LogOptions, prune_every, run_local, run_shared};
+pub use horizon::Horizon;
 
 use crate::domain::shared::{DomainEvent, RepoError};
 

@@ -18,7 +18,7 @@ pub use queries::{
     HistoryHandler, HistoryPage, ReceiptsHandler, ReceiptsView, SearchHandler, SearchMessages,
     Thread, ThreadHandler,
 };
-pub use recent::RecentMessages;
+pub use recent::{RecentMessages, SoleWriter};
 pub use retention::RetentionJob;
 
 use crate::application::error::AppError;

@@ -2,26 +2,37 @@
 //! conversation and scrolling its first pages read no message rows.
 //!
 //! A window is exact for one state of its conversation, named by `(last_seq,
-//! history_version)` (see `Conversation::history_version`). Every read checks membership in
-//! the database first and gets that pair with it: a window is served only when it matches, so
+//! history_version)` (see `Conversation::history_version`). A read checks membership in the
+//! database first and gets that pair with it: a window is served only when it matches, so
 //! a change committed on any instance, whose event this one has not read yet, sends the read
 //! to the database instead of serving what it replaced. The event log keeps windows current:
 //! a new message is appended, anything else that changes sent messages drops the window, and
 //! the next read from the database fills it again.
+//!
+//! Where this instance is the database's only writer (SQLite), a window that has once matched
+//! the database's state is exact for as long as the log keeps it, and it names the members
+//! who read it through the database and have not been removed since: while the local reader
+//! has handled every event this instance committed, they are served with no statement.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use moka::future::Cache;
 
 use crate::application::error::AppError;
-use crate::application::events::{EventHandler, Gap, LoggedEvent};
+use crate::application::events::{EventHandler, Gap, Horizon, LoggedEvent};
+use crate::application::ports::Clock;
 use crate::domain::messages::{HistoryRange, Message, ReactedMessage};
-use crate::domain::shared::{ConversationId, DomainEvent};
+use crate::domain::shared::{ConversationId, DomainEvent, UserId};
 
 /// Messages one window holds: the first pages a client opens.
 pub const WINDOW: usize = 200;
+
+/// Members one window names as its readers; beyond them, reads check membership.
+const READERS: usize = 1024;
 
 /// A page served from a window.
 pub struct CachedPage {
@@ -31,6 +42,29 @@ pub struct CachedPage {
 
 pub struct RecentMessages {
     windows: Cache<ConversationId, Arc<Mutex<Window>>>,
+    sole: Option<SoleWriter>,
+    /// Rises before any member loses access, so that a membership read before the loss is
+    /// not admitted after it.
+    removals: AtomicU64,
+    /// Rises after each window's insertion, to tell a state read after it from one before.
+    insertions: AtomicU64,
+}
+
+/// What lets a window's readers be served without a statement: a database only this
+/// instance writes, and a horizon telling when the local reader holds all its writes.
+pub struct SoleWriter {
+    pub horizon: Arc<Horizon>,
+    pub clock: Arc<dyn Clock>,
+    /// Older messages are erased by the retention job, which logs no event.
+    pub retention: Option<Duration>,
+}
+
+/// Taken before a read from the database, so that `page` can tell whether the state it read
+/// came after a window's insertion, and `admit` whether a removal came between.
+#[derive(Debug, Clone, Copy)]
+pub struct Admission {
+    removals: u64,
+    insertions: u64,
 }
 
 /// The newest messages of one conversation as they are at (`last_seq`, `version`).
@@ -39,6 +73,14 @@ struct Window {
     version: i64,
     /// Ascending, gap-free, ending at `last_seq`.
     messages: VecDeque<ReactedMessage>,
+    /// Once it matched the database's state read after its insertion, it was exact then, and
+    /// the log has kept it so since. (A window filled from a read older than a change whose
+    /// event came before its insertion matches only states read before the change.)
+    trusted: bool,
+    /// The insertion count just after it was inserted (`u64::MAX` until then).
+    born: u64,
+    /// Members since the window's creation and still, as far as the log has told.
+    readers: HashSet<UserId>,
 }
 
 impl Window {
@@ -48,6 +90,43 @@ impl Window {
 
     fn holds(&self, seq: i64) -> bool {
         seq >= self.first_seq() && seq <= self.last_seq
+    }
+
+    /// The seqs `range` reads, from and to, and whether more lie beyond, if the window holds
+    /// them. Seqs are gap-free from 1, so whether more lie beyond needs no row.
+    fn bounds(&self, range: HistoryRange) -> Option<(i64, i64, bool)> {
+        let last_seq = self.last_seq;
+        let limit = i64::try_from(range.limit).ok()?;
+        // The newest seq the range may reach.
+        let upper = range
+            .before_seq
+            .map_or(last_seq, |before| (before - 1).min(last_seq));
+        let (from, to, has_more) = match range.after_seq {
+            Some(after) => {
+                let to = after.saturating_add(limit).min(upper);
+                (after + 1, to, to < upper)
+            }
+            None => {
+                let from = (upper - limit + 1).max(1);
+                (from, upper, from > 1)
+            }
+        };
+        if from > to {
+            return Some((from, to, false));
+        }
+        self.holds(from).then_some((from, to, has_more))
+    }
+
+    fn page(&self, range: HistoryRange) -> Option<CachedPage> {
+        let (from, to, has_more) = self.bounds(range)?;
+        Some(CachedPage {
+            messages: if from > to {
+                Vec::new()
+            } else {
+                self.slice(from, to)
+            },
+            has_more,
+        })
     }
 
     fn slice(&self, from: i64, to: i64) -> Vec<ReactedMessage> {
@@ -88,57 +167,115 @@ fn lock(window: &Mutex<Window>) -> MutexGuard<'_, Window> {
 }
 
 impl RecentMessages {
-    /// At most `capacity_bytes` of messages, roughly.
-    pub fn new(capacity_bytes: u64) -> Self {
+    /// At most `capacity_bytes` of messages, roughly; `sole` where this instance is the
+    /// database's only writer.
+    pub fn new(capacity_bytes: u64, sole: Option<SoleWriter>) -> Self {
         Self {
             windows: Cache::builder()
                 .max_capacity(capacity_bytes)
                 .weigher(|_, window: &Arc<Mutex<Window>>| weight(&lock(window).messages))
                 .build(),
+            sole,
+            removals: AtomicU64::new(0),
+            insertions: AtomicU64::new(0),
         }
     }
 
-    /// The page `range` reads when the conversation is at (`last_seq`, `version`), if a window
-    /// holds all of it. Seqs are gap-free from 1, so whether more lie beyond needs no row.
+    /// The page `range` reads when the conversation is at (`last_seq`, `version`), read after
+    /// `admission` was taken, if a window holds all of it.
     pub async fn page(
         &self,
         id: ConversationId,
         (last_seq, version): (i64, i64),
         range: HistoryRange,
+        admission: Admission,
     ) -> Option<CachedPage> {
         let window = self.windows.get(&id).await?;
-        let window = lock(&window);
+        let mut window = lock(&window);
         if window.last_seq != last_seq || window.version != version {
             return None;
         }
-        let limit = i64::try_from(range.limit).ok()?;
-        // The newest seq the range may reach.
-        let upper = range
-            .before_seq
-            .map_or(last_seq, |before| (before - 1).min(last_seq));
-        let (from, to, has_more) = match range.after_seq {
-            Some(after) => {
-                let to = after.saturating_add(limit).min(upper);
-                (after + 1, to, to < upper)
-            }
-            None => {
-                let from = (upper - limit + 1).max(1);
-                (from, upper, from > 1)
-            }
-        };
-        if from > to {
-            return Some(CachedPage {
-                messages: Vec::new(),
-                has_more: false,
-            });
+        if admission.insertions >= window.born {
+            window.trusted = true;
         }
-        if !window.holds(from) {
+        window.page(range)
+    }
+
+    /// The page `range` reads for `reader`, with no statement, when this instance is the
+    /// only writer, its reader has handled all it wrote, and `reader` was admitted.
+    pub async fn page_for(
+        &self,
+        reader: UserId,
+        id: ConversationId,
+        range: HistoryRange,
+    ) -> Option<CachedPage> {
+        let sole = self.sole.as_ref()?;
+        // First: the window read after it holds every write acknowledged before it.
+        if !sole.horizon.reached() {
             return None;
         }
-        Some(CachedPage {
-            messages: window.slice(from, to),
-            has_more,
-        })
+        let window = self.windows.get(&id).await?;
+        let page = {
+            let window = lock(&window);
+            if !window.trusted || !window.readers.contains(&reader) {
+                return None;
+            }
+            window.page(range)?
+        };
+        if let Some(retention) = sole.retention {
+            let cutoff = sole.clock.now() - retention;
+            if page
+                .messages
+                .iter()
+                .any(|m| m.message.created_at() < cutoff)
+            {
+                return None;
+            }
+        }
+        Some(page)
+    }
+
+    /// Whether a window holds the page `range` reads as the window stands: worth checking
+    /// membership alone first, rather than reading the page with it.
+    pub async fn may_hold(&self, id: ConversationId, range: HistoryRange) -> bool {
+        match self.windows.get(&id).await {
+            Some(window) => lock(&window).bounds(range).is_some(),
+            None => false,
+        }
+    }
+
+    /// To take before reading `reader`'s membership for `admit`.
+    pub fn admission(&self) -> Admission {
+        Admission {
+            removals: self.removals.load(Ordering::SeqCst),
+            insertions: self.insertions.load(Ordering::SeqCst),
+        }
+    }
+
+    /// `reader` was found a member after `admission` was taken: unless a removal was handled
+    /// since, later reads may skip the check.
+    pub async fn admit(&self, id: ConversationId, reader: UserId, admission: Admission) {
+        if self.sole.is_none() {
+            return;
+        }
+        let Some(window) = self.windows.get(&id).await else {
+            return;
+        };
+        let mut window = lock(&window);
+        // Under the window's lock: a removal handled after this check finds the reader in.
+        if self.removals.load(Ordering::SeqCst) == admission.removals
+            && window.readers.len() < READERS
+        {
+            window.readers.insert(reader);
+        }
+    }
+
+    /// `user` left `id`, or was removed.
+    async fn removed(&self, id: ConversationId, user: UserId) {
+        self.removals.fetch_add(1, Ordering::SeqCst);
+        if let Some(window) = self.windows.get(&id).await {
+            lock(&window).readers.remove(&user);
+        }
     }
 
     /// A page just read from the database while the conversation was at (`last_seq`,
@@ -187,8 +324,15 @@ impl RecentMessages {
             last_seq,
             version,
             messages: page.into_iter().skip(skip).cloned().collect(),
+            trusted: false,
+            born: u64::MAX,
+            readers: HashSet::new(),
         };
-        self.windows.insert(id, Arc::new(Mutex::new(window))).await;
+        let window = Arc::new(Mutex::new(window));
+        self.windows.insert(id, window.clone()).await;
+        // After the insert: a state read once this count is seen was read after it.
+        let born = self.insertions.fetch_add(1, Ordering::SeqCst) + 1;
+        lock(&window).born = born;
     }
 
     /// A message the log says was stored.
@@ -245,6 +389,11 @@ impl EventHandler for RecentMessages {
             | DomainEvent::ConversationDeleted {
                 conversation_id, ..
             } => self.windows.invalidate(conversation_id).await,
+            DomainEvent::ParticipantRemoved {
+                conversation_id,
+                user_id,
+                ..
+            } => self.removed(*conversation_id, *user_id).await,
             _ => {}
         }
         Ok(())
@@ -257,6 +406,7 @@ impl EventHandler for RecentMessages {
             through = gap.through,
             "recent messages dropped"
         );
+        self.removals.fetch_add(1, Ordering::SeqCst);
         self.windows.invalidate_all();
     }
 }

@@ -9,6 +9,8 @@ mod repository;
 
 pub use content::{ClientMessageId, Emoji, MessageContent, MessageError, MessageKind};
 pub use message::{Message, MessageDraft, MessageRecord};
-pub use queries::{HistoryQueries, HistoryRange, MessageSearch, Receipt, ReceiptQueries};
+pub use queries::{
+    HistoryQueries, HistoryRange, HistoryState, MessageSearch, Receipt, ReceiptQueries,
+};
 pub use reaction::{ReactedMessage, Reaction, Reactors};
 pub use repository::MessageRepository;

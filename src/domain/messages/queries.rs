@@ -16,6 +16,14 @@ pub struct HistoryRange {
     pub limit: u64,
 }
 
+/// Where a conversation's history stands: its newest seq, and the count of changes to sent
+/// messages (see `Conversation::history_version`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HistoryState {
+    pub last_seq: i64,
+    pub version: i64,
+}
+
 /// How far one participant has got with a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Receipt {
@@ -34,6 +42,15 @@ pub trait HistoryQueries: Send + Sync {
         conversation: ConversationId,
         range: HistoryRange,
     ) -> Result<Vec<ReactedMessage>, RepoError>;
+
+    /// `history`, only if `member` is in the conversation, with the conversation's state as of
+    /// the same read. No message says nothing of membership: the range may be empty.
+    async fn member_history(
+        &self,
+        conversation: ConversationId,
+        member: UserId,
+        range: HistoryRange,
+    ) -> Result<(Option<HistoryState>, Vec<ReactedMessage>), RepoError>;
 
     /// Replies to `root`, ascending by seq, after `after_seq`.
     async fn thread(

@@ -2,6 +2,7 @@ use std::sync::Arc;
 
 use crate::application::conversations::member_of;
 use crate::application::error::AppError;
+use crate::application::messages::recent::Admission;
 use crate::application::messages::{MessageView, MessagesPorts, RecentMessages};
 use crate::domain::conversations::ConversationRepository;
 use crate::domain::messages::{HistoryQueries, HistoryRange, ReactedMessage};
@@ -19,6 +20,8 @@ pub struct HistoryPage {
 
 /// A page of a conversation's history, from the recent-messages cache when it holds the
 /// conversation's current state, else from the database (and then offered to the cache).
+/// A reader the cache already knows as a member, on an instance that alone writes, skips the
+/// membership check too.
 pub struct HistoryHandler {
     conversations: Arc<dyn ConversationRepository>,
     history: Arc<dyn HistoryQueries>,
@@ -31,11 +34,20 @@ async fn read_from(
     id: ConversationId,
     range: HistoryRange,
 ) -> Result<(Vec<ReactedMessage>, bool), AppError> {
-    let wider = HistoryRange {
+    let mut messages = messages.history(id, one_more(range)).await?;
+    let has_more = trim(&mut messages, range);
+    Ok((messages, has_more))
+}
+
+fn one_more(range: HistoryRange) -> HistoryRange {
+    HistoryRange {
         limit: range.limit + 1,
         ..range
-    };
-    let mut messages = messages.history(id, wider).await?;
+    }
+}
+
+/// Drops the row read past `range` from `messages`, read with `one_more`; whether it was there.
+fn trim(messages: &mut Vec<ReactedMessage>, range: HistoryRange) -> bool {
     let has_more = messages.len() as u64 > range.limit;
     if has_more {
         if range.after_seq.is_some() {
@@ -44,7 +56,7 @@ async fn read_from(
             messages.remove(0);
         }
     }
-    Ok((messages, has_more))
+    has_more
 }
 
 /// A history page read straight from the database for `viewer`, who the caller has checked
@@ -97,20 +109,58 @@ impl HistoryHandler {
         id: ConversationId,
         range: HistoryRange,
     ) -> Result<HistoryPage, AppError> {
+        if let Some(page) = self.recent.page_for(me, id, range).await {
+            metrics::counter!("history_pages_total", "source" => "memory").increment(1);
+            return Ok(page_of(page.messages, page.has_more, range, me));
+        }
+        let admission = self.recent.admission();
+        let (messages, has_more) = if self.recent.may_hold(id, range).await {
+            self.checked_then_cached(me, id, range, admission).await?
+        } else {
+            self.read_as_member(me, id, range).await?
+        };
+        self.recent.admit(id, me, admission).await;
+        Ok(page_of(messages, has_more, range, me))
+    }
+
+    /// Membership first, with the state it finds; then the cache if it holds that state.
+    async fn checked_then_cached(
+        &self,
+        me: UserId,
+        id: ConversationId,
+        range: HistoryRange,
+        admission: Admission,
+    ) -> Result<(Vec<ReactedMessage>, bool), AppError> {
         let (conversation, _) = member_of(self.conversations.as_ref(), id, me).await?;
         let state = (conversation.last_seq, conversation.history_version);
-        let (messages, has_more) = match self.recent.page(id, state, range).await {
-            Some(page) => {
-                metrics::counter!("history_pages_total", "source" => "cache").increment(1);
-                (page.messages, page.has_more)
-            }
-            None => {
-                metrics::counter!("history_pages_total", "source" => "database").increment(1);
-                let (messages, has_more) = read_from(self.history.as_ref(), id, range).await?;
-                self.recent.offer(id, state, &messages).await;
-                (messages, has_more)
-            }
+        if let Some(page) = self.recent.page(id, state, range, admission).await {
+            metrics::counter!("history_pages_total", "source" => "cache").increment(1);
+            return Ok((page.messages, page.has_more));
+        }
+        metrics::counter!("history_pages_total", "source" => "database").increment(1);
+        let (messages, has_more) = read_from(self.history.as_ref(), id, range).await?;
+        self.recent.offer(id, state, &messages).await;
+        Ok((messages, has_more))
+    }
+
+    /// A page no window holds: membership and page in one statement. An empty answer may be
+    /// an empty range: membership then says which.
+    async fn read_as_member(
+        &self,
+        me: UserId,
+        id: ConversationId,
+        range: HistoryRange,
+    ) -> Result<(Vec<ReactedMessage>, bool), AppError> {
+        metrics::counter!("history_pages_total", "source" => "database").increment(1);
+        let (state, mut messages) = self.history.member_history(id, me, one_more(range)).await?;
+        let Some(state) = state else {
+            member_of(self.conversations.as_ref(), id, me).await?;
+            return Ok((Vec::new(), false));
         };
-        Ok(page_of(messages, has_more, range, me))
+        let has_more = trim(&mut messages, range);
+        self.recent
+            .offer(id, (state.last_seq, state.version), &messages)
+            .await;
+        Ok((messages, has_more))
     }
 }
