@@ -109,6 +109,7 @@ pub struct EventSettings {
     pub poll_interval_ms: u64,
     pub batch: u64,
     pub lease_secs: u64,
+    pub store_position_ms: u64,
     pub retention_secs: u64,
     pub prune_interval_secs: u64,
 }

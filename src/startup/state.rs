@@ -83,6 +83,7 @@ pub(super) fn build_state(
         poll: Duration::from_millis(settings.events.poll_interval_ms.max(1)),
         batch: settings.events.batch.max(1),
         lease: Duration::from_secs(settings.events.lease_secs.max(1)),
+        store_every: Duration::from_millis(settings.events.store_position_ms),
         retry: Duration::from_millis(200),
     };
     // Names this instance as the holder of shared consumers' leases.

@@ -64,6 +64,9 @@ pub struct LogOptions {
     pub batch: u64,
     /// How long a shared consumer's position stays with one instance without renewal.
     pub lease: Duration,
+    /// How often, at most, a shared consumer stores its position while it works. Each store
+    /// is a commit of its own; after a crash the events since the last one come again.
+    pub store_every: Duration,
     /// Pause before a failed read or event is tried again.
     pub retry: Duration,
 }
@@ -232,10 +235,10 @@ pub async fn run_local(
     }
 }
 
-/// Feeds `handler` every event once across all instances: one instance at a time holds the
-/// consumer's lease and stores its position after each batch, so a crash or restart resumes
-/// where it stopped. When `shutdown` flips, it stores its position, gives the lease up and
-/// returns.
+/// Feeds `handler` every event across all instances: one instance at a time holds the
+/// consumer's lease and stores its position at most every `store_every`, so a crash or
+/// restart resumes a little before where it stopped (handlers are idempotent). When
+/// `shutdown` flips, it stores its position, gives the lease up and returns.
 pub async fn run_shared(
     name: &'static str,
     owner: String,
@@ -273,14 +276,16 @@ pub async fn run_shared(
             metrics: ReaderMetrics::new(name),
         };
         let mut stored = (position, Instant::now());
+        let renew = options.lease / 3;
         loop {
             if *shutdown.borrow() {
                 release(log.as_ref(), name, &owner, reader.position).await;
                 return;
             }
             let busy = reader.step(name).await;
-            let due = stored.1.elapsed() >= options.lease / 3;
-            if reader.position != stored.0 || due {
+            let since = stored.1.elapsed();
+            let moved = reader.position != stored.0;
+            if since >= renew || (moved && since >= options.store_every.min(renew)) {
                 match log
                     .advance(name, &owner, reader.position, options.lease)
                     .await

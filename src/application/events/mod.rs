@@ -5,6 +5,8 @@
 
 mod consumer;
 mod horizon;
+#[cfg(test)]
+mod tests;
 
 use std::time::Duration;
 
