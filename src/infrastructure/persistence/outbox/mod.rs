@@ -1,6 +1,8 @@
 //! The outbox: domain events stored in the transaction that causes them, and read back in
 //! commit order by every consumer (see `docs/pipeline.md`).
 
+mod decoded;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -10,6 +12,7 @@ use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, FromQueryResult, 
 use time::OffsetDateTime;
 use tokio::sync::watch;
 
+use self::decoded::DecodedEvents;
 use super::db::Db;
 use super::{placeholders, unexpected};
 use crate::application::events::{EventLog, LoggedEvent};
@@ -160,11 +163,16 @@ struct Number {
 pub struct SeaOrmEventLog {
     db: Db,
     signal: OutboxSignal,
+    decoded: DecodedEvents,
 }
 
 impl SeaOrmEventLog {
     pub fn new(db: Db, signal: OutboxSignal) -> Self {
-        Self { db, signal }
+        Self {
+            db,
+            signal,
+            decoded: DecodedEvents::default(),
+        }
     }
 
     fn statement(&self, sql: &str, values: Vec<Value>) -> Statement {
@@ -204,7 +212,7 @@ impl EventLog for SeaOrmEventLog {
             .map_err(unexpected)?;
         let mut events = Vec::with_capacity(rows.len());
         for row in rows {
-            match serde_json::from_str::<DomainEvent>(&row.payload) {
+            match self.decoded.get(row.position, &row.payload) {
                 Ok(event) => events.push(LoggedEvent {
                     position: row.position,
                     recorded_at_ms: row.created_at_ms,
