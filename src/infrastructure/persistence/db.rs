@@ -1,4 +1,3 @@
-use std::ffi::{c_char, c_int};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -138,7 +137,7 @@ pub async fn connect(
     let sqlite = url.starts_with("sqlite:");
     if sqlite {
         create_sqlite_folder(url)?;
-        configure_sqlite();
+        super::sqlite_setup::configure();
     }
     let mut options = ConnectOptions::new(url.to_owned());
     options
@@ -175,55 +174,6 @@ pub async fn connect(
         db.execute_unprepared("PRAGMA foreign_keys = ON;").await?;
     }
     Ok(db)
-}
-
-/// Process-wide SQLite settings, made once before the first connection.
-fn configure_sqlite() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        without_memory_statistics();
-        // SAFETY: registers a function with the signature SQLite calls it with.
-        let registered = unsafe { libsqlite3_sys::sqlite3_auto_extension(Some(stable_plans)) };
-        if registered != libsqlite3_sys::SQLITE_OK {
-            tracing::warn!(
-                code = registered,
-                "SQLite statements will be planned on every run"
-            );
-        }
-    });
-}
-
-/// SQLite counts every allocation it makes under one process-wide mutex, for statistics
-/// nothing here reads; its threads then take that mutex for each value of each row. Turned
-/// off before the first connection initialises the library (later it is refused, harmlessly).
-fn without_memory_statistics() {
-    // SAFETY: a valid option with its documented int argument; before initialisation the
-    // call only records it, and afterwards SQLite returns SQLITE_MISUSE without effect.
-    unsafe {
-        libsqlite3_sys::sqlite3_config(libsqlite3_sys::SQLITE_CONFIG_MEMSTATUS, 0 as c_int);
-    }
-}
-
-/// Run by SQLite for each connection it opens. Without a stable plan, a statement whose plan
-/// might depend on a bound value (any `LIMIT ?`, as every page has) is marked expired by each
-/// new binding and compiled again on its next run, which was a fifth of the server's CPU
-/// under history reads. No plan here depends on values: the schema's indexes decide.
-unsafe extern "C" fn stable_plans(
-    db: *mut libsqlite3_sys::sqlite3,
-    _error: *mut *mut c_char,
-    _api: *const libsqlite3_sys::sqlite3_api_routines,
-) -> c_int {
-    // SAFETY: `db` is the connection being opened; the option takes an int and an optional
-    // int pointer for the value set. Failing, it changes nothing: the connection opens anyway.
-    unsafe {
-        libsqlite3_sys::sqlite3_db_config(
-            db,
-            libsqlite3_sys::SQLITE_DBCONFIG_ENABLE_QPSG,
-            1 as c_int,
-            std::ptr::null_mut::<c_int>(),
-        );
-    }
-    libsqlite3_sys::SQLITE_OK
 }
 
 /// What the writer and the read connections share.

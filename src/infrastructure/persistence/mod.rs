@@ -13,6 +13,7 @@ pub mod messages;
 pub mod notifications;
 pub mod outbox;
 mod sql;
+mod sqlite_setup;
 pub mod users;
 
 use sql::{corrupt, inserted_unless_present, placeholders, repo_error, statement, unexpected};
