@@ -36,7 +36,6 @@ impl Drop for Waiting {
 
 impl Argon2Hasher {
     pub fn new(concurrency: usize, queue: usize) -> anyhow::Result<Self> {
-        return_large_blocks_to_the_system();
         let params =
             Params::new(19_456, 2, 1, None).map_err(|e| anyhow::anyhow!("argon2 params: {e}"))?;
         let mut hasher = Self {
@@ -97,18 +96,6 @@ impl Argon2Hasher {
             .await
             .context("hashing task panicked")?;
         Ok(done?)
-    }
-}
-
-/// Each hash allocates, then frees, 19 MiB on whichever blocking thread ran it. glibc's
-/// adaptive threshold then serves such blocks from per-thread arenas that keep them after free:
-/// a burst of sign-ups left the server at over 1 GiB resident. A fixed threshold makes them
-/// mmap'd, returned to the system on free.
-fn return_large_blocks_to_the_system() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only changes the allocator's tuning; any value of this parameter is valid.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 4 << 20);
     }
 }
 
