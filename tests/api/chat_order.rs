@@ -100,13 +100,7 @@ async fn every_change_to_the_order_shows_at_once_on_every_instance() {
             }
             "added to a new group" => {
                 d = app.create_group(&bob, "d", &[]).await;
-                let added = app
-                    .post_json(
-                        &format!("/api/v1/conversations/{d}/participants"),
-                        &json!({"user_ids": [alice.id]}),
-                        Some(&bob.access_token),
-                    )
-                    .await;
+                let added = app.add_participant(&bob, &d, &alice).await;
                 assert_eq!(added.status(), StatusCode::OK, "{change}");
             }
             "removed from one" => {

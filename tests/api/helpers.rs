@@ -374,6 +374,18 @@ impl TestApp {
         body["id"].as_str().expect("conversation id").to_owned()
     }
 
+    /// `by` adds `user` to the group `conversation`; the caller judges the answer.
+    pub async fn add_participant(
+        &self,
+        by: &TestUser,
+        conversation: &str,
+        user: &TestUser,
+    ) -> Response {
+        let path = format!("/api/v1/conversations/{conversation}/participants");
+        let body = json!({"user_ids": [user.id]});
+        self.post_json(&path, &body, Some(&by.access_token)).await
+    }
+
     /// Sends `content` into `conversation` as `user`; returns the stored message.
     pub async fn send_message(&self, user: &TestUser, conversation: &str, content: &str) -> Value {
         let path = format!("/api/v1/conversations/{conversation}/messages");

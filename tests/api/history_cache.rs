@@ -281,13 +281,7 @@ async fn a_removed_member_is_refused_though_their_pages_came_from_memory() {
         "once the cache knows"
     );
 
-    let added = app
-        .post_json(
-            &format!("/api/v1/conversations/{group}/participants"),
-            &json!({"user_ids": [bob.id]}),
-            Some(&alice.access_token),
-        )
-        .await;
+    let added = app.add_participant(&alice, &group, &bob).await;
     assert!(added.status().is_success(), "{}", added.status());
     until_served_from_memory(&app, &bob, &group).await;
     let newest = page(&app, &bob, &group, "").await;

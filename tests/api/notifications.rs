@@ -238,13 +238,7 @@ async fn being_added_to_a_group_notifies_the_added_only() {
     let bob = app.register("bob").await;
     let carol = app.register("carol").await;
     let group = app.create_group(&alice, "g", &[&bob]).await;
-    let response = app
-        .post_json(
-            &format!("/api/v1/conversations/{group}/participants"),
-            &json!({"user_ids": [carol.id]}),
-            Some(&alice.access_token),
-        )
-        .await;
+    let response = app.add_participant(&alice, &group, &carol).await;
     assert!(response.status().is_success());
 
     for user in [&bob, &carol] {

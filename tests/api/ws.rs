@@ -523,13 +523,7 @@ async fn deliveries_follow_members_added_and_removed_after_the_first_message() {
     app.send_message(&alice, &group, "first").await;
     assert_eq!(bob_ws.expect("message.created").await["data"]["seq"], 1);
 
-    let added = app
-        .post_json(
-            &format!("/api/v1/conversations/{group}/participants"),
-            &json!({"user_ids": [carol.id]}),
-            Some(&alice.access_token),
-        )
-        .await;
+    let added = app.add_participant(&alice, &group, &carol).await;
     assert!(added.status().is_success(), "{}", added.status());
     carol_ws.expect("participant.added").await;
     app.send_message(&alice, &group, "welcome").await;
