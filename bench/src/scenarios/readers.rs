@@ -1,6 +1,8 @@
-//! Many readers at once, for the read scenarios: each its own task, optionally paced, every
-//! latency measured from the moment its request was due (so a stalled server is not hidden by
-//! readers that simply waited).
+//! Many readers at once, for the read scenarios: each its own task, optionally paced. A
+//! reader still waiting for its previous answer when the next request falls due measures that
+//! request from when it was due (so a stalled server is not hidden by readers that simply
+//! waited); a reader that was idle measures from when it sent, since tokio's timer wakes on
+//! whole milliseconds and that lateness is the generator's, not the server's.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -61,11 +63,15 @@ where
                 // Readers start spread over one interval, not all at once.
                 let offset = interval.map(|i| i.mul_f64(reader as f64 / readers as f64));
                 for (n, i) in (reader..requests).step_by(readers).enumerate() {
-                    let due = match (interval, offset) {
+                    let sent = match (interval, offset) {
                         (Some(interval), Some(offset)) => {
                             let due = started + offset + interval * n as u32;
+                            let behind = Instant::now() >= due;
                             tokio::time::sleep_until(due.into()).await;
-                            due
+                            // Behind because the server held the previous request: that wait
+                            // counts. Late only because the timer wakes on whole milliseconds:
+                            // the generator's own delay, not the server's.
+                            if behind { due } else { Instant::now() }
                         }
                         _ => Instant::now(),
                     };
@@ -73,7 +79,7 @@ where
                         errors += 1;
                         eprintln!("{error:#}");
                     }
-                    report::record(&mut latency[i % classes], due.elapsed());
+                    report::record(&mut latency[i % classes], sent.elapsed());
                 }
                 (latency, errors)
             })
