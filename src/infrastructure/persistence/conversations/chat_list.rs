@@ -109,16 +109,36 @@ impl ChatListQueries for SeaOrmConversationRepository {
             });
         }
         let backend = self.db.get_database_backend();
-        let cover = activity_cover(backend);
-        let sql = format!(
-            "{}(SELECT c.id, c.last_activity_at FROM conversations c{cover} \
-             WHERE c.id IN ({})) page{CHAT_LIST_TAIL}",
-            *HEAD,
-            vec!["?"; ids.len()].join(", ")
-        );
-        let mut values: Vec<Value> = ids.iter().map(|id| id.as_uuid().into()).collect();
+        let (page, mut values) = page_of(backend, ids);
+        let sql = format!("{}{page}{CHAT_LIST_TAIL}", *HEAD);
         values.push(user.as_uuid().into());
         self.chat_rows_by(backend, &sql, values).await
+    }
+}
+
+/// The page of `ids` with their activity, and its values. PostgreSQL gets the ids in one
+/// text parameter, unnested: one statement for every page size, whose generic plan (used
+/// after a few runs, with no planning) is as fast as a planned one. With a parameter per id
+/// PostgreSQL planned every page afresh, more than half of the statement's time.
+fn page_of(backend: DbBackend, ids: &[ConversationId]) -> (String, Vec<Value>) {
+    match backend {
+        DbBackend::Postgres => {
+            let list: Vec<String> = ids.iter().map(ToString::to_string).collect();
+            (
+                "(SELECT c.id, c.last_activity_at FROM unnest(string_to_array(?, ',')::uuid[]) \
+                 AS chosen(id) JOIN conversations c ON c.id = chosen.id) page"
+                    .to_owned(),
+                vec![list.join(",").into()],
+            )
+        }
+        _ => (
+            format!(
+                "(SELECT c.id, c.last_activity_at FROM conversations c{} WHERE c.id IN ({})) page",
+                activity_cover(backend),
+                vec!["?"; ids.len()].join(", ")
+            ),
+            ids.iter().map(|id| id.as_uuid().into()).collect(),
+        ),
     }
 }
 
