@@ -25,7 +25,7 @@ use moka::future::Cache;
 use crate::application::error::AppError;
 use crate::application::events::{EventHandler, Gap, Horizon, LoggedEvent};
 use crate::application::ports::Clock;
-use crate::domain::messages::{HistoryRange, Message, ReactedMessage};
+use crate::domain::messages::{HistoryRange, HistoryState, Message, ReactedMessage};
 use crate::domain::shared::{ConversationId, DomainEvent, UserId};
 
 /// Messages one window holds: the first pages a client opens.
@@ -58,6 +58,9 @@ pub struct SoleWriter {
     /// Older messages are erased by the retention job, which logs no event.
     pub retention: Option<Duration>,
 }
+
+/// A window found for one read, kept for its later steps.
+pub struct Held(Arc<Mutex<Window>>);
 
 /// Taken before a read from the database, so that `page` can tell whether the state it read
 /// came after a window's insertion, and `admit` whether a removal came between.
@@ -181,18 +184,18 @@ impl RecentMessages {
         }
     }
 
-    /// The page `range` reads when the conversation is at (`last_seq`, `version`), read after
-    /// `admission` was taken, if a window holds all of it.
-    pub async fn page(
+    /// The page `range` reads from `held` when the conversation is at `state`, read after
+    /// `admission` was taken, if the window is at that state. A window is exact for its state
+    /// even once the log has dropped it, so the one found before the read serves.
+    pub fn page(
         &self,
-        id: ConversationId,
-        (last_seq, version): (i64, i64),
+        held: &Held,
+        state: HistoryState,
         range: HistoryRange,
         admission: Admission,
     ) -> Option<CachedPage> {
-        let window = self.windows.get(&id).await?;
-        let mut window = lock(&window);
-        if window.last_seq != last_seq || window.version != version {
+        let mut window = lock(&held.0);
+        if window.last_seq != state.last_seq || window.version != state.version {
             return None;
         }
         if admission.insertions >= window.born {
@@ -235,13 +238,12 @@ impl RecentMessages {
         Some(page)
     }
 
-    /// Whether a window holds the page `range` reads as the window stands: worth checking
+    /// The window holding the page `range` reads as the window stands: worth checking
     /// membership alone first, rather than reading the page with it.
-    pub async fn may_hold(&self, id: ConversationId, range: HistoryRange) -> bool {
-        match self.windows.get(&id).await {
-            Some(window) => lock(&window).bounds(range).is_some(),
-            None => false,
-        }
+    pub async fn holding(&self, id: ConversationId, range: HistoryRange) -> Option<Held> {
+        let window = self.windows.get(&id).await?;
+        let holds = lock(&window).bounds(range).is_some();
+        holds.then_some(Held(window))
     }
 
     /// To take before reading `reader`'s membership for `admit`.
@@ -278,15 +280,10 @@ impl RecentMessages {
         }
     }
 
-    /// A page just read from the database while the conversation was at (`last_seq`,
-    /// `version`): it starts a window when it ends at the newest message, or extends the
-    /// window it lies just before.
-    pub async fn offer(
-        &self,
-        id: ConversationId,
-        (last_seq, version): (i64, i64),
-        page: &[ReactedMessage],
-    ) {
+    /// A page just read from the database while the conversation was at `state`: it starts a
+    /// window when it ends at the newest message, or extends the window it lies just before.
+    pub async fn offer(&self, id: ConversationId, state: HistoryState, page: &[ReactedMessage]) {
+        let HistoryState { last_seq, version } = state;
         // What was sent after the membership check is left to the log.
         let page: Vec<&ReactedMessage> = page
             .iter()

@@ -2,6 +2,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::{Participant, Role};
+use crate::domain::messages::HistoryState;
 use crate::domain::shared::{ConversationId, UserId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,6 +135,14 @@ impl Conversation {
             last_seq: 0,
             history_version: 0,
             last_activity_at: now,
+        }
+    }
+
+    /// The state of its history this record names: a copy made at it is current.
+    pub fn history_state(&self) -> HistoryState {
+        HistoryState {
+            last_seq: self.last_seq,
+            version: self.history_version,
         }
     }
 

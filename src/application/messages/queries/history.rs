@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use crate::application::conversations::member_of;
 use crate::application::error::AppError;
-use crate::application::messages::recent::Admission;
+use crate::application::messages::recent::{Admission, Held};
 use crate::application::messages::{MessageView, MessagesPorts, RecentMessages};
 use crate::domain::conversations::ConversationRepository;
 use crate::domain::messages::{HistoryQueries, HistoryRange, ReactedMessage};
@@ -114,10 +114,12 @@ impl HistoryHandler {
             return Ok(page_of(page.messages, page.has_more, range, me));
         }
         let admission = self.recent.admission();
-        let (messages, has_more) = if self.recent.may_hold(id, range).await {
-            self.checked_then_cached(me, id, range, admission).await?
-        } else {
-            self.read_as_member(me, id, range).await?
+        let (messages, has_more) = match self.recent.holding(id, range).await {
+            Some(held) => {
+                self.checked_then_cached(me, id, range, held, admission)
+                    .await?
+            }
+            None => self.read_as_member(me, id, range).await?,
         };
         self.recent.admit(id, me, admission).await;
         Ok(page_of(messages, has_more, range, me))
@@ -129,11 +131,12 @@ impl HistoryHandler {
         me: UserId,
         id: ConversationId,
         range: HistoryRange,
+        held: Held,
         admission: Admission,
     ) -> Result<(Vec<ReactedMessage>, bool), AppError> {
         let (conversation, _) = member_of(self.conversations.as_ref(), id, me).await?;
-        let state = (conversation.last_seq, conversation.history_version);
-        if let Some(page) = self.recent.page(id, state, range, admission).await {
+        let state = conversation.history_state();
+        if let Some(page) = self.recent.page(&held, state, range, admission) {
             metrics::counter!("history_pages_total", "source" => "cache").increment(1);
             return Ok((page.messages, page.has_more));
         }
@@ -158,9 +161,7 @@ impl HistoryHandler {
             return Ok((Vec::new(), false));
         };
         let has_more = trim(&mut messages, range);
-        self.recent
-            .offer(id, (state.last_seq, state.version), &messages)
-            .await;
+        self.recent.offer(id, state, &messages).await;
         Ok((messages, has_more))
     }
 }
