@@ -145,6 +145,50 @@ async fn new_messages_reactions_and_deletions_show_at_once_on_every_instance() {
     }
 }
 
+/// A reaction already there, or taking back one never made, changes nothing: the history's version
+/// stays, so a window that matched it still does and a reader who checks it is served from
+/// memory. (On SQLite an admitted reader is served from memory without that check, so this
+/// tells the difference on PostgreSQL.)
+#[tokio::test]
+async fn a_reaction_that_changes_nothing_keeps_the_page_in_memory() {
+    let app = spawn_app().await;
+    let (alice, bob, group) = group_with_messages(&app, 60).await;
+    let newest = page(&app, &bob, &group, "").await;
+    let id = newest["messages"][49]["id"].as_str().unwrap().to_owned();
+    let reactions = format!("/api/v1/conversations/{group}/messages/{id}/reactions");
+    let (thumbs, heart) = (
+        format!("{reactions}/%F0%9F%91%8D"),
+        format!("{reactions}/%E2%9D%A4"),
+    );
+    let added = app
+        .send(Method::PUT, &thumbs, None, &bob.access_token)
+        .await;
+    assert_eq!(added.status(), StatusCode::NO_CONTENT);
+
+    // Until the cache has handled the reaction, a read may refill a window it then drops.
+    eventually(
+        "a page read after changes that changed nothing served from memory",
+        || async {
+            let again = app
+                .send(Method::PUT, &thumbs, None, &bob.access_token)
+                .await;
+            assert_eq!(again.status(), StatusCode::NO_CONTENT);
+            let absent = app
+                .send(Method::DELETE, &heart, None, &bob.access_token)
+                .await;
+            assert_eq!(absent.status(), StatusCode::NOT_FOUND);
+            let from_database = pages_from(&app, "database").await;
+            let seen = page(&app, &alice, &group, "").await;
+            assert_eq!(
+                seen["messages"][49]["reactions"],
+                json!([{"emoji": "👍", "count": 1, "me": false}])
+            );
+            (pages_from(&app, "database").await == from_database).then_some(())
+        },
+    )
+    .await;
+}
+
 /// Edits race reads on this instance and, with Redis, on a second one: no read that starts
 /// after an edit was acknowledged shows an older text.
 #[tokio::test]

@@ -9,8 +9,8 @@ mod search;
 use async_trait::async_trait;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
+    QueryFilter, QuerySelect,
 };
 use time::OffsetDateTime;
 use tokio::sync::{mpsc, oneshot};
@@ -221,8 +221,7 @@ impl MessageRepository for SeaOrmMessageRepository {
             .exec_without_returning(&txn)
             .await;
         let inserted = inserted_unless_present(inserted)?;
-        outbox::commit_with(txn, if inserted { announce } else { &[] }, &self.signal).await?;
-        Ok(inserted)
+        changed_or_undone(txn, inserted, announce, &self.signal).await
     }
 
     async fn remove_reaction(
@@ -242,9 +241,7 @@ impl MessageRepository for SeaOrmMessageRepository {
         .exec(&txn)
         .await
         .map_err(unexpected)?;
-        let removed = result.rows_affected == 1;
-        outbox::commit_with(txn, if removed { announce } else { &[] }, &self.signal).await?;
-        Ok(removed)
+        changed_or_undone(txn, result.rows_affected == 1, announce, &self.signal).await
     }
 
     async fn expire(
@@ -273,6 +270,23 @@ impl MessageRepository for SeaOrmMessageRepository {
 /// Counts a change to the messages `ids` in their conversations' `history_version`, so that
 /// every cached copy of their history stops being served. First in its transaction: it takes
 /// the conversation's row lock before any message's, in the order a send takes them.
+/// Commits a reaction's change with its events, or, when there was none, rolls back the
+/// history version bumped first (it comes first to lock the conversation before the
+/// reaction, as edits and sends do): copies of the history at that version stay current.
+async fn changed_or_undone(
+    txn: DatabaseTransaction,
+    changed: bool,
+    announce: &[DomainEvent],
+    signal: &OutboxSignal,
+) -> Result<bool, RepoError> {
+    if changed {
+        outbox::commit_with(txn, announce, signal).await?;
+    } else {
+        txn.rollback().await.map_err(unexpected)?;
+    }
+    Ok(changed)
+}
+
 async fn bump_history_version<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<(), RepoError> {
     let of_messages = Query::select()
         .column(messages::Column::ConversationId)
