@@ -267,9 +267,6 @@ impl MessageRepository for SeaOrmMessageRepository {
     }
 }
 
-/// Counts a change to the messages `ids` in their conversations' `history_version`, so that
-/// every cached copy of their history stops being served. First in its transaction: it takes
-/// the conversation's row lock before any message's, in the order a send takes them.
 /// Commits a reaction's change with its events, or, when there was none, rolls back the
 /// history version bumped first (it comes first to lock the conversation before the
 /// reaction, as edits and sends do): copies of the history at that version stay current.
@@ -287,6 +284,9 @@ async fn changed_or_undone(
     Ok(changed)
 }
 
+/// Counts a change to the messages `ids` in their conversations' `history_version`, so that
+/// every cached copy of their history stops being served. First in its transaction: it takes
+/// the conversation's row lock before any message's, in the order a send takes them.
 async fn bump_history_version<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<(), RepoError> {
     let of_messages = Query::select()
         .column(messages::Column::ConversationId)
