@@ -14,9 +14,9 @@
 //! who read it through the database and have not been removed since: while the local reader
 //! has handled every event this instance committed, they are served with no statement.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -27,6 +27,9 @@ use crate::application::events::{EventHandler, Gap, Horizon, LoggedEvent};
 use crate::application::ports::Clock;
 use crate::domain::messages::{HistoryRange, HistoryState, Message, ReactedMessage};
 use crate::domain::shared::{ConversationId, DomainEvent, UserId};
+
+mod window;
+use window::{Window, lock, weight};
 
 /// Messages one window holds: the first pages a client opens.
 pub const WINDOW: usize = 200;
@@ -68,105 +71,6 @@ pub struct Held(Arc<Mutex<Window>>);
 pub struct Admission {
     removals: u64,
     insertions: u64,
-}
-
-/// The newest messages of one conversation as they are at (`last_seq`, `version`).
-struct Window {
-    last_seq: i64,
-    version: i64,
-    /// Ascending, gap-free, ending at `last_seq`.
-    messages: VecDeque<ReactedMessage>,
-    /// Once it matched the database's state read after its insertion, it was exact then, and
-    /// the log has kept it so since. (A window filled from a read older than a change whose
-    /// event came before its insertion matches only states read before the change.)
-    trusted: bool,
-    /// The insertion count just after it was inserted (`u64::MAX` until then).
-    born: u64,
-    /// Members since the window's creation and still, as far as the log has told.
-    readers: HashSet<UserId>,
-}
-
-impl Window {
-    fn first_seq(&self) -> i64 {
-        self.last_seq - self.messages.len() as i64 + 1
-    }
-
-    fn holds(&self, seq: i64) -> bool {
-        seq >= self.first_seq() && seq <= self.last_seq
-    }
-
-    /// The seqs `range` reads, from and to, and whether more lie beyond, if the window holds
-    /// them. Seqs are gap-free from 1, so whether more lie beyond needs no row.
-    fn bounds(&self, range: HistoryRange) -> Option<(i64, i64, bool)> {
-        let last_seq = self.last_seq;
-        let limit = i64::try_from(range.limit).ok()?;
-        // The newest seq the range may reach.
-        let upper = range
-            .before_seq
-            .map_or(last_seq, |before| (before - 1).min(last_seq));
-        let (from, to, has_more) = match range.after_seq {
-            Some(after) => {
-                let to = after.saturating_add(limit).min(upper);
-                (after + 1, to, to < upper)
-            }
-            None => {
-                let from = (upper - limit + 1).max(1);
-                (from, upper, from > 1)
-            }
-        };
-        if from > to {
-            return Some((from, to, false));
-        }
-        self.holds(from).then_some((from, to, has_more))
-    }
-
-    fn page(&self, range: HistoryRange) -> Option<CachedPage> {
-        let (from, to, has_more) = self.bounds(range)?;
-        Some(CachedPage {
-            messages: if from > to {
-                Vec::new()
-            } else {
-                self.slice(from, to)
-            },
-            has_more,
-        })
-    }
-
-    fn slice(&self, from: i64, to: i64) -> Vec<ReactedMessage> {
-        let skip = (from - self.first_seq()) as usize;
-        let take = (to - from + 1).max(0) as usize;
-        self.messages
-            .iter()
-            .skip(skip)
-            .take(take)
-            .cloned()
-            .collect()
-    }
-}
-
-/// Bytes a window takes once full, roughly (it grows after it is weighed): what moka weighs
-/// it by.
-fn weight(messages: &VecDeque<ReactedMessage>) -> u32 {
-    let bytes: usize = messages
-        .iter()
-        .map(|m| {
-            256 + m.message.content().len()
-                + m.reactions
-                    .iter()
-                    .map(|r| 32 + 16 * r.users.len())
-                    .sum::<usize>()
-        })
-        .sum();
-    let per_message = bytes.checked_div(messages.len()).unwrap_or(320);
-    u32::try_from(128 + per_message * WINDOW).unwrap_or(u32::MAX)
-}
-
-fn lock(window: &Mutex<Window>) -> MutexGuard<'_, Window> {
-    // A panic while a window was changed leaves nothing half-done worth keeping it for, but
-    // the window is dropped by the next mismatch anyway: keep serving.
-    window
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl RecentMessages {
