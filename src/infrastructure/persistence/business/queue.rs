@@ -1,7 +1,7 @@
 //! Cases' statements: the compare-and-set every change goes through, routing's one assignment,
 //! queue order and positions.
 
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, FromQueryResult,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
@@ -15,7 +15,7 @@ use crate::domain::business::{
 };
 use crate::domain::conversations::{Participant, Role};
 use crate::domain::shared::{RepoError, UserId};
-use crate::infrastructure::persistence::conversations::participant_row;
+use crate::infrastructure::persistence::conversations::{already_a_member, participant_row};
 use crate::infrastructure::persistence::entities::{
     business_cases, business_members, business_teams, participants,
 };
@@ -65,14 +65,7 @@ pub(super) async fn replace(
     if let (Some(agent), Some(at)) = (case.agent_id, case.assigned_at) {
         let joined = Participant::new(agent, Role::Member, at);
         participants::Entity::insert(participant_row(case.conversation_id, &joined))
-            .on_conflict(
-                OnConflict::columns([
-                    participants::Column::ConversationId,
-                    participants::Column::UserId,
-                ])
-                .do_nothing()
-                .to_owned(),
-            )
+            .on_conflict(already_a_member())
             .exec_without_returning(txn)
             .await
             .map(|_| ())

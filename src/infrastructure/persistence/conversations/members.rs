@@ -1,14 +1,16 @@
 //! Participants: who is in a conversation, with which role, and muted or not.
 
 use async_trait::async_trait;
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, Statement, Value,
 };
 use uuid::Uuid;
 
-use super::{SeaOrmConversationRepository, participant_from_row, participant_row};
+use super::{
+    SeaOrmConversationRepository, already_a_member, participant_from_row, participant_row,
+};
 use crate::domain::conversations::ParticipantRepository;
 use crate::domain::conversations::{Participant, Role};
 use crate::domain::shared::{ConversationId, DomainEvent, RepoError, UserId};
@@ -90,14 +92,7 @@ impl ParticipantRepository for SeaOrmConversationRepository {
             .collect();
         if !new.is_empty() {
             participants::Entity::insert_many(new.iter().map(|p| participant_row(id, p)))
-                .on_conflict(
-                    OnConflict::columns([
-                        participants::Column::ConversationId,
-                        participants::Column::UserId,
-                    ])
-                    .do_nothing()
-                    .to_owned(),
-                )
+                .on_conflict(already_a_member())
                 .exec_without_returning(&txn)
                 .await
                 .map_err(unexpected)?;

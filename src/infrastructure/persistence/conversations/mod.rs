@@ -6,13 +6,11 @@ mod markers;
 mod members;
 
 use async_trait::async_trait;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
     Statement,
 };
-use time::OffsetDateTime;
-use uuid::Uuid;
 
 use crate::domain::conversations::{
     Conversation, ConversationKind, ConversationRepository, Description, Participant, Role, Title,
@@ -23,53 +21,23 @@ use crate::infrastructure::persistence::entities::{conversations, participants};
 use crate::infrastructure::persistence::outbox::{self, OutboxSignal};
 use crate::infrastructure::persistence::{corrupt, placeholders, repo_error, unexpected};
 
-struct ConversationFields {
-    id: Uuid,
-    kind: String,
-    title: Option<String>,
-    description: String,
-    avatar_id: Option<Uuid>,
-    created_by: Uuid,
-    last_seq: i64,
-    history_version: i64,
-    last_activity_at: OffsetDateTime,
-    created_at: OffsetDateTime,
-    updated_at: OffsetDateTime,
-}
-
-fn conversation_from(f: ConversationFields) -> Result<Conversation, RepoError> {
+fn conversation_from_row(row: conversations::Model) -> Result<Conversation, RepoError> {
     Ok(Conversation {
-        id: ConversationId::from_uuid(f.id),
-        kind: ConversationKind::parse(&f.kind).ok_or_else(|| corrupt("conversation kind"))?,
-        title: f
+        id: ConversationId::from_uuid(row.id),
+        kind: ConversationKind::parse(&row.kind).ok_or_else(|| corrupt("conversation kind"))?,
+        title: row
             .title
             .map(|t| Title::parse(&t))
             .transpose()
             .map_err(|_| corrupt("title"))?,
-        description: Description::parse(&f.description).map_err(|_| corrupt("description"))?,
-        avatar_id: f.avatar_id,
-        created_by: UserId::from_uuid(f.created_by),
-        created_at: f.created_at,
-        updated_at: f.updated_at,
-        last_seq: f.last_seq,
-        history_version: f.history_version,
-        last_activity_at: f.last_activity_at,
-    })
-}
-
-fn conversation_from_row(row: conversations::Model) -> Result<Conversation, RepoError> {
-    conversation_from(ConversationFields {
-        id: row.id,
-        kind: row.kind,
-        title: row.title,
-        description: row.description,
+        description: Description::parse(&row.description).map_err(|_| corrupt("description"))?,
         avatar_id: row.avatar_id,
-        created_by: row.created_by,
+        created_by: UserId::from_uuid(row.created_by),
+        created_at: row.created_at,
+        updated_at: row.updated_at,
         last_seq: row.last_seq,
         history_version: row.history_version,
         last_activity_at: row.last_activity_at,
-        created_at: row.created_at,
-        updated_at: row.updated_at,
     })
 }
 
@@ -106,6 +74,16 @@ pub(super) fn conversation_row(
     }
 }
 
+/// Adding a member who is one already changes nothing.
+pub(super) fn already_a_member() -> OnConflict {
+    OnConflict::columns([
+        participants::Column::ConversationId,
+        participants::Column::UserId,
+    ])
+    .do_nothing()
+    .to_owned()
+}
+
 pub(super) fn participant_row(id: ConversationId, p: &Participant) -> participants::ActiveModel {
     participants::ActiveModel {
         conversation_id: Set(id.as_uuid()),
@@ -140,59 +118,23 @@ impl SeaOrmConversationRepository {
 /// A conversation and one member's row in it.
 #[derive(Debug, FromQueryResult)]
 struct MemberRow {
-    id: Uuid,
-    kind: String,
-    title: Option<String>,
-    description: String,
-    avatar_id: Option<Uuid>,
-    created_by: Uuid,
-    last_seq: i64,
-    history_version: i64,
-    last_activity_at: OffsetDateTime,
-    created_at: OffsetDateTime,
-    updated_at: OffsetDateTime,
-    user_id: Uuid,
-    role: String,
-    muted: bool,
-    read_seq: i64,
-    read_at: Option<OffsetDateTime>,
-    delivered_seq: i64,
-    delivered_at: Option<OffsetDateTime>,
-    joined_at: OffsetDateTime,
+    #[sea_orm(nested)]
+    conversation: conversations::Model,
+    #[sea_orm(nested)]
+    member: participants::Model,
 }
 
 impl MemberRow {
     fn into_parts(self) -> Result<(Conversation, Participant), RepoError> {
-        let conversation = conversation_from(ConversationFields {
-            id: self.id,
-            kind: self.kind,
-            title: self.title,
-            description: self.description,
-            avatar_id: self.avatar_id,
-            created_by: self.created_by,
-            last_seq: self.last_seq,
-            history_version: self.history_version,
-            last_activity_at: self.last_activity_at,
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-        })?;
-        let me = Participant {
-            user_id: UserId::from_uuid(self.user_id),
-            role: Role::parse(&self.role).ok_or_else(|| corrupt("role"))?,
-            joined_at: self.joined_at,
-            muted: self.muted,
-            read_seq: self.read_seq,
-            read_at: self.read_at,
-            delivered_seq: self.delivered_seq,
-            delivered_at: self.delivered_at,
-        };
-        Ok((conversation, me))
+        let conversation = conversation_from_row(self.conversation)?;
+        Ok((conversation, participant_from_row(self.member)?))
     }
 }
 
-const MEMBER_COLUMNS: &str = "c.id, c.kind, c.title, c.description, c.avatar_id, c.created_by, \
-    c.last_seq, c.history_version, c.last_activity_at, c.created_at, c.updated_at, \
-    p.user_id, p.role, p.muted, p.read_seq, p.read_at, p.delivered_seq, p.delivered_at, p.joined_at";
+const MEMBER_COLUMNS: &str = "c.id, c.kind, c.title, c.description, c.avatar_id, c.direct_key, \
+    c.created_by, c.last_seq, c.history_version, c.last_activity_at, c.created_at, c.updated_at, \
+    p.conversation_id, p.user_id, p.role, p.muted, p.read_seq, p.read_at, p.delivered_seq, \
+    p.delivered_at, p.joined_at";
 
 #[async_trait]
 impl ConversationRepository for SeaOrmConversationRepository {
