@@ -8,7 +8,7 @@ mod queries;
 mod repository;
 
 pub use conversation::{Conversation, ConversationError, ConversationKind, Description, Title};
-pub use participant::{Participant, Role};
+pub use participant::{Marker, Participant, Role};
 pub use posting::{OpenToMembers, Post, PostError, PostFacts};
 pub use queries::{Activity, AsOfLog, ChatListCursor, ChatListEntry, ChatListQueries, LastMessage};
 pub use repository::{

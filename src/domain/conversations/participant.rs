@@ -33,6 +33,15 @@ impl Role {
 }
 
 /// A user's membership of one conversation.
+/// A participant's position in a conversation, moved forward only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Marker {
+    /// Everything up to the seq has been read (the delivered marker moves with it).
+    Read,
+    /// Everything up to the seq has reached one of the user's devices.
+    Delivered,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Participant {
     pub user_id: UserId,
@@ -48,6 +57,14 @@ pub struct Participant {
 }
 
 impl Participant {
+    /// Where `marker` stands.
+    pub fn marker(&self, marker: Marker) -> i64 {
+        match marker {
+            Marker::Read => self.read_seq,
+            Marker::Delivered => self.delivered_seq,
+        }
+    }
+
     pub fn new(user_id: UserId, role: Role, now: OffsetDateTime) -> Self {
         Self {
             user_id,

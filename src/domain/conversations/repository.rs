@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use super::{Conversation, Participant, Role};
+use super::{Conversation, Marker, Participant, Role};
 use crate::domain::shared::{ConversationId, DomainEvent, RepoError, UserId};
 
 /// `user_id` has received `conversation_id` up to `seq`.
@@ -96,20 +96,11 @@ pub trait ParticipantRepository: Send + Sync {
 /// Read and delivered markers; write methods take `announce` as the conversation's do.
 #[async_trait]
 pub trait MarkerRepository: Send + Sync {
-    /// Moves the read marker (and the delivered one with it) forward to `seq`; `false` when it
-    /// was there already.
-    async fn mark_read(
+    /// Moves `user`'s `marker` forward to `seq`; `false`, announcing nothing, when it was
+    /// there already.
+    async fn move_marker(
         &self,
-        id: ConversationId,
-        user: UserId,
-        seq: i64,
-        now: OffsetDateTime,
-        announce: &[DomainEvent],
-    ) -> Result<bool, RepoError>;
-
-    /// Moves the delivered marker forward to `seq`; `false` when it was there already.
-    async fn mark_delivered(
-        &self,
+        marker: Marker,
         id: ConversationId,
         user: UserId,
         seq: i64,

@@ -8,10 +8,11 @@ mod move_marker;
 mod remove_reaction;
 mod send_message;
 
+pub use crate::domain::conversations::Marker;
 pub use add_reaction::{AddReactionHandler, React};
 pub use delete_message::DeleteMessageHandler;
 pub use delivered_batch::DeliveredBatch;
 pub use edit_message::{EditMessage, EditMessageHandler};
-pub use move_marker::{Marker, MoveMarkerHandler};
+pub use move_marker::MoveMarkerHandler;
 pub use remove_reaction::RemoveReactionHandler;
 pub use send_message::{SendMessage, SendMessageHandler};

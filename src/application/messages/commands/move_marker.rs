@@ -4,17 +4,8 @@ use crate::application::conversations::member_of;
 use crate::application::error::AppError;
 use crate::application::messages::MessagesPorts;
 use crate::application::ports::Clock;
-use crate::domain::conversations::{ConversationRepository, MarkerRepository};
+use crate::domain::conversations::{ConversationRepository, Marker, MarkerRepository};
 use crate::domain::shared::{ConversationId, DomainEvent, UserId};
-
-/// A participant's position in a conversation, moved forward only.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Marker {
-    /// Everything up to the seq has been read.
-    Read,
-    /// Everything up to the seq has reached one of the user's devices.
-    Delivered,
-}
 
 /// Moves the caller's read or delivered marker to `seq` unless it is further already.
 pub struct MoveMarkerHandler {
@@ -50,32 +41,25 @@ impl MoveMarkerHandler {
         }
         let now = self.clock.now();
         let moved = match marker {
-            Marker::Read => {
-                let moved = DomainEvent::ReadMarkerMoved {
-                    conversation_id: id,
-                    user_id: me,
-                    seq,
-                };
-                self.markers.mark_read(id, me, seq, now, &[moved]).await?
-            }
-            Marker::Delivered => {
-                let moved = DomainEvent::DeliveredMarkersMoved {
-                    conversation_id: id,
-                    users: vec![me],
-                    seq,
-                };
-                self.markers
-                    .mark_delivered(id, me, seq, now, &[moved])
-                    .await?
-            }
+            Marker::Read => DomainEvent::ReadMarkerMoved {
+                conversation_id: id,
+                user_id: me,
+                seq,
+            },
+            Marker::Delivered => DomainEvent::DeliveredMarkersMoved {
+                conversation_id: id,
+                users: vec![me],
+                seq,
+            },
         };
-        if moved {
+        let markers = self.markers.as_ref();
+        if markers
+            .move_marker(marker, id, me, seq, now, &[moved])
+            .await?
+        {
             return Ok(seq);
         }
         let (_, participant) = member_of(self.conversations.as_ref(), id, me).await?;
-        Ok(match marker {
-            Marker::Read => participant.read_seq,
-            Marker::Delivered => participant.delivered_seq,
-        })
+        Ok(participant.marker(marker))
     }
 }

@@ -9,17 +9,16 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::SeaOrmConversationRepository;
-use crate::domain::conversations::DeliveredMark;
-use crate::domain::conversations::MarkerRepository;
+use crate::domain::conversations::{DeliveredMark, Marker, MarkerRepository};
 use crate::domain::shared::{ConversationId, DomainEvent, RepoError, UserId};
 use crate::infrastructure::persistence::entities::participants;
 use crate::infrastructure::persistence::outbox;
 use crate::infrastructure::persistence::unexpected;
 
 /// A marker's columns: its seq and when it last moved.
-type Marker = (participants::Column, participants::Column);
-const READ: Marker = (participants::Column::ReadSeq, participants::Column::ReadAt);
-const DELIVERED: Marker = (
+type Columns = (participants::Column, participants::Column);
+const READ: Columns = (participants::Column::ReadSeq, participants::Column::ReadAt);
+const DELIVERED: Columns = (
     participants::Column::DeliveredSeq,
     participants::Column::DeliveredAt,
 );
@@ -29,7 +28,7 @@ async fn advance(
     txn: &impl ConnectionTrait,
     id: ConversationId,
     user: UserId,
-    (seq_column, at_column): Marker,
+    (seq_column, at_column): Columns,
     seq: i64,
     now: OffsetDateTime,
 ) -> Result<bool, RepoError> {
@@ -46,8 +45,9 @@ async fn advance(
 
 #[async_trait]
 impl MarkerRepository for SeaOrmConversationRepository {
-    async fn mark_read(
+    async fn move_marker(
         &self,
+        marker: Marker,
         id: ConversationId,
         user: UserId,
         seq: i64,
@@ -55,23 +55,15 @@ impl MarkerRepository for SeaOrmConversationRepository {
         announce: &[DomainEvent],
     ) -> Result<bool, RepoError> {
         let txn = self.db.begin().await.map_err(unexpected)?;
-        let moved = advance(&txn, id, user, READ, seq, now).await?;
-        // What was read was delivered.
-        advance(&txn, id, user, DELIVERED, seq, now).await?;
-        outbox::commit_with(txn, if moved { announce } else { &[] }, &self.signal).await?;
-        Ok(moved)
-    }
-
-    async fn mark_delivered(
-        &self,
-        id: ConversationId,
-        user: UserId,
-        seq: i64,
-        now: OffsetDateTime,
-        announce: &[DomainEvent],
-    ) -> Result<bool, RepoError> {
-        let txn = self.db.begin().await.map_err(unexpected)?;
-        let moved = advance(&txn, id, user, DELIVERED, seq, now).await?;
+        let columns = match marker {
+            Marker::Read => READ,
+            Marker::Delivered => DELIVERED,
+        };
+        let moved = advance(&txn, id, user, columns, seq, now).await?;
+        if marker == Marker::Read {
+            // What was read was delivered.
+            advance(&txn, id, user, DELIVERED, seq, now).await?;
+        }
         outbox::commit_with(txn, if moved { announce } else { &[] }, &self.signal).await?;
         Ok(moved)
     }
