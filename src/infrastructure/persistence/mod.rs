@@ -16,4 +16,6 @@ mod sql;
 mod sqlite_setup;
 pub mod users;
 
-use sql::{corrupt, inserted_unless_present, placeholders, repo_error, statement, unexpected};
+use sql::{
+    corrupt, inserted_unless_present, placeholders, repo_error, row_by_id, statement, unexpected,
+};

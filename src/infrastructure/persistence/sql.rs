@@ -1,6 +1,6 @@
 //! The helpers every repository shares: raw statements for either engine, and error mapping.
 
-use sea_orm::{DbBackend, DbErr, SqlErr};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, EntityTrait, PrimaryKeyTrait, SqlErr};
 
 use crate::domain::shared::RepoError;
 
@@ -23,6 +23,14 @@ pub(super) fn statement(
 ) -> sea_orm::Statement {
     let backend = db.get_database_backend();
     sea_orm::Statement::from_sql_and_values(backend, placeholders(backend, sql), values)
+}
+
+/// The row of `E` whose primary key is `id`, if any.
+pub(super) async fn row_by_id<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    id: impl Into<<E::PrimaryKey as PrimaryKeyTrait>::ValueType>,
+) -> Result<Option<E::Model>, RepoError> {
+    E::find_by_id(id).one(db).await.map_err(unexpected)
 }
 
 pub(super) fn unexpected(error: DbErr) -> RepoError {

@@ -9,7 +9,7 @@ use crate::domain::auth::{PasswordResetRepository, TokenHash};
 use crate::domain::shared::{RepoError, UserId};
 use crate::infrastructure::persistence::db::Db;
 use crate::infrastructure::persistence::entities::password_resets;
-use crate::infrastructure::persistence::unexpected;
+use crate::infrastructure::persistence::{row_by_id, unexpected};
 
 pub struct SeaOrmPasswordResetRepository {
     db: Db,
@@ -49,10 +49,7 @@ impl PasswordResetRepository for SeaOrmPasswordResetRepository {
         token: &TokenHash,
         now: OffsetDateTime,
     ) -> Result<Option<UserId>, RepoError> {
-        let row = password_resets::Entity::find_by_id(token.as_str())
-            .one(&self.db)
-            .await
-            .map_err(unexpected)?;
+        let row = row_by_id::<password_resets::Entity>(&self.db, token.as_str()).await?;
         Ok(row
             .filter(|row| row.used_at.is_none() && row.expires_at > now)
             .map(|row| UserId::from_uuid(row.user_id)))
@@ -64,11 +61,7 @@ impl PasswordResetRepository for SeaOrmPasswordResetRepository {
         now: OffsetDateTime,
     ) -> Result<Option<UserId>, RepoError> {
         let txn = self.db.begin().await.map_err(unexpected)?;
-        let Some(row) = password_resets::Entity::find_by_id(token.as_str())
-            .one(&txn)
-            .await
-            .map_err(unexpected)?
-        else {
+        let Some(row) = row_by_id::<password_resets::Entity>(&txn, token.as_str()).await? else {
             return Ok(None);
         };
         if row.used_at.is_some() || row.expires_at <= now {

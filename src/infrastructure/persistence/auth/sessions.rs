@@ -16,7 +16,7 @@ use crate::domain::shared::{DomainEvent, RepoError, SessionId, UserId};
 use crate::infrastructure::persistence::db::Db;
 use crate::infrastructure::persistence::entities::{refresh_tokens, sessions};
 use crate::infrastructure::persistence::outbox::{self, OutboxSignal};
-use crate::infrastructure::persistence::unexpected;
+use crate::infrastructure::persistence::{row_by_id, unexpected};
 
 pub struct SeaOrmSessionRepository {
     db: Db,
@@ -136,10 +136,7 @@ impl SessionRepository for SeaOrmSessionRepository {
     }
 
     async fn find(&self, id: SessionId) -> Result<Option<Session>, RepoError> {
-        let row = sessions::Entity::find_by_id(id.as_uuid())
-            .one(&self.db)
-            .await
-            .map_err(unexpected)?;
+        let row = row_by_id::<sessions::Entity>(&self.db, id.as_uuid()).await?;
         Ok(row.map(session_from_row))
     }
 
@@ -165,17 +162,12 @@ impl SessionRepository for SeaOrmSessionRepository {
         policy: &SessionPolicy,
     ) -> Result<Rotation, RepoError> {
         let txn = self.db.begin().await.map_err(unexpected)?;
-        let Some(token) = refresh_tokens::Entity::find_by_id(presented.as_str())
-            .one(&txn)
-            .await
-            .map_err(unexpected)?
+        let Some(token) = row_by_id::<refresh_tokens::Entity>(&txn, presented.as_str()).await?
         else {
             return Ok(Rotation::Invalid);
         };
-        let Some(mut session) = sessions::Entity::find_by_id(token.session_id)
-            .one(&txn)
-            .await
-            .map_err(unexpected)?
+        let Some(mut session) = row_by_id::<sessions::Entity>(&txn, token.session_id)
+            .await?
             .map(session_from_row)
         else {
             return Ok(Rotation::Invalid);

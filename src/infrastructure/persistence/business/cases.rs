@@ -15,7 +15,7 @@ use crate::domain::shared::{ConversationId, DomainEvent, MessageId, RepoError, U
 use crate::infrastructure::persistence::conversations::{conversation_row, participant_row};
 use crate::infrastructure::persistence::entities::{business_cases, business_teams, participants};
 use crate::infrastructure::persistence::outbox;
-use crate::infrastructure::persistence::{repo_error, unexpected};
+use crate::infrastructure::persistence::{repo_error, row_by_id, unexpected};
 
 #[async_trait]
 impl CaseRepository for SeaOrmBusinessRepository {
@@ -45,10 +45,7 @@ impl CaseRepository for SeaOrmBusinessRepository {
     }
 
     async fn case(&self, conversation: ConversationId) -> Result<Option<Case>, RepoError> {
-        let row = business_cases::Entity::find_by_id(conversation.as_uuid())
-            .one(&self.db)
-            .await
-            .map_err(unexpected)?;
+        let row = row_by_id::<business_cases::Entity>(&self.db, conversation.as_uuid()).await?;
         row.map(case_from).transpose()
     }
 
@@ -90,10 +87,8 @@ impl CaseRepository for SeaOrmBusinessRepository {
     ) -> Result<Vec<Case>, RepoError> {
         let txn = self.db.begin().await.map_err(unexpected)?;
         lock_routing(&txn, business).await?;
-        let routing = business_teams::Entity::find_by_id(team.as_uuid())
-            .one(&txn)
-            .await
-            .map_err(unexpected)?
+        let routing = row_by_id::<business_teams::Entity>(&txn, team.as_uuid())
+            .await?
             .and_then(|t| Routing::parse(&t.routing))
             .unwrap_or_default();
         let mut assigned = Vec::new();

@@ -17,7 +17,7 @@ use uuid::Uuid;
 use super::db::Db;
 use super::entities::{business_members, business_team_agents, business_teams, businesses};
 use super::outbox::{self, OutboxSignal};
-use super::{repo_error, statement, unexpected};
+use super::{repo_error, row_by_id, statement, unexpected};
 use crate::domain::business::{Business, BusinessId, BusinessRepository, Member, Team, TeamId};
 use crate::domain::shared::{DomainEvent, RepoError, UserId};
 use rows::{business_from, business_row, member_from, member_row, team_from, team_row};
@@ -91,10 +91,7 @@ impl BusinessRepository for SeaOrmBusinessRepository {
     }
 
     async fn find(&self, id: BusinessId) -> Result<Option<Business>, RepoError> {
-        let row = businesses::Entity::find_by_id(id.as_uuid())
-            .one(&self.db)
-            .await
-            .map_err(unexpected)?;
+        let row = row_by_id::<businesses::Entity>(&self.db, id.as_uuid()).await?;
         row.map(business_from).transpose()
     }
 
@@ -132,10 +129,8 @@ impl BusinessRepository for SeaOrmBusinessRepository {
     }
 
     async fn member(&self, id: BusinessId, user: UserId) -> Result<Option<Member>, RepoError> {
-        let row = business_members::Entity::find_by_id((id.as_uuid(), user.as_uuid()))
-            .one(&self.db)
-            .await
-            .map_err(unexpected)?;
+        let row =
+            row_by_id::<business_members::Entity>(&self.db, (id.as_uuid(), user.as_uuid())).await?;
         row.map(member_from).transpose()
     }
 
@@ -221,10 +216,8 @@ impl BusinessRepository for SeaOrmBusinessRepository {
 
     async fn put_team(&self, team: &Team) -> Result<(), RepoError> {
         let txn = self.db.begin().await.map_err(unexpected)?;
-        let exists = business_teams::Entity::find_by_id(team.id.as_uuid())
-            .one(&txn)
-            .await
-            .map_err(unexpected)?
+        let exists = row_by_id::<business_teams::Entity>(&txn, team.id.as_uuid())
+            .await?
             .is_some();
         if exists {
             let mut row = team_row(team);

@@ -14,7 +14,7 @@ use crate::domain::shared::{RepoError, UserId};
 use crate::domain::users::BlockRepository;
 use crate::infrastructure::persistence::db::Db;
 use crate::infrastructure::persistence::entities::{blocks, contacts};
-use crate::infrastructure::persistence::unexpected;
+use crate::infrastructure::persistence::{row_by_id, unexpected};
 
 pub struct SeaOrmBlockRepository {
     db: Db,
@@ -93,10 +93,8 @@ impl BlockRepository for SeaOrmBlockRepository {
     }
 
     async fn has_blocked(&self, blocker: UserId, blocked: UserId) -> Result<bool, RepoError> {
-        let row = blocks::Entity::find_by_id((blocker.as_uuid(), blocked.as_uuid()))
-            .one(&self.db)
-            .await
-            .map_err(unexpected)?;
+        let row =
+            row_by_id::<blocks::Entity>(&self.db, (blocker.as_uuid(), blocked.as_uuid())).await?;
         Ok(row.is_some())
     }
 

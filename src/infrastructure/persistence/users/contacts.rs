@@ -11,7 +11,7 @@ use crate::domain::users::{Contact, ContactRepository, ContactStatus};
 use crate::infrastructure::persistence::db::Db;
 use crate::infrastructure::persistence::entities::contacts;
 use crate::infrastructure::persistence::outbox::{self, OutboxSignal};
-use crate::infrastructure::persistence::{repo_error, unexpected};
+use crate::infrastructure::persistence::{repo_error, row_by_id, unexpected};
 
 pub struct SeaOrmContactRepository {
     db: Db,
@@ -51,10 +51,7 @@ fn contact_seen_by(me: UserId, row: &contacts::Model) -> Contact {
 #[async_trait]
 impl ContactRepository for SeaOrmContactRepository {
     async fn between(&self, me: UserId, other: UserId) -> Result<Option<Contact>, RepoError> {
-        let row = contacts::Entity::find_by_id(pair(me, other))
-            .one(&self.db)
-            .await
-            .map_err(unexpected)?;
+        let row = row_by_id::<contacts::Entity>(&self.db, pair(me, other)).await?;
         Ok(row.map(|row| contact_seen_by(me, &row)))
     }
 

@@ -13,7 +13,7 @@ use crate::domain::users::{
 };
 use crate::infrastructure::persistence::db::Db;
 use crate::infrastructure::persistence::entities::{one_time_prekeys, user_keys};
-use crate::infrastructure::persistence::{corrupt, unexpected};
+use crate::infrastructure::persistence::{corrupt, row_by_id, unexpected};
 
 pub struct SeaOrmKeyRepository {
     db: Db,
@@ -101,11 +101,7 @@ impl KeyRepository for SeaOrmKeyRepository {
     }
 
     async fn claim_bundle(&self, user: UserId) -> Result<Option<KeyBundle>, RepoError> {
-        let Some(keys) = user_keys::Entity::find_by_id(user.as_uuid())
-            .one(&self.db)
-            .await
-            .map_err(unexpected)?
-        else {
+        let Some(keys) = row_by_id::<user_keys::Entity>(&self.db, user.as_uuid()).await? else {
             return Ok(None);
         };
         let signed_prekey = SignedPrekey {
@@ -152,11 +148,7 @@ impl KeyRepository for SeaOrmKeyRepository {
     }
 
     async fn status(&self, user: UserId) -> Result<Option<KeyStatus>, RepoError> {
-        let Some(keys) = user_keys::Entity::find_by_id(user.as_uuid())
-            .one(&self.db)
-            .await
-            .map_err(unexpected)?
-        else {
+        let Some(keys) = row_by_id::<user_keys::Entity>(&self.db, user.as_uuid()).await? else {
             return Ok(None);
         };
         let left = one_time_prekeys::Entity::find()

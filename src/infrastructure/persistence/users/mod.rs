@@ -23,7 +23,7 @@ use crate::domain::users::{
 };
 use crate::infrastructure::persistence::db::Db;
 use crate::infrastructure::persistence::entities::users;
-use crate::infrastructure::persistence::{corrupt, placeholders, unexpected};
+use crate::infrastructure::persistence::{corrupt, placeholders, row_by_id, unexpected};
 
 const USER_COLUMNS: &str = "id, username, email, display_name, password_hash, bio, status_text, avatar_id, \
     search_name, created_at, updated_at";
@@ -53,10 +53,7 @@ impl SeaOrmProfileRepository {
 #[async_trait]
 impl ProfileRepository for SeaOrmProfileRepository {
     async fn find(&self, id: UserId) -> Result<Option<Profile>, RepoError> {
-        let row = users::Entity::find_by_id(id.as_uuid())
-            .one(&self.db)
-            .await
-            .map_err(unexpected)?;
+        let row = row_by_id::<users::Entity>(&self.db, id.as_uuid()).await?;
         row.map(profile_from_row).transpose()
     }
 

@@ -14,7 +14,7 @@ use crate::domain::users::{
 };
 use crate::infrastructure::persistence::db::Db;
 use crate::infrastructure::persistence::entities::user_settings;
-use crate::infrastructure::persistence::{corrupt, unexpected};
+use crate::infrastructure::persistence::{corrupt, row_by_id, unexpected};
 
 pub struct SeaOrmSettingsRepository {
     db: Db,
@@ -66,10 +66,7 @@ fn settings_of(row: user_settings::Model) -> Result<Settings, RepoError> {
 #[async_trait]
 impl SettingsRepository for SeaOrmSettingsRepository {
     async fn get(&self, user: UserId) -> Result<Settings, RepoError> {
-        let row = user_settings::Entity::find_by_id(user.as_uuid())
-            .one(&self.db)
-            .await
-            .map_err(unexpected)?;
+        let row = row_by_id::<user_settings::Entity>(&self.db, user.as_uuid()).await?;
         row.map_or_else(|| Ok(Settings::default()), settings_of)
     }
 
