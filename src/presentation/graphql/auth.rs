@@ -16,6 +16,7 @@ use crate::presentation::http::extract::ClientMeta;
 use crate::presentation::http::passwords::{
     ChangePasswordBody, ForgotPasswordBody, ResetPasswordBody,
 };
+use crate::presentation::http::sessions::SessionResponse;
 
 /// The request's device, for the rate limits by address and the session's record.
 fn client(ctx: &Context<'_>) -> ClientMeta {
@@ -70,19 +71,6 @@ impl From<AuthGrant> for AuthPayload {
     }
 }
 
-#[derive(SimpleObject)]
-pub struct Session {
-    id: Uuid,
-    device_name: Option<String>,
-    user_agent: Option<String>,
-    ip: Option<String>,
-    created_at: OffsetDateTime,
-    last_active_at: OffsetDateTime,
-    expires_at: OffsetDateTime,
-    /// The session of this request.
-    current: bool,
-}
-
 /// One thing that happened to the account.
 #[derive(SimpleObject)]
 pub struct AccountActivity {
@@ -121,24 +109,9 @@ pub struct AuthQuery;
 #[Object]
 impl AuthQuery {
     /// The caller's live sessions (devices), newest first.
-    async fn sessions(&self, ctx: &Context<'_>) -> Result<Vec<Session>> {
+    async fn sessions(&self, ctx: &Context<'_>) -> Result<Vec<SessionResponse>> {
         let sessions = state(ctx).auth.sessions.handle(claims(ctx)?).await?;
-        Ok(sessions
-            .into_iter()
-            .map(|view| {
-                let s = view.session;
-                Session {
-                    id: s.id.as_uuid(),
-                    device_name: s.device.name,
-                    user_agent: s.device.user_agent,
-                    ip: s.device.ip,
-                    created_at: s.created_at,
-                    last_active_at: s.last_active_at,
-                    expires_at: s.expires_at,
-                    current: view.current,
-                }
-            })
-            .collect())
+        Ok(sessions.into_iter().map(SessionResponse::from).collect())
     }
 
     /// The account's activity (sign-ins, failed sign-ins, password changes, sessions ended),

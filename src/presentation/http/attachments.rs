@@ -202,6 +202,21 @@ fn stream(download: Download, status: StatusCode, content_type: &str) -> HttpRes
     )
 }
 
+/// The attachment, if the caller may read it, and `part`'s signed storage URL where the store
+/// gives one.
+async fn locate(
+    state: &AppState,
+    user: &AuthUser,
+    id: Uuid,
+    part: &Part,
+) -> Result<(Attachment, Option<String>), Problem> {
+    let handlers = &state.attachments;
+    let id = AttachmentId::from_uuid(id);
+    let attachment = handlers.attachment.handle(user.id(), id).await?;
+    let direct = handlers.link.handle(&attachment, part).await?;
+    Ok((attachment, direct))
+}
+
 /// Sends the client to a signed storage URL; it expires, so the redirect itself is not cached.
 fn redirect(url: String) -> HttpResponse {
     HttpResponse::TemporaryRedirect()
@@ -227,12 +242,7 @@ pub async fn download_attachment(
     id: web::Path<Uuid>,
     request: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
-    let handlers = &state.attachments;
-    let attachment = handlers
-        .attachment
-        .handle(user.id(), AttachmentId::from_uuid(id.into_inner()))
-        .await?;
-    let direct = handlers.link.handle(&attachment, &Part::File(None)).await?;
+    let (attachment, direct) = locate(&state, &user, *id, &Part::File(None)).await?;
     if let Some(url) = direct {
         return Ok(redirect(url));
     }
@@ -262,7 +272,8 @@ pub async fn download_attachment(
         StatusCode::OK
     };
     let content_type = attachment.media_type.as_mime();
-    let download = handlers
+    let download = state
+        .attachments
         .download
         .handle(attachment, Part::File(range))
         .await?;
@@ -281,16 +292,12 @@ pub async fn get_thumbnail(
     user: AuthUser,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, Problem> {
-    let handlers = &state.attachments;
-    let attachment = handlers
-        .attachment
-        .handle(user.id(), AttachmentId::from_uuid(id.into_inner()))
-        .await?;
-    let direct = handlers.link.handle(&attachment, &Part::Thumbnail).await?;
+    let (attachment, direct) = locate(&state, &user, *id, &Part::Thumbnail).await?;
     if let Some(url) = direct {
         return Ok(redirect(url));
     }
-    let download = handlers
+    let download = state
+        .attachments
         .download
         .handle(attachment, Part::Thumbnail)
         .await?;

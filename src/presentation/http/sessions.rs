@@ -1,6 +1,7 @@
 //! `/api/v1/auth/sessions…`: the caller's signed-in devices, and signing them out.
 
 use actix_web::{HttpResponse, delete, get, post, web};
+use async_graphql::SimpleObject;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
@@ -30,7 +31,9 @@ pub struct PasswordBody {
     pub password: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+/// A signed-in device.
+#[derive(Debug, Serialize, ToSchema, SimpleObject)]
+#[graphql(name = "Session")]
 pub struct SessionResponse {
     pub id: Uuid,
     pub device_name: Option<String>,
