@@ -116,6 +116,30 @@ pub enum AvatarOf {
 }
 
 impl Attachment {
+    /// A file `uploader` is uploading: nothing stored yet, bound to nothing.
+    pub fn upload(
+        uploader: UserId,
+        name: &str,
+        media_type: MediaType,
+        now: OffsetDateTime,
+    ) -> Self {
+        Self {
+            id: AttachmentId::new(),
+            uploader_id: uploader,
+            file_name: FileName::sanitize(name),
+            media_type,
+            size: 0,
+            sha256: String::new(),
+            width: None,
+            height: None,
+            has_thumbnail: false,
+            conversation_id: None,
+            message_id: None,
+            created_at: now,
+            avatar_of: None,
+        }
+    }
+
     pub fn storage_key(&self) -> String {
         format!("attachments/{}", self.id)
     }
@@ -211,21 +235,8 @@ mod tests {
     #[test]
     fn unbound_files_are_the_uploaders_alone() {
         let uploader = UserId::new();
-        let mut file = Attachment {
-            id: AttachmentId::new(),
-            uploader_id: uploader,
-            file_name: FileName::sanitize("a.png"),
-            media_type: MediaType::Png,
-            size: 1,
-            sha256: String::new(),
-            width: None,
-            height: None,
-            has_thumbnail: false,
-            conversation_id: None,
-            message_id: None,
-            created_at: OffsetDateTime::now_utc(),
-            avatar_of: None,
-        };
+        let mut file =
+            Attachment::upload(uploader, "a.png", MediaType::Png, OffsetDateTime::now_utc());
         let other = UserId::new();
         assert!(file.readable_by(uploader, false));
         assert!(!file.readable_by(other, true));
@@ -239,21 +250,13 @@ mod tests {
         let uploader = UserId::new();
         let other = UserId::new();
         let conversation = ConversationId::new();
-        let mut avatar = Attachment {
-            id: AttachmentId::new(),
-            uploader_id: uploader,
-            file_name: FileName::sanitize("me.png"),
-            media_type: MediaType::Png,
-            size: 1,
-            sha256: String::new(),
-            width: None,
-            height: None,
-            has_thumbnail: true,
-            conversation_id: None,
-            message_id: None,
-            created_at: OffsetDateTime::now_utc(),
-            avatar_of: Some(AvatarOf::User(uploader)),
-        };
+        let mut avatar = Attachment::upload(
+            uploader,
+            "me.png",
+            MediaType::Png,
+            OffsetDateTime::now_utc(),
+        );
+        avatar.avatar_of = Some(AvatarOf::User(uploader));
         assert!(avatar.readable_by(other, false));
         avatar.avatar_of = Some(AvatarOf::Conversation(conversation));
         assert_eq!(avatar.shared_in(), Some(conversation));

@@ -11,8 +11,8 @@ use crate::application::attachments::{
 use crate::application::error::AppError;
 use crate::application::limits::WriteLimit;
 use crate::application::ports::Clock;
-use crate::domain::attachments::{Attachment, AttachmentRepository, FileName, MediaType};
-use crate::domain::shared::{AttachmentId, UserId};
+use crate::domain::attachments::{Attachment, AttachmentRepository, MediaType};
+use crate::domain::shared::UserId;
 
 /// Enough of a file's start for every signature the sniffer knows.
 const SNIFF_BYTES: usize = 8192;
@@ -92,21 +92,7 @@ impl UploadFileHandler {
             .and_then(MediaType::from_mime)
             .ok_or(AppError::UnsupportedMediaType)?;
         let mut scan = self.scanning.begin().await?;
-        let mut attachment = Attachment {
-            id: AttachmentId::new(),
-            uploader_id: me,
-            file_name: FileName::sanitize(name),
-            media_type: media,
-            size: 0,
-            sha256: String::new(),
-            width: None,
-            height: None,
-            has_thumbnail: false,
-            conversation_id: None,
-            message_id: None,
-            created_at: self.clock.now(),
-            avatar_of: None,
-        };
+        let mut attachment = Attachment::upload(me, name, media, self.clock.now());
         if media.is_image() {
             let mut whole = head;
             if !ended {
