@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 
 use super::dispatch::Dispatcher;
-use super::{CaseFrame, DeliveryReceipt, RealtimeEvent};
+use super::{DeliveryReceipt, RealtimeEvent};
 use crate::application::error::AppError;
 use crate::application::events::{EventHandler, Gap, LoggedEvent};
 use crate::application::messages::MessageView;
@@ -178,15 +178,7 @@ impl Dispatcher {
                 self.hub.end_sessions(user_id, &sessions);
             }
             DomainEvent::CaseChanged(change) => {
-                let event = RealtimeEvent::CaseUpdated(CaseFrame {
-                    conversation_id: change.conversation_id,
-                    business_id: change.business_id,
-                    team_id: change.team_id,
-                    state: change.state,
-                    agent_id: change.agent_id,
-                    priority: change.priority,
-                    escalated: change.escalated,
-                });
+                let event = RealtimeEvent::CaseUpdated(change.case);
                 self.local(position, change.audience, &event, true, None)
                     .await;
             }

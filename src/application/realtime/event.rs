@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::PresenceView;
 use crate::application::messages::MessageView;
 use crate::application::notifications::NotificationView;
-use crate::domain::business::{AgentStatus, BusinessId, CaseState, TeamId};
+use crate::domain::business::{AgentStatus, BusinessId, CaseSummary};
 use crate::domain::shared::{ConversationId, MessageId, UserId};
 
 /// What clients are told. Its serde form is the frame on the wire, `{"type": …, "data": …}`:
@@ -83,7 +83,7 @@ pub enum RealtimeEvent {
     NotificationCreated(NotificationView),
     /// A business case was opened, assigned, transferred, resolved or reopened.
     #[serde(rename = "case.updated")]
-    CaseUpdated(CaseFrame),
+    CaseUpdated(CaseSummary),
     /// An agent of a business the recipient supervises changed status or capacity.
     #[serde(rename = "agent.updated")]
     AgentUpdated {
@@ -126,19 +126,6 @@ pub const EVENT_KINDS: [&str; 18] = [
     "agent.updated",
     "resync_required",
 ];
-
-/// A business case as its customer, agents and supervisors hear of it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct CaseFrame {
-    pub conversation_id: ConversationId,
-    pub business_id: BusinessId,
-    pub team_id: TeamId,
-    pub state: CaseState,
-    pub agent_id: Option<UserId>,
-    pub priority: i32,
-    /// It waited past its team's first-response time.
-    pub escalated: bool,
-}
 
 /// A frame's `type` (frames begin `{"type":"<kind>"`), or `other`.
 pub fn frame_kind(frame: &str) -> &'static str {

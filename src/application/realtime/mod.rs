@@ -17,7 +17,7 @@ use time::OffsetDateTime;
 
 pub use admission::{Admission, AdmissionLimits};
 pub use dispatch::Dispatcher;
-pub use event::{CaseFrame, RealtimeEvent, frame_kind};
+pub use event::{RealtimeEvent, frame_kind};
 pub use hub::{Connection, Hub, Outbound};
 pub use presence::{PresenceTracker, PresenceView};
 pub use sync::{CatchUp, Closed, Replayed, SYNC_CONVERSATIONS_MAX, SyncEntry, SyncOutcome};

@@ -183,16 +183,24 @@ pub fn pick_agent(agents: &[AgentLoad], routing: Routing) -> Option<UserId> {
     .map(|a| a.user_id)
 }
 
-/// A case changed: for its customer, its agents (new and previous) and the supervisors.
+/// A case as its customer, agents and supervisors hear of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CaseChange {
+pub struct CaseSummary {
     pub conversation_id: ConversationId,
     pub business_id: BusinessId,
     pub team_id: TeamId,
     pub state: CaseState,
     pub agent_id: Option<UserId>,
     pub priority: i32,
+    /// It waited past its team's first-response time.
     pub escalated: bool,
+}
+
+/// A case changed: for its customer, its agents (new and previous) and the supervisors.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseChange {
+    #[serde(flatten)]
+    pub case: CaseSummary,
     pub audience: Vec<UserId>,
 }
 
@@ -202,7 +210,7 @@ impl CaseChange {
         audience.extend(case.agent_id);
         audience.sort();
         audience.dedup();
-        Self {
+        let case = CaseSummary {
             conversation_id: case.conversation_id,
             business_id: case.business_id,
             team_id: case.team_id,
@@ -210,8 +218,8 @@ impl CaseChange {
             agent_id: case.agent_id,
             priority: case.priority,
             escalated: case.escalated_at.is_some(),
-            audience,
-        }
+        };
+        Self { case, audience }
     }
 }
 

@@ -7,7 +7,7 @@ mod hours;
 mod profile;
 mod repository;
 
-pub use case::{AgentLoad, Case, CaseChange, CaseState, StaffChange, pick_agent};
+pub use case::{AgentLoad, Case, CaseChange, CaseState, CaseSummary, StaffChange, pick_agent};
 pub use figures::Figures;
 pub use hours::{Hours, Opening};
 pub use profile::{

@@ -3,8 +3,8 @@
 use async_graphql::{Enum, SimpleObject};
 use uuid::Uuid;
 
-use crate::application::realtime::CaseFrame;
 use crate::domain::business as domain;
+use crate::domain::business::CaseSummary;
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 pub enum CaseState {
@@ -56,8 +56,8 @@ pub struct CaseUpdated {
     escalated: bool,
 }
 
-impl From<CaseFrame> for CaseUpdated {
-    fn from(frame: CaseFrame) -> Self {
+impl From<CaseSummary> for CaseUpdated {
+    fn from(frame: CaseSummary) -> Self {
         Self {
             conversation_id: frame.conversation_id.as_uuid(),
             business_id: frame.business_id.as_uuid(),

@@ -5,10 +5,8 @@ use uuid::Uuid;
 use super::*;
 use crate::application::messages::MessageView;
 use crate::application::notifications::NotificationView;
-use crate::application::realtime::{
-    CaseFrame, PresenceStatus, PresenceView, RealtimeEvent, frame_kind,
-};
-use crate::domain::business::{AgentStatus, BusinessId, CaseState, TeamId};
+use crate::application::realtime::{PresenceStatus, PresenceView, RealtimeEvent, frame_kind};
+use crate::domain::business::{AgentStatus, BusinessId, CaseState, CaseSummary, TeamId};
 use crate::domain::messages::{Message, MessageRecord, Reaction};
 use crate::domain::notifications::{Notification, NotificationKind};
 use crate::domain::shared::{ConversationId, MessageId, UserId};
@@ -187,7 +185,7 @@ fn every_event() -> Vec<RealtimeEvent> {
             by: u,
         },
         RealtimeEvent::NotificationCreated(NotificationView::from(&notification)),
-        RealtimeEvent::CaseUpdated(CaseFrame {
+        RealtimeEvent::CaseUpdated(CaseSummary {
             conversation_id: c,
             business_id: BusinessId::from_uuid(uuid::Uuid::nil()),
             team_id: TeamId::from_uuid(uuid::Uuid::nil()),
