@@ -121,7 +121,8 @@ pub(super) fn build_state(
     };
     let business = BusinessHandlers::new(&BusinessPorts {
         businesses: business_repository.clone(),
-        cases: business_repository,
+        cases: business_repository.clone(),
+        case_queries: business_repository,
         profiles: profiles.clone(),
         messages: messages.clone(),
         history: messages.clone(),

@@ -8,7 +8,8 @@ use super::{BusinessPorts, business_of, supervisors_of};
 use crate::application::error::AppError;
 use crate::application::ports::Clock;
 use crate::domain::business::{
-    Business, BusinessRepository, Case, CaseChange, CaseRepository, CaseState, Team, TeamId,
+    Business, BusinessRepository, Case, CaseChange, CaseQueries, CaseRepository, CaseState, Team,
+    TeamId,
 };
 use crate::domain::shared::{ConversationId, DomainEvent, UserId};
 
@@ -25,6 +26,7 @@ pub struct CaseView {
 pub(super) struct CaseDesk {
     businesses: Arc<dyn BusinessRepository>,
     cases: Arc<dyn CaseRepository>,
+    queries: Arc<dyn CaseQueries>,
     clock: Arc<dyn Clock>,
     pub(super) router: Arc<Router>,
     pub(super) notices: Arc<Notices>,
@@ -35,6 +37,7 @@ impl CaseDesk {
         Self {
             businesses: ports.businesses.clone(),
             cases: ports.cases.clone(),
+            queries: ports.case_queries.clone(),
             clock: ports.clock.clone(),
             router,
             notices,
@@ -43,6 +46,10 @@ impl CaseDesk {
 
     pub(super) fn cases(&self) -> &dyn CaseRepository {
         self.cases.as_ref()
+    }
+
+    pub(super) fn queries(&self) -> &dyn CaseQueries {
+        self.queries.as_ref()
     }
 
     pub(super) fn businesses(&self) -> &dyn BusinessRepository {
@@ -72,7 +79,7 @@ impl CaseDesk {
 
     pub(super) async fn view(&self, case: Case) -> Result<CaseView, AppError> {
         let position = match case.state {
-            CaseState::Queued => Some(self.cases.position(&case).await?),
+            CaseState::Queued => Some(self.queries.position(&case).await?),
             _ => None,
         };
         Ok(CaseView { case, position })
@@ -97,7 +104,7 @@ impl CaseDesk {
             return Ok(case);
         }
         let told = async {
-            let position = self.cases.position(&case).await?;
+            let position = self.queries.position(&case).await?;
             let now = self.clock.now();
             self.notices
                 .tell_place(business, &case, position, now)

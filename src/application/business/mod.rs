@@ -32,7 +32,8 @@ use crate::application::error::AppError;
 use crate::application::limits::WriteLimit;
 use crate::application::ports::Clock;
 use crate::domain::business::{
-    Business, BusinessError, BusinessId, BusinessRepository, CaseRepository, Member, Team, TeamId,
+    Business, BusinessError, BusinessId, BusinessRepository, CaseQueries, CaseRepository, Member,
+    Team, TeamId,
 };
 use crate::domain::messages::{HistoryQueries, MessageRepository};
 use crate::domain::shared::UserId;
@@ -42,6 +43,7 @@ use crate::domain::users::ProfileRepository;
 pub struct BusinessPorts {
     pub businesses: Arc<dyn BusinessRepository>,
     pub cases: Arc<dyn CaseRepository>,
+    pub case_queries: Arc<dyn CaseQueries>,
     pub profiles: Arc<dyn ProfileRepository>,
     /// System messages go into cases' conversations through it.
     pub messages: Arc<dyn MessageRepository>,

@@ -10,7 +10,7 @@ use time::{Duration, OffsetDateTime};
 use super::BusinessPorts;
 use crate::application::error::AppError;
 use crate::application::ports::Clock;
-use crate::domain::business::{Business, Case, CaseRepository};
+use crate::domain::business::{Business, Case, CaseQueries, CaseRepository};
 use crate::domain::messages::{MessageContent, MessageDraft, MessageKind, MessageRepository};
 use crate::domain::shared::{ConversationId, DomainEvent, MessageId, UserId};
 use crate::domain::users::ProfileRepository;
@@ -31,6 +31,7 @@ pub(super) struct Notices {
     messages: Arc<dyn MessageRepository>,
     profiles: Arc<dyn ProfileRepository>,
     cases: Arc<dyn CaseRepository>,
+    queries: Arc<dyn CaseQueries>,
     clock: Arc<dyn Clock>,
 }
 
@@ -40,6 +41,7 @@ impl Notices {
             messages: ports.messages.clone(),
             profiles: ports.profiles.clone(),
             cases: ports.cases.clone(),
+            queries: ports.case_queries.clone(),
             clock: ports.clock.clone(),
         }
     }
@@ -99,7 +101,7 @@ impl Notices {
     /// The place in the queue and the wait the team's recent pace suggests.
     pub(super) async fn queued_text(&self, case: &Case, position: u64) -> Result<String, AppError> {
         let since = self.clock.now() - PACE_WINDOW;
-        let assigned = self.cases.assigned_since(case.team_id, since).await?;
+        let assigned = self.queries.assigned_since(case.team_id, since).await?;
         let place = format!("You are number {position} in the queue.");
         if assigned == 0 {
             return Ok(format!(

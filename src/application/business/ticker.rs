@@ -49,7 +49,7 @@ impl BusinessTicker {
 
     pub async fn tick(&self) -> Result<(), AppError> {
         let mut seen = Seen::default();
-        let queued = self.desk.cases().queued_teams().await?;
+        let queued = self.desk.queries().queued_teams().await?;
         for (business, team) in queued {
             let profile = self.business(&mut seen, business).await?;
             self.desk.router.route(business, team).await?;
@@ -76,7 +76,7 @@ impl BusinessTicker {
             ..CaseFilter::default()
         };
         let now = desk.now();
-        let queue = desk.cases().cases(business.id, filter).await?;
+        let queue = desk.queries().cases(business.id, filter).await?;
         for (ahead, case) in queue.iter().enumerate() {
             desk.notices
                 .tell_place(business, case, ahead as u64 + 1, now)
@@ -87,7 +87,10 @@ impl BusinessTicker {
 
     async fn escalate(&self, seen: &mut Seen) -> Result<(), AppError> {
         let desk = &self.desk;
-        let waiting = desk.cases().awaiting_reply(CHECKED_FOR_ESCALATION).await?;
+        let waiting = desk
+            .queries()
+            .awaiting_reply(CHECKED_FOR_ESCALATION)
+            .await?;
         for case in waiting {
             let now = desk.now();
             let business = self.business(seen, case.business_id).await?;

@@ -5,6 +5,7 @@ mod case;
 mod figures;
 mod hours;
 mod profile;
+mod queries;
 mod repository;
 
 pub use case::{AgentLoad, Case, CaseChange, CaseState, CaseSummary, StaffChange, pick_agent};
@@ -14,4 +15,5 @@ pub use profile::{
     AgentStatus, Business, BusinessError, BusinessId, Handle, Member, MemberRole, Routing, Team,
     TeamId, parse_name, parse_reply,
 };
-pub use repository::{Announce, BusinessRepository, CaseFilter, CaseRepository};
+pub use queries::{CaseFilter, CaseQueries};
+pub use repository::{Announce, BusinessRepository, CaseRepository};

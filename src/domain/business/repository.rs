@@ -1,20 +1,9 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use super::{Business, BusinessId, Case, CaseState, Member, Team, TeamId};
+use super::{Business, BusinessId, Case, Member, Team, TeamId};
 use crate::domain::conversations::{Conversation, Participant};
 use crate::domain::shared::{ConversationId, DomainEvent, MessageId, RepoError, UserId};
-
-/// Which cases of a business to list, in queue order (priority, then first in).
-#[derive(Debug, Clone, Default)]
-pub struct CaseFilter {
-    pub team: Option<TeamId>,
-    pub agent: Option<UserId>,
-    pub states: Vec<CaseState>,
-    /// Only cases queued at or after this.
-    pub since: Option<OffsetDateTime>,
-    pub limit: u64,
-}
 
 /// The events one assignment announces, made by the application from the assigned case.
 pub type Announce<'a> = &'a (dyn Fn(&Case) -> Vec<DomainEvent> + Send + Sync);
@@ -102,12 +91,6 @@ pub trait CaseRepository: Send + Sync {
         announce: Announce<'_>,
     ) -> Result<Vec<Case>, RepoError>;
 
-    async fn cases(&self, business: BusinessId, filter: CaseFilter)
-    -> Result<Vec<Case>, RepoError>;
-
-    /// How many of the business's cases are in `state` now.
-    async fn count(&self, business: BusinessId, state: CaseState) -> Result<u64, RepoError>;
-
     /// Records the agent's first message in a case assigned to them, unless one came before;
     /// `false` when it did, or the case is not theirs.
     async fn note_first_response(
@@ -116,19 +99,6 @@ pub trait CaseRepository: Send + Sync {
         agent: UserId,
         at: OffsetDateTime,
     ) -> Result<bool, RepoError>;
-
-    /// A queued case's place in its team's queue, from 1.
-    async fn position(&self, case: &Case) -> Result<u64, RepoError>;
-
-    /// How many of `team`'s cases were assigned at or after `since` (and not queued again).
-    async fn assigned_since(&self, team: TeamId, since: OffsetDateTime) -> Result<u64, RepoError>;
-
-    /// Teams with queued cases, of every business: what the clock routes when one opens.
-    async fn queued_teams(&self) -> Result<Vec<(BusinessId, TeamId)>, RepoError>;
-
-    /// Open cases with no first reply and not yet escalated, in teams with a first-response
-    /// time, longest waiting first.
-    async fn awaiting_reply(&self, limit: u64) -> Result<Vec<Case>, RepoError>;
 
     /// Sets the place a queued case's customer is told (0: that the business is closed) if it
     /// is still `was`; `false` when another pass told them first.

@@ -4,7 +4,7 @@ use crate::application::business::{BusinessPorts, supervisor_of};
 use crate::application::error::AppError;
 use crate::application::ports::Clock;
 use crate::domain::business::{
-    BusinessId, BusinessRepository, CaseFilter, CaseRepository, CaseState, Figures,
+    BusinessId, BusinessRepository, CaseFilter, CaseQueries, CaseState, Figures,
 };
 use crate::domain::shared::UserId;
 
@@ -14,7 +14,7 @@ const FIGURES_CASES_MAX: u64 = 100_000;
 /// The business's figures over the last days (supervisors).
 pub struct CaseFiguresHandler {
     businesses: Arc<dyn BusinessRepository>,
-    cases: Arc<dyn CaseRepository>,
+    cases: Arc<dyn CaseQueries>,
     clock: Arc<dyn Clock>,
 }
 
@@ -22,7 +22,7 @@ impl CaseFiguresHandler {
     pub fn new(ports: &BusinessPorts) -> Self {
         Self {
             businesses: ports.businesses.clone(),
-            cases: ports.cases.clone(),
+            cases: ports.case_queries.clone(),
             clock: ports.clock.clone(),
         }
     }

@@ -2,22 +2,20 @@ use std::sync::Arc;
 
 use crate::application::business::{BusinessPorts, CaseView, staff_of};
 use crate::application::error::AppError;
-use crate::domain::business::{
-    BusinessId, BusinessRepository, CaseFilter, CaseRepository, CaseState,
-};
+use crate::domain::business::{BusinessId, BusinessRepository, CaseFilter, CaseQueries, CaseState};
 use crate::domain::shared::UserId;
 
 /// Open cases assigned to an agent (the caller when none is named); supervisors see anyone's.
 pub struct CaseInboxHandler {
     businesses: Arc<dyn BusinessRepository>,
-    cases: Arc<dyn CaseRepository>,
+    cases: Arc<dyn CaseQueries>,
 }
 
 impl CaseInboxHandler {
     pub fn new(ports: &BusinessPorts) -> Self {
         Self {
             businesses: ports.businesses.clone(),
-            cases: ports.cases.clone(),
+            cases: ports.case_queries.clone(),
         }
     }
 

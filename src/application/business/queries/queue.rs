@@ -3,21 +3,21 @@ use std::sync::Arc;
 use crate::application::business::{BusinessPorts, CaseView, staff_of};
 use crate::application::error::AppError;
 use crate::domain::business::{
-    BusinessId, BusinessRepository, CaseFilter, CaseRepository, CaseState, TeamId,
+    BusinessId, BusinessRepository, CaseFilter, CaseQueries, CaseState, TeamId,
 };
 use crate::domain::shared::UserId;
 
 /// Queued cases of the business (of one team, or all), in routing order: for its staff.
 pub struct QueueHandler {
     businesses: Arc<dyn BusinessRepository>,
-    cases: Arc<dyn CaseRepository>,
+    cases: Arc<dyn CaseQueries>,
 }
 
 impl QueueHandler {
     pub fn new(ports: &BusinessPorts) -> Self {
         Self {
             businesses: ports.businesses.clone(),
-            cases: ports.cases.clone(),
+            cases: ports.case_queries.clone(),
         }
     }
 

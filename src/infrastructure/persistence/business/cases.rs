@@ -2,14 +2,13 @@
 
 use async_trait::async_trait;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 use super::rows::{case_from, case_row};
 use super::{SeaOrmBusinessRepository, lock_routing, queue};
 use crate::domain::business::CaseRepository;
-use crate::domain::business::{Announce, BusinessId, Case, CaseFilter, CaseState, Routing, TeamId};
+use crate::domain::business::{Announce, BusinessId, Case, CaseState, Routing, TeamId};
 use crate::domain::conversations::{Conversation, Participant};
 use crate::domain::shared::{ConversationId, DomainEvent, MessageId, RepoError, UserId};
 use crate::infrastructure::persistence::conversations::{conversation_row, participant_row};
@@ -107,23 +106,6 @@ impl CaseRepository for SeaOrmBusinessRepository {
         Ok(assigned)
     }
 
-    async fn cases(
-        &self,
-        business: BusinessId,
-        filter: CaseFilter,
-    ) -> Result<Vec<Case>, RepoError> {
-        queue::list(&self.db, business, filter).await
-    }
-
-    async fn count(&self, business: BusinessId, state: CaseState) -> Result<u64, RepoError> {
-        business_cases::Entity::find()
-            .filter(business_cases::Column::BusinessId.eq(business.as_uuid()))
-            .filter(business_cases::Column::State.eq(state.as_str()))
-            .count(&self.db)
-            .await
-            .map_err(unexpected)
-    }
-
     async fn note_first_response(
         &self,
         conversation: ConversationId,
@@ -140,42 +122,6 @@ impl CaseRepository for SeaOrmBusinessRepository {
             .await
             .map_err(unexpected)?;
         Ok(updated.rows_affected == 1)
-    }
-
-    async fn position(&self, case: &Case) -> Result<u64, RepoError> {
-        queue::position(&self.db, case).await
-    }
-
-    async fn assigned_since(&self, team: TeamId, since: OffsetDateTime) -> Result<u64, RepoError> {
-        business_cases::Entity::find()
-            .filter(business_cases::Column::TeamId.eq(team.as_uuid()))
-            .filter(business_cases::Column::AssignedAt.gte(since))
-            .count(&self.db)
-            .await
-            .map_err(unexpected)
-    }
-
-    async fn queued_teams(&self) -> Result<Vec<(BusinessId, TeamId)>, RepoError> {
-        let rows: Vec<(Uuid, Uuid)> = business_cases::Entity::find()
-            .select_only()
-            .columns([
-                business_cases::Column::BusinessId,
-                business_cases::Column::TeamId,
-            ])
-            .filter(business_cases::Column::State.eq(CaseState::Queued.as_str()))
-            .distinct()
-            .into_tuple()
-            .all(&self.db)
-            .await
-            .map_err(unexpected)?;
-        Ok(rows
-            .into_iter()
-            .map(|(b, t)| (BusinessId::from_uuid(b), TeamId::from_uuid(t)))
-            .collect())
-    }
-
-    async fn awaiting_reply(&self, limit: u64) -> Result<Vec<Case>, RepoError> {
-        queue::awaiting_reply(&self.db, limit).await
     }
 
     async fn claim_notice(

@@ -1,6 +1,7 @@
 //! Businesses, their staff and teams (here), the cases routed to agents (`cases.rs`), and
 //! which profiles customers may not see (`hidden.rs`).
 
+mod case_queries;
 mod cases;
 mod hidden;
 mod queue;
