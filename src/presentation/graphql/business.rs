@@ -3,10 +3,10 @@
 use async_graphql::{Enum, SimpleObject};
 use uuid::Uuid;
 
-use crate::domain::business as domain;
 use crate::domain::business::CaseSummary;
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::business::CaseState")]
 pub enum CaseState {
     /// Waiting in its team's queue.
     Queued,
@@ -16,31 +16,12 @@ pub enum CaseState {
     Resolved,
 }
 
-impl From<domain::CaseState> for CaseState {
-    fn from(state: domain::CaseState) -> Self {
-        match state {
-            domain::CaseState::Queued => Self::Queued,
-            domain::CaseState::Assigned => Self::Assigned,
-            domain::CaseState::Resolved => Self::Resolved,
-        }
-    }
-}
-
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::business::AgentStatus")]
 pub enum AgentStatus {
     Available,
     Away,
     Offline,
-}
-
-impl From<domain::AgentStatus> for AgentStatus {
-    fn from(status: domain::AgentStatus) -> Self {
-        match status {
-            domain::AgentStatus::Available => Self::Available,
-            domain::AgentStatus::Away => Self::Away,
-            domain::AgentStatus::Offline => Self::Offline,
-        }
-    }
 }
 
 /// A business case was opened, assigned, transferred, resolved or reopened.

@@ -19,6 +19,7 @@ use crate::domain::users::Profile;
 use crate::presentation::http::chat_list::{decode_cursor, encode_cursor};
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::conversations::ConversationKind")]
 pub enum ConversationKind {
     /// Exactly two users.
     Direct,
@@ -31,42 +32,12 @@ pub enum ConversationKind {
     Business,
 }
 
-impl From<domain::ConversationKind> for ConversationKind {
-    fn from(kind: domain::ConversationKind) -> Self {
-        match kind {
-            domain::ConversationKind::Direct => Self::Direct,
-            domain::ConversationKind::Group => Self::Group,
-            domain::ConversationKind::Channel => Self::Channel,
-            domain::ConversationKind::Business => Self::Business,
-        }
-    }
-}
-
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::conversations::Role")]
 pub enum Role {
     Owner,
     Admin,
     Member,
-}
-
-impl From<domain::Role> for Role {
-    fn from(role: domain::Role) -> Self {
-        match role {
-            domain::Role::Owner => Self::Owner,
-            domain::Role::Admin => Self::Admin,
-            domain::Role::Member => Self::Member,
-        }
-    }
-}
-
-impl From<Role> for domain::Role {
-    fn from(role: Role) -> Self {
-        match role {
-            Role::Owner => Self::Owner,
-            Role::Admin => Self::Admin,
-            Role::Member => Self::Member,
-        }
-    }
 }
 
 /// One of the caller's conversations.

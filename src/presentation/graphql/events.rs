@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::business::{AgentUpdated, CaseUpdated};
 use super::messages::Message;
 use super::notifications::Notification;
-use crate::application::realtime::{PresenceStatus, PresenceView, RealtimeEvent};
+use crate::application::realtime::{PresenceView, RealtimeEvent};
 
 #[derive(Union)]
 pub enum Event {
@@ -92,6 +92,7 @@ pub struct Typing {
 }
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::application::realtime::PresenceStatus")]
 pub enum Status {
     Online,
     Away,
@@ -110,11 +111,7 @@ impl From<PresenceView> for Presence {
     fn from(view: PresenceView) -> Self {
         Self {
             user_id: view.user_id.as_uuid(),
-            status: match view.status {
-                PresenceStatus::Online => Status::Online,
-                PresenceStatus::Away => Status::Away,
-                PresenceStatus::Offline => Status::Offline,
-            },
+            status: view.status.into(),
             last_seen_at: view.last_seen_at,
         }
     }

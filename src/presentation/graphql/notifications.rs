@@ -9,10 +9,11 @@ use super::messages::page_size;
 use super::users::{User, shown};
 use super::{state, viewer};
 use crate::application::notifications::NotificationView;
-use crate::domain::notifications::{self as domain, NotificationId};
+use crate::domain::notifications::NotificationId;
 use crate::presentation::http::notifications::MarkReadBody;
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::notifications::NotificationKind")]
 pub enum NotificationKind {
     /// Someone mentioned the user in a message.
     Mention,
@@ -22,18 +23,6 @@ pub enum NotificationKind {
     ContactAccepted,
     /// Someone added the user to a group or channel.
     AddedToConversation,
-}
-
-impl From<domain::NotificationKind> for NotificationKind {
-    fn from(kind: domain::NotificationKind) -> Self {
-        match kind {
-            domain::NotificationKind::Mention => Self::Mention,
-            domain::NotificationKind::Message => Self::Message,
-            domain::NotificationKind::ContactRequest => Self::ContactRequest,
-            domain::NotificationKind::ContactAccepted => Self::ContactAccepted,
-            domain::NotificationKind::AddedToConversation => Self::AddedToConversation,
-        }
-    }
 }
 
 pub struct Notification(pub NotificationView);

@@ -7,60 +7,24 @@ use uuid::Uuid;
 use super::{state, viewer};
 use crate::application::users::SettingsChanges;
 use crate::domain::notifications::{Device as PushDevice, DeviceId};
-use crate::domain::users::{self as domain, DirectMessagePolicy};
+use crate::domain::users::{self as domain};
 use crate::presentation::http::notifications::RegisterDeviceBody;
 
 /// Who may see something of the caller's, or invite them.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::users::Visibility")]
 pub enum Visibility {
     Everyone,
     Contacts,
     Nobody,
 }
 
-impl From<domain::Visibility> for Visibility {
-    fn from(v: domain::Visibility) -> Self {
-        match v {
-            domain::Visibility::Everyone => Self::Everyone,
-            domain::Visibility::Contacts => Self::Contacts,
-            domain::Visibility::Nobody => Self::Nobody,
-        }
-    }
-}
-
-impl From<Visibility> for domain::Visibility {
-    fn from(v: Visibility) -> Self {
-        match v {
-            Visibility::Everyone => Self::Everyone,
-            Visibility::Contacts => Self::Contacts,
-            Visibility::Nobody => Self::Nobody,
-        }
-    }
-}
-
 /// Who may start a direct chat with the caller.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::users::DirectMessagePolicy")]
 pub enum DirectMessages {
     Everyone,
     Contacts,
-}
-
-impl From<DirectMessagePolicy> for DirectMessages {
-    fn from(v: DirectMessagePolicy) -> Self {
-        match v {
-            DirectMessagePolicy::Everyone => Self::Everyone,
-            DirectMessagePolicy::Contacts => Self::Contacts,
-        }
-    }
-}
-
-impl From<DirectMessages> for DirectMessagePolicy {
-    fn from(v: DirectMessages) -> Self {
-        match v {
-            DirectMessages::Everyone => Self::Everyone,
-            DirectMessages::Contacts => Self::Contacts,
-        }
-    }
 }
 
 #[derive(SimpleObject)]
