@@ -40,7 +40,7 @@ impl MoveMarkerHandler {
             ));
         }
         let now = self.clock.now();
-        let moved = match marker {
+        let event = match marker {
             Marker::Read => DomainEvent::ReadMarkerMoved {
                 conversation_id: id,
                 user_id: me,
@@ -52,11 +52,11 @@ impl MoveMarkerHandler {
                 seq,
             },
         };
-        let markers = self.markers.as_ref();
-        if markers
-            .move_marker(marker, id, me, seq, now, &[moved])
-            .await?
-        {
+        let announce = [event];
+        let moved = self
+            .markers
+            .move_marker(marker, id, me, seq, now, &announce);
+        if moved.await? {
             return Ok(seq);
         }
         let (_, participant) = member_of(self.conversations.as_ref(), id, me).await?;
