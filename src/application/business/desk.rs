@@ -11,7 +11,7 @@ use crate::domain::business::{
     Business, BusinessRepository, Case, CaseChange, CaseQueries, CaseRepository, CaseState, Team,
     TeamId,
 };
-use crate::domain::shared::{ConversationId, DomainEvent, UserId};
+use crate::domain::shared::{ConversationId, DomainEvent, MemberChange, UserId};
 
 /// A case, with its place in the queue while it waits.
 #[derive(Debug, Clone)]
@@ -149,18 +149,18 @@ impl CaseDesk {
         if was.agent_id != case.agent_id {
             if let Some(previous) = was.agent_id {
                 audience.push(previous);
-                announce.push(DomainEvent::ParticipantRemoved {
+                announce.push(DomainEvent::ParticipantRemoved(MemberChange {
                     conversation_id: case.conversation_id,
                     user_id: previous,
                     by: me,
-                });
+                }));
             }
             if let Some(agent) = case.agent_id {
-                announce.push(DomainEvent::ParticipantAdded {
+                announce.push(DomainEvent::ParticipantAdded(MemberChange {
                     conversation_id: case.conversation_id,
                     user_id: agent,
                     by: me,
-                });
+                }));
             }
         }
         announce.push(DomainEvent::CaseChanged(CaseChange::of(case, audience)));

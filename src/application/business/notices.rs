@@ -154,14 +154,7 @@ impl Notices {
         };
         let notice = match shown {
             Some(shown) => {
-                let (id, updated) = (
-                    shown.id(),
-                    DomainEvent::MessageUpdated {
-                        conversation_id: case.conversation_id,
-                        message_id: shown.id(),
-                        seq: shown.seq(),
-                    },
-                );
+                let (id, updated) = (shown.id(), DomainEvent::MessageUpdated(shown.change()));
                 let content = MessageContent::parse(&text)?;
                 self.messages
                     .edit(id, &content, self.clock.now(), &[updated])

@@ -11,7 +11,7 @@ use crate::application::ports::Clock;
 use crate::domain::business::{
     Business, BusinessId, BusinessRepository, Case, CaseChange, CaseRepository, TeamId,
 };
-use crate::domain::shared::{DomainEvent, UserId};
+use crate::domain::shared::{DomainEvent, MemberChange, UserId};
 
 /// Cases one transaction assigns at most: a burst of arrivals costs one commit per this many,
 /// while the routing lock is never held for long.
@@ -45,11 +45,11 @@ impl Router {
         let announce = |case: &Case| {
             let agent = case.agent_id.unwrap_or(case.customer_id);
             vec![
-                DomainEvent::ParticipantAdded {
+                DomainEvent::ParticipantAdded(MemberChange {
                     conversation_id: case.conversation_id,
                     user_id: agent,
                     by: agent,
-                },
+                }),
                 DomainEvent::CaseChanged(CaseChange::of(case, supervisors.clone())),
             ]
         };

@@ -20,7 +20,7 @@ use time::OffsetDateTime;
 use crate::application::error::AppError;
 use crate::application::events::{EventHandler, Gap, LoggedEvent};
 use crate::domain::conversations::{Activity, AsOfLog, ChatListCursor};
-use crate::domain::shared::{ConversationId, DomainEvent, UserId};
+use crate::domain::shared::{ConversationId, DomainEvent, MemberChange, UserId};
 
 /// Conversation ids of a page chosen in memory, exact for every event up to `position`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -199,8 +199,10 @@ impl ChatOrder {
                     state.changed(*user, position);
                 }
             }
-            DomainEvent::ParticipantAdded { user_id, .. }
-            | DomainEvent::ParticipantRemoved { user_id, .. } => state.changed(*user_id, position),
+            DomainEvent::ParticipantAdded(MemberChange { user_id, .. })
+            | DomainEvent::ParticipantRemoved(MemberChange { user_id, .. }) => {
+                state.changed(*user_id, position)
+            }
             DomainEvent::ConversationDeleted {
                 conversation_id,
                 participants,

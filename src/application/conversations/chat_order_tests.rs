@@ -4,7 +4,7 @@ use time::{Duration, OffsetDateTime};
 
 use super::*;
 use crate::domain::messages::{Message, MessageKind, MessageRecord};
-use crate::domain::shared::MessageId;
+use crate::domain::shared::{MemberChange, MessageId};
 
 fn at(second: i64) -> OffsetDateTime {
     OffsetDateTime::UNIX_EPOCH + Duration::seconds(second)
@@ -117,15 +117,19 @@ fn a_new_message_moves_its_conversation_first_and_never_back() {
 #[test]
 fn a_membership_change_drops_the_list_of_the_user_it_names() {
     for change in [
-        |conversation_id, user_id| DomainEvent::ParticipantAdded {
-            conversation_id,
-            user_id,
-            by: user_id,
+        |conversation_id, user_id| {
+            DomainEvent::ParticipantAdded(MemberChange {
+                conversation_id,
+                user_id,
+                by: user_id,
+            })
         },
-        |conversation_id, user_id| DomainEvent::ParticipantRemoved {
-            conversation_id,
-            user_id,
-            by: user_id,
+        |conversation_id, user_id| {
+            DomainEvent::ParticipantRemoved(MemberChange {
+                conversation_id,
+                user_id,
+                by: user_id,
+            })
         },
         |conversation_id, user_id| DomainEvent::ConversationCreated {
             conversation_id,
@@ -152,11 +156,11 @@ fn an_event_the_read_already_saw_does_not_drop_it() {
     order.keep(user, &read(&[(a, 1)], 14));
     order.apply(
         13,
-        &DomainEvent::ParticipantAdded {
+        &DomainEvent::ParticipantAdded(MemberChange {
             conversation_id: a,
             user_id: user,
             by: user,
-        },
+        }),
     );
     assert_eq!(order.page(user, None, 3).unwrap().ids, vec![a]);
 }

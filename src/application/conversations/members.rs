@@ -4,7 +4,7 @@ use std::time::Duration;
 use moka::future::Cache;
 
 use crate::domain::conversations::ParticipantRepository;
-use crate::domain::shared::{ConversationId, DomainEvent, RepoError, UserId};
+use crate::domain::shared::{ConversationId, DomainEvent, MemberChange, RepoError, UserId};
 
 /// Member lists one consumer of the event log keeps.
 pub const MEMBER_LISTS_CACHED: u64 = 100_000;
@@ -54,11 +54,11 @@ impl Members {
                     .insert(*conversation_id, members.as_slice().into())
                     .await;
             }
-            DomainEvent::ParticipantAdded {
+            DomainEvent::ParticipantAdded(MemberChange {
                 conversation_id,
                 user_id,
                 ..
-            } => {
+            }) => {
                 self.change(*conversation_id, |list| {
                     if !list.contains(user_id) {
                         list.push(*user_id);
@@ -66,11 +66,11 @@ impl Members {
                 })
                 .await;
             }
-            DomainEvent::ParticipantRemoved {
+            DomainEvent::ParticipantRemoved(MemberChange {
                 conversation_id,
                 user_id,
                 ..
-            } => {
+            }) => {
                 self.change(*conversation_id, |list| list.retain(|u| u != user_id))
                     .await;
             }

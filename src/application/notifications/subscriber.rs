@@ -13,7 +13,7 @@ use crate::application::users::Relationships;
 use crate::domain::conversations::ParticipantRepository;
 use crate::domain::messages::{Message, MessageKind};
 use crate::domain::notifications::{Notification, NotificationKind, NotificationRepository};
-use crate::domain::shared::{DomainEvent, UserId};
+use crate::domain::shared::{DomainEvent, MemberChange, UserId};
 use crate::domain::users::{NotificationPreferences, SettingsRepository};
 
 /// Creates notifications from the event log. Each notification is keyed by what caused it (the
@@ -69,11 +69,11 @@ impl EventHandler for NotificationsSubscriber {
                 let n = Notification::new(*requester, NotificationKind::ContactAccepted, *by, now);
                 self.notify(n.caused_by(position)).await
             }
-            DomainEvent::ParticipantAdded {
+            DomainEvent::ParticipantAdded(MemberChange {
                 conversation_id,
                 user_id,
                 by,
-            } if user_id != by => {
+            }) if user_id != by => {
                 let n =
                     Notification::new(*user_id, NotificationKind::AddedToConversation, *by, now)
                         .about_conversation(*conversation_id);

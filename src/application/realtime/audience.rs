@@ -9,7 +9,7 @@ use crate::application::error::AppError;
 use crate::application::events::{EventHandler, Gap, LoggedEvent};
 use crate::application::messages::MessageView;
 use crate::domain::messages::Message;
-use crate::domain::shared::{ConversationId, DomainEvent, UserId};
+use crate::domain::shared::{ConversationId, DomainEvent, MarkerChange, UserId};
 
 // Delivered markers of large groups would fan out quadratically; their clients read receipts
 // on demand instead.
@@ -36,71 +36,36 @@ impl Dispatcher {
                 self.local(position, recipients, &event, true, Some(receipt))
                     .await;
             }
-            DomainEvent::MessageUpdated {
-                conversation_id,
-                message_id,
-                ..
-            } => {
+            DomainEvent::MessageUpdated(change) => {
+                let (conversation_id, message_id) = (change.conversation_id, change.message_id);
                 if let Some(view) = self.message(conversation_id, message_id).await? {
                     let event = RealtimeEvent::MessageUpdated(view);
                     self.members_hear(position, conversation_id, None, event)
                         .await?;
                 }
             }
-            DomainEvent::MessageDeleted {
-                conversation_id,
-                message_id,
-                seq,
-            } => {
-                let event = RealtimeEvent::MessageDeleted {
-                    conversation_id,
-                    message_id,
-                    seq,
-                };
+            DomainEvent::MessageDeleted(change) => {
+                let conversation_id = change.conversation_id;
+                let event = RealtimeEvent::MessageDeleted(change);
                 self.members_hear(position, conversation_id, None, event)
                     .await?;
             }
-            DomainEvent::ReactionAdded {
-                conversation_id,
-                message_id,
-                user_id,
-                emoji,
-            } => {
-                let event = RealtimeEvent::ReactionAdded {
-                    conversation_id,
-                    message_id,
-                    user_id,
-                    emoji,
-                };
-                self.members_hear(position, conversation_id, Some(user_id), event)
+            DomainEvent::ReactionAdded(change) => {
+                let (conversation_id, actor) = (change.conversation_id, Some(change.user_id));
+                let event = RealtimeEvent::ReactionAdded(change);
+                self.members_hear(position, conversation_id, actor, event)
                     .await?;
             }
-            DomainEvent::ReactionRemoved {
-                conversation_id,
-                message_id,
-                user_id,
-                emoji,
-            } => {
-                let event = RealtimeEvent::ReactionRemoved {
-                    conversation_id,
-                    message_id,
-                    user_id,
-                    emoji,
-                };
-                self.members_hear(position, conversation_id, Some(user_id), event)
+            DomainEvent::ReactionRemoved(change) => {
+                let (conversation_id, actor) = (change.conversation_id, Some(change.user_id));
+                let event = RealtimeEvent::ReactionRemoved(change);
+                self.members_hear(position, conversation_id, actor, event)
                     .await?;
             }
-            DomainEvent::ReadMarkerMoved {
-                conversation_id,
-                user_id,
-                seq,
-            } => {
-                let event = RealtimeEvent::Read {
-                    conversation_id,
-                    user_id,
-                    seq,
-                };
-                self.members_hear(position, conversation_id, Some(user_id), event)
+            DomainEvent::ReadMarkerMoved(change) => {
+                let (conversation_id, actor) = (change.conversation_id, Some(change.user_id));
+                let event = RealtimeEvent::Read(change);
+                self.members_hear(position, conversation_id, actor, event)
                     .await?;
             }
             DomainEvent::DeliveredMarkersMoved {
@@ -112,11 +77,11 @@ impl Dispatcher {
                 if recipients.len() <= DELIVERED_EVENTS_MAX_PARTICIPANTS {
                     for user_id in users {
                         let others = recipients.iter().copied().filter(|u| *u != user_id);
-                        let event = RealtimeEvent::Delivered {
+                        let event = RealtimeEvent::Delivered(MarkerChange {
                             conversation_id,
                             user_id,
                             seq,
-                        };
+                        });
                         self.local(position, others.collect(), &event, false, None)
                             .await;
                     }
@@ -141,32 +106,17 @@ impl Dispatcher {
                 let event = RealtimeEvent::ConversationDeleted { conversation_id };
                 self.local(position, participants, &event, true, None).await;
             }
-            DomainEvent::ParticipantAdded {
-                conversation_id,
-                user_id,
-                by,
-            } => {
-                let event = RealtimeEvent::ParticipantAdded {
-                    conversation_id,
-                    user_id,
-                    by,
-                };
+            DomainEvent::ParticipantAdded(change) => {
+                let conversation_id = change.conversation_id;
+                let event = RealtimeEvent::ParticipantAdded(change);
                 self.members_hear(position, conversation_id, None, event)
                     .await?;
             }
-            DomainEvent::ParticipantRemoved {
-                conversation_id,
-                user_id,
-                by,
-            } => {
+            DomainEvent::ParticipantRemoved(change) => {
                 // The removed user hears it too, so their client can drop the conversation.
-                let mut recipients = self.participants(conversation_id).await?;
-                recipients.push(user_id);
-                let event = RealtimeEvent::ParticipantRemoved {
-                    conversation_id,
-                    user_id,
-                    by,
-                };
+                let mut recipients = self.participants(change.conversation_id).await?;
+                recipients.push(change.user_id);
+                let event = RealtimeEvent::ParticipantRemoved(change);
                 self.local(position, recipients, &event, true, None).await;
             }
             DomainEvent::NotificationCreated { notification } => {

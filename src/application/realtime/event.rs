@@ -7,7 +7,9 @@ use super::PresenceView;
 use crate::application::messages::MessageView;
 use crate::application::notifications::NotificationView;
 use crate::domain::business::{AgentStatus, BusinessId, CaseSummary};
-use crate::domain::shared::{ConversationId, MessageId, UserId};
+use crate::domain::shared::{
+    ConversationId, MarkerChange, MemberChange, MessageChange, ReactionChange, UserId,
+};
 
 /// What clients are told. Its serde form is the frame on the wire, `{"type": …, "data": …}`:
 /// one type for the event and its wire format, serialised once per delivery, and read back by
@@ -20,37 +22,15 @@ pub enum RealtimeEvent {
     #[serde(rename = "message.updated")]
     MessageUpdated(MessageView),
     #[serde(rename = "message.deleted")]
-    MessageDeleted {
-        conversation_id: ConversationId,
-        message_id: MessageId,
-        seq: i64,
-    },
+    MessageDeleted(MessageChange),
     #[serde(rename = "reaction.added")]
-    ReactionAdded {
-        conversation_id: ConversationId,
-        message_id: MessageId,
-        user_id: UserId,
-        emoji: String,
-    },
+    ReactionAdded(ReactionChange),
     #[serde(rename = "reaction.removed")]
-    ReactionRemoved {
-        conversation_id: ConversationId,
-        message_id: MessageId,
-        user_id: UserId,
-        emoji: String,
-    },
+    ReactionRemoved(ReactionChange),
     #[serde(rename = "read")]
-    Read {
-        conversation_id: ConversationId,
-        user_id: UserId,
-        seq: i64,
-    },
+    Read(MarkerChange),
     #[serde(rename = "delivered")]
-    Delivered {
-        conversation_id: ConversationId,
-        user_id: UserId,
-        seq: i64,
-    },
+    Delivered(MarkerChange),
     /// `expires_in_ms` is 0 when the user stopped.
     #[serde(rename = "typing")]
     Typing {
@@ -68,17 +48,9 @@ pub enum RealtimeEvent {
     #[serde(rename = "conversation.deleted")]
     ConversationDeleted { conversation_id: ConversationId },
     #[serde(rename = "participant.added")]
-    ParticipantAdded {
-        conversation_id: ConversationId,
-        user_id: UserId,
-        by: UserId,
-    },
+    ParticipantAdded(MemberChange),
     #[serde(rename = "participant.removed")]
-    ParticipantRemoved {
-        conversation_id: ConversationId,
-        user_id: UserId,
-        by: UserId,
-    },
+    ParticipantRemoved(MemberChange),
     #[serde(rename = "notification.created")]
     NotificationCreated(NotificationView),
     /// A business case was opened, assigned, transferred, resolved or reopened.

@@ -2,7 +2,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::{ClientMessageId, MessageContent, MessageError, MessageKind};
-use crate::domain::shared::{AttachmentId, ConversationId, MessageId, UserId};
+use crate::domain::shared::{AttachmentId, ConversationId, MessageChange, MessageId, UserId};
 
 /// A message about to be stored; the repository assigns its `seq`.
 #[derive(Debug, Clone)]
@@ -90,6 +90,15 @@ impl Message {
     /// Gap-free and strictly increasing within the conversation, from 1.
     pub fn seq(&self) -> i64 {
         self.0.seq
+    }
+
+    /// Which message an edit or deletion changed, for its event.
+    pub fn change(&self) -> MessageChange {
+        MessageChange {
+            conversation_id: self.0.conversation_id,
+            message_id: self.0.id,
+            seq: self.0.seq,
+        }
     }
 
     pub fn sender_id(&self) -> UserId {

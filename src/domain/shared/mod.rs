@@ -5,7 +5,7 @@ mod events;
 mod ids;
 
 pub use error::RepoError;
-pub use events::DomainEvent;
+pub use events::{DomainEvent, MarkerChange, MemberChange, MessageChange, ReactionChange};
 pub use ids::{
     AttachmentId, BusinessId, ConversationId, DeviceId, MessageId, NotificationId, SessionId,
     TeamId, UserId,

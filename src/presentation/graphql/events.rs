@@ -8,6 +8,7 @@ use super::business::{AgentUpdated, CaseUpdated};
 use super::messages::Message;
 use super::notifications::Notification;
 use crate::application::realtime::{PresenceView, RealtimeEvent};
+use crate::domain::shared::{MarkerChange, MemberChange, MessageChange, ReactionChange};
 
 #[derive(Union)]
 pub enum Event {
@@ -174,51 +175,51 @@ impl From<RealtimeEvent> for Event {
             E::MessageUpdated(view) => Self::MessageUpdated(MessageUpdated {
                 message: Message(view),
             }),
-            E::MessageDeleted {
+            E::MessageDeleted(MessageChange {
                 conversation_id,
                 message_id,
                 seq,
-            } => Self::MessageDeleted(MessageDeleted {
+            }) => Self::MessageDeleted(MessageDeleted {
                 conversation_id: conversation_id.as_uuid(),
                 message_id: message_id.as_uuid(),
                 seq,
             }),
-            E::ReactionAdded {
+            E::ReactionAdded(ReactionChange {
                 conversation_id,
                 message_id,
                 user_id,
                 emoji,
-            } => Self::ReactionAdded(ReactionAdded {
-                conversation_id: conversation_id.as_uuid(),
-                message_id: message_id.as_uuid(),
-                user_id: user_id.as_uuid(),
-                emoji,
-            }),
-            E::ReactionRemoved {
-                conversation_id,
-                message_id,
-                user_id,
-                emoji,
-            } => Self::ReactionRemoved(ReactionRemoved {
+            }) => Self::ReactionAdded(ReactionAdded {
                 conversation_id: conversation_id.as_uuid(),
                 message_id: message_id.as_uuid(),
                 user_id: user_id.as_uuid(),
                 emoji,
             }),
-            E::Read {
+            E::ReactionRemoved(ReactionChange {
+                conversation_id,
+                message_id,
+                user_id,
+                emoji,
+            }) => Self::ReactionRemoved(ReactionRemoved {
+                conversation_id: conversation_id.as_uuid(),
+                message_id: message_id.as_uuid(),
+                user_id: user_id.as_uuid(),
+                emoji,
+            }),
+            E::Read(MarkerChange {
                 conversation_id,
                 user_id,
                 seq,
-            } => Self::ReadMarkerMoved(ReadMarkerMoved {
+            }) => Self::ReadMarkerMoved(ReadMarkerMoved {
                 conversation_id: conversation_id.as_uuid(),
                 user_id: user_id.as_uuid(),
                 seq,
             }),
-            E::Delivered {
+            E::Delivered(MarkerChange {
                 conversation_id,
                 user_id,
                 seq,
-            } => Self::DeliveredMarkerMoved(DeliveredMarkerMoved {
+            }) => Self::DeliveredMarkerMoved(DeliveredMarkerMoved {
                 conversation_id: conversation_id.as_uuid(),
                 user_id: user_id.as_uuid(),
                 seq,
@@ -250,20 +251,20 @@ impl From<RealtimeEvent> for Event {
                     conversation_id: conversation_id.as_uuid(),
                 })
             }
-            E::ParticipantAdded {
+            E::ParticipantAdded(MemberChange {
                 conversation_id,
                 user_id,
                 by,
-            } => Self::ParticipantAdded(ParticipantAdded {
+            }) => Self::ParticipantAdded(ParticipantAdded {
                 conversation_id: conversation_id.as_uuid(),
                 user_id: user_id.as_uuid(),
                 by: by.as_uuid(),
             }),
-            E::ParticipantRemoved {
+            E::ParticipantRemoved(MemberChange {
                 conversation_id,
                 user_id,
                 by,
-            } => Self::ParticipantRemoved(ParticipantRemoved {
+            }) => Self::ParticipantRemoved(ParticipantRemoved {
                 conversation_id: conversation_id.as_uuid(),
                 user_id: user_id.as_uuid(),
                 by: by.as_uuid(),

@@ -9,7 +9,9 @@ use crate::application::realtime::{PresenceStatus, PresenceView, RealtimeEvent, 
 use crate::domain::business::{AgentStatus, BusinessId, CaseState, CaseSummary, TeamId};
 use crate::domain::messages::{Message, MessageRecord, Reaction};
 use crate::domain::notifications::{Notification, NotificationKind};
-use crate::domain::shared::{ConversationId, MessageId, UserId};
+use crate::domain::shared::{
+    ConversationId, MarkerChange, MemberChange, MessageChange, MessageId, ReactionChange, UserId,
+};
 use crate::presentation::ws::frames::Acked;
 use crate::presentation::ws::protocol;
 
@@ -133,33 +135,33 @@ fn every_event() -> Vec<RealtimeEvent> {
     let events = vec![
         RealtimeEvent::MessageCreated(message_view(false)),
         RealtimeEvent::MessageUpdated(message_view(true)),
-        RealtimeEvent::MessageDeleted {
+        RealtimeEvent::MessageDeleted(MessageChange {
             conversation_id: c,
             message_id: m,
             seq: 1,
-        },
-        RealtimeEvent::ReactionAdded {
+        }),
+        RealtimeEvent::ReactionAdded(ReactionChange {
             conversation_id: c,
             message_id: m,
             user_id: u,
             emoji: "👍".into(),
-        },
-        RealtimeEvent::ReactionRemoved {
+        }),
+        RealtimeEvent::ReactionRemoved(ReactionChange {
             conversation_id: c,
             message_id: m,
             user_id: u,
             emoji: "👍".into(),
-        },
-        RealtimeEvent::Read {
+        }),
+        RealtimeEvent::Read(MarkerChange {
             conversation_id: c,
             user_id: u,
             seq: 2,
-        },
-        RealtimeEvent::Delivered {
+        }),
+        RealtimeEvent::Delivered(MarkerChange {
             conversation_id: c,
             user_id: u,
             seq: 2,
-        },
+        }),
         RealtimeEvent::Typing {
             conversation_id: c,
             user_id: u,
@@ -174,16 +176,16 @@ fn every_event() -> Vec<RealtimeEvent> {
         RealtimeEvent::ConversationCreated { conversation_id: c },
         RealtimeEvent::ConversationUpdated { conversation_id: c },
         RealtimeEvent::ConversationDeleted { conversation_id: c },
-        RealtimeEvent::ParticipantAdded {
+        RealtimeEvent::ParticipantAdded(MemberChange {
             conversation_id: c,
             user_id: u,
             by: u,
-        },
-        RealtimeEvent::ParticipantRemoved {
+        }),
+        RealtimeEvent::ParticipantRemoved(MemberChange {
             conversation_id: c,
             user_id: u,
             by: u,
-        },
+        }),
         RealtimeEvent::NotificationCreated(NotificationView::from(&notification)),
         RealtimeEvent::CaseUpdated(CaseSummary {
             conversation_id: c,
@@ -212,18 +214,18 @@ fn every_event() -> Vec<RealtimeEvent> {
         match event {
             RealtimeEvent::MessageCreated(_)
             | RealtimeEvent::MessageUpdated(_)
-            | RealtimeEvent::MessageDeleted { .. }
-            | RealtimeEvent::ReactionAdded { .. }
-            | RealtimeEvent::ReactionRemoved { .. }
-            | RealtimeEvent::Read { .. }
-            | RealtimeEvent::Delivered { .. }
+            | RealtimeEvent::MessageDeleted(_)
+            | RealtimeEvent::ReactionAdded(_)
+            | RealtimeEvent::ReactionRemoved(_)
+            | RealtimeEvent::Read(_)
+            | RealtimeEvent::Delivered(_)
             | RealtimeEvent::Typing { .. }
             | RealtimeEvent::Presence(_)
             | RealtimeEvent::ConversationCreated { .. }
             | RealtimeEvent::ConversationUpdated { .. }
             | RealtimeEvent::ConversationDeleted { .. }
-            | RealtimeEvent::ParticipantAdded { .. }
-            | RealtimeEvent::ParticipantRemoved { .. }
+            | RealtimeEvent::ParticipantAdded(_)
+            | RealtimeEvent::ParticipantRemoved(_)
             | RealtimeEvent::NotificationCreated(_)
             | RealtimeEvent::CaseUpdated(_)
             | RealtimeEvent::AgentUpdated { .. }

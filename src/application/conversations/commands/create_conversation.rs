@@ -12,7 +12,7 @@ use crate::domain::conversations::{
     Conversation, ConversationKind, ConversationRepository, Description, Participant,
     ParticipantRepository, Role, Title,
 };
-use crate::domain::shared::{ConversationId, DomainEvent, RepoError, UserId};
+use crate::domain::shared::{ConversationId, DomainEvent, MemberChange, RepoError, UserId};
 use crate::domain::users::ProfileRepository;
 
 pub enum CreateConversation {
@@ -170,10 +170,12 @@ impl CreateConversationHandler {
             conversation_id: conversation.id,
             members: participants.iter().map(|p| p.user_id).collect(),
         }];
-        events.extend(others.iter().map(|user_id| DomainEvent::ParticipantAdded {
-            conversation_id: conversation.id,
-            user_id: *user_id,
-            by: me,
+        events.extend(others.iter().map(|user_id| {
+            DomainEvent::ParticipantAdded(MemberChange {
+                conversation_id: conversation.id,
+                user_id: *user_id,
+                by: me,
+            })
         }));
         self.conversations
             .create(&conversation, &participants, None, &events)

@@ -4,7 +4,7 @@ use super::MembershipChange;
 use crate::application::conversations::ConversationsPorts;
 use crate::application::error::AppError;
 use crate::domain::conversations::{ConversationRepository, ParticipantRepository};
-use crate::domain::shared::{ConversationId, DomainEvent, UserId};
+use crate::domain::shared::{ConversationId, DomainEvent, MemberChange, UserId};
 
 /// Removes someone (owners and admins, by rank), or leaves when `user` is the caller.
 pub struct RemoveParticipantHandler {
@@ -33,11 +33,11 @@ impl RemoveParticipantHandler {
         change
             .conversation
             .check_can_remove(&change.actor, &change.target, change.owners)?;
-        let removed = DomainEvent::ParticipantRemoved {
+        let removed = DomainEvent::ParticipantRemoved(MemberChange {
             conversation_id: id,
             user_id: user,
             by: me,
-        };
+        });
         self.participants
             .remove_participant(id, user, &[removed])
             .await?;

@@ -38,11 +38,7 @@ impl DeleteMessageHandler {
         if message.is_deleted() {
             return Ok(());
         }
-        let deleted = DomainEvent::MessageDeleted {
-            conversation_id,
-            message_id,
-            seq: message.seq(),
-        };
+        let deleted = DomainEvent::MessageDeleted(message.change());
         self.messages
             .soft_delete(message.id(), self.clock.now(), &[deleted])
             .await?;

@@ -39,11 +39,7 @@ impl EditMessageHandler {
             message_in(self.messages.as_ref(), cmd.conversation_id, cmd.message_id).await?;
         let now = self.clock.now();
         message.edit(me, &cmd.content, now)?;
-        let updated = DomainEvent::MessageUpdated {
-            conversation_id: message.conversation_id(),
-            message_id: message.id(),
-            seq: message.seq(),
-        };
+        let updated = DomainEvent::MessageUpdated(message.change());
         self.messages
             .edit(message.id(), &cmd.content, now, &[updated])
             .await?;

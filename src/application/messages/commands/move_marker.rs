@@ -5,7 +5,7 @@ use crate::application::error::AppError;
 use crate::application::messages::MessagesPorts;
 use crate::application::ports::Clock;
 use crate::domain::conversations::{ConversationRepository, Marker, MarkerRepository};
-use crate::domain::shared::{ConversationId, DomainEvent, UserId};
+use crate::domain::shared::{ConversationId, DomainEvent, MarkerChange, UserId};
 
 /// Moves the caller's read or delivered marker to `seq` unless it is further already.
 pub struct MoveMarkerHandler {
@@ -41,11 +41,11 @@ impl MoveMarkerHandler {
         }
         let now = self.clock.now();
         let event = match marker {
-            Marker::Read => DomainEvent::ReadMarkerMoved {
+            Marker::Read => DomainEvent::ReadMarkerMoved(MarkerChange {
                 conversation_id: id,
                 user_id: me,
                 seq,
-            },
+            }),
             Marker::Delivered => DomainEvent::DeliveredMarkersMoved {
                 conversation_id: id,
                 users: vec![me],

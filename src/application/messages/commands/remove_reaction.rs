@@ -24,22 +24,13 @@ impl RemoveReactionHandler {
 
     #[tracing::instrument(skip_all, fields(user_id = %me, conversation_id = %cmd.conversation_id))]
     pub async fn handle(&self, me: UserId, cmd: React) -> Result<(), AppError> {
-        let React {
-            conversation_id: id,
-            message_id,
-            emoji,
-        } = cmd;
+        let (id, message_id) = (cmd.conversation_id, cmd.message_id);
         member_of(self.conversations.as_ref(), id, me).await?;
         message_in(self.messages.as_ref(), id, message_id).await?;
-        let removed = DomainEvent::ReactionRemoved {
-            conversation_id: id,
-            message_id,
-            user_id: me,
-            emoji: emoji.as_str().to_owned(),
-        };
+        let removed = DomainEvent::ReactionRemoved(cmd.by(me));
         let had = self
             .messages
-            .remove_reaction(message_id, me, &emoji, &[removed])
+            .remove_reaction(message_id, me, &cmd.emoji, &[removed])
             .await?;
         if !had {
             return Err(AppError::NotFound("reaction_not_found"));

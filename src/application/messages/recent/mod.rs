@@ -26,7 +26,9 @@ use crate::application::error::AppError;
 use crate::application::events::{EventHandler, Gap, Horizon, LoggedEvent};
 use crate::application::ports::Clock;
 use crate::domain::messages::{HistoryRange, HistoryState, Message, ReactedMessage};
-use crate::domain::shared::{ConversationId, DomainEvent, UserId};
+use crate::domain::shared::{
+    ConversationId, DomainEvent, MemberChange, MessageChange, ReactionChange, UserId,
+};
 
 mod window;
 use window::{Window, lock, weight};
@@ -275,26 +277,26 @@ impl EventHandler for RecentMessages {
     async fn handle(&self, event: &LoggedEvent) -> Result<(), AppError> {
         match &event.event {
             DomainEvent::MessageCreated { message } => self.created(message).await,
-            DomainEvent::MessageUpdated {
+            DomainEvent::MessageUpdated(MessageChange {
                 conversation_id, ..
-            }
-            | DomainEvent::MessageDeleted {
+            })
+            | DomainEvent::MessageDeleted(MessageChange {
                 conversation_id, ..
-            }
-            | DomainEvent::ReactionAdded {
+            })
+            | DomainEvent::ReactionAdded(ReactionChange {
                 conversation_id, ..
-            }
-            | DomainEvent::ReactionRemoved {
+            })
+            | DomainEvent::ReactionRemoved(ReactionChange {
                 conversation_id, ..
-            }
+            })
             | DomainEvent::ConversationDeleted {
                 conversation_id, ..
             } => self.windows.invalidate(conversation_id).await,
-            DomainEvent::ParticipantRemoved {
+            DomainEvent::ParticipantRemoved(MemberChange {
                 conversation_id,
                 user_id,
                 ..
-            } => self.removed(*conversation_id, *user_id).await,
+            }) => self.removed(*conversation_id, *user_id).await,
             _ => {}
         }
         Ok(())

@@ -13,7 +13,7 @@ use super::{
 };
 use crate::domain::conversations::ParticipantRepository;
 use crate::domain::conversations::{Participant, Role};
-use crate::domain::shared::{ConversationId, DomainEvent, RepoError, UserId};
+use crate::domain::shared::{ConversationId, DomainEvent, MemberChange, RepoError, UserId};
 use crate::infrastructure::persistence::entities::participants;
 use crate::infrastructure::persistence::outbox;
 use crate::infrastructure::persistence::{placeholders, unexpected};
@@ -100,10 +100,12 @@ impl ParticipantRepository for SeaOrmConversationRepository {
         let added: Vec<UserId> = new.into_iter().map(|p| p.user_id).collect();
         let events: Vec<DomainEvent> = added
             .iter()
-            .map(|user_id| DomainEvent::ParticipantAdded {
-                conversation_id: id,
-                user_id: *user_id,
-                by,
+            .map(|user_id| {
+                DomainEvent::ParticipantAdded(MemberChange {
+                    conversation_id: id,
+                    user_id: *user_id,
+                    by,
+                })
             })
             .collect();
         outbox::commit_with(txn, &events, &self.signal).await?;
