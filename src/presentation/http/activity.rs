@@ -10,8 +10,7 @@ use validator::Validate;
 use super::extract::AuthUser;
 use super::input::Query;
 use super::problem::Problem;
-use super::{AppState, check};
-use crate::application::error::FieldErrors;
+use super::{AppState, validated};
 use crate::domain::auth::Activity;
 
 #[derive(Debug, Deserialize, Validate, IntoParams)]
@@ -73,9 +72,7 @@ pub async fn list_activity(
     user: AuthUser,
     query: Query<ActivityQuery>,
 ) -> Result<HttpResponse, Problem> {
-    let mut errors = FieldErrors::default();
-    check(&*query, &mut errors);
-    errors.into_result()?;
+    validated(&*query)?;
     let page = state
         .auth
         .activity

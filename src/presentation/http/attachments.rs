@@ -1,12 +1,13 @@
 //! `/api/v1/attachments`: multipart upload, download (with ranges) and thumbnails.
 
 use std::ops::Range;
+use std::pin::Pin;
 
 use actix_multipart::{Multipart, MultipartError};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, ResponseError, get, post, web};
-use futures_util::StreamExt;
+use futures_util::{Stream, StreamExt};
 use serde::Serialize;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
@@ -107,44 +108,47 @@ pub async fn upload_attachment(
     user: AuthUser,
     mut form: Multipart,
 ) -> Result<HttpResponse, Problem> {
+    let (name, body) = file_field(&mut form).await?;
+    let attachment = state
+        .attachments
+        .upload
+        .handle(user.id(), &name, body)
+        .await?;
+    Ok(HttpResponse::Created().json(AttachmentResponse::from(&attachment)))
+}
+
+/// An uploaded file's bytes as they arrive.
+type Upload = Pin<Box<dyn Stream<Item = Result<web::Bytes, AppError>>>>;
+
+/// The form's `file` field, by its file name, as a stream of chunks. Other fields before it are
+/// read and dropped, a bounded amount.
+async fn file_field(form: &mut Multipart) -> Result<(String, Upload), Problem> {
+    let only_file = || AppError::invalid("file", "send only the `file` field");
     let mut fields = 0;
     while let Some(field) = form.next().await {
         let mut field = field.map_err(multipart_problem)?;
         fields += 1;
         if fields > 10 {
-            return Err(AppError::invalid("file", "send only the `file` field").into());
+            return Err(only_file().into());
         }
-        if field.name() != Some("file") {
-            // Other fields are read and dropped, a bounded amount.
-            let mut seen = 0usize;
-            while let Some(chunk) = field.next().await {
-                seen += chunk.map_err(multipart_problem)?.len();
-                if seen > 64 * 1024 {
-                    return Err(AppError::invalid("file", "send only the `file` field").into());
-                }
+        if field.name() == Some("file") {
+            let name = field.content_disposition().and_then(|d| d.get_filename());
+            let name = name.unwrap_or("file").to_owned();
+            let body = field.map(|chunk| {
+                chunk.map_err(|e| AppError::invalid("file", format!("could not be read: {e}")))
+            });
+            return Ok((name, Box::pin(body)));
+        }
+        let mut seen = 0usize;
+        while let Some(chunk) = field.next().await {
+            seen += chunk.map_err(multipart_problem)?.len();
+            if seen > 64 * 1024 {
+                return Err(only_file().into());
             }
-            continue;
         }
-        let name = field
-            .content_disposition()
-            .and_then(|d| d.get_filename())
-            .unwrap_or("file")
-            .to_owned();
-        let body = field.map(|chunk| {
-            chunk.map_err(|error| AppError::invalid("file", format!("could not be read: {error}")))
-        });
-        let attachment = state
-            .attachments
-            .upload
-            .handle(user.id(), &name, Box::pin(body))
-            .await?;
-        return Ok(HttpResponse::Created().json(AttachmentResponse::from(&attachment)));
     }
-    Err(AppError::invalid(
-        "file",
-        "is required: send the file in a multipart field named `file`",
-    )
-    .into())
+    let missing = "is required: send the file in a multipart field named `file`";
+    Err(AppError::invalid("file", missing).into())
 }
 
 /// A single byte range of `bytes=a-b`, `bytes=a-` or `bytes=-n`, within `size`; `Err` when it
@@ -253,23 +257,11 @@ pub async fn download_attachment(
     let range = match requested.map(|r| parse_range(r, attachment.size)) {
         None | Some(Ok(None)) => None,
         Some(Ok(Some(range))) => Some(range),
-        Some(Err(())) => {
-            let mut response = Problem::new(
-                StatusCode::RANGE_NOT_SATISFIABLE,
-                "range_not_satisfiable",
-                format!("The file has {} bytes.", attachment.size),
-            )
-            .error_response();
-            if let Ok(value) = HeaderValue::from_str(&format!("bytes */{}", attachment.size)) {
-                response.headers_mut().insert(header::CONTENT_RANGE, value);
-            }
-            return Ok(response);
-        }
+        Some(Err(())) => return Ok(unsatisfiable(attachment.size)),
     };
-    let status = if range.is_some() {
-        StatusCode::PARTIAL_CONTENT
-    } else {
-        StatusCode::OK
+    let status = match range {
+        Some(_) => StatusCode::PARTIAL_CONTENT,
+        None => StatusCode::OK,
     };
     let content_type = attachment.media_type.as_mime();
     let download = state
@@ -278,6 +270,18 @@ pub async fn download_attachment(
         .handle(attachment, Part::File(range))
         .await?;
     Ok(stream(download, status, content_type))
+}
+
+/// The 416 answer to a `Range` a file of `size` bytes cannot satisfy.
+fn unsatisfiable(size: u64) -> HttpResponse {
+    let message = format!("The file has {size} bytes.");
+    let code = "range_not_satisfiable";
+    let mut response =
+        Problem::new(StatusCode::RANGE_NOT_SATISFIABLE, code, message).error_response();
+    if let Ok(value) = HeaderValue::from_str(&format!("bytes */{size}")) {
+        response.headers_mut().insert(header::CONTENT_RANGE, value);
+    }
+    response
 }
 
 /// A JPEG thumbnail of an image (at most 320 pixels on its longer side).

@@ -96,6 +96,27 @@ pub struct CreateBusinessBody {
     pub description: Option<String>,
 }
 
+impl CreateBusinessBody {
+    fn into_command(self) -> Result<NewBusiness, AppError> {
+        let mut errors = FieldErrors::default();
+        let handle = errors.check("handle", Handle::parse(&self.handle));
+        errors.check("name", parse_name(&self.name));
+        let description = self.description.unwrap_or_default();
+        if description.trim().chars().count() > 1000 {
+            errors.add("description", BusinessError::DescriptionTooLong.to_string());
+        }
+        errors.into_result()?;
+        let Some(handle) = handle else {
+            return Err(AppError::invalid("handle", "is required"));
+        };
+        Ok(NewBusiness {
+            handle,
+            name: self.name,
+            description,
+        })
+    }
+}
+
 /// Creates a business owned by the caller, with one team, "General", that the caller works in.
 #[utoipa::path(post, path = "/api/v1/businesses", tag = "business", security(("bearer" = [])),
     request_body = CreateBusinessBody,
@@ -109,23 +130,7 @@ pub async fn create_business(
     user: AuthUser,
     body: Json<CreateBusinessBody>,
 ) -> Result<HttpResponse, Problem> {
-    let body = body.into_inner();
-    let mut errors = FieldErrors::default();
-    let handle = errors.check("handle", Handle::parse(&body.handle));
-    errors.check("name", parse_name(&body.name));
-    let description = body.description.unwrap_or_default();
-    if description.trim().chars().count() > 1000 {
-        errors.add("description", BusinessError::DescriptionTooLong.to_string());
-    }
-    errors.into_result()?;
-    let Some(handle) = handle else {
-        return Err(AppError::invalid("handle", "is required").into());
-    };
-    let new = NewBusiness {
-        handle,
-        name: body.name,
-        description,
-    };
+    let new = body.into_inner().into_command()?;
     let business = state.business.create.handle(user.id(), new).await?;
     Ok(HttpResponse::Created().json(BusinessResponse::from(business)))
 }
@@ -212,6 +217,32 @@ pub struct UpdateBusinessBody {
     pub closed_reply: Option<String>,
 }
 
+impl UpdateBusinessBody {
+    fn into_change(self) -> Result<ProfileChange, AppError> {
+        let hours = self
+            .hours
+            .map(|hours| {
+                hours
+                    .iter()
+                    .map(|o| Opening::parse(&o.day, &o.opens, &o.closes))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()
+            .map_err(|e| AppError::invalid("hours", e.to_string()))?;
+        Ok(ProfileChange {
+            name: self.name,
+            description: self.description,
+            show_agent_names: self.show_agent_names,
+            time_zone: self.time_zone,
+            hours,
+            holidays: self
+                .holidays
+                .map(|days| days.into_iter().map(|d| d.0).collect()),
+            closed_reply: self.closed_reply,
+        })
+    }
+}
+
 /// A local date, `YYYY-MM-DD`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[schema(value_type = String, pattern = r"^\d{4}-\d{2}-\d{2}$", example = "2026-12-25")]
@@ -231,28 +262,7 @@ pub async fn update_business(
     id: web::Path<Uuid>,
     body: Json<UpdateBusinessBody>,
 ) -> Result<HttpResponse, Problem> {
-    let body = body.into_inner();
-    let hours = body
-        .hours
-        .map(|hours| {
-            hours
-                .iter()
-                .map(|o| Opening::parse(&o.day, &o.opens, &o.closes))
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .transpose()
-        .map_err(|e| AppError::invalid("hours", e.to_string()))?;
-    let change = ProfileChange {
-        name: body.name,
-        description: body.description,
-        show_agent_names: body.show_agent_names,
-        time_zone: body.time_zone,
-        hours,
-        holidays: body
-            .holidays
-            .map(|days| days.into_iter().map(|d| d.0).collect()),
-        closed_reply: body.closed_reply,
-    };
+    let change = body.into_inner().into_change()?;
     let business = state
         .business
         .update

@@ -11,10 +11,10 @@ use validator::Validate;
 use super::extract::AuthUser;
 use super::input::{Json, Query};
 use super::problem::Problem;
-use super::{AppState, validated};
+use super::{AppState, created_or_ok, validated};
 use crate::application::business::{CaseView, Transfer};
 use crate::application::error::AppError;
-use crate::domain::business::{BusinessId, CaseState, TeamId};
+use crate::domain::business::{BusinessId, CaseState, Figures, TeamId};
 use crate::domain::shared::{ConversationId, UserId};
 use crate::presentation::http::messages::{HistoryQuery, HistoryResponse};
 
@@ -134,12 +134,7 @@ pub async fn open_case(
         .start_case
         .handle(user.id(), BusinessId::from_uuid(*id), team)
         .await?;
-    let response = CaseResponse::from(view);
-    Ok(if created {
-        HttpResponse::Created().json(response)
-    } else {
-        HttpResponse::Ok().json(response)
-    })
+    Ok(created_or_ok(created, CaseResponse::from(view)))
 }
 
 #[derive(Debug, Deserialize, Validate, IntoParams)]
@@ -243,6 +238,22 @@ pub struct FiguresResponse {
     pub median_resolution_secs: Option<f64>,
 }
 
+impl FiguresResponse {
+    fn new(days: u32, found: Figures) -> Self {
+        let secs = |d: Option<time::Duration>| d.map(|d| d.as_seconds_f64());
+        Self {
+            days,
+            waiting_now: found.waiting_now,
+            assigned_now: found.assigned_now,
+            opened: found.opened,
+            resolved: found.resolved,
+            median_wait_secs: secs(found.median_wait),
+            median_first_response_secs: secs(found.median_first_response),
+            median_resolution_secs: secs(found.median_resolution),
+        }
+    }
+}
+
 /// The business's figures now and over the last `days` days (supervisors).
 #[utoipa::path(get, path = "/api/v1/businesses/{id}/figures", tag = "business",
     security(("bearer" = [])), params(("id" = Uuid, Path), FiguresQuery),
@@ -257,23 +268,13 @@ pub async fn figures(
     query: Query<FiguresQuery>,
 ) -> Result<HttpResponse, Problem> {
     validated(&*query)?;
-    let days = query.days.unwrap_or(7);
+    let (business, days) = (BusinessId::from_uuid(*id), query.days.unwrap_or(7));
     let found = state
         .business
         .figures
-        .handle(user.id(), BusinessId::from_uuid(*id), days)
+        .handle(user.id(), business, days)
         .await?;
-    let secs = |d: Option<time::Duration>| d.map(|d| d.as_seconds_f64());
-    Ok(HttpResponse::Ok().json(FiguresResponse {
-        days,
-        waiting_now: found.waiting_now,
-        assigned_now: found.assigned_now,
-        opened: found.opened,
-        resolved: found.resolved,
-        median_wait_secs: secs(found.median_wait),
-        median_first_response_secs: secs(found.median_first_response),
-        median_resolution_secs: secs(found.median_resolution),
-    }))
+    Ok(HttpResponse::Ok().json(FiguresResponse::new(days, found)))
 }
 
 /// The case of a business conversation: for its customer, its agent and the supervisors.

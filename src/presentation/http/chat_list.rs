@@ -14,10 +14,13 @@ use super::extract::AuthUser;
 use super::input::Query;
 use super::participants::RoleBody;
 use super::problem::Problem;
-use super::{AppState, check};
-use crate::application::error::FieldErrors;
+use super::{AppState, check, cursor};
+use crate::application::conversations::ChatList;
+use crate::application::error::{AppError, FieldErrors};
 use crate::domain::conversations::ChatListCursor;
+use crate::domain::conversations::ChatListEntry;
 use crate::domain::shared::ConversationId;
+use crate::domain::users::Profile;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(chat_list);
@@ -31,6 +34,17 @@ pub struct PageQuery {
     pub limit: Option<u64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
+}
+
+impl PageQuery {
+    /// The page asked for: where it starts, and how many.
+    fn into_page(self) -> Result<(Option<ChatListCursor>, u64), AppError> {
+        let mut errors = FieldErrors::default();
+        check(&self, &mut errors);
+        let cursor = cursor(self.cursor.as_deref(), decode_cursor, &mut errors);
+        errors.into_result()?;
+        Ok((cursor, self.limit.unwrap_or(50)))
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -78,6 +92,55 @@ pub struct ChatListResponse {
     pub next_cursor: Option<String>,
 }
 
+impl From<ChatList> for ChatListResponse {
+    fn from(list: ChatList) -> Self {
+        let conversations = list
+            .entries
+            .into_iter()
+            .map(|entry| {
+                let other = entry.other_user;
+                let other = other.and_then(|id| list.profiles.iter().find(|p| p.id == id));
+                ChatListItem::new(entry, other)
+            })
+            .collect();
+        Self {
+            conversations,
+            next_cursor: list.next.map(encode_cursor),
+        }
+    }
+}
+
+impl ChatListItem {
+    fn new(entry: ChatListEntry, other_user: Option<&Profile>) -> Self {
+        let c = entry.conversation;
+        Self {
+            id: c.id.as_uuid(),
+            kind: c.kind.into(),
+            title: c.title.map(|t| t.as_str().to_owned()),
+            avatar_id: c.avatar_id,
+            last_seq: c.last_seq,
+            last_activity_at: c.last_activity_at,
+            unread_count: entry.unread,
+            muted: entry.me.muted,
+            role: entry.me.role.into(),
+            read_seq: entry.me.read_seq,
+            last_message: entry.last_message.map(|m| LastMessageResponse {
+                id: m.id.as_uuid(),
+                seq: m.seq,
+                sender_id: m.sender_id.as_uuid(),
+                content: m.content,
+                created_at: m.created_at,
+            }),
+            other_user: other_user.map(|p| UserSummary {
+                id: p.id.as_uuid(),
+                username: p.username.as_str().to_owned(),
+                display_name: p.display_name.as_str().to_owned(),
+                avatar_id: p.avatar_id,
+            }),
+        }
+    }
+}
+
 pub(crate) fn encode_cursor(cursor: ChatListCursor) -> String {
     URL_SAFE_NO_PAD.encode(format!(
         "{}:{}",
@@ -108,62 +171,11 @@ pub async fn chat_list(
     user: AuthUser,
     query: Query<PageQuery>,
 ) -> Result<HttpResponse, Problem> {
-    let mut errors = FieldErrors::default();
-    check(&*query, &mut errors);
-    let cursor = match query.cursor.as_deref() {
-        Some(raw) => {
-            let decoded = decode_cursor(raw);
-            if decoded.is_none() {
-                errors.add("cursor", "is not a cursor from this API");
-            }
-            decoded
-        }
-        None => None,
-    };
-    errors.into_result()?;
+    let (cursor, limit) = query.into_inner().into_page()?;
     let list = state
         .conversations
         .chat_list
-        .handle(user.id(), cursor, query.limit.unwrap_or(50))
+        .handle(user.id(), cursor, limit)
         .await?;
-    let conversations = list
-        .entries
-        .into_iter()
-        .map(|entry| {
-            let other_user = entry
-                .other_user
-                .and_then(|id| list.profiles.iter().find(|p| p.id == id))
-                .map(|p| UserSummary {
-                    id: p.id.as_uuid(),
-                    username: p.username.as_str().to_owned(),
-                    display_name: p.display_name.as_str().to_owned(),
-                    avatar_id: p.avatar_id,
-                });
-            let c = entry.conversation;
-            ChatListItem {
-                id: c.id.as_uuid(),
-                kind: c.kind.into(),
-                title: c.title.map(|t| t.as_str().to_owned()),
-                avatar_id: c.avatar_id,
-                last_seq: c.last_seq,
-                last_activity_at: c.last_activity_at,
-                unread_count: entry.unread,
-                muted: entry.me.muted,
-                role: entry.me.role.into(),
-                read_seq: entry.me.read_seq,
-                last_message: entry.last_message.map(|m| LastMessageResponse {
-                    id: m.id.as_uuid(),
-                    seq: m.seq,
-                    sender_id: m.sender_id.as_uuid(),
-                    content: m.content,
-                    created_at: m.created_at,
-                }),
-                other_user,
-            }
-        })
-        .collect();
-    Ok(HttpResponse::Ok().json(ChatListResponse {
-        conversations,
-        next_cursor: list.next.map(encode_cursor),
-    }))
+    Ok(HttpResponse::Ok().json(ChatListResponse::from(list)))
 }

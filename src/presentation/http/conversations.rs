@@ -6,11 +6,11 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::AppState;
 use super::extract::AuthUser;
 use super::input::Json;
 use super::participants::RoleBody;
 use super::problem::Problem;
+use super::{AppState, created_or_ok};
 use crate::application::conversations::{ConversationView, CreateConversation, UpdateConversation};
 use crate::application::error::{AppError, FieldErrors};
 use crate::domain::conversations::{ConversationKind, Description, Title};
@@ -212,12 +212,7 @@ pub async fn create_conversation(
         .create
         .handle(user.id(), command)
         .await?;
-    let response = ConversationResponse::from(view);
-    Ok(if created {
-        HttpResponse::Created().json(response)
-    } else {
-        HttpResponse::Ok().json(response)
-    })
+    Ok(created_or_ok(created, ConversationResponse::from(view)))
 }
 
 /// One conversation of the caller's.

@@ -9,10 +9,28 @@ use std::pin::Pin;
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, mime, web};
+use serde::Deserialize;
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde_json::Value;
 
 use super::problem::{Problem, ProblemField};
+use crate::domain::shared::{ConversationId, MessageId};
+
+/// The path `/conversations/{id}/messages/{message_id}…`, as `web::Path<MessagePath>`.
+#[derive(Debug, Deserialize)]
+pub struct MessagePath {
+    id: uuid::Uuid,
+    message_id: uuid::Uuid,
+}
+
+impl MessagePath {
+    pub fn ids(&self) -> (ConversationId, MessageId) {
+        (
+            ConversationId::from_uuid(self.id),
+            MessageId::from_uuid(self.message_id),
+        )
+    }
+}
 
 /// A JSON request body (`application/json` or any `+json` type).
 #[derive(Debug)]

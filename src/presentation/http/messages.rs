@@ -8,12 +8,12 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::extract::AuthUser;
-use super::input::{Json, Query};
+use super::input::{Json, MessagePath, Query};
 use super::problem::Problem;
 use super::seq_cursor::SeqCursor;
 use super::{AppState, validated};
 use crate::application::error::{AppError, FieldErrors};
-use crate::application::messages::{EditMessage, HistoryPage, MessageView, SendMessage};
+use crate::application::messages::{EditMessage, HistoryPage, MessageView, SendMessage, Thread};
 use crate::domain::conversations::Post;
 use crate::domain::messages::{ClientMessageId, HistoryRange, MessageContent};
 use crate::domain::shared::{AttachmentId, ConversationId, MessageId, UserId};
@@ -181,6 +181,17 @@ pub struct ThreadQuery {
     pub cursor: Option<String>,
 }
 
+impl ThreadQuery {
+    /// The replies asked for: after which seq, and how many.
+    fn page(&self) -> Result<(i64, u64), AppError> {
+        validated(self)?;
+        match SeqCursor::resolve(self.cursor.as_deref(), None, self.after_seq)? {
+            (None, after_seq) => Ok((after_seq.unwrap_or(0), self.limit.unwrap_or(50))),
+            (Some(_), _) => Err(AppError::invalid("cursor", "is not a cursor of replies")),
+        }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ThreadResponse {
     #[schema(value_type = MessageResponse)]
@@ -190,6 +201,17 @@ pub struct ThreadResponse {
     pub has_more: bool,
     /// The `cursor` of the next page of replies; `null` on the last one.
     pub next_cursor: Option<String>,
+}
+
+impl From<Thread> for ThreadResponse {
+    fn from(found: Thread) -> Self {
+        Self {
+            root: found.root,
+            replies: found.replies,
+            has_more: found.has_more,
+            next_cursor: found.next_seq.map(|seq| SeqCursor::After(seq).encode()),
+        }
+    }
 }
 
 /// Message history by seq. No cursor: the newest page. `before_seq`: older messages.
@@ -284,14 +306,14 @@ pub async fn send_message(
 pub async fn edit_message(
     state: web::Data<AppState>,
     user: AuthUser,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<MessagePath>,
     body: Json<EditMessageBody>,
 ) -> Result<HttpResponse, Problem> {
-    let (id, message_id) = path.into_inner();
+    let (conversation_id, message_id) = path.ids();
     let content = MessageContent::parse(&body.content).map_err(AppError::from)?;
     let command = EditMessage {
-        conversation_id: ConversationId::from_uuid(id),
-        message_id: MessageId::from_uuid(message_id),
+        conversation_id,
+        message_id,
         content,
     };
     let view = state.messages.edit.handle(user.id(), command).await?;
@@ -307,17 +329,13 @@ pub async fn edit_message(
 pub async fn delete_message(
     state: web::Data<AppState>,
     user: AuthUser,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<MessagePath>,
 ) -> Result<HttpResponse, Problem> {
-    let (id, message_id) = path.into_inner();
+    let (id, message_id) = path.ids();
     state
         .messages
         .delete
-        .handle(
-            user.id(),
-            ConversationId::from_uuid(id),
-            MessageId::from_uuid(message_id),
-        )
+        .handle(user.id(), id, message_id)
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -332,32 +350,15 @@ pub async fn delete_message(
 pub async fn thread(
     state: web::Data<AppState>,
     user: AuthUser,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<MessagePath>,
     query: Query<ThreadQuery>,
 ) -> Result<HttpResponse, Problem> {
-    validated(&*query)?;
-    let after_seq = match SeqCursor::resolve(query.cursor.as_deref(), None, query.after_seq)? {
-        (None, after_seq) => after_seq,
-        (Some(_), _) => {
-            return Err(AppError::invalid("cursor", "is not a cursor of replies").into());
-        }
-    };
-    let (id, message_id) = path.into_inner();
-    let thread = state
+    let (id, message_id) = path.ids();
+    let (after, limit) = query.page()?;
+    let found = state
         .messages
         .thread
-        .handle(
-            user.id(),
-            ConversationId::from_uuid(id),
-            MessageId::from_uuid(message_id),
-            after_seq.unwrap_or(0),
-            query.limit.unwrap_or(50),
-        )
+        .handle(user.id(), id, message_id, after, limit)
         .await?;
-    Ok(HttpResponse::Ok().json(ThreadResponse {
-        root: thread.root,
-        replies: thread.replies,
-        has_more: thread.has_more,
-        next_cursor: thread.next_seq.map(|seq| SeqCursor::After(seq).encode()),
-    }))
+    Ok(HttpResponse::Ok().json(ThreadResponse::from(found)))
 }

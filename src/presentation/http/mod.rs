@@ -26,6 +26,7 @@ pub mod refresh_cookie;
 pub mod search;
 pub mod seq_cursor;
 pub mod sessions;
+pub mod settings;
 pub mod staff;
 pub mod users;
 
@@ -35,7 +36,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{DefaultHeaders, ErrorHandlerResponse, ErrorHandlers, Next};
-use actix_web::{HttpMessage, ResponseError, web};
+use actix_web::{HttpMessage, HttpResponse, ResponseError, web};
 use utoipa_swagger_ui::SwaggerUi;
 use validator::Validate;
 
@@ -242,6 +243,27 @@ pub fn check(body: &impl Validate, errors: &mut FieldErrors) {
             }
         }
     }
+}
+
+/// 201 for what the call created, 200 for what existed already (an idempotent create).
+pub(crate) fn created_or_ok(created: bool, body: impl serde::Serialize) -> HttpResponse {
+    match created {
+        true => HttpResponse::Created().json(body),
+        false => HttpResponse::Ok().json(body),
+    }
+}
+
+/// A `cursor` parameter as `decode` reads it; one it cannot read is noted in `errors`.
+pub(crate) fn cursor<T>(
+    raw: Option<&str>,
+    decode: impl FnOnce(&str) -> Option<T>,
+    errors: &mut FieldErrors,
+) -> Option<T> {
+    let decoded = raw.and_then(decode);
+    if raw.is_some() && decoded.is_none() {
+        errors.add("cursor", "is not a cursor from this API");
+    }
+    decoded
 }
 
 /// `validator`'s findings on a query or body as one 422 naming every failed field.

@@ -10,9 +10,9 @@ use validator::Validate;
 use super::extract::AuthUser;
 use super::input::{Json, Query};
 use super::problem::Problem;
-use super::{AppState, check};
+use super::{AppState, created_or_ok, validated};
 use crate::application::error::{AppError, FieldErrors};
-use crate::application::notifications::{MarkRead, NotificationView, RegisterDevice};
+use crate::application::notifications::{InboxPage, MarkRead, NotificationView, RegisterDevice};
 use crate::domain::notifications::{Device, DeviceId, NotificationId, Platform, PushToken};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -61,6 +61,20 @@ pub struct InboxResponse {
     pub next_cursor: Option<Uuid>,
 }
 
+impl From<InboxPage> for InboxResponse {
+    fn from(page: InboxPage) -> Self {
+        Self {
+            notifications: page
+                .notifications
+                .iter()
+                .map(NotificationView::from)
+                .collect(),
+            unread_count: page.unread_count,
+            next_cursor: page.next_cursor.map(|id| id.as_uuid()),
+        }
+    }
+}
+
 /// The caller's notifications, newest first, with the unread count.
 #[utoipa::path(get, path = "/api/v1/notifications", tag = "notifications",
     security(("bearer" = [])), params(InboxQuery),
@@ -73,28 +87,15 @@ pub async fn list_notifications(
     user: AuthUser,
     query: Query<InboxQuery>,
 ) -> Result<HttpResponse, Problem> {
-    let mut errors = FieldErrors::default();
-    check(&*query, &mut errors);
-    errors.into_result()?;
+    validated(&*query)?;
+    let (unread, limit) = (query.unread.unwrap_or(false), query.limit.unwrap_or(50));
+    let before = query.cursor.map(NotificationId::from_uuid);
     let page = state
         .notifications
         .inbox
-        .handle(
-            user.id(),
-            query.unread.unwrap_or(false),
-            query.cursor.map(NotificationId::from_uuid),
-            query.limit.unwrap_or(50),
-        )
+        .handle(user.id(), unread, before, limit)
         .await?;
-    Ok(HttpResponse::Ok().json(InboxResponse {
-        notifications: page
-            .notifications
-            .iter()
-            .map(NotificationView::from)
-            .collect(),
-        unread_count: page.unread_count,
-        next_cursor: page.next_cursor.map(|id| id.as_uuid()),
-    }))
+    Ok(HttpResponse::Ok().json(InboxResponse::from(page)))
 }
 
 /// Either `ids` or `"all": true`.
@@ -219,12 +220,7 @@ pub async fn register_device(
         .register_device
         .handle(user.id(), command)
         .await?;
-    let response = DeviceResponse::from(device);
-    Ok(if new {
-        HttpResponse::Created().json(response)
-    } else {
-        HttpResponse::Ok().json(response)
-    })
+    Ok(created_or_ok(new, DeviceResponse::from(device)))
 }
 
 /// The caller's registered devices.

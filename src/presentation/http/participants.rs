@@ -82,6 +82,15 @@ pub struct AddParticipantsBody {
     pub user_ids: Vec<Uuid>,
 }
 
+impl AddParticipantsBody {
+    fn users(self) -> Result<Vec<UserId>, AppError> {
+        if self.user_ids.is_empty() || self.user_ids.len() > 1000 {
+            return Err(AppError::invalid("user_ids", "must list 1 to 1000 users"));
+        }
+        Ok(self.user_ids.into_iter().map(UserId::from_uuid).collect())
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AddedResponse {
     /// Who joined (those already in are left out).
@@ -132,23 +141,14 @@ pub async fn add_participants(
     id: web::Path<Uuid>,
     body: Json<AddParticipantsBody>,
 ) -> Result<HttpResponse, Problem> {
-    if body.user_ids.is_empty() || body.user_ids.len() > 1000 {
-        return Err(AppError::invalid("user_ids", "must list 1 to 1000 users").into());
-    }
-    let users = body
-        .into_inner()
-        .user_ids
-        .into_iter()
-        .map(UserId::from_uuid)
-        .collect();
+    let (id, users) = (ConversationId::from_uuid(*id), body.into_inner().users()?);
     let added = state
         .conversations
         .add_participants
-        .handle(user.id(), ConversationId::from_uuid(*id), users)
+        .handle(user.id(), id, users)
         .await?;
-    Ok(HttpResponse::Ok().json(AddedResponse {
-        added: added.into_iter().map(|u| u.as_uuid()).collect(),
-    }))
+    let added = added.into_iter().map(|u| u.as_uuid()).collect();
+    Ok(HttpResponse::Ok().json(AddedResponse { added }))
 }
 
 /// Remove a participant, or leave (the caller's own id). The last owner must hand over first.

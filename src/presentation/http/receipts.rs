@@ -8,10 +8,10 @@ use uuid::Uuid;
 
 use super::AppState;
 use super::extract::AuthUser;
-use super::input::Json;
+use super::input::{Json, MessagePath};
 use super::problem::Problem;
-use crate::application::messages::Marker;
-use crate::domain::shared::{ConversationId, MessageId};
+use crate::application::messages::{Marker, ReceiptsView};
+use crate::domain::shared::ConversationId;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(receipts)
@@ -33,6 +33,21 @@ pub struct ReceiptsResponse {
     pub message_id: Uuid,
     pub seq: i64,
     pub receipts: Vec<ReceiptResponse>,
+}
+
+impl From<ReceiptsView> for ReceiptsResponse {
+    fn from(view: ReceiptsView) -> Self {
+        let each = view.receipts.into_iter().map(|r| ReceiptResponse {
+            user_id: r.user_id.as_uuid(),
+            delivered_at: r.delivered_at,
+            read_at: r.read_at,
+        });
+        Self {
+            message_id: view.message_id.as_uuid(),
+            seq: view.message_seq,
+            receipts: each.collect(),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -64,32 +79,15 @@ pub struct DeliveredResponse {
 pub async fn receipts(
     state: web::Data<AppState>,
     user: AuthUser,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<MessagePath>,
 ) -> Result<HttpResponse, Problem> {
-    let (id, message_id) = path.into_inner();
+    let (id, message_id) = path.ids();
     let view = state
         .messages
         .receipts
-        .handle(
-            user.id(),
-            ConversationId::from_uuid(id),
-            MessageId::from_uuid(message_id),
-        )
+        .handle(user.id(), id, message_id)
         .await?;
-    let receipts = view
-        .receipts
-        .into_iter()
-        .map(|r| ReceiptResponse {
-            user_id: r.user_id.as_uuid(),
-            delivered_at: r.delivered_at,
-            read_at: r.read_at,
-        })
-        .collect();
-    Ok(HttpResponse::Ok().json(ReceiptsResponse {
-        message_id,
-        seq: view.message_seq,
-        receipts,
-    }))
+    Ok(HttpResponse::Ok().json(ReceiptsResponse::from(view)))
 }
 
 /// Move the caller's read marker forward to `seq` (it never moves back).

@@ -33,6 +33,20 @@ pub struct SearchQuery {
     pub limit: Option<u64>,
 }
 
+impl SearchQuery {
+    fn into_search(self) -> Result<SearchMessages, AppError> {
+        validated(&self)?;
+        if self.q.trim().is_empty() {
+            return Err(AppError::invalid("q", "must not be blank"));
+        }
+        Ok(SearchMessages {
+            query: self.q,
+            conversation_id: self.conversation_id.map(ConversationId::from_uuid),
+            limit: self.limit.unwrap_or(20),
+        })
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SearchResponse {
     /// Best match first.
@@ -52,16 +66,7 @@ pub async fn search_messages(
     user: AuthUser,
     query: Query<SearchQuery>,
 ) -> Result<HttpResponse, Problem> {
-    validated(&*query)?;
-    let query = query.into_inner();
-    if query.q.trim().is_empty() {
-        return Err(AppError::invalid("q", "must not be blank").into());
-    }
-    let search = SearchMessages {
-        query: query.q,
-        conversation_id: query.conversation_id.map(ConversationId::from_uuid),
-        limit: query.limit.unwrap_or(20),
-    };
+    let search = query.into_inner().into_search()?;
     let results = state.messages.search.handle(user.id(), search).await?;
     Ok(HttpResponse::Ok().json(SearchResponse { results }))
 }

@@ -1,4 +1,4 @@
-//! `/api/v1/users`: profiles, settings and search.
+//! `/api/v1/users`: profiles and search (settings: `settings.rs`).
 
 use actix_web::{HttpResponse, get, patch, web};
 use base64::Engine;
@@ -12,21 +12,19 @@ use validator::Validate;
 use super::extract::AuthUser;
 use super::input::{Json, Query};
 use super::problem::Problem;
-use super::{AppState, check};
+use super::settings;
+use super::{AppState, check, cursor};
 use crate::application::error::{AppError, FieldErrors};
-use crate::application::users::{SearchUsers, SelfView, SettingsChanges};
+use crate::application::users::{SearchUsers, SelfView};
 use crate::domain::shared::UserId;
-use crate::domain::users::{
-    Bio, DirectMessagePolicy, DisplayName, Profile, ProfileChanges, Settings, StatusText,
-    Visibility,
-};
+use crate::domain::users::{Bio, DisplayName, Profile, ProfileChanges, SearchPage, StatusText};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     // Literal `/users/me…` routes first, so `me` is never read as an `{id}`.
     cfg.service(get_me)
         .service(update_me)
-        .service(get_settings)
-        .service(update_settings)
+        .service(settings::get_settings)
+        .service(settings::update_settings)
         .service(search_users)
         .service(get_user);
 }
@@ -112,137 +110,6 @@ impl UpdateProfileBody {
     }
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum VisibilityBody {
-    Everyone,
-    Contacts,
-    Nobody,
-}
-
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum DirectMessagesBody {
-    Everyone,
-    Contacts,
-}
-
-impl From<VisibilityBody> for Visibility {
-    fn from(v: VisibilityBody) -> Self {
-        match v {
-            VisibilityBody::Everyone => Self::Everyone,
-            VisibilityBody::Contacts => Self::Contacts,
-            VisibilityBody::Nobody => Self::Nobody,
-        }
-    }
-}
-
-impl From<Visibility> for VisibilityBody {
-    fn from(v: Visibility) -> Self {
-        match v {
-            Visibility::Everyone => Self::Everyone,
-            Visibility::Contacts => Self::Contacts,
-            Visibility::Nobody => Self::Nobody,
-        }
-    }
-}
-
-impl From<DirectMessagesBody> for DirectMessagePolicy {
-    fn from(v: DirectMessagesBody) -> Self {
-        match v {
-            DirectMessagesBody::Everyone => Self::Everyone,
-            DirectMessagesBody::Contacts => Self::Contacts,
-        }
-    }
-}
-
-impl From<DirectMessagePolicy> for DirectMessagesBody {
-    fn from(v: DirectMessagePolicy) -> Self {
-        match v {
-            DirectMessagePolicy::Everyone => Self::Everyone,
-            DirectMessagePolicy::Contacts => Self::Contacts,
-        }
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PrivacySettings {
-    /// Who sees my online status.
-    pub presence: VisibilityBody,
-    /// Who sees when I was last online.
-    pub last_seen: VisibilityBody,
-    /// Who may start a direct chat with me.
-    pub direct_messages: DirectMessagesBody,
-    /// Who may add me to a group or channel (403 `group_invite_not_allowed` for the others).
-    pub group_invites: VisibilityBody,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NotificationSettings {
-    pub messages: bool,
-    pub mentions: bool,
-    pub contact_requests: bool,
-    pub group_invites: bool,
-    /// A digest of unread notifications by e-mail after a while away; off unless turned on.
-    pub email_digest: bool,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SettingsResponse {
-    pub privacy: PrivacySettings,
-    pub notifications: NotificationSettings,
-}
-
-impl From<Settings> for SettingsResponse {
-    fn from(s: Settings) -> Self {
-        Self {
-            privacy: PrivacySettings {
-                presence: s.presence.into(),
-                last_seen: s.last_seen.into(),
-                direct_messages: s.direct_messages.into(),
-                group_invites: s.group_invites.into(),
-            },
-            notifications: NotificationSettings {
-                messages: s.notifications.messages,
-                mentions: s.notifications.mentions,
-                contact_requests: s.notifications.contact_requests,
-                group_invites: s.notifications.group_invites,
-                email_digest: s.notifications.email_digest,
-            },
-        }
-    }
-}
-
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PrivacyChanges {
-    pub presence: Option<VisibilityBody>,
-    pub last_seen: Option<VisibilityBody>,
-    pub direct_messages: Option<DirectMessagesBody>,
-    pub group_invites: Option<VisibilityBody>,
-}
-
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NotificationChanges {
-    pub messages: Option<bool>,
-    pub mentions: Option<bool>,
-    pub contact_requests: Option<bool>,
-    pub group_invites: Option<bool>,
-    pub email_digest: Option<bool>,
-}
-
-/// Only the fields given change.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateSettingsBody {
-    #[serde(default)]
-    pub privacy: PrivacyChanges,
-    #[serde(default)]
-    pub notifications: NotificationChanges,
-}
-
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 pub struct SearchQuery {
     /// Prefix of a username or display name, case-insensitive.
@@ -257,12 +124,39 @@ pub struct SearchQuery {
     pub cursor: Option<String>,
 }
 
+impl SearchQuery {
+    fn into_search(self) -> Result<SearchUsers, AppError> {
+        let mut errors = FieldErrors::default();
+        check(&self, &mut errors);
+        let prefix = self.q.trim().to_lowercase();
+        if prefix.is_empty() && errors.is_empty() {
+            errors.add("q", "must not be blank");
+        }
+        let after = cursor(self.cursor.as_deref(), decode_cursor, &mut errors);
+        errors.into_result()?;
+        Ok(SearchUsers {
+            prefix,
+            after,
+            limit: self.limit.unwrap_or(50),
+        })
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserPage {
     pub users: Vec<ProfileResponse>,
     /// Pass as `cursor` for the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
+}
+
+impl From<SearchPage> for UserPage {
+    fn from(page: SearchPage) -> Self {
+        Self {
+            users: page.profiles.into_iter().map(Into::into).collect(),
+            next_cursor: page.next_after.map(|after| URL_SAFE_NO_PAD.encode(after)),
+        }
+    }
 }
 
 /// The caller's own profile, with email.
@@ -293,49 +187,6 @@ pub async fn update_me(
     Ok(HttpResponse::Ok().json(MeResponse::from(me)))
 }
 
-/// The caller's privacy and notification settings.
-#[utoipa::path(get, path = "/api/v1/users/me/settings", tag = "users", security(("bearer" = [])),
-    responses((status = 200, body = SettingsResponse),))]
-#[get("/users/me/settings")]
-pub async fn get_settings(
-    state: web::Data<AppState>,
-    user: AuthUser,
-) -> Result<HttpResponse, Problem> {
-    let settings = state.users.settings.handle(user.id()).await?;
-    Ok(HttpResponse::Ok().json(SettingsResponse::from(settings)))
-}
-
-/// Change settings; only the fields given change.
-#[utoipa::path(patch, path = "/api/v1/users/me/settings", tag = "users", security(("bearer" = [])),
-    request_body = UpdateSettingsBody,
-    responses((status = 200, body = SettingsResponse),
-    (status = 422, description = "Unknown field or value")))]
-#[patch("/users/me/settings")]
-pub async fn update_settings(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    body: Json<UpdateSettingsBody>,
-) -> Result<HttpResponse, Problem> {
-    let body = body.into_inner();
-    let changes = SettingsChanges {
-        presence: body.privacy.presence.map(Into::into),
-        last_seen: body.privacy.last_seen.map(Into::into),
-        direct_messages: body.privacy.direct_messages.map(Into::into),
-        group_invites: body.privacy.group_invites.map(Into::into),
-        notify_messages: body.notifications.messages,
-        notify_mentions: body.notifications.mentions,
-        notify_contact_requests: body.notifications.contact_requests,
-        notify_group_invites: body.notifications.group_invites,
-        email_digest: body.notifications.email_digest,
-    };
-    let settings = state
-        .users
-        .update_settings
-        .handle(user.id(), changes)
-        .await?;
-    Ok(HttpResponse::Ok().json(SettingsResponse::from(settings)))
-}
-
 /// Find users by the start of their username or display name.
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = [])),
     params(SearchQuery),
@@ -346,32 +197,9 @@ pub async fn search_users(
     user: AuthUser,
     query: Query<SearchQuery>,
 ) -> Result<HttpResponse, Problem> {
-    let query = query.into_inner();
-    let mut errors = FieldErrors::default();
-    check(&query, &mut errors);
-    let prefix = query.q.trim().to_lowercase();
-    if prefix.is_empty() && errors.is_empty() {
-        errors.add("q", "must not be blank");
-    }
-    let after = match query.cursor.as_deref().map(decode_cursor) {
-        Some(None) => {
-            errors.add("cursor", "is not a cursor from this API");
-            None
-        }
-        Some(Some(after)) => Some(after),
-        None => None,
-    };
-    errors.into_result()?;
-    let search = SearchUsers {
-        prefix,
-        after,
-        limit: query.limit.unwrap_or(50),
-    };
+    let search = query.into_inner().into_search()?;
     let page = state.users.search.handle(user.id(), search).await?;
-    Ok(HttpResponse::Ok().json(UserPage {
-        users: page.profiles.into_iter().map(Into::into).collect(),
-        next_cursor: page.next_after.map(|after| URL_SAFE_NO_PAD.encode(after)),
-    }))
+    Ok(HttpResponse::Ok().json(UserPage::from(page)))
 }
 
 fn decode_cursor(cursor: &str) -> Option<String> {

@@ -8,6 +8,7 @@ use crate::domain::messages::{MessageRepository, Receipt, ReceiptQueries};
 use crate::domain::shared::{ConversationId, MessageId, UserId};
 
 pub struct ReceiptsView {
+    pub message_id: MessageId,
     pub message_seq: i64,
     pub receipts: Vec<Receipt>,
 }
@@ -41,6 +42,7 @@ impl ReceiptsHandler {
             .receipts(id, message.seq(), message.sender_id())
             .await?;
         Ok(ReceiptsView {
+            message_id,
             message_seq: message.seq(),
             receipts,
         })

@@ -14,7 +14,7 @@ use refusals::CommonRefusals;
 use super::{
     activity, attachments, auth, business, cases, chat_list, contacts, conversations, health, keys,
     messages, metrics, notifications, participants, passwords, problem, reactions, receipts,
-    search, sessions, staff, users,
+    search, sessions, settings, staff, users,
 };
 
 #[derive(OpenApi)]
@@ -24,7 +24,7 @@ use super::{
         auth::register, auth::login, auth::refresh, auth::logout, sessions::list_sessions,
         sessions::revoke_session, sessions::revoke_other_sessions, passwords::change_password,
         passwords::forgot_password, passwords::reset_password, activity::list_activity,
-        users::get_me, users::update_me, users::get_settings, users::update_settings,
+        users::get_me, users::update_me, settings::get_settings, settings::update_settings,
         users::search_users, users::get_user, contacts::block_user, contacts::unblock_user,
         contacts::list_blocks, keys::upload_keys, keys::key_status, keys::get_key_bundle,
         contacts::list_contacts, contacts::request_contact, contacts::accept_contact,
