@@ -3,6 +3,7 @@
 //! replay starts, so nothing falls between the two.
 
 use std::collections::{HashMap, VecDeque};
+use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -16,6 +17,7 @@ use super::Viewer;
 use super::events::{Event, MessageCreated, ResyncRequired};
 use super::messages::Message;
 use crate::application::error::AppError;
+use crate::application::ports::AccessClaims;
 use crate::application::realtime::{
     Connection, PresenceStatus, RealtimeEvent, Replayed, SYNC_CONVERSATIONS_MAX, SyncEntry,
 };
@@ -56,49 +58,14 @@ impl SubscriptionRoot {
             .data_opt::<Viewer>()
             .map(|viewer| viewer.0)
             .ok_or(AppError::Unauthenticated("missing_token"))?;
-        let entries: Vec<SyncEntry> = since
-            .unwrap_or_default()
-            .into_iter()
-            .map(|s| SyncEntry {
-                conversation_id: ConversationId::from_uuid(s.conversation_id),
-                after_seq: s.seq,
-            })
-            .collect();
-        if entries.len() > SYNC_CONVERSATIONS_MAX {
-            let message = format!("at most {SYNC_CONVERSATIONS_MAX} conversations");
-            return Err(AppError::invalid("since", message).into());
-        }
+        let entries = sync_entries(since.unwrap_or_default())?;
         let held = ctx.data_unchecked::<Arc<Subscriptions>>().clone();
-        if held.0.fetch_add(1, Ordering::Relaxed) >= SUBSCRIPTIONS_PER_SOCKET {
-            held.0.fetch_sub(1, Ordering::Relaxed);
-            return Err(AppError::TooMany("too_many_subscriptions").into());
-        }
         let state: Arc<AppState> = ctx
             .data_unchecked::<web::Data<AppState>>()
             .clone()
             .into_inner();
+        let (registration, connection) = Registration::open(state.clone(), claims, held).await?;
         let realtime = &state.realtime;
-        let me = claims.user_id;
-        if let Err(error) = realtime.admission.user(me).await {
-            held.0.fetch_sub(1, Ordering::Relaxed);
-            return Err(error.into());
-        }
-        let connection = realtime.dispatcher.connect(me, claims.session_id).await;
-        let registration = Registration {
-            state: state.clone(),
-            user: me,
-            id: connection.id,
-            held,
-        };
-        // A subscriber is online like a socket: it is told of messages live, not notified.
-        if realtime
-            .presence
-            .store()
-            .connect(me, &registration.key())
-            .await
-        {
-            announce(&state, me, PresenceStatus::Online).await;
-        }
         let replay = (!entries.is_empty()).then(|| {
             let (sender, receiver) = mpsc::channel(REPLAY_QUEUE);
             let catch_up = realtime.catch_up.clone();
@@ -126,6 +93,19 @@ impl SubscriptionRoot {
     }
 }
 
+/// The conversations to catch up on, as `since` gives them.
+fn sync_entries(since: Vec<Since>) -> Result<Vec<SyncEntry>, AppError> {
+    if since.len() > SYNC_CONVERSATIONS_MAX {
+        let message = format!("at most {SYNC_CONVERSATIONS_MAX} conversations");
+        return Err(AppError::invalid("since", message));
+    }
+    let entry = |s: Since| SyncEntry {
+        conversation_id: ConversationId::from_uuid(s.conversation_id),
+        after_seq: s.seq,
+    };
+    Ok(since.into_iter().map(entry).collect())
+}
+
 /// Leaves the hub and the presence store when the subscription ends, however it ends.
 struct Registration {
     state: Arc<AppState>,
@@ -135,6 +115,41 @@ struct Registration {
 }
 
 impl Registration {
+    /// Takes one of the socket's subscription places, admits the caller, and joins the hub and
+    /// the presence store as a socket does.
+    async fn open(
+        state: Arc<AppState>,
+        claims: AccessClaims,
+        held: Arc<Subscriptions>,
+    ) -> Result<(Self, Connection), AppError> {
+        if held.0.fetch_add(1, Ordering::Relaxed) >= SUBSCRIPTIONS_PER_SOCKET {
+            held.0.fetch_sub(1, Ordering::Relaxed);
+            return Err(AppError::TooMany("too_many_subscriptions"));
+        }
+        let (realtime, me) = (&state.realtime, claims.user_id);
+        if let Err(error) = realtime.admission.user(me).await {
+            held.0.fetch_sub(1, Ordering::Relaxed);
+            return Err(error);
+        }
+        let connection = realtime.dispatcher.connect(me, claims.session_id).await;
+        let registration = Self {
+            state: state.clone(),
+            user: me,
+            id: connection.id,
+            held,
+        };
+        // A subscriber is online like a socket: it is told of messages live, not notified.
+        if realtime
+            .presence
+            .store()
+            .connect(me, &registration.key())
+            .await
+        {
+            announce(&state, me, PresenceStatus::Online).await;
+        }
+        Ok((registration, connection))
+    }
+
     /// The connection's key in the presence store.
     fn key(&self) -> String {
         self.id.to_string()
@@ -190,6 +205,9 @@ struct Feed {
     done: bool,
 }
 
+/// What one step of the feed gives: an item (`None`: the stream ends), or nothing yet.
+type Step = ControlFlow<Option<Result<Event>>>;
+
 impl Feed {
     async fn next(&mut self) -> Option<Result<Event>> {
         loop {
@@ -199,90 +217,109 @@ impl Feed {
             if self.done {
                 return None;
             }
-            if let Some(replay) = &mut self.replay {
-                match replay.recv().await {
-                    Some(Replayed::Message(view)) => {
-                        self.replayed
-                            .insert(view.message.conversation_id(), view.message.seq());
-                        return Some(Ok(Event::MessageCreated(MessageCreated {
-                            message: Message(*view),
-                        })));
+            let step = match &mut self.replay {
+                Some(replay) => {
+                    let item = replay.recv().await;
+                    self.replayed(item)
+                }
+                None => self.live().await,
+            };
+            if let ControlFlow::Break(item) = step {
+                return item;
+            }
+        }
+    }
+
+    /// One item of the catch-up; `None`: it is over.
+    fn replayed(&mut self, item: Option<Replayed>) -> Step {
+        match item {
+            Some(Replayed::Message(view)) => {
+                let (id, seq) = (view.message.conversation_id(), view.message.seq());
+                self.replayed.insert(id, seq);
+                let message = Message(*view);
+                ControlFlow::Break(Some(Ok(Event::MessageCreated(MessageCreated { message }))))
+            }
+            Some(Replayed::Resync {
+                conversation_id,
+                from_seq,
+                to_seq,
+                reason,
+            }) => ControlFlow::Break(Some(Ok(Event::ResyncRequired(ResyncRequired {
+                conversation_id: Some(conversation_id.as_uuid()),
+                from_seq: Some(from_seq),
+                to_seq: Some(to_seq),
+                reason: reason.to_owned(),
+            })))),
+            Some(Replayed::Done(outcomes)) => {
+                // A conversation that could not be replayed whole answers for itself: read it
+                // from `fromSeq` with a query.
+                for outcome in outcomes {
+                    let reason = match outcome.error {
+                        Some(code) => code,
+                        None if outcome.has_more => "too_far_behind",
+                        None => continue,
+                    };
+                    let resync = ResyncRequired {
+                        conversation_id: Some(outcome.conversation_id.as_uuid()),
+                        from_seq: Some(outcome.last_seq),
+                        to_seq: None,
+                        reason: reason.to_owned(),
+                    };
+                    self.ready.push_back(Ok(Event::ResyncRequired(resync)));
+                }
+                self.replay = None;
+                ControlFlow::Continue(())
+            }
+            None => {
+                self.replay = None;
+                ControlFlow::Continue(())
+            }
+        }
+    }
+
+    /// The next live frame, or what ends the feed.
+    async fn live(&mut self) -> Step {
+        let me = self.registration.user;
+        tokio::select! {
+            frame = self.connection.receiver.recv() => {
+                let Some(frame) = frame else {
+                    return ControlFlow::Break(None);
+                };
+                if let Some(receipt) = frame.receipt {
+                    let id = receipt.conversation_id;
+                    if self.replayed.get(&id).is_some_and(|seq| receipt.seq <= *seq) {
+                        return ControlFlow::Continue(());
                     }
-                    Some(Replayed::Resync {
-                        conversation_id,
-                        from_seq,
-                        to_seq,
-                        reason,
-                    }) => {
-                        return Some(Ok(Event::ResyncRequired(ResyncRequired {
-                            conversation_id: Some(conversation_id.as_uuid()),
-                            from_seq: Some(from_seq),
-                            to_seq: Some(to_seq),
-                            reason: reason.to_owned(),
-                        })));
+                    if receipt.sender != me {
+                        let state = &self.registration.state;
+                        state.messages.delivered.record(me, id, receipt.seq);
                     }
-                    Some(Replayed::Done(outcomes)) => {
-                        // A conversation that could not be replayed whole answers for itself:
-                        // read it from `fromSeq` with a query.
-                        for outcome in outcomes {
-                            let reason = match outcome.error {
-                                Some(code) => code,
-                                None if outcome.has_more => "too_far_behind",
-                                None => continue,
-                            };
-                            self.ready
-                                .push_back(Ok(Event::ResyncRequired(ResyncRequired {
-                                    conversation_id: Some(outcome.conversation_id.as_uuid()),
-                                    from_seq: Some(outcome.last_seq),
-                                    to_seq: None,
-                                    reason: reason.to_owned(),
-                                })));
-                        }
-                        self.replay = None;
-                        continue;
-                    }
-                    None => {
-                        self.replay = None;
-                        continue;
+                }
+                match serde_json::from_str::<RealtimeEvent>(&frame.payload) {
+                    Ok(event) => ControlFlow::Break(Some(Ok(Event::from(event)))),
+                    Err(error) => {
+                        tracing::error!(%error, "a frame did not read back as an event");
+                        ControlFlow::Continue(())
                     }
                 }
             }
-            let me = self.registration.user;
-            tokio::select! {
-                frame = self.connection.receiver.recv() => {
-                    let frame = frame?;
-                    if let Some(receipt) = frame.receipt {
-                        let id = receipt.conversation_id;
-                        if self.replayed.get(&id).is_some_and(|seq| receipt.seq <= *seq) {
-                            continue;
-                        }
-                        if receipt.sender != me {
-                            let state = &self.registration.state;
-                            state.messages.delivered.record(me, id, receipt.seq);
-                        }
-                    }
-                    match serde_json::from_str::<RealtimeEvent>(&frame.payload) {
-                        Ok(event) => return Some(Ok(Event::from(event))),
-                        Err(error) => tracing::error!(%error, "a frame did not read back as an event"),
-                    }
-                }
-                () = self.connection.overflow.notified() => {
-                    self.done = true;
-                    return Some(Ok(Event::ResyncRequired(ResyncRequired {
-                        conversation_id: None,
-                        from_seq: None,
-                        to_seq: None,
-                        reason: "too_slow".to_owned(),
-                    })));
-                }
-                _ = self.refresh.tick() => {
-                    let store = self.registration.state.realtime.presence.store();
-                    store.refresh(me, &self.registration.key()).await;
-                }
-                () = self.connection.ended.notified() => {
-                    self.done = true;
-                    return Some(Err(AppError::Unauthenticated("session_revoked").into()));
-                }
+            () = self.connection.overflow.notified() => {
+                self.done = true;
+                ControlFlow::Break(Some(Ok(Event::ResyncRequired(ResyncRequired {
+                    conversation_id: None,
+                    from_seq: None,
+                    to_seq: None,
+                    reason: "too_slow".to_owned(),
+                }))))
+            }
+            _ = self.refresh.tick() => {
+                let store = self.registration.state.realtime.presence.store();
+                store.refresh(me, &self.registration.key()).await;
+                ControlFlow::Continue(())
+            }
+            () = self.connection.ended.notified() => {
+                self.done = true;
+                ControlFlow::Break(Some(Err(AppError::Unauthenticated("session_revoked").into())))
             }
         }
     }
