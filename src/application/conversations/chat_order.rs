@@ -227,11 +227,6 @@ impl EventHandler for ChatOrder {
 
     /// Events this instance never read may have changed any list.
     async fn missed(&self, gap: Gap) {
-        tracing::warn!(
-            after = gap.after,
-            through = gap.through,
-            "chat list order dropped"
-        );
         let mut state = self.write();
         state.clear();
         state.position = Some(gap.through);

@@ -14,10 +14,9 @@ pub trait EventHandler: Send + Sync {
     /// An error is retried, with the same event, until it succeeds: nothing is skipped.
     async fn handle(&self, event: &LoggedEvent) -> Result<(), AppError>;
 
-    /// Events after `after` up to `through` were pruned before this reader saw them.
-    async fn missed(&self, gap: Gap) {
-        tracing::error!(after = gap.after, through = gap.through, "events missed");
-    }
+    /// Events after `after` up to `through` were pruned before this reader saw them (the reader
+    /// has logged it): drop what they may have changed.
+    async fn missed(&self, _gap: Gap) {}
 
     /// The reader starts after `position`: it will hand over no event at or below it.
     async fn started(&self, _position: i64) {}

@@ -50,8 +50,7 @@ impl EventHandler for NotificationsSubscriber {
         self.members.forget_all();
     }
 
-    async fn missed(&self, gap: Gap) {
-        tracing::error!(after = gap.after, through = gap.through, "events missed");
+    async fn missed(&self, _gap: Gap) {
         self.members.forget_all();
     }
 

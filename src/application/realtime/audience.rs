@@ -174,12 +174,7 @@ impl EventHandler for Dispatcher {
     }
 
     /// The events are gone: tell every local client to catch up by seq.
-    async fn missed(&self, gap: Gap) {
-        tracing::error!(
-            after = gap.after,
-            through = gap.through,
-            "events missed; clients told to resync"
-        );
+    async fn missed(&self, _gap: Gap) {
         self.members.forget_all();
         self.hub.deliver_all(RealtimeEvent::EVENTS_MISSED.frame());
     }

@@ -172,12 +172,7 @@ impl EventHandler for LiveSessions {
         Ok(())
     }
 
-    async fn missed(&self, gap: Gap) {
-        tracing::warn!(
-            after = gap.after,
-            through = gap.through,
-            "cached sessions dropped"
-        );
+    async fn missed(&self, _gap: Gap) {
         self.forget_all();
     }
 }

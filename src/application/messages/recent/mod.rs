@@ -303,12 +303,7 @@ impl EventHandler for RecentMessages {
     }
 
     /// Events this instance never read may have changed any window.
-    async fn missed(&self, gap: Gap) {
-        tracing::warn!(
-            after = gap.after,
-            through = gap.through,
-            "recent messages dropped"
-        );
+    async fn missed(&self, _gap: Gap) {
         self.removals.fetch_add(1, Ordering::SeqCst);
         self.windows.invalidate_all();
     }
