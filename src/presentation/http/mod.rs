@@ -247,9 +247,10 @@ pub fn check(body: &impl Validate, errors: &mut FieldErrors) {
 
 /// 201 for what the call created, 200 for what existed already (an idempotent create).
 pub(crate) fn created_or_ok(created: bool, body: impl serde::Serialize) -> HttpResponse {
-    match created {
-        true => HttpResponse::Created().json(body),
-        false => HttpResponse::Ok().json(body),
+    if created {
+        HttpResponse::Created().json(body)
+    } else {
+        HttpResponse::Ok().json(body)
     }
 }
 
